@@ -1,0 +1,183 @@
+namespace Neokernel.Kernel.Platform;
+
+// The seams. The kernel never calls the OS: time, timers, cyclic release, region memory and
+// devices come through these interfaces. rt/ has two implementations of each: a deterministic
+// simulation on virtual time, and Linux real time. Fault injection lives at these seams too.
+
+/// <summary>A monotonic clock in nanoseconds. Never wall time.</summary>
+public interface IClock
+{
+    long NowNs { get; }
+}
+
+/// <summary>Called when a platform timer fires, on the thread that runs the service.</summary>
+public interface ITimerCallback
+{
+    void OnTimer(long nowNs);
+}
+
+/// <summary>
+/// A reusable one-shot timer. Arming and cancelling never allocate, so timers can be
+/// re-armed from data-plane code every cycle.
+/// </summary>
+public interface IPlatformTimer
+{
+    bool IsArmed { get; }
+
+    /// <summary>Fires at <paramref name="dueNs"/> (absolute, on the platform clock); re-arming replaces the previous due time.</summary>
+    void ArmAt(long dueNs);
+
+    void Cancel();
+}
+
+/// <summary>What a cyclic task was granted: from the manifest's timing section, checked.</summary>
+public sealed record CyclicTaskSpec(
+    string ServiceId,
+    string SchedulingClass,
+    int Priority,
+    int? Cpu,
+    long PeriodNs,
+    long PhaseNs,
+    long DeadlineNs,
+    long BudgetNs,
+    OverrunPolicy OverrunPolicy,
+    int OverrunsMax);
+
+public enum OverrunPolicy
+{
+    /// <summary>Drop the releases that were missed and go on at the next period boundary.</summary>
+    Skip,
+
+    /// <summary>Run the missed releases back to back until the task is on time again.</summary>
+    CatchUp,
+
+    /// <summary>Like skip, but after the configured number of consecutive overruns the watchdog faults the service.</summary>
+    Fault,
+}
+
+/// <summary>One release of a cyclic task, as its body sees it.</summary>
+public readonly record struct CycleInfo(long CycleIndex, long ReleaseNs, long StartNs);
+
+/// <summary>The body of a cyclic task. Runs on the data plane: it must not allocate.</summary>
+public interface ICyclicBody
+{
+    void Execute(in CycleInfo cycle);
+}
+
+/// <summary>Statistics of a cyclic task, in nanoseconds. A snapshot; cheap to copy.</summary>
+public readonly record struct CyclicStatistics(
+    long Cycles,
+    long Overruns,
+    long ConsecutiveOverruns,
+    long LatencyNsMin,
+    long LatencyNsMean,
+    long LatencyNsP99,
+    long LatencyNsP999,
+    long LatencyNsMax,
+    long ExecutionNsMin,
+    long ExecutionNsMean,
+    long ExecutionNsP99,
+    long ExecutionNsP999,
+    long ExecutionNsMax);
+
+/// <summary>What the executor tells the kernel about a task: faults and watchdog trips.</summary>
+public interface ICyclicTaskObserver
+{
+    /// <summary>The body threw; the task is stopped.</summary>
+    void OnBodyFault(Exception exception);
+
+    /// <summary>The task overran its deadline <paramref name="consecutiveOverruns"/> times in a row under the fault policy.</summary>
+    void OnWatchdog(long consecutiveOverruns);
+
+    /// <summary>The task completed a cycle; the kernel counts it as a heartbeat.</summary>
+    void OnCycleCompleted(long nowNs);
+}
+
+/// <summary>A running cyclic task.</summary>
+public interface ICyclicTaskHandle
+{
+    CyclicStatistics Statistics { get; }
+
+    void Stop();
+}
+
+/// <summary>Releases cyclic tasks on their period: virtual timers in simulation, a real-time thread on Linux.</summary>
+public interface ICyclicExecutor
+{
+    ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer);
+}
+
+[Flags]
+public enum DeviceAccess
+{
+    None = 0,
+    Read = 1,
+    Write = 2,
+    ReadWrite = Read | Write,
+}
+
+/// <summary>
+/// Bytes to and from a device. Simulated devices and real ones (sockets, serial lines) look the
+/// same to a driver: spans in, spans out.
+/// </summary>
+public interface IDeviceChannel : IDisposable
+{
+    string Uri { get; }
+
+    /// <summary>Reads what the device has into <paramref name="buffer"/>; returns the byte count.</summary>
+    int Read(Span<byte> buffer);
+
+    void Write(ReadOnlySpan<byte> data);
+}
+
+public interface IDeviceProvider
+{
+    /// <summary>Opens the device at <paramref name="uri"/>, or throws with a message that says which schemes are known.</summary>
+    IDeviceChannel Open(string uri, DeviceAccess access);
+}
+
+/// <summary>
+/// Backing memory of a region. In simulation a managed buffer; on Linux a shared mapping that
+/// can be handed to another process. Fixed size for its whole life.
+/// </summary>
+public abstract class RegionMemory : IDisposable
+{
+    public abstract int Length { get; }
+
+    public abstract Span<byte> Bytes { get; }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
+
+public interface IRegionMemoryProvider
+{
+    RegionMemory Allocate(string regionName, int length);
+}
+
+/// <summary>Everything the kernel needs from the world.</summary>
+public interface IPlatform
+{
+    /// <summary>Short name for reports: <c>simulation</c> or <c>linux-rt</c>.</summary>
+    string Name { get; }
+
+    IClock Clock { get; }
+
+    /// <summary>Seed of the one PRNG all randomness derives from.</summary>
+    ulong Seed { get; }
+
+    IPlatformTimer CreateTimer(ITimerCallback callback);
+
+    ICyclicExecutor CyclicExecutor { get; }
+
+    IDeviceProvider Devices { get; }
+
+    IRegionMemoryProvider RegionMemory { get; }
+}

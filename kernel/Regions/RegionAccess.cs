@@ -1,0 +1,102 @@
+using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Trace;
+
+namespace Neokernel.Kernel.Regions;
+
+/// <summary>
+/// A service's read access to one region, backed by a capability with the Read right. Reads go
+/// through the capability every time, so a revoked reader reads nothing.
+/// </summary>
+public sealed class RegionReader
+{
+    private readonly Capability capability;
+    private readonly KernelTrace trace;
+    private readonly int subject;
+
+    internal RegionReader(Region region, Capability capability, KernelTrace trace, int subject)
+    {
+        Region = region;
+        this.capability = capability;
+        this.trace = trace;
+        this.subject = subject;
+    }
+
+    public Region Region { get; }
+
+    public string Name => Region.Name;
+
+    public int IndexOf(string point) => Region.IndexOf(point);
+
+    public RegionSnapshot CreateSnapshot() => new(Region.PointCount);
+
+    /// <summary>Fills <paramref name="snapshot"/> with a consistent copy. False when revoked or every attempt was torn. Allocation-free.</summary>
+    public bool TryRead(RegionSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!capability.IsValid)
+        {
+            trace.Record(TraceEventKind.CapabilityDeny, subject, Region.TraceId, (long)Rights.Read);
+            return false;
+        }
+
+        if (!Region.TryCopy(snapshot.Payload, out var sequence))
+        {
+            return false;
+        }
+
+        snapshot.Sequence = sequence;
+        return true;
+    }
+}
+
+/// <summary>
+/// The one writer's access to a region. Points are staged locally with <see cref="Set"/> and
+/// made visible together by <see cref="Publish"/>, so readers never see half a cycle.
+/// </summary>
+public sealed class RegionWriter
+{
+    private readonly Capability capability;
+    private readonly KernelTrace trace;
+    private readonly int subject;
+    private readonly byte[] staging;
+
+    internal RegionWriter(Region region, Capability capability, KernelTrace trace, int subject)
+    {
+        Region = region;
+        this.capability = capability;
+        this.trace = trace;
+        this.subject = subject;
+        staging = new byte[region.PayloadBytes];
+        region.TryCopy(staging, out _);
+    }
+
+    public Region Region { get; }
+
+    public string Name => Region.Name;
+
+    public int IndexOf(string point) => Region.IndexOf(point);
+
+    public void Set(int point, double value, Quality quality, long sourceTimestampNs)
+    {
+        if ((uint)point >= (uint)Region.PointCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(point), point, $"region '{Region.Name}' has {Region.PointCount} points");
+        }
+
+        RegionLayout.Set(staging, point, value, quality, sourceTimestampNs);
+    }
+
+    /// <summary>Makes the staged points visible to readers. False when the capability was revoked. Allocation-free.</summary>
+    public bool Publish()
+    {
+        if (!capability.IsValid)
+        {
+            trace.Record(TraceEventKind.CapabilityDeny, subject, Region.TraceId, (long)Rights.Write);
+            return false;
+        }
+
+        var sequence = Region.Publish(staging);
+        trace.Record(TraceEventKind.RegionPublish, subject, Region.TraceId, sequence, (long)Platform.StableHash.Fnv1a64(staging));
+        return true;
+    }
+}

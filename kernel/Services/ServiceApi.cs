@@ -1,0 +1,129 @@
+using System.Globalization;
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+
+namespace Neokernel.Kernel.Services;
+
+/// <summary>
+/// A service: a driver, controller, gateway or plant model. It sees only its context and
+/// cannot tell whether it runs in the deterministic simulation or on the real-time platform.
+/// </summary>
+public interface IService
+{
+    /// <summary>Control plane: open the capabilities it needs and start its cyclic task or handlers. May allocate.</summary>
+    void Start(IServiceContext context);
+
+    /// <summary>Control plane: release what <see cref="Start"/> took. The kernel revokes the capabilities anyway.</summary>
+    void Stop();
+}
+
+/// <summary>
+/// Everything a service may touch. Each call checks the capability the manifest granted and
+/// throws <see cref="Capabilities.CapabilityDeniedException"/> (and traces the denial) for
+/// anything else.
+/// </summary>
+public interface IServiceContext
+{
+    string ServiceId { get; }
+
+    ServiceManifest Manifest { get; }
+
+    ProgramParameters Parameters { get; }
+
+    /// <summary>The clock; granted with a timing section.</summary>
+    IClock Clock { get; }
+
+    /// <summary>This service's own deterministic random stream.</summary>
+    DeterministicRandom Random { get; }
+
+    RegionReader OpenRegionReader(string region);
+
+    RegionWriter OpenRegionWriter(string region);
+
+    EndpointServer ServeEndpoint(string endpoint, IMessageHandler handler);
+
+    EndpointClient OpenEndpointClient(string endpoint, IReplyHandler? replyHandler = null);
+
+    IDeviceChannel OpenDevice(string name);
+
+    /// <summary>Starts the service's cyclic task on the timing its manifest grants.</summary>
+    ICyclicTaskHandle StartCyclic(ICyclicBody body);
+
+    /// <summary>Statistics of the service's cyclic task, if it runs one.</summary>
+    CyclicStatistics? CyclicStatistics { get; }
+
+    /// <summary>Tells the supervisor this service cannot go on.</summary>
+    void ReportFault(string reason);
+}
+
+/// <summary>A program's parameters from its manifest, parsed on demand with errors that name the service and the parameter.</summary>
+public sealed class ProgramParameters
+{
+    private readonly Dictionary<string, string> values;
+    private readonly string serviceId;
+
+    public ProgramParameters(string serviceId, IReadOnlyDictionary<string, string> values)
+    {
+        this.serviceId = serviceId;
+        this.values = new Dictionary<string, string>(values, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyDictionary<string, string> All => values;
+
+    public double GetDouble(string name, double defaultValue, double min = double.MinValue, double max = double.MaxValue)
+    {
+        if (!values.TryGetValue(name, out var text))
+        {
+            return defaultValue;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            throw new ServiceConfigurationException(serviceId, name, $"'{text}' is not a number");
+        }
+
+        if (value < min || value > max)
+        {
+            throw new ServiceConfigurationException(serviceId, name, $"{text} is outside {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return value;
+    }
+
+    public string GetString(string name, string defaultValue) => values.TryGetValue(name, out var text) ? text : defaultValue;
+}
+
+/// <summary>A service's configuration is wrong: which service, which parameter, why.</summary>
+public sealed class ServiceConfigurationException(string serviceId, string parameter, string problem)
+    : Exception($"service '{serviceId}': parameter '{parameter}': {problem}")
+{
+    public string ServiceId { get; } = serviceId;
+
+    public string Parameter { get; } = parameter;
+}
+
+/// <summary>One built-in program: its type name, what it does, its parameters and how to make an instance.</summary>
+public sealed record ProgramDescriptor(string Type, string Description, IReadOnlyList<string> Parameters, Func<IService> Create);
+
+/// <summary>The built-in programs a system can run. Composed by the host (the CLI) from the libraries.</summary>
+public sealed class ProgramCatalog
+{
+    private readonly Dictionary<string, ProgramDescriptor> programs = new(StringComparer.Ordinal);
+
+    public IEnumerable<ProgramDescriptor> All => programs.Values.OrderBy(p => p.Type, StringComparer.Ordinal);
+
+    public ProgramCatalog Add(ProgramDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (!programs.TryAdd(descriptor.Type, descriptor))
+        {
+            throw new ArgumentException($"program type '{descriptor.Type}' is registered twice", nameof(descriptor));
+        }
+
+        return this;
+    }
+
+    public ProgramDescriptor? Find(string type) => programs.GetValueOrDefault(type);
+}
