@@ -54,6 +54,11 @@ public sealed class CyclicStatisticsRecorder
 
     public CyclicStatistics Snapshot()
     {
+        if (cycles == 0)
+        {
+            return new CyclicStatistics(0, overruns, consecutiveOverruns, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        }
+
         var n = Math.Max(cycles, 1);
         return new CyclicStatistics(
             cycles,
