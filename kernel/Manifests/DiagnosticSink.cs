@@ -57,7 +57,8 @@ internal sealed class DiagnosticSink
             return true;
         }
 
-        At(positions, path, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range", ManifestRules.Range(min, max) + (unit is null ? "" : " " + unit));
+        var limit = max == long.MaxValue ? $"{min.ToString(CultureInfo.InvariantCulture)} or more" : ManifestRules.Range(min, max);
+        At(positions, path, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range", limit + (unit is null ? "" : " " + unit));
         return false;
     }
 

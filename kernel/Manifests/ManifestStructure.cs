@@ -108,7 +108,7 @@ internal sealed class ManifestStructure
                 ShapeKind.Text => " (write \"\" for empty text)",
                 _ => "",
             };
-            Error(value, path, "no value" + hint, field.Shape.Description);
+            Error(value, path, "no value" + hint, Expected(field.Shape));
         }
     }
 
@@ -116,7 +116,7 @@ internal sealed class ManifestStructure
     {
         if (node is not YamlSequenceNode sequence)
         {
-            Error(node, path, $"expected a list, found {Describe(node)}", $"a list of {shape.Item!.Description}");
+            Error(node, path, $"expected a list, found {Describe(node)}", $"a list; each item {Expected(shape.Item!)}");
             return;
         }
 
@@ -127,7 +127,7 @@ internal sealed class ManifestStructure
             positions.AddValue(itemPath, Line(item.Start), Column(item.Start));
             if (IsNull(item))
             {
-                Error(item, itemPath, "empty list item", shape.Item!.Description);
+                Error(item, itemPath, "empty list item", Expected(shape.Item!));
             }
             else
             {
@@ -180,16 +180,16 @@ internal sealed class ManifestStructure
             return;
         }
 
-        var range = $"a whole number in {shape.Min.ToString(CultureInfo.InvariantCulture)}..{shape.Max.ToString(CultureInfo.InvariantCulture)}";
         if (!TryParseInteger(text, out var value, out var problem))
         {
-            Error(node, path, problem, range);
+            Error(node, path, problem, "a whole number, e.g. 1000");
             return;
         }
 
         if (value < shape.Min || value > shape.Max)
         {
-            Error(node, path, $"{text} is too large for this field", range);
+            var range = $"{shape.Min.ToString(CultureInfo.InvariantCulture)}..{shape.Max.ToString(CultureInfo.InvariantCulture)}";
+            Error(node, path, $"{text} does not fit this field", $"a whole number in {range}");
         }
     }
 
@@ -307,6 +307,10 @@ internal sealed class ManifestStructure
         YamlScalarNode { Value: var text } => $"'{text}'",
         _ => "an alias",
     };
+
+    /// <summary>What a value of <paramref name="shape"/> looks like, for "allowed:" text.</summary>
+    private static string Expected(ManifestShape shape) =>
+        shape.Kind == ShapeKind.Mapping ? $"a mapping with fields {shape.FieldList}" : shape.Description;
 
     internal static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 

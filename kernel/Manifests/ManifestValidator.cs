@@ -101,26 +101,44 @@ public static partial class ManifestValidator
             sink.InRange(p, "timing.cpu", cpu, 0, ManifestRules.CpuMax);
         }
 
-        var periodOk = sink.InRange(p, "timing.periodUs", t.PeriodUs, ManifestRules.PeriodUsMin, ManifestRules.PeriodUsMax, "µs");
-        if (periodOk)
+        var periodRange = ManifestRules.Range(ManifestRules.PeriodUsMin, ManifestRules.PeriodUsMax) + " µs";
+        var periodOk = false;
+        if (t.PeriodUs == 0 && p.Has("timing") && !p.Has("timing.periodUs"))
         {
-            sink.InRange(p, "timing.phaseUs", t.PhaseUs, 0, t.PeriodUs - 1, "µs (less than the period)");
+            // A timing section grants a cyclic task; without a period there is nothing to grant.
+            sink.AtKey(p, "timing.periodUs", "required field is missing", periodRange);
+        }
+        else
+        {
+            periodOk = sink.InRange(p, "timing.periodUs", t.PeriodUs, ManifestRules.PeriodUsMin, ManifestRules.PeriodUsMax, "µs");
+        }
+
+        var period = t.PeriodUs.ToString(CultureInfo.InvariantCulture);
+        if (periodOk && (t.PhaseUs < 0 || t.PhaseUs >= t.PeriodUs))
+        {
+            sink.At(p, "timing.phaseUs", $"phase {Us(t.PhaseUs)} is not within the period of {period} µs", ManifestRules.Range(0, t.PeriodUs - 1) + " µs");
         }
 
         var deadlineUs = t.DeadlineUs ?? t.PeriodUs;
-        if (t.DeadlineUs is { } deadline && periodOk && !sink.InRange(p, "timing.deadlineUs", deadline, 1, t.PeriodUs, "µs (at most the period)"))
+        if (periodOk && t.DeadlineUs is { } deadline && (deadline < 1 || deadline > t.PeriodUs))
         {
+            var problem = deadline < 1 ? $"deadline {Us(deadline)} is not positive" : $"deadline {Us(deadline)} exceeds the period of {period} µs";
+            sink.At(p, "timing.deadlineUs", problem, ManifestRules.Range(1, t.PeriodUs) + " µs (at most the period)");
             deadlineUs = -1;
         }
 
-        if (t.BudgetUs is { } budget && periodOk && deadlineUs > 0)
+        if (periodOk && deadlineUs > 0 && t.BudgetUs is { } budget && (budget < 1 || budget > deadlineUs))
         {
-            sink.InRange(p, "timing.budgetUs", budget, 1, deadlineUs, t.DeadlineUs is null ? "µs (at most the period, the default deadline)" : "µs (at most the deadline)");
+            var limit = t.DeadlineUs is null ? $"the period of {period} µs (the default deadline)" : $"the deadline of {Us(deadlineUs)}";
+            var problem = budget < 1 ? $"budget {Us(budget)} is not positive" : $"budget {Us(budget)} exceeds {limit}";
+            sink.At(p, "timing.budgetUs", problem, ManifestRules.Range(1, deadlineUs) + " µs (at most the deadline)");
         }
 
         sink.OneOf(p, "timing.overrunPolicy", t.OverrunPolicy, ManifestRules.OverrunPolicies);
         sink.InRange(p, "timing.overrunsMax", t.OverrunsMax, ManifestRules.OverrunsMaxMin, ManifestRules.OverrunsMaxMax);
     }
+
+    private static string Us(long value) => value.ToString(CultureInfo.InvariantCulture) + " µs";
 
     private static void CheckPriority(DiagnosticSink sink, TimingManifest t, ManifestPositions p)
     {
@@ -249,9 +267,9 @@ public static partial class ManifestValidator
         sink.InRange(p, "restart.maxRestarts", r.MaxRestarts, 0, ManifestRules.RestartsMax);
         sink.InRange(p, "restart.withinMs", r.WithinMs, 1, ManifestRules.WithinMsMax, "ms");
         var initialOk = sink.InRange(p, "restart.backoffInitialMs", r.BackoffInitialMs, 0, long.MaxValue, "ms");
-        if (initialOk)
+        if (initialOk && r.BackoffMaxMs < r.BackoffInitialMs)
         {
-            sink.InRange(p, "restart.backoffMaxMs", r.BackoffMaxMs, r.BackoffInitialMs, long.MaxValue, "ms (at least backoffInitialMs)");
+            sink.At(p, "restart.backoffMaxMs", $"{r.BackoffMaxMs.ToString(CultureInfo.InvariantCulture)} ms is less than backoffInitialMs ({r.BackoffInitialMs.ToString(CultureInfo.InvariantCulture)} ms)", $"at least {r.BackoffInitialMs.ToString(CultureInfo.InvariantCulture)} ms");
         }
 
         sink.InRange(p, "restart.heartbeatTimeoutMs", r.HeartbeatTimeoutMs, 0, long.MaxValue, "ms (0: three periods)");
