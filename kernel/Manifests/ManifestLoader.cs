@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Neokernel.Kernel.Services;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -16,7 +17,7 @@ public sealed record ManifestLoadResult(SystemDefinition? System, IReadOnlyList<
 /// file, line and column; nothing here throws on input. A result carries a definition only when
 /// there are no diagnostics, so authority is never granted from a manifest that is partly wrong.
 /// </summary>
-public static class ManifestLoader
+public static partial class ManifestLoader
 {
     /// <summary>Loads the system file at <paramref name="systemPath"/>, every service file it lists, and checks them together.</summary>
     public static ManifestLoadResult LoadSystem(string systemPath, IManifestSource source, ProgramCatalog? catalog = null)
@@ -234,9 +235,7 @@ public static class ManifestLoader
         }
         catch (YamlException e)
         {
-            var location = Location(positions.File, e.Start);
-            var field = positions.FieldAt(location.Line, location.Column) ?? "yaml";
-            sink.Items.Add(new ManifestDiagnostic(location, field, "value cannot be read as this field's type", "see the manifest schema for this field"));
+            sink.Items.Add(FromDeserializerError(e, positions));
             return null;
         }
         catch (Exception e)
@@ -245,6 +244,23 @@ public static class ManifestLoader
             return null;
         }
     }
+
+    /// <summary>
+    /// A deserializer error as a diagnostic: placed by its start mark, named by the field written
+    /// there, and worded for people; the deserializer's own text names CLR types and is not shown.
+    /// </summary>
+    internal static ManifestDiagnostic FromDeserializerError(YamlException error, ManifestPositions positions)
+    {
+        var location = Location(positions.File, error.Start);
+        var field = positions.FieldAt(location.Line, location.Column) ?? "yaml";
+        var unknown = UnknownProperty().Match(error.Message);
+        return unknown.Success
+            ? new ManifestDiagnostic(location, ManifestStructure.Join(field == "yaml" ? "" : field, unknown.Groups[1].Value), "unknown field", "the fields the manifest schema lists here")
+            : new ManifestDiagnostic(location, field, "value cannot be read as this field's type", "the type the manifest schema gives this field");
+    }
+
+    [GeneratedRegex(@"^Property '([^']*)' not found on type")]
+    private static partial Regex UnknownProperty();
 
     private static SourceLocation Location(string file, Mark mark) =>
         new(file, ManifestStructure.Line(mark), ManifestStructure.Column(mark));

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Kernel.Manifests;
+using YamlDotNet.Core;
 
 namespace Neokernel.Kernel.Tests.Manifests;
 
@@ -188,6 +189,45 @@ public sealed class ManifestLoaderTests
 
         Assert.Equal(5, diagnostics.Count);
         Assert.All(diagnostics, d => Assert.True(d.Location.Line > 0 && d.Field.Length > 0 && d.Problem.Length > 0 && d.Allowed.Length > 0, d.ToString()));
+    }
+
+    [Fact]
+    public void FromDeserializerError_UnknownProperty_NamesTheFieldWithoutClrTypes()
+    {
+        var error = Assert.ThrowsAny<YamlException>(() => ManifestShape.CreateDeserializer().Deserialize<ServiceManifest>("id: a\ntiming:\n  peroid: 5\n"));
+        var positions = new ManifestPositions("svc.yaml");
+
+        var diagnostic = ManifestLoader.FromDeserializerError(error, positions);
+
+        Assert.Equal(new SourceLocation("svc.yaml", 3, 3), diagnostic.Location);
+        Assert.Equal("peroid", diagnostic.Field);
+        Assert.Equal("unknown field", diagnostic.Problem);
+    }
+
+    [Fact]
+    public void FromDeserializerError_WrongType_NamesTheFieldAtThatPosition()
+    {
+        var error = Assert.ThrowsAny<YamlException>(() => ManifestShape.CreateDeserializer().Deserialize<ServiceManifest>("id: a\ntiming:\n  periodUs: fast\n"));
+        var positions = new ManifestPositions("svc.yaml");
+        positions.AddValue("timing.periodUs", 3, 13);
+
+        var diagnostic = ManifestLoader.FromDeserializerError(error, positions);
+
+        Assert.Equal("svc.yaml:3:13: error: timing.periodUs: value cannot be read as this field's type; allowed: the type the manifest schema gives this field", diagnostic.ToString());
+        Assert.DoesNotContain("Neokernel", diagnostic.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateSystem_DefinitionBuiltInCode_ReportsFilesWithoutLines()
+    {
+        var writer = new ServiceManifest { Id = "a", Kind = "driver", Program = new ProgramManifest { Type = "test.noop" }, Regions = [new RegionManifest { Name = "r", Access = "write", Points = ["p"] }] };
+        var second = new ServiceManifest { Id = "b", Kind = "driver", Program = new ProgramManifest { Type = "test.noop" }, Regions = [new RegionManifest { Name = "r", Access = "write", Points = ["p"] }] };
+        var system = new SystemManifest { System = "s", Services = [new SystemServiceEntry { Manifest = "a.yaml" }, new SystemServiceEntry { Manifest = "b.yaml" }] };
+        var definition = new SystemDefinition(system, "s.yaml", [new ServiceDefinition(writer, "a.yaml"), new ServiceDefinition(second, "b.yaml")]);
+
+        var diagnostics = ManifestValidator.ValidateSystem(definition, TestPrograms.Catalog());
+
+        Assert.Equal("b.yaml: error: regions[0].access: region 'r' is written by both 'a' (a.yaml) and 'b' (b.yaml); allowed: one writer per region; other services read it", Assert.Single(diagnostics).ToString());
     }
 
     private sealed class ThrowingSource : IManifestSource
