@@ -144,6 +144,9 @@ public static partial class ManifestValidator
     {
         switch (t.Class)
         {
+            case "rt-fifo" when t.Priority == 0 && p.Has("timing") && !p.Has("timing.priority"):
+                sink.AtKey(p, "timing.priority", "required field is missing for rt-fifo", ManifestRules.Range(ManifestRules.FifoPriorityMin, ManifestRules.FifoPriorityMax) + " (SCHED_FIFO priority)");
+                break;
             case "rt-fifo":
                 sink.InRange(p, "timing.priority", t.Priority, ManifestRules.FifoPriorityMin, ManifestRules.FifoPriorityMax, "(SCHED_FIFO priority)");
                 break;
