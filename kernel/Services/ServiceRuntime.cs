@@ -23,6 +23,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private long lastHeartbeatNs;
     private long executionNsMaxEver;
     private long cyclesEver;
+    private long overrunsEver;
 
     internal ServiceRuntime(SystemKernel kernel, ServiceDefinition definition, int order)
     {
@@ -64,6 +65,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     public string? LastFault { get; private set; }
 
+    /// <summary>Faults since boot, in every incarnation.</summary>
+    public int Faults { get; private set; }
+
     /// <summary>Stopped by the kernel and its outputs driven to their declared safe values.</summary>
     public bool InSafeState { get; internal set; }
 
@@ -79,6 +83,8 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     public long ExecutionNsMaxEver => Math.Max(executionNsMaxEver, Statistics?.ExecutionNsMax ?? 0);
 
     public long CyclesEver => cyclesEver + (Statistics?.Cycles ?? 0);
+
+    public long OverrunsEver => overrunsEver + (Statistics?.Overruns ?? 0);
 
     /// <summary>Capabilities this service was granted and never exercised, in any incarnation.</summary>
     public IReadOnlyList<(CapabilityKind Kind, string Name)> UnusedCapabilities()
@@ -167,6 +173,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         }
 
         LastFault = reason;
+        Faults++;
         kernel.Trace.Record(TraceEventKind.Fault, TraceId, reason);
         Lifecycle.Fire(ServiceTrigger.Fault);
         Teardown();
@@ -217,11 +224,13 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
             {
                 executionNsMaxEver = Math.Max(executionNsMaxEver, s.ExecutionNsMax);
                 cyclesEver += s.Cycles;
+                overrunsEver += s.Overruns;
             }
 
             context.Teardown();
         }
 
+        context = null;
         instance = null;
         kernel.OnWriterGone(this);
     }
