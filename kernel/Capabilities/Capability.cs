@@ -108,7 +108,12 @@ public sealed class Capability
         return new Capability(Kind, ObjectName, KernelObject, rights, Holder, this);
     }
 
+    /// <summary>Whether the holder ever exercised this capability: the least-privilege audit reads it.</summary>
+    public bool Used { get; private set; }
+
     internal void Revoke() => revoked = true;
+
+    internal void MarkUsed() => Used = true;
 
     public override string ToString() => $"{Kind}:{ObjectName} [{Rights}] held by {Holder}{(IsValid ? "" : " (revoked)")}";
 }

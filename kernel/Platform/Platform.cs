@@ -86,6 +86,9 @@ public interface ICyclicTaskObserver
     /// <summary>The body threw; the task is stopped.</summary>
     void OnBodyFault(Exception exception);
 
+    /// <summary>A cycle finished <paramref name="lateNs"/> after its deadline.</summary>
+    void OnOverrun(long lateNs);
+
     /// <summary>The task overran its deadline <paramref name="consecutiveOverruns"/> times in a row under the fault policy.</summary>
     void OnWatchdog(long consecutiveOverruns);
 

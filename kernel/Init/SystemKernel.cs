@@ -1,0 +1,369 @@
+using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+using Neokernel.Kernel.Supervision;
+using Neokernel.Kernel.Trace;
+
+namespace Neokernel.Kernel;
+
+/// <summary>
+/// One running system: the kernel objects (regions, endpoints), the services and their
+/// supervisor, the trace. It boots a validated system definition in dependency order, grants
+/// each service exactly what its manifest and the system's routes allow, and stops in reverse
+/// order. Everything it does to the world goes through <see cref="IPlatform"/>.
+/// </summary>
+public sealed class SystemKernel
+{
+    private readonly Dictionary<string, Region> regions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Endpoint> endpoints = new(StringComparer.Ordinal);
+    private readonly List<ServiceRuntime> services = [];
+    private readonly HashSet<(string Client, string Endpoint)> routes = [];
+    private List<ServiceRuntime> bootOrder = [];
+
+    public SystemKernel(SystemDefinition system, ProgramCatalog catalog, IPlatform platform, int traceCapacity = KernelTrace.CapacityDefault)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(platform);
+        System = system;
+        Catalog = catalog;
+        Platform = platform;
+        Trace = new KernelTrace(platform.Clock, traceCapacity);
+        Supervisor = new Supervisor(this, Supervisor.ParseStrategy(system.Manifest.Supervisor.Strategy));
+    }
+
+    public SystemDefinition System { get; }
+
+    public ProgramCatalog Catalog { get; }
+
+    public IPlatform Platform { get; }
+
+    public KernelTrace Trace { get; }
+
+    public Supervisor Supervisor { get; }
+
+    public bool IsBooted { get; private set; }
+
+    public bool IsShuttingDown { get; private set; }
+
+    /// <summary>Services in the order the system file lists them.</summary>
+    public IReadOnlyList<ServiceRuntime> Services => services;
+
+    /// <summary>Services in the order they were started: dependencies first.</summary>
+    public IReadOnlyList<ServiceRuntime> BootOrder => bootOrder;
+
+    public IEnumerable<Region> Regions => regions.Values;
+
+    public Region? FindRegion(string name) => regions.GetValueOrDefault(name);
+
+    public ServiceRuntime? FindService(string id) => services.Find(s => s.Id == id);
+
+    public ServiceRuntime Service(string id) => FindService(id) ?? throw new ArgumentException($"no service '{id}' in system '{System.Manifest.System}'", nameof(id));
+
+    /// <summary>Creates the kernel objects and starts every service, dependencies first.</summary>
+    public void Boot()
+    {
+        if (IsBooted)
+        {
+            throw new InvalidOperationException("the system is already booted");
+        }
+
+        Trace.Record(TraceEventKind.Boot, 0, -1, System.Services.Count, (long)Platform.Seed);
+        CreateServices();
+        CreateRegions();
+        CreateEndpoints();
+        foreach (var route in System.Manifest.Routes)
+        {
+            routes.Add((route.Client, route.Endpoint));
+        }
+
+        LinkDependencies();
+        bootOrder = BootOrdering.Order(services);
+        IsBooted = true;
+        foreach (var service in bootOrder)
+        {
+            service.StartInstance();
+        }
+    }
+
+    /// <summary>Stops every service in reverse boot order. Restarts pending are cancelled.</summary>
+    public void Shutdown()
+    {
+        if (!IsBooted || IsShuttingDown)
+        {
+            return;
+        }
+
+        IsShuttingDown = true;
+        for (var i = bootOrder.Count - 1; i >= 0; i--)
+        {
+            var service = bootOrder[i];
+            service.RestartTimer.Cancel();
+            service.StopInstance();
+        }
+
+        Trace.Record(TraceEventKind.Shutdown, 0);
+    }
+
+    /// <summary>Builds a fresh capability space for a service's new instance from its manifest and the routes.</summary>
+    internal CapabilitySpace GrantCapabilities(ServiceRuntime service)
+    {
+        var space = new CapabilitySpace(service.Id);
+        var manifest = service.Manifest;
+        var first = service.GrantedCapabilities.Count == 0;
+        void Grant(CapabilityKind kind, string name, object target, Rights rights)
+        {
+            space.Grant(kind, name, target, rights);
+            Trace.Record(TraceEventKind.CapabilityGrant, service.TraceId, Trace.Intern(name), (long)rights, (long)kind);
+            if (first)
+            {
+                service.GrantedCapabilities.Add((kind, name));
+            }
+        }
+
+        foreach (var entry in manifest.Regions)
+        {
+            var region = regions.GetValueOrDefault(entry.Name)
+                ?? throw new InvalidOperationException($"service '{service.Id}' reads region '{entry.Name}' that no service writes");
+            Grant(CapabilityKind.Region, entry.Name, region, entry.Access == "write" ? Rights.Read | Rights.Write : Rights.Read);
+        }
+
+        foreach (var provided in manifest.Endpoints.Provides)
+        {
+            Grant(CapabilityKind.Endpoint, provided.Name, endpoints[provided.Name], Rights.Read | Rights.Write);
+        }
+
+        foreach (var used in manifest.Endpoints.Uses)
+        {
+            if (!routes.Contains((service.Id, used)) || !endpoints.TryGetValue(used, out var endpoint))
+            {
+                Trace.Record(TraceEventKind.CapabilityDeny, service.TraceId, Trace.Intern(used), (long)Rights.Call, (long)CapabilityKind.Endpoint);
+                continue;
+            }
+
+            Grant(CapabilityKind.Endpoint, used, endpoint, Rights.Call);
+        }
+
+        foreach (var device in manifest.Devices)
+        {
+            var rights = device.Access switch
+            {
+                "read" => Rights.Read,
+                "write" => Rights.Write,
+                _ => Rights.Read | Rights.Write,
+            };
+            Grant(CapabilityKind.Device, device.Name, device.Uri, rights);
+        }
+
+        if (manifest.Timing is not null)
+        {
+            Grant(CapabilityKind.Clock, "clock", Platform.Clock, Rights.Read);
+            Grant(CapabilityKind.Timer, "cyclic", service.TaskSpec!, Rights.Read);
+        }
+
+        return space;
+    }
+
+    /// <summary>A writer stopped or faulted: its regions keep their last values, marked bad.</summary>
+    internal void OnWriterGone(ServiceRuntime service)
+    {
+        foreach (var region in regions.Values)
+        {
+            if (region.Writer == service.Id)
+            {
+                region.OverwriteQuality(Quality.Bad);
+                Trace.Record(TraceEventKind.QualityChange, service.TraceId, region.TraceId, (long)Quality.Bad);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A service failed for good: it and every service that depends on it, directly or not,
+    /// and declares a safe state, is stopped and its outputs are driven to the declared values.
+    /// </summary>
+    internal void ApplySafeState(ServiceRuntime failed)
+    {
+        var affected = new List<ServiceRuntime>();
+        var queue = new Queue<ServiceRuntime>();
+        queue.Enqueue(failed);
+        while (queue.Count > 0)
+        {
+            var service = queue.Dequeue();
+            if (affected.Contains(service))
+            {
+                continue;
+            }
+
+            affected.Add(service);
+            foreach (var dependent in service.Dependents)
+            {
+                queue.Enqueue(dependent);
+            }
+        }
+
+        foreach (var service in affected)
+        {
+            if (service.Manifest.SafeState is not { Outputs.Count: > 0 } safe)
+            {
+                continue;
+            }
+
+            service.StopInstance();
+            service.InSafeState = true;
+            DriveSafeOutputs(service, safe);
+            Trace.Record(TraceEventKind.SafeState, service.TraceId, -1, failed.TraceId, safe.Outputs.Count);
+        }
+    }
+
+    /// <summary>Status of every service, for displays and reports. Control plane: allocates.</summary>
+    public IReadOnlyList<ServiceStatus> CaptureStatus()
+    {
+        var list = new List<ServiceStatus>(services.Count);
+        foreach (var s in services)
+        {
+            list.Add(new ServiceStatus(s.Id, s.Manifest.Kind, s.State, s.Incarnation, s.Restarts, s.InSafeState, s.LastFault, s.Statistics));
+        }
+
+        return list;
+    }
+
+    private void DriveSafeOutputs(ServiceRuntime service, SafeStateManifest safe)
+    {
+        foreach (var group in safe.Outputs.GroupBy(o => o.Region, StringComparer.Ordinal))
+        {
+            if (!regions.TryGetValue(group.Key, out var region) || region.Writer != service.Id)
+            {
+                continue;
+            }
+
+            var points = group.Select(o => region.IndexOf(o.Point)).ToArray();
+            var values = group.Select(o => o.Value).ToArray();
+            region.OverwritePoints(points, values, Platform.Clock.NowNs);
+        }
+    }
+
+    private void CreateServices()
+    {
+        for (var i = 0; i < System.Services.Count; i++)
+        {
+            services.Add(new ServiceRuntime(this, System.Services[i], i));
+        }
+    }
+
+    private void CreateRegions()
+    {
+        foreach (var service in services)
+        {
+            foreach (var entry in service.Manifest.Regions)
+            {
+                if (entry.Access != "write")
+                {
+                    continue;
+                }
+
+                if (regions.ContainsKey(entry.Name))
+                {
+                    throw new InvalidOperationException($"region '{entry.Name}' has two writers; a region has exactly one");
+                }
+
+                var memory = Platform.RegionMemory.Allocate(entry.Name, Region.BytesFor(entry.Points.Count));
+                regions.Add(entry.Name, new Region(entry.Name, entry.Points, memory, service.Id) { TraceId = Trace.Intern(entry.Name) });
+            }
+        }
+    }
+
+    private void CreateEndpoints()
+    {
+        foreach (var service in services)
+        {
+            foreach (var provided in service.Manifest.Endpoints.Provides)
+            {
+                endpoints.Add(provided.Name, new Endpoint(provided.Name, service.Id, provided.MaxMessageBytes, provided.QueueDepth, Platform, Trace));
+            }
+        }
+    }
+
+    private void LinkDependencies()
+    {
+        foreach (var service in services)
+        {
+            foreach (var entry in service.Manifest.Regions)
+            {
+                if (entry.Access == "read" && regions.TryGetValue(entry.Name, out var region))
+                {
+                    Link(service, region.Writer);
+                }
+            }
+
+            foreach (var used in service.Manifest.Endpoints.Uses)
+            {
+                if (endpoints.TryGetValue(used, out var endpoint))
+                {
+                    Link(service, endpoint.Provider);
+                }
+            }
+
+            foreach (var other in service.Manifest.DependsOn)
+            {
+                Link(service, other);
+            }
+        }
+    }
+
+    private void Link(ServiceRuntime dependent, string dependencyId)
+    {
+        var dependency = FindService(dependencyId);
+        if (dependency is null || dependency == dependent || dependent.Dependencies.Contains(dependency))
+        {
+            return;
+        }
+
+        dependent.Dependencies.Add(dependency);
+        dependency.Dependents.Add(dependent);
+    }
+}
+
+/// <summary>One service as a display shows it.</summary>
+public sealed record ServiceStatus(
+    string Id,
+    string Kind,
+    ServiceState State,
+    int Incarnation,
+    int Restarts,
+    bool InSafeState,
+    string? LastFault,
+    CyclicStatistics? Statistics);
+
+/// <summary>Dependencies first; among equals, the system file's order; services in a dependency cycle in file order.</summary>
+internal static class BootOrdering
+{
+    public static List<ServiceRuntime> Order(IReadOnlyList<ServiceRuntime> services)
+    {
+        var remaining = new Dictionary<ServiceRuntime, int>();
+        foreach (var s in services)
+        {
+            remaining[s] = s.Dependencies.Count;
+        }
+
+        var order = new List<ServiceRuntime>(services.Count);
+        while (remaining.Count > 0)
+        {
+            var next = services.FirstOrDefault(s => remaining.TryGetValue(s, out var n) && n == 0)
+                ?? services.First(remaining.ContainsKey);
+            remaining.Remove(next);
+            order.Add(next);
+            foreach (var dependent in next.Dependents)
+            {
+                if (remaining.TryGetValue(dependent, out var n))
+                {
+                    remaining[dependent] = n - 1;
+                }
+            }
+        }
+
+        return order;
+    }
+}

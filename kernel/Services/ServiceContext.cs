@@ -1,0 +1,199 @@
+using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Trace;
+
+namespace Neokernel.Kernel.Services;
+
+/// <summary>
+/// The context of one service instance: its capability space and the kernel calls that go
+/// through it. Every open checks the capability and traces the grant or the denial. When the
+/// instance stops, its space is revoked, and every reader, writer, client and device it opened
+/// stops working with it.
+/// </summary>
+internal sealed class ServiceContext : IServiceContext
+{
+    private readonly SystemKernel kernel;
+    private readonly ServiceRuntime runtime;
+    private readonly List<IDisposable> devices = [];
+    private readonly List<ICyclicTaskHandle> tasks = [];
+    private readonly List<Endpoint> served = [];
+
+    public ServiceContext(SystemKernel kernel, ServiceRuntime runtime, CapabilitySpace space, DeterministicRandom random)
+    {
+        this.kernel = kernel;
+        this.runtime = runtime;
+        Space = space;
+        Random = random;
+        Parameters = new ProgramParameters(runtime.Id, runtime.Manifest.Program.Parameters);
+    }
+
+    public CapabilitySpace Space { get; }
+
+    public string ServiceId => runtime.Id;
+
+    public ServiceManifest Manifest => runtime.Manifest;
+
+    public ProgramParameters Parameters { get; }
+
+    public DeterministicRandom Random { get; }
+
+    public IClock Clock
+    {
+        get
+        {
+            var capability = Require(CapabilityKind.Clock, "clock", Rights.Read, "add a timing section to the manifest");
+            capability.MarkUsed();
+            return kernel.Platform.Clock;
+        }
+    }
+
+    public CyclicStatistics? CyclicStatistics => tasks.Count > 0 ? tasks[0].Statistics : null;
+
+    public RegionReader OpenRegionReader(string region)
+    {
+        var capability = Require(CapabilityKind.Region, region, Rights.Read, $"list '{region}' under regions with access: read");
+        capability.MarkUsed();
+        return new RegionReader((Region)capability.KernelObject, capability, kernel.Trace, runtime.TraceId);
+    }
+
+    public RegionWriter OpenRegionWriter(string region)
+    {
+        var capability = Require(CapabilityKind.Region, region, Rights.Write, $"only the one writer declared with access: write may write '{region}'");
+        capability.MarkUsed();
+        return new RegionWriter((Region)capability.KernelObject, capability, kernel.Trace, runtime.TraceId);
+    }
+
+    public EndpointServer ServeEndpoint(string endpoint, IMessageHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var capability = Require(CapabilityKind.Endpoint, endpoint, Rights.Read | Rights.Write, $"list '{endpoint}' under endpoints.provides");
+        capability.MarkUsed();
+        var target = (Endpoint)capability.KernelObject;
+        var server = new EndpointServer(target, capability, handler, runtime, runtime.TraceId);
+        served.Add(target);
+        target.Bind(server);
+        return server;
+    }
+
+    public EndpointClient OpenEndpointClient(string endpoint, IReplyHandler? replyHandler = null)
+    {
+        var capability = Require(CapabilityKind.Endpoint, endpoint, Rights.Call, $"list '{endpoint}' under endpoints.uses and route it in the system manifest");
+        capability.MarkUsed();
+        return new EndpointClient((Endpoint)capability.KernelObject, capability, replyHandler, runtime, kernel.Platform, runtime.TraceId);
+    }
+
+    public IDeviceChannel OpenDevice(string name)
+    {
+        var capability = Space.Find(CapabilityKind.Device, name);
+        if (capability is null || !capability.IsValid)
+        {
+            throw Deny(CapabilityKind.Device, name, Rights.Read, "list it under devices with its uri");
+        }
+
+        capability.MarkUsed();
+        var uri = (string)capability.KernelObject;
+        var access = DeviceAccess.None;
+        access |= (capability.Rights & Rights.Read) != 0 ? DeviceAccess.Read : DeviceAccess.None;
+        access |= (capability.Rights & Rights.Write) != 0 ? DeviceAccess.Write : DeviceAccess.None;
+        var channel = new GuardedDeviceChannel(kernel.Platform.Devices.Open(uri, access), capability, kernel.Trace, runtime.TraceId, kernel.Trace.Intern(uri));
+        devices.Add(channel);
+        return channel;
+    }
+
+    public ICyclicTaskHandle StartCyclic(ICyclicBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var capability = Require(CapabilityKind.Timer, "cyclic", Rights.Read, "add a timing section with periodUs to the manifest");
+        capability.MarkUsed();
+        if (tasks.Count > 0)
+        {
+            throw new InvalidOperationException($"service '{ServiceId}' already runs its cyclic task; a service has one");
+        }
+
+        var handle = kernel.Platform.CyclicExecutor.Start(runtime.TaskSpec!, body, runtime);
+        tasks.Add(handle);
+        return handle;
+    }
+
+    public void ReportFault(string reason) => runtime.ReportFault(reason);
+
+    /// <summary>Stops what this instance started and revokes its capabilities.</summary>
+    public void Teardown()
+    {
+        foreach (var task in tasks)
+        {
+            task.Stop();
+        }
+
+        foreach (var endpoint in served)
+        {
+            endpoint.Bind(null);
+        }
+
+        foreach (var device in devices)
+        {
+            device.Dispose();
+        }
+
+        foreach (var capability in Space.All)
+        {
+            kernel.Trace.Record(TraceEventKind.CapabilityRevoke, runtime.TraceId, kernel.Trace.Intern(capability.ObjectName), (long)capability.Kind);
+        }
+
+        Space.RevokeAll();
+    }
+
+    private Capability Require(CapabilityKind kind, string name, Rights rights, string howToFix)
+    {
+        var capability = Space.Find(kind, name);
+        if (capability is null || !capability.Allows(rights))
+        {
+            throw Deny(kind, name, rights, howToFix);
+        }
+
+        return capability;
+    }
+
+    private CapabilityDeniedException Deny(CapabilityKind kind, string name, Rights rights, string howToFix)
+    {
+        kernel.Trace.Record(TraceEventKind.CapabilityDeny, runtime.TraceId, kernel.Trace.Intern(name), (long)rights, (long)kind);
+        var held = Space.Find(kind, name);
+        var reason = held is null
+            ? $"its manifest grants no such {kind.ToString().ToLowerInvariant()} ({howToFix})"
+            : held.IsValid ? $"it holds {held.Rights} but asked for {rights}" : "the capability was revoked";
+        return new CapabilityDeniedException(ServiceId, kind, name, reason);
+    }
+}
+
+/// <summary>A device channel that goes through the service's device capability on every call.</summary>
+internal sealed class GuardedDeviceChannel(IDeviceChannel inner, Capability capability, KernelTrace trace, int subject, int traceId) : IDeviceChannel
+{
+    public string Uri => inner.Uri;
+
+    public int Read(Span<byte> buffer)
+    {
+        if (!capability.Allows(Rights.Read))
+        {
+            trace.Record(TraceEventKind.CapabilityDeny, subject, traceId, (long)Rights.Read);
+            return 0;
+        }
+
+        return inner.Read(buffer);
+    }
+
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (!capability.Allows(Rights.Write))
+        {
+            trace.Record(TraceEventKind.CapabilityDeny, subject, traceId, (long)Rights.Write);
+            return;
+        }
+
+        inner.Write(data);
+    }
+
+    public void Dispose() => inner.Dispose();
+}

@@ -1,0 +1,304 @@
+using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Trace;
+
+namespace Neokernel.Kernel.Services;
+
+/// <summary>
+/// The kernel's record of one service across its incarnations: lifecycle, the current instance
+/// and its context, restart history, heartbeat watchdog and the dependency edges the supervisor
+/// follows. One per service for the life of the system.
+/// </summary>
+public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
+{
+    private readonly SystemKernel kernel;
+    private readonly Queue<long> restartTimesNs = new();
+    private readonly HashSet<(CapabilityKind Kind, string Name)> usedEver = [];
+    private readonly IPlatformTimer heartbeatTimer;
+    private readonly IPlatformTimer restartTimer;
+    private ServiceContext? context;
+    private IService? instance;
+    private long lastHeartbeatNs;
+    private long executionNsMaxEver;
+    private long cyclesEver;
+
+    internal ServiceRuntime(SystemKernel kernel, ServiceDefinition definition, int order)
+    {
+        this.kernel = kernel;
+        Definition = definition;
+        Order = order;
+        TraceId = kernel.Trace.Intern(Id);
+        Lifecycle = new ServiceLifecycle((from, to) => kernel.Trace.Record(TraceEventKind.ServiceState, TraceId, -1, (long)from, (long)to));
+        TaskSpec = BuildTaskSpec(definition.Manifest);
+        HeartbeatTimeoutNs = HeartbeatTimeout(definition.Manifest);
+        heartbeatTimer = kernel.Platform.CreateTimer(new TimerAction(CheckHeartbeat));
+        restartTimer = kernel.Platform.CreateTimer(new TimerAction(_ => kernel.Supervisor.OnRestartDue(this)));
+    }
+
+    public ServiceDefinition Definition { get; }
+
+    public ServiceManifest Manifest => Definition.Manifest;
+
+    public string Id => Manifest.Id;
+
+    /// <summary>Position in the system file: rest-for-one restarts the services after this one.</summary>
+    public int Order { get; }
+
+    public int TraceId { get; }
+
+    public ServiceLifecycle Lifecycle { get; }
+
+    public ServiceState State => Lifecycle.State;
+
+    public CyclicTaskSpec? TaskSpec { get; }
+
+    public long HeartbeatTimeoutNs { get; }
+
+    /// <summary>How many times this service was started (1 after boot).</summary>
+    public int Incarnation { get; private set; }
+
+    /// <summary>Restarts by the supervisor since boot.</summary>
+    public int Restarts { get; private set; }
+
+    public string? LastFault { get; private set; }
+
+    /// <summary>Stopped by the kernel and its outputs driven to their declared safe values.</summary>
+    public bool InSafeState { get; internal set; }
+
+    public List<ServiceRuntime> Dependencies { get; } = [];
+
+    public List<ServiceRuntime> Dependents { get; } = [];
+
+    public IReadOnlyCollection<long> RestartTimesNs => restartTimesNs;
+
+    public CyclicStatistics? Statistics => context?.CyclicStatistics;
+
+    /// <summary>Longest execution of a cycle over every incarnation, measured by the platform.</summary>
+    public long ExecutionNsMaxEver => Math.Max(executionNsMaxEver, Statistics?.ExecutionNsMax ?? 0);
+
+    public long CyclesEver => cyclesEver + (Statistics?.Cycles ?? 0);
+
+    /// <summary>Capabilities this service was granted and never exercised, in any incarnation.</summary>
+    public IReadOnlyList<(CapabilityKind Kind, string Name)> UnusedCapabilities()
+    {
+        CollectUsage();
+        var unused = new List<(CapabilityKind, string)>();
+        foreach (var capability in GrantedCapabilities)
+        {
+            if (!usedEver.Contains(capability))
+            {
+                unused.Add(capability);
+            }
+        }
+
+        return unused;
+    }
+
+    internal List<(CapabilityKind Kind, string Name)> GrantedCapabilities { get; } = [];
+
+    internal IPlatformTimer RestartTimer => restartTimer;
+
+    /// <summary>Creates a fresh instance, grants its capabilities and starts it. Control plane.</summary>
+    internal void StartInstance()
+    {
+        Lifecycle.Fire(ServiceTrigger.Start);
+        Incarnation++;
+        InSafeState = false;
+        var space = kernel.GrantCapabilities(this);
+        var random = new DeterministicRandom(kernel.Platform.Seed).Fork($"{Id}/{Incarnation}");
+        context = new ServiceContext(kernel, this, space, random);
+        try
+        {
+            var descriptor = kernel.Catalog.Find(Manifest.Program.Type)
+                ?? throw new InvalidOperationException($"program type '{Manifest.Program.Type}' is not built in");
+            instance = descriptor.Create();
+            instance.Start(context);
+        }
+        catch (Exception exception)
+        {
+            HandleFault($"start failed: {exception.Message}");
+            return;
+        }
+
+        Lifecycle.Fire(ServiceTrigger.Started);
+        lastHeartbeatNs = kernel.Platform.Clock.NowNs;
+        if (TaskSpec is not null)
+        {
+            heartbeatTimer.ArmAt(lastHeartbeatNs + HeartbeatTimeoutNs + TaskSpec.PhaseNs + TaskSpec.PeriodNs);
+        }
+    }
+
+    /// <summary>Stops the instance in order: its own Stop, then teardown and revocation.</summary>
+    internal void StopInstance()
+    {
+        if (State != ServiceState.Running)
+        {
+            if (Lifecycle.CanFire(ServiceTrigger.Stop))
+            {
+                Lifecycle.Fire(ServiceTrigger.Stop);
+            }
+
+            return;
+        }
+
+        Lifecycle.Fire(ServiceTrigger.Stop);
+        try
+        {
+            instance?.Stop();
+        }
+        catch (Exception exception)
+        {
+            LastFault = $"stop failed: {exception.Message}";
+            kernel.Trace.Record(TraceEventKind.Fault, TraceId, LastFault);
+        }
+
+        Teardown();
+        Lifecycle.Fire(ServiceTrigger.Stopped);
+    }
+
+    /// <summary>A fault from anywhere in the service: the instance goes, the supervisor decides.</summary>
+    internal void HandleFault(string reason)
+    {
+        if (State is not (ServiceState.Running or ServiceState.Starting or ServiceState.Stopping))
+        {
+            return;
+        }
+
+        LastFault = reason;
+        kernel.Trace.Record(TraceEventKind.Fault, TraceId, reason);
+        Lifecycle.Fire(ServiceTrigger.Fault);
+        Teardown();
+        kernel.Supervisor.OnFaulted(this);
+    }
+
+    internal void ReportFault(string reason) => HandleFault($"reported: {reason}");
+
+    internal void RecordRestart(long nowNs, long windowNs)
+    {
+        Restarts++;
+        restartTimesNs.Enqueue(nowNs);
+        Prune(nowNs, windowNs);
+        kernel.Trace.Record(TraceEventKind.Restart, TraceId, -1, Restarts, restartTimesNs.Count);
+    }
+
+    /// <summary>Restarts within the window ending now.</summary>
+    internal int RestartsWithin(long nowNs, long windowNs)
+    {
+        Prune(nowNs, windowNs);
+        return restartTimesNs.Count;
+    }
+
+    void ICyclicTaskObserver.OnBodyFault(Exception exception) =>
+        HandleFault($"cyclic task threw {exception.GetType().Name}: {exception.Message}");
+
+    void ICyclicTaskObserver.OnWatchdog(long consecutiveOverruns)
+    {
+        kernel.Trace.Record(TraceEventKind.Watchdog, TraceId, -1, consecutiveOverruns);
+        HandleFault($"watchdog: {consecutiveOverruns} consecutive overruns of the {TaskSpec?.DeadlineNs / 1000} us deadline");
+    }
+
+    void ICyclicTaskObserver.OnOverrun(long lateNs) => kernel.Trace.Record(TraceEventKind.Overrun, TraceId, -1, lateNs);
+
+    void ICyclicTaskObserver.OnCycleCompleted(long nowNs) => lastHeartbeatNs = nowNs;
+
+    void IFaultSink.OnHandlerFault(Exception exception) =>
+        HandleFault($"message handler threw {exception.GetType().Name}: {exception.Message}");
+
+    private void Teardown()
+    {
+        heartbeatTimer.Cancel();
+        CollectUsage();
+        if (context is not null)
+        {
+            var statistics = context.CyclicStatistics;
+            if (statistics is { } s)
+            {
+                executionNsMaxEver = Math.Max(executionNsMaxEver, s.ExecutionNsMax);
+                cyclesEver += s.Cycles;
+            }
+
+            context.Teardown();
+        }
+
+        instance = null;
+        kernel.OnWriterGone(this);
+    }
+
+    private void CollectUsage()
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        foreach (var capability in context.Space.All)
+        {
+            if (capability.Used)
+            {
+                usedEver.Add((capability.Kind, capability.ObjectName));
+            }
+        }
+    }
+
+    private void CheckHeartbeat(long nowNs)
+    {
+        if (State != ServiceState.Running)
+        {
+            return;
+        }
+
+        if (nowNs - lastHeartbeatNs >= HeartbeatTimeoutNs)
+        {
+            kernel.Trace.Record(TraceEventKind.Heartbeat, TraceId, -1, nowNs - lastHeartbeatNs);
+            HandleFault($"missed heartbeat: no cycle completed for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");
+            return;
+        }
+
+        heartbeatTimer.ArmAt(lastHeartbeatNs + HeartbeatTimeoutNs);
+    }
+
+    private void Prune(long nowNs, long windowNs)
+    {
+        while (restartTimesNs.Count > 0 && restartTimesNs.Peek() <= nowNs - windowNs)
+        {
+            restartTimesNs.Dequeue();
+        }
+    }
+
+    private static CyclicTaskSpec? BuildTaskSpec(ServiceManifest manifest)
+    {
+        if (manifest.Timing is not { } timing)
+        {
+            return null;
+        }
+
+        var periodNs = timing.PeriodUs * 1000;
+        var deadlineNs = (timing.DeadlineUs ?? timing.PeriodUs) * 1000;
+        var budgetNs = (timing.BudgetUs ?? timing.DeadlineUs ?? timing.PeriodUs) * 1000;
+        var policy = timing.OverrunPolicy switch
+        {
+            "catch-up" => OverrunPolicy.CatchUp,
+            "fault" => OverrunPolicy.Fault,
+            _ => OverrunPolicy.Skip,
+        };
+        return new CyclicTaskSpec(manifest.Id, timing.Class, timing.Priority, timing.Cpu, periodNs, timing.PhaseUs * 1000, deadlineNs, budgetNs, policy, timing.OverrunsMax);
+    }
+
+    private static long HeartbeatTimeout(ServiceManifest manifest)
+    {
+        if (manifest.Restart.HeartbeatTimeoutMs > 0)
+        {
+            return manifest.Restart.HeartbeatTimeoutMs * 1_000_000;
+        }
+
+        var periodNs = (manifest.Timing?.PeriodUs ?? 100_000) * 1000;
+        return Math.Max(3 * periodNs, 50_000_000);
+    }
+
+    private sealed class TimerAction(Action<long> action) : ITimerCallback
+    {
+        public void OnTimer(long nowNs) => action(nowNs);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Neokernel.Kernel.Platform;
+
+namespace Neokernel.Rt.Cyclic;
+
+/// <summary>
+/// Releases cyclic tasks from platform timers on the event-loop thread: absolute release times
+/// on a fixed grid (phase + k × period, never drifting), wake-up latency and execution time per
+/// cycle, and overrun handling by policy. In simulation the body takes no virtual time, so
+/// overruns come only from injected faults; execution time is measured on the host's
+/// monotonic clock for the statistics and the audit, never for the trace.
+/// </summary>
+public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
+{
+    public ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(observer);
+        if (spec.PeriodNs <= 0)
+        {
+            throw new ArgumentException($"service '{spec.ServiceId}': period must be positive", nameof(spec));
+        }
+
+        var task = new TimerCyclicTask(platform, spec, body, observer);
+        task.Start();
+        return task;
+    }
+
+    private sealed class TimerCyclicTask(IPlatform platform, CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
+        : ICyclicTaskHandle, ITimerCallback
+    {
+        private readonly CyclicStatisticsRecorder recorder = new();
+        private IPlatformTimer? timer;
+        private long releaseNs;
+        private long cycleIndex;
+        private bool stopped;
+
+        public CyclicStatistics Statistics => recorder.Snapshot();
+
+        public void Start()
+        {
+            timer = platform.CreateTimer(this);
+            var now = platform.Clock.NowNs;
+            releaseNs = FirstReleaseAfter(now);
+            timer.ArmAt(releaseNs);
+        }
+
+        public void Stop()
+        {
+            stopped = true;
+            timer?.Cancel();
+        }
+
+        public void OnTimer(long nowNs)
+        {
+            if (stopped)
+            {
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                body.Execute(new CycleInfo(cycleIndex, releaseNs, nowNs));
+            }
+            catch (Exception exception)
+            {
+                stopped = true;
+                observer.OnBodyFault(exception);
+                return;
+            }
+
+            var executionNs = (long)Stopwatch.GetElapsedTime(started).TotalNanoseconds;
+            recorder.Record(nowNs - releaseNs, executionNs);
+            cycleIndex++;
+            if (stopped)
+            {
+                return;
+            }
+
+            var endNs = platform.Clock.NowNs;
+            if (HandleOverrun(endNs))
+            {
+                return;
+            }
+
+            observer.OnCycleCompleted(endNs);
+            if (!stopped)
+            {
+                timer!.ArmAt(releaseNs);
+            }
+        }
+
+        /// <summary>Sets the next release; true when the watchdog stopped the task.</summary>
+        private bool HandleOverrun(long endNs)
+        {
+            var lateNs = endNs - (releaseNs + spec.DeadlineNs);
+            if (lateNs <= 0)
+            {
+                recorder.RecordOnTime();
+                releaseNs += spec.PeriodNs;
+                return false;
+            }
+
+            var consecutive = recorder.RecordOverrun();
+            observer.OnOverrun(lateNs);
+            if (spec.OverrunPolicy == OverrunPolicy.Fault && consecutive >= spec.OverrunsMax)
+            {
+                stopped = true;
+                observer.OnWatchdog(consecutive);
+                return true;
+            }
+
+            releaseNs = spec.OverrunPolicy == OverrunPolicy.CatchUp ? releaseNs + spec.PeriodNs : FirstReleaseAfter(endNs);
+            return false;
+        }
+
+        private long FirstReleaseAfter(long nowNs)
+        {
+            var phase = spec.PhaseNs % spec.PeriodNs;
+            var k = ((nowNs - phase) / spec.PeriodNs) + 1;
+            return phase + (k * spec.PeriodNs);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+
+namespace Neokernel.Rt.Linux;
+
+/// <summary>
+/// CLOCK_MONOTONIC and absolute clock_nanosleep through libc: the clock and the wake-up a
+/// cyclic loop needs. Absolute sleeps do not drift: each wake-up aims at a point on the grid,
+/// not "period after whenever the last one ended". Neither call allocates.
+/// </summary>
+public static partial class LinuxTime
+{
+    public const int ClockMonotonic = 1;
+    public const int TimerAbsolute = 1;
+    private const int EINTR = 4;
+
+    public static long MonotonicNs()
+    {
+        if (clock_gettime(ClockMonotonic, out var ts) != 0)
+        {
+            throw new InvalidOperationException($"clock_gettime(CLOCK_MONOTONIC) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        return (ts.Seconds * 1_000_000_000L) + ts.Nanoseconds;
+    }
+
+    /// <summary>Sleeps until the monotonic clock reads <paramref name="deadlineNs"/>, retrying on signals.</summary>
+    public static void SleepUntil(long deadlineNs)
+    {
+        var ts = new TimeSpec { Seconds = deadlineNs / 1_000_000_000L, Nanoseconds = deadlineNs % 1_000_000_000L };
+        int result;
+        do
+        {
+            result = clock_nanosleep(ClockMonotonic, TimerAbsolute, in ts, IntPtr.Zero);
+        }
+        while (result == EINTR);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int clock_gettime(int clockId, out TimeSpec time);
+
+    [LibraryImport("libc")]
+    private static partial int clock_nanosleep(int clockId, int flags, in TimeSpec request, IntPtr remaining);
+}

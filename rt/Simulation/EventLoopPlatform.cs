@@ -1,0 +1,208 @@
+using Neokernel.Kernel.Platform;
+using Neokernel.Rt.Cyclic;
+
+namespace Neokernel.Rt.Simulation;
+
+/// <summary>
+/// A platform that runs every service on one thread from one queue of timed events, ordered by
+/// due time and then by the order they were armed: a deterministic order, whatever the host.
+/// The simulation jumps from event to event on virtual time; the paced variant waits on the
+/// real monotonic clock before each event, so the same system runs in real time.
+/// </summary>
+public abstract class EventLoopPlatform : IPlatform, IClock
+{
+    /// <summary>Stale queue entries (re-armed or cancelled timers) are compacted away past this many.</summary>
+    private const int StaleEntriesMax = 4_096;
+
+    private readonly PriorityQueue<(EventTimer Timer, long Generation), (long DueNs, long Sequence)> queue = new(256);
+    private long sequence;
+    private long staleEntries;
+
+    protected EventLoopPlatform(ulong seed, IDeviceProvider devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        Seed = seed;
+        Devices = devices;
+        CyclicExecutor = new TimerCyclicExecutor(this);
+        RegionMemory = new ManagedRegionMemoryProvider();
+    }
+
+    public abstract string Name { get; }
+
+    public IClock Clock => this;
+
+    public ulong Seed { get; }
+
+    public ICyclicExecutor CyclicExecutor { get; protected set; }
+
+    public IDeviceProvider Devices { get; }
+
+    public IRegionMemoryProvider RegionMemory { get; }
+
+    public abstract long NowNs { get; }
+
+    /// <summary>Events run so far.</summary>
+    public long EventsRun { get; private set; }
+
+    public int PendingEvents => queue.Count;
+
+    public IPlatformTimer CreateTimer(ITimerCallback callback) => new EventTimer(this, callback);
+
+    /// <summary>Runs events due up to <paramref name="endNs"/>, then leaves the clock there. Returns the events run.</summary>
+    public long RunUntil(long endNs, CancellationToken cancellation = default)
+    {
+        var ran = 0L;
+        while (!cancellation.IsCancellationRequested && TryRunNext(endNs, cancellation))
+        {
+            ran++;
+        }
+
+        if (!cancellation.IsCancellationRequested)
+        {
+            AdvanceTo(endNs, cancellation);
+        }
+
+        return ran;
+    }
+
+    /// <summary>Runs the next event if it is due by <paramref name="limitNs"/>.</summary>
+    public bool TryRunNext(long limitNs, CancellationToken cancellation = default)
+    {
+        while (queue.TryPeek(out var entry, out var priority))
+        {
+            if (entry.Timer.Generation != entry.Generation)
+            {
+                queue.Dequeue();
+                staleEntries--;
+                continue;
+            }
+
+            if (priority.DueNs > limitNs)
+            {
+                return false;
+            }
+
+            if (!AdvanceTo(priority.DueNs, cancellation))
+            {
+                return false;
+            }
+
+            queue.Dequeue();
+            entry.Timer.Fire(NowNs);
+            EventsRun++;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Moves the clock to <paramref name="dueNs"/>: instantly in simulation, by waiting when paced. False if cancelled.</summary>
+    protected abstract bool AdvanceTo(long dueNs, CancellationToken cancellation);
+
+    private void Enqueue(EventTimer timer, long dueNs)
+    {
+        queue.Enqueue((timer, timer.Generation), (dueNs, sequence++));
+    }
+
+    private void NoteStale()
+    {
+        if (++staleEntries > StaleEntriesMax)
+        {
+            Compact();
+        }
+    }
+
+    private void Compact()
+    {
+        var live = new List<((EventTimer, long), (long, long))>(queue.Count);
+        foreach (var item in queue.UnorderedItems)
+        {
+            if (item.Element.Timer.Generation == item.Element.Generation)
+            {
+                live.Add(item);
+            }
+        }
+
+        queue.Clear();
+        foreach (var item in live)
+        {
+            queue.Enqueue(item.Item1, item.Item2);
+        }
+
+        staleEntries = 0;
+    }
+
+    /// <summary>A reusable timer; re-arming bumps its generation so older queue entries are skipped.</summary>
+    private sealed class EventTimer(EventLoopPlatform platform, ITimerCallback callback) : IPlatformTimer
+    {
+        public long Generation { get; private set; }
+
+        public bool IsArmed { get; private set; }
+
+        public void ArmAt(long dueNs)
+        {
+            if (IsArmed)
+            {
+                platform.NoteStale();
+            }
+
+            Generation++;
+            IsArmed = true;
+            platform.Enqueue(this, Math.Max(dueNs, platform.NowNs));
+        }
+
+        public void Cancel()
+        {
+            if (!IsArmed)
+            {
+                return;
+            }
+
+            Generation++;
+            IsArmed = false;
+            platform.NoteStale();
+        }
+
+        public void Fire(long nowNs)
+        {
+            IsArmed = false;
+            Generation++;
+            callback.OnTimer(nowNs);
+        }
+    }
+}
+
+/// <summary>The deterministic simulation: virtual time that jumps to the next event. Never reads wall time.</summary>
+public sealed class SimulationPlatform(ulong seed, IDeviceProvider devices) : EventLoopPlatform(seed, devices)
+{
+    private long nowNs;
+
+    public override string Name => "simulation";
+
+    public override long NowNs => nowNs;
+
+    protected override bool AdvanceTo(long dueNs, CancellationToken cancellation)
+    {
+        if (dueNs > nowNs)
+        {
+            nowNs = dueNs;
+        }
+
+        return true;
+    }
+}
+
+/// <summary>Region memory as plain managed buffers: one process, one address space.</summary>
+public sealed class ManagedRegionMemoryProvider : IRegionMemoryProvider
+{
+    public RegionMemory Allocate(string regionName, int length) => new ManagedRegionMemory(length);
+
+    private sealed class ManagedRegionMemory(int length) : RegionMemory
+    {
+        private readonly byte[] bytes = new byte[length];
+
+        public override int Length => bytes.Length;
+
+        public override Span<byte> Bytes => bytes;
+    }
+}
