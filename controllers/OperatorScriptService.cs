@@ -28,6 +28,7 @@ public sealed class OperatorScriptService : IService
         var script = new OperatorScript(
             context.Parameters.GetDouble("setpointStepAtSeconds", 0.0, 0.0),
             context.Parameters.GetDouble("setpointStepTo", 0.0));
+        // The script runs on the cycle's release time, so it needs a timing section; check it before opening anything.
         ServiceSettings.PeriodSeconds(context);
         var state = new Running(context, script, context.Clock.NowNs);
         state.Client = context.OpenEndpointClient(endpoint, state);

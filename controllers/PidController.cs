@@ -157,6 +157,11 @@ public sealed class PidController
     /// </summary>
     public void SetMode(PidMode mode)
     {
+        if (mode is not (PidMode.Auto or PidMode.Manual))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "the mode is Auto or Manual");
+        }
+
         if (mode == Mode)
         {
             return;

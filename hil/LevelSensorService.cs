@@ -41,6 +41,7 @@ public sealed class LevelSensorService : IService
         var transmitter = ReadTransmitter(context);
         var outputRegion = HilSettings.RequiredString(context, "outputRegion");
         var outputPoint = context.Parameters.GetString("outputPoint", "level");
+        // Cyclic: refuse a manifest without timing before opening anything.
         HilSettings.PeriodSeconds(context);
         var device = context.OpenDevice(context.Parameters.GetString("levelDevice", "level"));
         var writer = context.OpenRegionWriter(outputRegion);

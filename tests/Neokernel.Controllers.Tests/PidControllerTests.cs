@@ -239,6 +239,7 @@ public sealed class PidControllerTests
         var pid = new PidController(Pi);
         Assert.Throws<ArgumentOutOfRangeException>(() => pid.Update(1.0, 0.0, 0.0));
         Assert.Throws<ArgumentOutOfRangeException>(() => pid.Update(1.0, 0.0, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pid.SetMode((PidMode)7));
     }
 
     [Fact]

@@ -74,6 +74,19 @@ public sealed class ClosedLoopTests
         kernel.Shutdown();
     }
 
+    [Fact]
+    public void The_running_loop_allocates_nothing()
+    {
+        var (kernel, platform, _) = Boot(seed: 3);
+        platform.RunUntil(100 * SecondNs);
+
+        // The window holds the operator's setpoint request and the controller's reply at 300 s.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        platform.RunUntil(400 * SecondNs);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        kernel.Shutdown();
+    }
+
     private static (SystemKernel Kernel, SimulationPlatform Platform, Probe Probe) Boot(ulong seed)
     {
         var probe = new Probe();
