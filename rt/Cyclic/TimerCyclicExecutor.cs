@@ -116,9 +116,15 @@ public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
             return false;
         }
 
+        /// <summary>The first point of the grid phase + k × period strictly after <paramref name="nowNs"/>.</summary>
         private long FirstReleaseAfter(long nowNs)
         {
             var phase = spec.PhaseNs % spec.PeriodNs;
+            if (nowNs < phase)
+            {
+                return phase;
+            }
+
             var k = ((nowNs - phase) / spec.PeriodNs) + 1;
             return phase + (k * spec.PeriodNs);
         }

@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Neokernel.Kernel.Ipc;
+using Neokernel.Testing;
 
 namespace Neokernel.Kernel.Tests;
 
@@ -66,16 +67,11 @@ public sealed class BoundedMessageQueueTests
         var queue = new BoundedMessageQueue(8, 64);
         var message = new byte[48];
         var buffer = new byte[64];
-        queue.TryEnqueue(message, default);
-        queue.TryDequeue(buffer, out _, out _);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             queue.TryEnqueue(message, new MessageHeader(MessageKind.Request, 1, i));
             queue.TryDequeue(buffer, out _, out _);
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        });
     }
 
     [Fact]

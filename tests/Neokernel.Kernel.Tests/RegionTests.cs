@@ -5,6 +5,7 @@ using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Trace;
 using Neokernel.Rt.Simulation;
+using Neokernel.Testing;
 
 namespace Neokernel.Kernel.Tests;
 
@@ -123,16 +124,11 @@ public sealed class RegionTests
     {
         var (_, writer, reader) = Create(16);
         var snapshot = reader.CreateSnapshot();
-        writer.Publish();
-        reader.TryRead(snapshot);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             writer.Set(i % 16, i, Quality.Good, i);
             writer.Publish();
             reader.TryRead(snapshot);
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        });
     }
 }

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Neokernel.Kernel.Manifests;
+
+/// <summary>
+/// The words and ranges manifests may use, in one place so that the validator, its messages
+/// and the JSON Schemas say the same thing.
+/// </summary>
+public static class ManifestRules
+{
+    public const int IdLengthMax = 48;
+    public static readonly IReadOnlyList<string> Kinds = ["driver", "controller", "gateway", "plant"];
+    public static readonly IReadOnlyList<string> TimingClasses = ["rt-fifo", "rt-deadline", "best-effort"];
+    public static readonly IReadOnlyList<string> OverrunPolicies = ["skip", "catch-up", "fault"];
+    public static readonly IReadOnlyList<string> RegionAccesses = ["read", "write"];
+    public static readonly IReadOnlyList<string> DeviceAccesses = ["read", "write", "read-write"];
+    public static readonly IReadOnlyList<string> RestartPolicies = ["permanent", "transient", "temporary"];
+    public static readonly IReadOnlyList<string> BadInputPolicies = ["hold", "safe-state"];
+    public static readonly IReadOnlyList<string> SupervisorStrategies = ["one-for-one", "rest-for-one"];
+
+    public const int FifoPriorityMin = 1;
+    public const int FifoPriorityMax = 99;
+    public const int NiceMin = -20;
+    public const int NiceMax = 19;
+    public const int CpuMax = 1023;
+    public const long PeriodUsMin = 100;
+    public const long PeriodUsMax = 10_000_000;
+    public const int OverrunsMaxMin = 1;
+    public const int OverrunsMaxMax = 1000;
+    public const int PointsMax = 4096;
+    public const int MessageBytesMax = 65536;
+    public const int QueueDepthMax = 4096;
+    public const int RestartsMax = 1000;
+    public const long WithinMsMax = 3_600_000;
+
+    /// <summary>Service ids: lowercase letters, digits and dashes, 1..48 characters.</summary>
+    public static bool IsId(string? text) =>
+        text is { Length: > 0 and <= IdLengthMax } && text.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    /// <summary>Region names: lowercase letters, digits, dots and dashes.</summary>
+    public static bool IsRegionName(string? text) =>
+        text is { Length: > 0 } && text.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-');
+
+    /// <summary>A URI with a scheme (RFC 3986: a letter, then letters, digits, '+', '-', '.') and something after the ':'.</summary>
+    public static bool HasScheme(string? uri)
+    {
+        var colon = uri?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        if (uri is null || colon < 1 || colon == uri.Length - 1 || !char.IsAsciiLetter(uri[0]))
+        {
+            return false;
+        }
+
+        return uri[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
+    }
+
+    internal static string OneOf(IReadOnlyList<string> words) => string.Join(", ", words);
+
+    internal static string Range(long min, long max) =>
+        $"{min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}";
+}

@@ -1,0 +1,339 @@
+using System.Globalization;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Kernel.Manifests;
+
+public static partial class ManifestValidator
+{
+    /// <summary>
+    /// Checks a whole system: the system file's own fields, every service, and what holds across
+    /// services (unique ids, one writer per region, endpoints provided and routed, no call cycles).
+    /// </summary>
+    public static IReadOnlyList<ManifestDiagnostic> ValidateSystem(SystemManifest system, ManifestPositions positions, IReadOnlyList<LocatedService> services, ProgramCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(positions);
+        ArgumentNullException.ThrowIfNull(services);
+        var sink = new DiagnosticSink();
+        CheckSystemFile(sink, system, positions);
+        foreach (var service in services)
+        {
+            CheckService(sink, service, catalog);
+        }
+
+        CheckAcross(sink, system, positions, services);
+        return sink.Items;
+    }
+
+    /// <summary>Checks a system built in code, where there are no line numbers: diagnostics name files only.</summary>
+    public static IReadOnlyList<ManifestDiagnostic> ValidateSystem(SystemDefinition definition, ProgramCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var services = definition.Services.Select(s => new LocatedService(s.Manifest, ManifestPositions.None(s.SourceFile))).ToList();
+        return ValidateSystem(definition.Manifest, ManifestPositions.None(definition.SourceFile), services, catalog);
+    }
+
+    internal static void CheckSystemFile(DiagnosticSink sink, SystemManifest system, ManifestPositions p)
+    {
+        const string nameRule = "lowercase letters, digits and dashes, 1..48 characters";
+        if (!sink.Missing(p, "system", system.System, nameRule) && !ManifestRules.IsId(system.System))
+        {
+            sink.At(p, "system", $"'{system.System}' is not a valid system name", nameRule);
+        }
+
+        sink.OneOf(p, "supervisor.strategy", system.Supervisor.Strategy, ManifestRules.SupervisorStrategies);
+        if (system.Services.Count == 0)
+        {
+            var problem = p.Has("services") ? "a system needs at least one service" : "required field is missing";
+            sink.AtKey(p, "services", problem, "a list of {manifest: path/to/service.yaml}");
+        }
+
+        for (var i = 0; i < system.Services.Count; i++)
+        {
+            sink.Missing(p, $"services[{i}].manifest", system.Services[i].Manifest, "a path relative to the system file");
+        }
+    }
+
+    internal static void CheckAcross(DiagnosticSink sink, SystemManifest system, ManifestPositions systemPositions, IReadOnlyList<LocatedService> services)
+    {
+        var byId = CheckUniqueIds(sink, services);
+        CheckRegionsAcross(sink, services);
+        var providers = CheckProvidersAcross(sink, services);
+        var routes = new RouteTable(system, systemPositions, byId, providers);
+        routes.Check(sink);
+        CheckUsesAcross(sink, services, providers, routes);
+        CheckDependsOnAcross(sink, services, byId);
+    }
+
+    private static Dictionary<string, LocatedService> CheckUniqueIds(DiagnosticSink sink, IReadOnlyList<LocatedService> services)
+    {
+        var byId = new Dictionary<string, LocatedService>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            var id = service.Manifest.Id;
+            if (id.Length == 0)
+            {
+                continue;
+            }
+
+            if (byId.TryGetValue(id, out var first))
+            {
+                sink.At(service.Positions, "id", $"service id '{id}' is used by both {first.File} and {service.File}", "a unique id per service in a system");
+                continue;
+            }
+
+            byId.Add(id, service);
+        }
+
+        return byId;
+    }
+
+    private static void CheckRegionsAcross(DiagnosticSink sink, IReadOnlyList<LocatedService> services)
+    {
+        var writers = new Dictionary<string, (LocatedService Service, RegionManifest Region)>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            for (var i = 0; i < service.Manifest.Regions.Count; i++)
+            {
+                var region = service.Manifest.Regions[i];
+                if (region.Access != "write" || region.Name.Length == 0)
+                {
+                    continue;
+                }
+
+                if (writers.TryGetValue(region.Name, out var first))
+                {
+                    sink.At(service.Positions, $"regions[{i}].access", $"region '{region.Name}' is written by both {Who(first.Service)} and {Who(service)}", "one writer per region; other services read it");
+                    continue;
+                }
+
+                writers.Add(region.Name, (service, region));
+            }
+        }
+
+        foreach (var service in services)
+        {
+            CheckReader(sink, service, writers);
+        }
+    }
+
+    private static void CheckReader(DiagnosticSink sink, LocatedService service, Dictionary<string, (LocatedService Service, RegionManifest Region)> writers)
+    {
+        for (var i = 0; i < service.Manifest.Regions.Count; i++)
+        {
+            var region = service.Manifest.Regions[i];
+            if (region.Access != "read" || region.Name.Length == 0)
+            {
+                continue;
+            }
+
+            if (!writers.TryGetValue(region.Name, out var writer))
+            {
+                sink.At(service.Positions, $"regions[{i}].name", $"unknown region '{region.Name}': no service in the system writes it", DiagnosticSink.Names(writers.Keys, "none: no service writes a region"));
+                continue;
+            }
+
+            for (var k = 0; k < region.Points.Count; k++)
+            {
+                if (!writer.Region.Points.Contains(region.Points[k], StringComparer.Ordinal))
+                {
+                    sink.At(service.Positions, $"regions[{i}].points[{k}]", $"point '{region.Points[k]}' is not declared by {Who(writer.Service)}, the writer of region '{region.Name}'", DiagnosticSink.Names(writer.Region.Points, "none"));
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, LocatedService> CheckProvidersAcross(DiagnosticSink sink, IReadOnlyList<LocatedService> services)
+    {
+        var providers = new Dictionary<string, LocatedService>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            var provides = service.Manifest.Endpoints.Provides;
+            for (var i = 0; i < provides.Count; i++)
+            {
+                var name = provides[i].Name;
+                if (name.Length == 0)
+                {
+                    continue;
+                }
+
+                if (providers.TryGetValue(name, out var first))
+                {
+                    if (!ReferenceEquals(first, service))
+                    {
+                        sink.At(service.Positions, $"endpoints.provides[{i}].name", $"endpoint '{name}' is provided by both {Who(first)} and {Who(service)}", "endpoint names unique across the system");
+                    }
+
+                    continue;
+                }
+
+                providers.Add(name, service);
+            }
+        }
+
+        return providers;
+    }
+
+    private static void CheckUsesAcross(DiagnosticSink sink, IReadOnlyList<LocatedService> services, Dictionary<string, LocatedService> providers, RouteTable routes)
+    {
+        foreach (var service in services)
+        {
+            var uses = service.Manifest.Endpoints.Uses;
+            for (var i = 0; i < uses.Count; i++)
+            {
+                var endpoint = uses[i];
+                if (endpoint.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!providers.ContainsKey(endpoint))
+                {
+                    sink.At(service.Positions, $"endpoints.uses[{i}]", $"unknown endpoint '{endpoint}': no service in the system provides it", DiagnosticSink.Names(providers.Keys, "none: no service provides an endpoint"));
+                }
+                else if (!routes.IsRouted(service.Manifest.Id, endpoint))
+                {
+                    sink.At(service.Positions, $"endpoints.uses[{i}]", $"endpoint '{endpoint}' is not routed: the system file has no route for client '{service.Manifest.Id}'", $"add routes: [{{client: {service.Manifest.Id}, endpoint: {endpoint}}}] to the system file");
+                }
+            }
+        }
+    }
+
+    private static void CheckDependsOnAcross(DiagnosticSink sink, IReadOnlyList<LocatedService> services, Dictionary<string, LocatedService> byId)
+    {
+        foreach (var service in services)
+        {
+            for (var i = 0; i < service.Manifest.DependsOn.Count; i++)
+            {
+                var name = service.Manifest.DependsOn[i];
+                if (name.Length > 0 && name != service.Manifest.Id && !byId.ContainsKey(name))
+                {
+                    sink.At(service.Positions, $"dependsOn[{i}]", $"unknown service '{name}'", DiagnosticSink.Names(byId.Keys.Where(k => k != service.Manifest.Id), "no other services"));
+                }
+            }
+        }
+    }
+
+    /// <summary>A service as messages name it: its id and its file.</summary>
+    internal static string Who(LocatedService service) => $"'{service.Manifest.Id}' ({service.File})";
+
+    /// <summary>
+    /// The system's routes: which client may call which endpoint. Checks each route and looks for
+    /// call cycles, which deadlock when every service in the cycle waits for the next one's reply.
+    /// </summary>
+    private sealed class RouteTable(SystemManifest system, ManifestPositions positions, Dictionary<string, LocatedService> byId, Dictionary<string, LocatedService> providers)
+    {
+        private readonly HashSet<(string Client, string Endpoint)> routed = [];
+
+        /// <summary>Valid routes as call edges: client id → (provider id, route index).</summary>
+        private readonly Dictionary<string, List<(string Provider, int Route)>> calls = new(StringComparer.Ordinal);
+
+        public bool IsRouted(string client, string endpoint) => routed.Contains((client, endpoint));
+
+        public void Check(DiagnosticSink sink)
+        {
+            var firstIndex = new Dictionary<(string, string), int>();
+            for (var i = 0; i < system.Routes.Count; i++)
+            {
+                var route = system.Routes[i];
+                if (!firstIndex.TryAdd((route.Client, route.Endpoint), i))
+                {
+                    sink.At(positions, $"routes[{i}]", $"duplicate route (also routes[{firstIndex[(route.Client, route.Endpoint)].ToString(CultureInfo.InvariantCulture)}])", "each client and endpoint pair once");
+                    continue;
+                }
+
+                CheckRoute(sink, route, i);
+            }
+
+            FindCycles(sink);
+        }
+
+        private void CheckRoute(DiagnosticSink sink, RouteManifest route, int index)
+        {
+            var path = $"routes[{index}]";
+            var clientOk = !sink.Missing(positions, path + ".client", route.Client, "a service id");
+            var endpointOk = !sink.Missing(positions, path + ".endpoint", route.Endpoint, "an endpoint name");
+            LocatedService? client = null;
+            if (clientOk && !byId.TryGetValue(route.Client, out client))
+            {
+                sink.At(positions, path + ".client", $"unknown service '{route.Client}'", DiagnosticSink.Names(byId.Keys, "no services"));
+            }
+
+            if (endpointOk && !providers.ContainsKey(route.Endpoint))
+            {
+                sink.At(positions, path + ".endpoint", $"unknown endpoint '{route.Endpoint}': no service in the system provides it", DiagnosticSink.Names(providers.Keys, "none: no service provides an endpoint"));
+                endpointOk = false;
+            }
+
+            if (client is null || !endpointOk)
+            {
+                return;
+            }
+
+            if (!client.Manifest.Endpoints.Uses.Contains(route.Endpoint, StringComparer.Ordinal))
+            {
+                sink.At(positions, path, $"service '{route.Client}' does not list endpoint '{route.Endpoint}' in endpoints.uses ({client.File})", DiagnosticSink.Names(client.Manifest.Endpoints.Uses, "none: it uses no endpoints"));
+                return;
+            }
+
+            routed.Add((route.Client, route.Endpoint));
+            var provider = providers[route.Endpoint].Manifest.Id;
+            if (!calls.TryGetValue(route.Client, out var edges))
+            {
+                edges = [];
+                calls.Add(route.Client, edges);
+            }
+
+            edges.Add((provider, index));
+        }
+
+        /// <summary>Depth-first search over call edges; each back edge closes a cycle, reported once at its route.</summary>
+        private void FindCycles(DiagnosticSink sink)
+        {
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            var reported = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var service in system.Routes.Select(r => r.Client).Distinct(StringComparer.Ordinal))
+            {
+                Visit(sink, service, [], done, reported);
+            }
+        }
+
+        private void Visit(DiagnosticSink sink, string service, List<string> stack, HashSet<string> done, HashSet<string> reported)
+        {
+            if (done.Contains(service))
+            {
+                return;
+            }
+
+            stack.Add(service);
+            foreach (var (provider, route) in calls.GetValueOrDefault(service) ?? [])
+            {
+                var onStack = stack.IndexOf(provider);
+                if (onStack >= 0)
+                {
+                    ReportCycle(sink, [.. stack[onStack..], provider], route, reported);
+                    continue;
+                }
+
+                Visit(sink, provider, stack, done, reported);
+            }
+
+            stack.RemoveAt(stack.Count - 1);
+            done.Add(service);
+        }
+
+        private void ReportCycle(DiagnosticSink sink, List<string> cycle, int route, HashSet<string> reported)
+        {
+            // The same cycle found from another starting service is one cycle: key it by its smallest rotation.
+            var members = cycle.Take(cycle.Count - 1).ToList();
+            var start = members.IndexOf(members.Min(StringComparer.Ordinal)!);
+            var key = string.Join(" -> ", members.Skip(start).Concat(members.Take(start)));
+            if (!reported.Add(key))
+            {
+                return;
+            }
+
+            sink.At(positions, $"routes[{route.ToString(CultureInfo.InvariantCulture)}]", $"route cycle {string.Join(" -> ", cycle)} would deadlock: each service waits for the next one's reply", "routes whose calls form no cycle");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Neokernel.Kernel.Manifests;
+
+namespace Neokernel.Kernel.Tests.Manifests;
+
+/// <summary>
+/// Runs the corpus of broken manifests. Each case states, in <c># expect: LINE:COL FIELD: PROBLEM</c>
+/// comments inside the file the error is in, exactly which diagnostics it must produce: no more,
+/// no fewer, so a check that stops firing or an error that cascades both fail.
+/// <list type="bullet">
+/// <item><c>Corpus/service/NAME.yaml</c>: one service file, loaded with <see cref="ManifestLoader.LoadService"/>.</item>
+/// <item><c>Corpus/system/NAME/system.yaml</c>: a system and its service files, loaded with <see cref="ManifestLoader.LoadSystem"/>.</item>
+/// </list>
+/// </summary>
+public sealed partial class ManifestCorpusTests
+{
+    private static string CorpusDirectory => Path.Combine(TestPrograms.ManifestsDirectory, "Corpus");
+
+    public static TheoryData<string> Cases()
+    {
+        var cases = new TheoryData<string>();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(CorpusDirectory, "service"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            cases.Add("service/" + Path.GetFileNameWithoutExtension(file));
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(Path.Combine(CorpusDirectory, "system")).Order(StringComparer.Ordinal))
+        {
+            cases.Add("system/" + Path.GetFileName(directory));
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Load_CorpusCase_ProducesExactlyTheExpectedDiagnostics(string name)
+    {
+        var (diagnostics, files) = Load(name);
+        var expected = files.SelectMany(Expectations).ToList();
+        Assert.NotEmpty(expected);
+
+        var unmatched = diagnostics.ToList();
+        var missing = new List<string>();
+        foreach (var expectation in expected)
+        {
+            var match = unmatched.FirstOrDefault(expectation.Matches);
+            if (match is null)
+            {
+                missing.Add(expectation.ToString());
+            }
+            else
+            {
+                unmatched.Remove(match);
+            }
+        }
+
+        Assert.True(
+            missing.Count == 0 && unmatched.Count == 0,
+            $"case {name}\nmissing:\n  {string.Join("\n  ", missing)}\nunexpected:\n  {string.Join("\n  ", unmatched)}\nall:\n{ManifestReport.Format(diagnostics)}");
+    }
+
+    [Fact]
+    public void Corpus_EveryCase_HasExpectations()
+    {
+        Assert.True(Cases().Count >= 100, $"the corpus should cover every check; it has {Cases().Count} cases");
+    }
+
+    private static (IReadOnlyList<ManifestDiagnostic> Diagnostics, IReadOnlyList<string> Files) Load(string name)
+    {
+        var path = Path.Combine(CorpusDirectory, name);
+        var catalog = TestPrograms.Catalog();
+        if (name.StartsWith("service/", StringComparison.Ordinal))
+        {
+            var file = path + ".yaml";
+            var (manifest, diagnostics) = ManifestLoader.LoadService(file, new FileManifestSource(), catalog);
+            Assert.Null(manifest);
+            return (diagnostics, [file]);
+        }
+
+        var result = ManifestLoader.LoadSystem(Path.Combine(path, "system.yaml"), new FileManifestSource(), catalog);
+        Assert.False(result.Succeeded);
+        Assert.Null(result.System);
+        return (result.Diagnostics, Directory.GetFiles(path, "*.yaml", SearchOption.AllDirectories));
+    }
+
+    private static IEnumerable<Expectation> Expectations(string file)
+    {
+        foreach (var line in File.ReadLines(file))
+        {
+            var match = ExpectLine().Match(line);
+            if (match.Success)
+            {
+                yield return new Expectation(
+                    Path.GetFullPath(file),
+                    int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture),
+                    int.Parse(match.Groups["column"].Value, CultureInfo.InvariantCulture),
+                    match.Groups["field"].Value,
+                    match.Groups["problem"].Value.Trim());
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^#\s*expect:\s*(?<line>\d+):(?<column>\d+)\s+(?<field>\S+):\s*(?<problem>.+)$")]
+    private static partial Regex ExpectLine();
+
+    private sealed record Expectation(string File, int Line, int Column, string Field, string Problem)
+    {
+        public bool Matches(ManifestDiagnostic diagnostic) =>
+            Path.GetFullPath(diagnostic.Location.File) == File
+            && diagnostic.Location.Line == Line
+            && diagnostic.Location.Column == Column
+            && diagnostic.Field == Field
+            && diagnostic.Problem.Contains(Problem, StringComparison.Ordinal);
+
+        public override string ToString() => $"{File}:{Line}:{Column}: {Field}: ...{Problem}...";
+    }
+}

@@ -1,0 +1,50 @@
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Kernel.Tests.Manifests;
+
+/// <summary>Program catalogs and paths the manifest tests share.</summary>
+internal static class TestPrograms
+{
+    public static string ManifestsDirectory => Path.Combine(AppContext.BaseDirectory, "Manifests");
+
+    public static string TankSystemPath => Path.Combine(ManifestsDirectory, "Examples", "tank", "system.yaml");
+
+    /// <summary>The programs the examples and the corpus name, with their parameters.</summary>
+    public static ProgramCatalog Catalog() => new ProgramCatalog()
+        .Add(Program("test.noop"))
+        .Add(Program("test.tunable", "gain", "offset"))
+        .Add(Program("hil.tank", "areaM2", "outflowCoefficient"))
+        .Add(Program("hil.level-sensor", "noise"))
+        .Add(Program("hil.pump"))
+        .Add(Program("controllers.pid", "kp", "ki", "kd", "setpoint"))
+        .Add(Program("gateway.http", "listen"));
+
+    private static ProgramDescriptor Program(string type, params string[] parameters) =>
+        new(type, "test program", parameters, () => new NoService());
+
+    private sealed class NoService : IService
+    {
+        public void Start(IServiceContext context)
+        {
+        }
+
+        public void Stop()
+        {
+        }
+    }
+
+    /// <summary>Reads every file under <paramref name="directory"/> into an in-memory source, keyed by '/'-relative paths.</summary>
+    public static InMemoryManifestSource InMemory(string directory)
+    {
+        var source = new InMemoryManifestSource();
+        foreach (var file in Directory.EnumerateFiles(directory, "*.yaml", SearchOption.AllDirectories))
+        {
+            source.Add(Path.GetRelativePath(directory, file).Replace('\\', '/'), File.ReadAllText(file));
+        }
+
+        return source;
+    }
+
+    public static string Describe(IReadOnlyList<ManifestDiagnostic> diagnostics) => ManifestReport.Format(diagnostics);
+}

@@ -1,0 +1,97 @@
+using Neokernel.Kernel.Platform;
+using Neokernel.Rt.Linux;
+using Neokernel.Rt.Simulation;
+
+namespace Neokernel.Rt.Tests;
+
+public sealed class EventLoopPlatformTests
+{
+    private sealed class NoDevices : IDeviceProvider
+    {
+        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
+    }
+
+    private sealed class Recorder(List<(string Name, long Ns)> log, string name) : ITimerCallback
+    {
+        public void OnTimer(long nowNs) => log.Add((name, nowNs));
+    }
+
+    [Fact]
+    public void Timers_FireInDueOrder_TiesInArmingOrder()
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var log = new List<(string, long)>();
+        var a = platform.CreateTimer(new Recorder(log, "a"));
+        var b = platform.CreateTimer(new Recorder(log, "b"));
+        var c = platform.CreateTimer(new Recorder(log, "c"));
+        c.ArmAt(200);
+        b.ArmAt(100);
+        a.ArmAt(100);
+        platform.RunUntil(1_000);
+        Assert.Equal([("b", 100L), ("a", 100L), ("c", 200L)], log);
+        Assert.Equal(1_000, platform.NowNs);
+    }
+
+    [Fact]
+    public void Timer_RearmedOrCancelled_FiresOnlyAsLastArmed()
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var log = new List<(string, long)>();
+        var a = platform.CreateTimer(new Recorder(log, "a"));
+        var b = platform.CreateTimer(new Recorder(log, "b"));
+        a.ArmAt(100);
+        a.ArmAt(300);
+        b.ArmAt(50);
+        b.Cancel();
+        Assert.False(b.IsArmed);
+        platform.RunUntil(1_000);
+        Assert.Equal([("a", 300L)], log);
+    }
+
+    [Fact]
+    public void Timer_ArmedInThePast_FiresNowNotBackwards()
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var log = new List<(string, long)>();
+        platform.RunUntil(500);
+        platform.CreateTimer(new Recorder(log, "late")).ArmAt(100);
+        platform.RunUntil(600);
+        Assert.Equal([("late", 500L)], log);
+    }
+
+    [Fact]
+    public void Timer_RearmedManyTimes_KeepsTheQueueBounded()
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var timer = platform.CreateTimer(new Recorder([], "x"));
+        for (var i = 0; i < 100_000; i++)
+        {
+            timer.ArmAt(1_000_000 + i);
+        }
+
+        Assert.True(platform.PendingEvents <= 4_098, $"{platform.PendingEvents} entries pending");
+    }
+
+    [Fact]
+    public void Paced_RunsOnRealTime()
+    {
+        var platform = new PacedPlatform(1, new NoDevices());
+        var log = new List<(string Name, long Ns)>();
+        platform.CreateTimer(new Recorder(log, "t")).ArmAt(platform.NowNs + 20_000_000);
+        var start = LinuxTime.MonotonicNs();
+        platform.RunUntil(platform.NowNs + 30_000_000);
+        var elapsed = LinuxTime.MonotonicNs() - start;
+        Assert.Single(log);
+        Assert.True(elapsed >= 30_000_000, $"returned after {elapsed} ns");
+    }
+
+    [Fact]
+    public void Paced_Cancelled_ReturnsPromptly()
+    {
+        var platform = new PacedPlatform(1, new NoDevices());
+        using var cancel = new CancellationTokenSource(100);
+        var start = LinuxTime.MonotonicNs();
+        platform.RunUntil(platform.NowNs + 60_000_000_000, cancel.Token);
+        Assert.True(LinuxTime.MonotonicNs() - start < 5_000_000_000);
+    }
+}
