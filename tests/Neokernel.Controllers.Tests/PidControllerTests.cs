@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using Neokernel.Testing;
 
 namespace Neokernel.Controllers.Tests;
 
@@ -247,18 +248,14 @@ public sealed class PidControllerTests
     {
         var pid = new PidController(Pid);
         var setpoint = 50.0;
-        pid.Update(setpoint, 0.0, 0.01);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             pid.Update(setpoint, (i % 100) * 0.5, 0.01);
             if (i % 1000 == 0)
             {
                 pid.Hold();
             }
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        });
     }
 
     private static double Apply(PidController pid, Operation op)

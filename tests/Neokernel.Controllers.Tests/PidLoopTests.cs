@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Regions;
+using Neokernel.Testing;
 
 namespace Neokernel.Controllers.Tests;
 
@@ -81,18 +82,13 @@ public sealed class PidLoopTests
         var loop = new PidLoop(Tuning with { TdSeconds = 1.0 }, 1.0, BadInputPolicy.SafeState, 10.0);
         var message = new byte[ControllerCommands.MaxCommandBytes];
         var length = ControllerCommands.EncodeSetSetpoint(1.25, message);
-        loop.Step(0.5, Quality.Good, 0.1);
-        loop.Handle(message.AsSpan(0, length));
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             loop.Step(i * 0.0001, i % 50 == 0 ? Quality.Bad : Quality.Good, 0.1);
             if (i % 100 == 0)
             {
                 loop.Handle(message.AsSpan(0, length));
             }
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        });
     }
 }

@@ -5,6 +5,7 @@ using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Rt.Simulation;
+using Neokernel.Testing;
 
 namespace Neokernel.Hil.Tests;
 
@@ -80,10 +81,11 @@ public sealed class ClosedLoopTests
         var (kernel, platform, _) = Boot(seed: 3);
         platform.RunUntil(100 * SecondNs);
 
-        // The window holds the operator's setpoint request and the controller's reply at 300 s.
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        platform.RunUntil(400 * SecondNs);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        // Each pass runs one period of all six services; the passes span the operator's setpoint
+        // request and the controller's reply at 300 s.
+        const long periodNs = PeriodUs * 1_000;
+        AllocationAssert.NoAllocations(1_500, _ => platform.RunUntil(platform.NowNs + periodNs));
+        Assert.True(platform.NowNs > 300 * SecondNs);
         kernel.Shutdown();
     }
 

@@ -1,5 +1,6 @@
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;
+using Neokernel.Testing;
 
 namespace Neokernel.Hil.Tests;
 
@@ -58,10 +59,7 @@ public sealed class HilServiceTests
         var bus = new SimulatedDeviceBus();
         var context = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
         new TankPlantService().Start(context);
-        context.RunCycles(1);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        context.RunCycles(10_000, 1);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        AllocationAssert.NoAllocations(10_000, i => context.RunCycles(1, i));
     }
 
     [Theory]

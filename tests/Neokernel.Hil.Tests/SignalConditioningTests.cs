@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
+using Neokernel.Testing;
 
 namespace Neokernel.Hil.Tests;
 
@@ -147,15 +148,10 @@ public sealed class SignalConditioningTests
         var transmitter = new LevelTransmitter(0.01, 0.001, 0.0, 2.0);
         var pump = new PumpActuator(50.0, 0.0);
         var random = new DeterministicRandom(1);
-        transmitter.Measure(1.0, random);
-        pump.Step(1.0, Quality.Good, 0.1);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             transmitter.Measure(i * 0.0002, random);
             pump.Step(i % 100, i % 7 == 0 ? Quality.Bad : Quality.Good, 0.1);
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        });
     }
 }

@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Platform;
+using Neokernel.Testing;
 
 namespace Neokernel.Hil.Tests;
 
@@ -82,18 +83,13 @@ public sealed class SimulatedDeviceBusTests
     public void Double_helpers_allocate_nothing()
     {
         using var channel = new SimulatedDeviceBus().Open("sim://tank/level", DeviceAccess.ReadWrite);
-        SimulatedDeviceBus.WriteDouble(channel, 0.5);
-        SimulatedDeviceBus.ReadDouble(channel);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var sum = 0.0;
-        for (var i = 0; i < 10_000; i++)
+        var mismatches = 0;
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             SimulatedDeviceBus.WriteDouble(channel, i);
-            sum += SimulatedDeviceBus.ReadDouble(channel);
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
-        Assert.Equal(9999.0 * 10_000 / 2, sum);
+            mismatches += SimulatedDeviceBus.ReadDouble(channel) == i ? 0 : 1;
+        });
+        Assert.Equal(0, mismatches);
     }
 
     private sealed class ShortChannel : IDeviceChannel

@@ -1,3 +1,5 @@
+using Neokernel.Testing;
+
 namespace Neokernel.Hil.Tests;
 
 public sealed class TankModelTests
@@ -97,15 +99,11 @@ public sealed class TankModelTests
     public void Step_allocates_nothing()
     {
         var tank = new TankModel(TankParameters.Default) { PumpPercent = 70.0 };
-        tank.Step(0.1);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        AllocationAssert.NoAllocations(10_000, i =>
         {
             tank.PumpPercent = i % 100;
             tank.Step(0.1);
-        }
-
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        });
     }
 
     [Theory]
