@@ -33,12 +33,12 @@ public sealed record PidServiceSettings(
         var parameters = context.Parameters;
         var tuning = new PidTuning(
             parameters.GetDouble("kc", 1.0),
-            parameters.GetDouble("tiSeconds", 0.0, 0.0),
-            parameters.GetDouble("tdSeconds", 0.0, 0.0),
-            parameters.GetDouble("derivativeFilter", 10.0, double.Epsilon),
+            parameters.GetDouble("tiSeconds", 0.0),
+            parameters.GetDouble("tdSeconds", 0.0),
+            parameters.GetDouble("derivativeFilter", 10.0),
             parameters.GetDouble("outputMin", 0.0),
             parameters.GetDouble("outputMax", 100.0),
-            parameters.GetDouble("trackingTimeSeconds", 0.0, 0.0));
+            parameters.GetDouble("trackingTimeSeconds", 0.0));
         try
         {
             tuning.Validate();

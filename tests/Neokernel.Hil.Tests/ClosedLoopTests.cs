@@ -129,6 +129,7 @@ public sealed class ClosedLoopTests
             Routes = [new RouteManifest { Client = "operator", Endpoint = "level-controller.commands" }],
         };
         var definition = new SystemDefinition(system, "tank-loop.yaml", [.. services.Select(s => new ServiceDefinition(s, s.Id + ".yaml"))]);
+        Assert.Empty(ManifestValidator.ValidateSystem(definition, catalog));
         var platform = new SimulationPlatform(seed, probe.Devices);
         var kernel = new SystemKernel(definition, catalog, platform);
         kernel.Boot();
