@@ -1,0 +1,26 @@
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Controllers;
+
+/// <summary>The controller programs, for the host to add to its catalog.</summary>
+public static class ControllerPrograms
+{
+    public const string PidType = "controllers.pid";
+    public const string OperatorScriptType = "controllers.operator-script";
+
+    public static ProgramCatalog AddControllers(this ProgramCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog
+            .Add(new ProgramDescriptor(
+                PidType,
+                "PID loop (ISA form, derivative on measurement, anti-windup, bumpless auto/manual) from a region point to a region point, with an optional command endpoint",
+                PidServiceSettings.ParameterNames,
+                static () => new PidService()))
+            .Add(new ProgramDescriptor(
+                OperatorScriptType,
+                "scripted operator: sends one setpoint step to a controller's command endpoint at a given time after start",
+                OperatorScriptService.ParameterNames,
+                static () => new OperatorScriptService()));
+    }
+}

@@ -1,0 +1,83 @@
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Controllers;
+
+/// <summary>
+/// Program <c>controllers.operator-script</c>: plays the operator until the OPC UA gateway does.
+/// Parameters: <c>endpoint</c> (the controller's command endpoint), <c>setpointStepAtSeconds</c>
+/// (after its own start) and <c>setpointStepTo</c>. Sends one SetSetpoint request
+/// (<see cref="ControllerCommands"/>) when the cycle's release time passes the step time, and
+/// reports a fault if the controller or the endpoint refuses it. It lives in controllers because
+/// it speaks the controller's protocol; hil depends on the kernel only.
+/// </summary>
+public sealed class OperatorScriptService : IService
+{
+    public static readonly IReadOnlyList<string> ParameterNames = ["endpoint", "setpointStepAtSeconds", "setpointStepTo"];
+
+    private Running? running;
+
+    /// <summary>The script, once started: for diagnostics and tests.</summary>
+    public OperatorScript? Script => running?.Script;
+
+    public void Start(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var endpoint = ServiceSettings.RequiredString(context, "endpoint");
+        var script = new OperatorScript(
+            context.Parameters.GetDouble("setpointStepAtSeconds", 0.0, 0.0),
+            context.Parameters.GetDouble("setpointStepTo", 0.0));
+        // The script runs on the cycle's release time, so it needs a timing section; check it before opening anything.
+        ServiceSettings.PeriodSeconds(context);
+        var state = new Running(context, script, context.Clock.NowNs);
+        state.Client = context.OpenEndpointClient(endpoint, state);
+        running = state;
+        state.Task = context.StartCyclic(state);
+    }
+
+    public void Stop()
+    {
+        running?.Task?.Stop();
+        running = null;
+    }
+
+    private sealed class Running(IServiceContext context, OperatorScript script, long startNs) : ICyclicBody, IReplyHandler
+    {
+        private readonly byte[] request = new byte[ControllerCommands.MaxCommandBytes];
+        private bool faultReported;
+
+        public OperatorScript Script { get; } = script;
+
+        public EndpointClient? Client { get; set; }
+
+        public ICyclicTaskHandle? Task { get; set; }
+
+        public void Execute(in CycleInfo cycle)
+        {
+            var length = Script.TakeDueRequest(cycle.ReleaseNs - startNs, request);
+            if (length == 0 || Client is null)
+            {
+                return;
+            }
+
+            Script.OnSent(Client.Call(request.AsSpan(0, length), out _));
+            ReportIfFailed("the controller's endpoint refused the setpoint request");
+        }
+
+        public void OnReply(EndpointClient client, long correlation, ReadOnlySpan<byte> reply)
+        {
+            Script.OnReply(reply);
+            ReportIfFailed("the controller refused the setpoint step");
+        }
+
+        private void ReportIfFailed(string reason)
+        {
+            if (Script.State == OperatorStepState.Failed && !faultReported)
+            {
+                faultReported = true;
+                context.ReportFault(reason);
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Controllers;
+
+/// <summary>
+/// What a <c>controllers.pid</c> manifest says, parsed and checked before any capability is
+/// opened, so a wrong manifest fails at Start with the parameter's name and nothing half-open.
+/// </summary>
+public sealed record PidServiceSettings(
+    PidTuning Tuning,
+    double Setpoint,
+    string InputRegion,
+    string InputPoint,
+    string OutputRegion,
+    string OutputPoint,
+    string? CommandEndpoint,
+    double PeriodSeconds,
+    BadInputPolicy BadInputPolicy,
+    double SafeOutput)
+{
+    public static readonly IReadOnlyList<string> ParameterNames =
+    [
+        "kc", "tiSeconds", "tdSeconds", "derivativeFilter", "trackingTimeSeconds", "outputMin", "outputMax", "setpoint",
+        "inputRegion", "inputPoint", "outputRegion", "outputPoint", "commandEndpoint",
+    ];
+
+    public static PidServiceSettings From(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var parameters = context.Parameters;
+        var tuning = new PidTuning(
+            parameters.GetDouble("kc", 1.0),
+            parameters.GetDouble("tiSeconds", 0.0),
+            parameters.GetDouble("tdSeconds", 0.0),
+            parameters.GetDouble("derivativeFilter", 10.0),
+            parameters.GetDouble("outputMin", 0.0),
+            parameters.GetDouble("outputMax", 100.0),
+            parameters.GetDouble("trackingTimeSeconds", 0.0));
+        try
+        {
+            tuning.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            throw new ServiceConfigurationException(context.ServiceId, TuningParameter(exception.ParamName), exception.Message);
+        }
+
+        var outputRegion = ServiceSettings.RequiredString(context, "outputRegion");
+        var outputPoint = ServiceSettings.RequiredString(context, "outputPoint");
+        var (policy, safeOutput) = SafeState(context, outputRegion, outputPoint);
+        var commandEndpoint = parameters.GetString("commandEndpoint", "");
+        return new PidServiceSettings(
+            tuning,
+            parameters.GetDouble("setpoint", 0.0),
+            ServiceSettings.RequiredString(context, "inputRegion"),
+            ServiceSettings.RequiredString(context, "inputPoint"),
+            outputRegion,
+            outputPoint,
+            commandEndpoint.Length == 0 ? null : commandEndpoint,
+            ServiceSettings.PeriodSeconds(context),
+            policy,
+            safeOutput);
+    }
+
+    private static (BadInputPolicy Policy, double SafeOutput) SafeState(IServiceContext context, string outputRegion, string outputPoint)
+    {
+        var safeState = context.Manifest.SafeState;
+        double? safeOutput = null;
+        foreach (var output in safeState?.Outputs ?? [])
+        {
+            if (output.Region == outputRegion && output.Point == outputPoint)
+            {
+                safeOutput = output.Value;
+            }
+        }
+
+        switch (safeState?.OnBadInput ?? "hold")
+        {
+            case "hold":
+                return (BadInputPolicy.Hold, safeOutput ?? 0.0);
+            case "safe-state" when safeOutput is { } value && double.IsFinite(value):
+                return (BadInputPolicy.SafeState, value);
+            case "safe-state":
+                throw new ServiceConfigurationException(
+                    context.ServiceId,
+                    "safeState.outputs",
+                    $"onBadInput is safe-state but no finite safe value is given for {outputRegion}.{outputPoint}");
+            default:
+                throw new ServiceConfigurationException(
+                    context.ServiceId,
+                    "safeState.onBadInput",
+                    $"'{safeState?.OnBadInput}' is not one of: hold, safe-state");
+        }
+    }
+
+    private static string TuningParameter(string? tuningMember) => tuningMember switch
+    {
+        nameof(PidTuning.Kc) => "kc",
+        nameof(PidTuning.TiSeconds) => "tiSeconds",
+        nameof(PidTuning.TdSeconds) => "tdSeconds",
+        nameof(PidTuning.DerivativeFilter) => "derivativeFilter",
+        nameof(PidTuning.OutputMin) => "outputMin",
+        nameof(PidTuning.OutputMax) => "outputMax",
+        nameof(PidTuning.TrackingTimeSeconds) => "trackingTimeSeconds",
+        _ => "tuning",
+    };
+}
+
+/// <summary>
+/// Program <c>controllers.pid</c>: a PID loop between two regions. Reads the process value from
+/// <c>inputRegion.inputPoint</c>, writes the output to <c>outputRegion.outputPoint</c> every period,
+/// plus the status points <c>setpoint</c>, <c>pv</c> and <c>mode</c> (1 auto, 0 manual) where the
+/// output region has them. With <c>commandEndpoint</c> it serves <see cref="ControllerCommands"/>.
+/// A thin adapter: the decisions live in <see cref="PidLoop"/>.
+/// </summary>
+public sealed class PidService : IService
+{
+    private Running? running;
+
+    /// <summary>The loop, once started: for diagnostics and tests.</summary>
+    public PidLoop? Loop => running?.Loop;
+
+    public void Start(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var settings = PidServiceSettings.From(context);
+        var loop = new PidLoop(settings.Tuning, settings.Setpoint, settings.BadInputPolicy, settings.SafeOutput);
+        var state = new Running(context, settings, loop);
+        if (settings.CommandEndpoint is { } endpoint)
+        {
+            context.ServeEndpoint(endpoint, state);
+        }
+
+        running = state;
+        state.Task = context.StartCyclic(state);
+    }
+
+    public void Stop()
+    {
+        running?.Task?.Stop();
+        running = null;
+    }
+
+    /// <summary>Everything the data plane touches, allocated at Start.</summary>
+    private sealed class Running : ICyclicBody, IMessageHandler
+    {
+        private readonly RegionReader reader;
+        private readonly RegionWriter writer;
+        private readonly RegionSnapshot snapshot;
+        private readonly int inputIndex;
+        private readonly int outputIndex;
+        private readonly int setpointIndex;
+        private readonly int processValueIndex;
+        private readonly int modeIndex;
+        private readonly double periodSeconds;
+
+        public Running(IServiceContext context, PidServiceSettings settings, PidLoop loop)
+        {
+            Loop = loop;
+            periodSeconds = settings.PeriodSeconds;
+            reader = context.OpenRegionReader(settings.InputRegion);
+            writer = context.OpenRegionWriter(settings.OutputRegion);
+            snapshot = reader.CreateSnapshot();
+            inputIndex = ServiceSettings.PointIndex(context, reader.Region, "inputPoint", settings.InputPoint);
+            outputIndex = ServiceSettings.PointIndex(context, writer.Region, "outputPoint", settings.OutputPoint);
+            setpointIndex = StatusPoint(writer.Region, "setpoint");
+            processValueIndex = StatusPoint(writer.Region, "pv");
+            modeIndex = StatusPoint(writer.Region, "mode");
+        }
+
+        public PidLoop Loop { get; }
+
+        public ICyclicTaskHandle? Task { get; set; }
+
+        public void Execute(in CycleInfo cycle)
+        {
+            var readOk = reader.TryRead(snapshot);
+            var quality = readOk ? snapshot.Quality(inputIndex) : Quality.Bad;
+            var processValue = readOk ? snapshot.Value(inputIndex) : double.NaN;
+            var result = Loop.Step(processValue, quality, periodSeconds);
+
+            var timestampNs = cycle.StartNs;
+            writer.Set(outputIndex, result.Output, result.Quality, timestampNs);
+            if (setpointIndex >= 0)
+            {
+                writer.Set(setpointIndex, Loop.Setpoint, Quality.Good, timestampNs);
+            }
+
+            if (processValueIndex >= 0)
+            {
+                var usable = double.IsFinite(processValue);
+                writer.Set(processValueIndex, usable ? processValue : Loop.ProcessValue, usable ? quality : Quality.Bad, timestampNs);
+            }
+
+            if (modeIndex >= 0)
+            {
+                writer.Set(modeIndex, Loop.Controller.Mode == PidMode.Auto ? 1.0 : 0.0, Quality.Good, timestampNs);
+            }
+
+            writer.Publish();
+        }
+
+        public void OnMessage(EndpointServer server, in EndpointMessage message)
+        {
+            var status = Loop.Handle(message.Payload);
+            if (message.IsRequest)
+            {
+                Span<byte> reply = stackalloc byte[ControllerCommands.ReplyBytes];
+                reply[0] = (byte)status;
+                server.Reply(message, reply);
+            }
+        }
+
+        private int StatusPoint(Region region, string point) =>
+            region.HasPoint(point) && region.IndexOf(point) != outputIndex ? region.IndexOf(point) : -1;
+    }
+}

@@ -1,0 +1,32 @@
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Hil;
+
+/// <summary>The hardware-in-the-loop programs (plant models and simulated field devices), for the host's catalog.</summary>
+public static class HilPrograms
+{
+    public const string TankPlantType = "hil.tank-plant";
+    public const string LevelSensorType = "hil.level-sensor";
+    public const string PumpActuatorType = "hil.pump-actuator";
+
+    public static ProgramCatalog AddHil(this ProgramCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog
+            .Add(new ProgramDescriptor(
+                TankPlantType,
+                "cylindrical tank plant model (pump in, Torricelli valve out, RK4) between a pump-command device and a level device",
+                TankPlantService.ParameterNames,
+                static () => new TankPlantService()))
+            .Add(new ProgramDescriptor(
+                LevelSensorType,
+                "level transmitter: true level from a device, plus noise and quantisation, clamped to its range, into a region point",
+                LevelSensorService.ParameterNames,
+                static () => new LevelSensorService()))
+            .Add(new ProgramDescriptor(
+                PumpActuatorType,
+                "pump drive: command from a region point, safe output on bad input, clamp and slew limit, to a pump device",
+                PumpActuatorService.ParameterNames,
+                static () => new PumpActuatorService()));
+    }
+}

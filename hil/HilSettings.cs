@@ -1,0 +1,62 @@
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Hil;
+
+/// <summary>Reading what a service's manifest says, with errors that name the service and the parameter.</summary>
+internal static class HilSettings
+{
+    public static string RequiredString(IServiceContext context, string name)
+    {
+        var value = context.Parameters.GetString(name, "");
+        if (value.Length == 0)
+        {
+            throw new ServiceConfigurationException(context.ServiceId, name, "is required");
+        }
+
+        return value;
+    }
+
+    /// <summary>The cyclic period the manifest grants, in seconds: the step the models integrate over.</summary>
+    public static double PeriodSeconds(IServiceContext context)
+    {
+        var periodUs = context.Manifest.Timing?.PeriodUs ?? 0;
+        if (periodUs <= 0)
+        {
+            throw new ServiceConfigurationException(context.ServiceId, "timing.periodUs", "a cyclic program needs a timing section with a positive period");
+        }
+
+        return periodUs / 1_000_000.0;
+    }
+
+    public static int PointIndex(IServiceContext context, Region region, string parameter, string point)
+    {
+        if (!region.HasPoint(point))
+        {
+            throw new ServiceConfigurationException(
+                context.ServiceId,
+                parameter,
+                $"region '{region.Name}' has no point '{point}'; it has: {string.Join(", ", region.PointNames)}");
+        }
+
+        return region.IndexOf(point);
+    }
+
+    /// <summary>
+    /// Runs a plain class's validation and turns its <see cref="ArgumentException"/> into a
+    /// configuration error; member names map to parameter names by lower-casing the first letter.
+    /// </summary>
+    public static T Checked<T>(IServiceContext context, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException exception)
+        {
+            var member = exception.ParamName ?? "parameters";
+            var parameter = string.Concat(member[..1].ToLowerInvariant(), member[1..]);
+            throw new ServiceConfigurationException(context.ServiceId, parameter, exception.Message);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Hil;
+
+/// <summary>
+/// Program <c>hil.level-sensor</c>: a level transmitter. Every period it reads the true level
+/// (f64 m, device <c>levelDevice</c>), conditions it with <see cref="LevelTransmitter"/> (noise from
+/// the service's own random stream, quantisation, range) and publishes point <c>outputPoint</c> of
+/// region <c>outputRegion</c> with the cycle's start time as source timestamp.
+/// </summary>
+public sealed class LevelSensorService : IService
+{
+    public static readonly IReadOnlyList<string> ParameterNames =
+    [
+        "noiseStdDevMeters", "quantizationMeters", "rangeMinMeters", "rangeMaxMeters", "levelDevice", "outputRegion", "outputPoint",
+    ];
+
+    private Running? running;
+
+    public static LevelTransmitter ReadTransmitter(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var parameters = context.Parameters;
+        var noise = parameters.GetDouble("noiseStdDevMeters", 0.0, 0.0);
+        var quantization = parameters.GetDouble("quantizationMeters", 0.0, 0.0);
+        var rangeMin = parameters.GetDouble("rangeMinMeters", 0.0);
+        var rangeMax = parameters.GetDouble("rangeMaxMeters", 2.0);
+        if (rangeMin >= rangeMax)
+        {
+            throw new ServiceConfigurationException(context.ServiceId, "rangeMaxMeters", $"must be above rangeMinMeters ({rangeMin})");
+        }
+
+        return new LevelTransmitter(noise, quantization, rangeMin, rangeMax);
+    }
+
+    public void Start(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var transmitter = ReadTransmitter(context);
+        var outputRegion = HilSettings.RequiredString(context, "outputRegion");
+        var outputPoint = context.Parameters.GetString("outputPoint", "level");
+        // Cyclic: refuse a manifest without timing before opening anything.
+        HilSettings.PeriodSeconds(context);
+        var device = context.OpenDevice(context.Parameters.GetString("levelDevice", "level"));
+        var writer = context.OpenRegionWriter(outputRegion);
+        var point = HilSettings.PointIndex(context, writer.Region, "outputPoint", outputPoint);
+        var state = new Running(transmitter, context.Random, device, writer, point);
+        running = state;
+        state.Task = context.StartCyclic(state);
+    }
+
+    public void Stop()
+    {
+        if (running is { } state)
+        {
+            state.Task?.Stop();
+            state.Device.Dispose();
+        }
+
+        running = null;
+    }
+
+    private sealed class Running(
+        LevelTransmitter transmitter,
+        DeterministicRandom random,
+        IDeviceChannel device,
+        RegionWriter writer,
+        int point) : ICyclicBody
+    {
+        public IDeviceChannel Device { get; } = device;
+
+        public ICyclicTaskHandle? Task { get; set; }
+
+        public void Execute(in CycleInfo cycle)
+        {
+            var reading = transmitter.Measure(SimulatedDeviceBus.ReadDouble(Device), random);
+            writer.Set(point, reading.LevelMeters, reading.Quality, cycle.StartNs);
+            writer.Publish();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Neokernel.Controllers.Tests;
+
+public sealed class ControllerCommandsTests
+{
+    private static Gen<double> AnyDouble => Gen.Choose(int.MinValue, int.MaxValue)
+        .SelectMany(high => Gen.Choose(int.MinValue, int.MaxValue).Select(low => BitConverter.Int64BitsToDouble(((long)high << 32) | (uint)low)));
+
+    [Fact]
+    public void Setpoint_and_manual_output_round_trip_bit_for_bit()
+    {
+        var cases = from value in AnyDouble from manual in Gen.Elements(false, true) select (Value: value, Manual: manual);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            Span<byte> buffer = stackalloc byte[ControllerCommands.MaxCommandBytes];
+            var command = c.Manual ? ControllerCommand.SetManualOutput(c.Value) : ControllerCommand.SetSetpoint(c.Value);
+            var length = ControllerCommands.Encode(command, buffer);
+            var status = ControllerCommands.Decode(buffer[..length], out var decoded);
+            return status == CommandStatus.Ok
+                && decoded.Kind == command.Kind
+                && BitConverter.DoubleToInt64Bits(decoded.Value) == BitConverter.DoubleToInt64Bits(c.Value);
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Theory]
+    [InlineData(PidMode.Manual)]
+    [InlineData(PidMode.Auto)]
+    public void Mode_round_trips(PidMode mode)
+    {
+        Span<byte> buffer = stackalloc byte[ControllerCommands.MaxCommandBytes];
+        var length = ControllerCommands.EncodeSetMode(mode, buffer);
+        Assert.Equal(ControllerCommands.SetModeBytes, length);
+        Assert.Equal(CommandStatus.Ok, ControllerCommands.Decode(buffer[..length], out var decoded));
+        Assert.Equal(ControllerCommand.SetMode(mode), decoded);
+    }
+
+    [Fact]
+    public void The_wire_format_is_the_documented_one()
+    {
+        Span<byte> buffer = stackalloc byte[ControllerCommands.MaxCommandBytes];
+        Assert.Equal(9, ControllerCommands.EncodeSetSetpoint(1.0, buffer));
+        Assert.Equal(new byte[] { 0x01, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F }, buffer[..9].ToArray());
+        Assert.Equal(9, ControllerCommands.EncodeSetManualOutput(-2.0, buffer));
+        Assert.Equal(new byte[] { 0x03, 0, 0, 0, 0, 0, 0, 0, 0xC0 }, buffer[..9].ToArray());
+        Assert.Equal(2, ControllerCommands.EncodeSetMode(PidMode.Auto, buffer));
+        Assert.Equal(new byte[] { 0x02, 0x01 }, buffer[..2].ToArray());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { }, CommandStatus.Malformed)]
+    [InlineData(new byte[] { 0x01, 0, 0 }, CommandStatus.Malformed)]
+    [InlineData(new byte[] { 0x02 }, CommandStatus.Malformed)]
+    [InlineData(new byte[] { 0x02, 1, 0 }, CommandStatus.Malformed)]
+    [InlineData(new byte[] { 0x02, 7 }, CommandStatus.InvalidValue)]
+    [InlineData(new byte[] { 0x00 }, CommandStatus.UnknownCommand)]
+    [InlineData(new byte[] { 0x09, 1, 2 }, CommandStatus.UnknownCommand)]
+    public void Bad_messages_decode_to_the_reply_status(byte[] message, CommandStatus expected)
+    {
+        Assert.Equal(expected, ControllerCommands.Decode(message, out _));
+    }
+
+    [Fact]
+    public void Encoding_into_a_short_buffer_is_refused()
+    {
+        var buffer = new byte[4];
+        Assert.Throws<ArgumentException>(() => ControllerCommands.EncodeSetSetpoint(1.0, buffer));
+    }
+
+    [Fact]
+    public void Replies_decode_by_length()
+    {
+        Assert.Equal(CommandStatus.Ok, ControllerCommands.DecodeReply([0]));
+        Assert.Equal(CommandStatus.WrongMode, ControllerCommands.DecodeReply([4]));
+        Assert.Equal(CommandStatus.Malformed, ControllerCommands.DecodeReply([]));
+        Assert.Equal(CommandStatus.Malformed, ControllerCommands.DecodeReply([0, 0]));
+    }
+}

@@ -1,0 +1,115 @@
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Controllers.Tests;
+
+public sealed class ServiceConfigurationTests
+{
+    private static Dictionary<string, string> ValidPid() => new()
+    {
+        ["kc"] = "4",
+        ["tiSeconds"] = "30",
+        ["tdSeconds"] = "0.5",
+        ["derivativeFilter"] = "8",
+        ["outputMin"] = "0",
+        ["outputMax"] = "100",
+        ["setpoint"] = "1.2",
+        ["inputRegion"] = "level",
+        ["inputPoint"] = "level",
+        ["outputRegion"] = "pump-cmd",
+        ["outputPoint"] = "pump",
+        ["commandEndpoint"] = "level-controller.commands",
+    };
+
+    [Fact]
+    public void Pid_settings_are_read_from_the_manifest()
+    {
+        var settings = PidServiceSettings.From(new FakeServiceContext(ValidPid(), periodUs: 50_000));
+        Assert.Equal(new PidTuning(4, 30, 0.5, 8, 0, 100), settings.Tuning);
+        Assert.Equal(1.2, settings.Setpoint);
+        Assert.Equal(("level", "level", "pump-cmd", "pump"), (settings.InputRegion, settings.InputPoint, settings.OutputRegion, settings.OutputPoint));
+        Assert.Equal("level-controller.commands", settings.CommandEndpoint);
+        Assert.Equal(0.05, settings.PeriodSeconds);
+        Assert.Equal(BadInputPolicy.Hold, settings.BadInputPolicy);
+    }
+
+    [Fact]
+    public void Safe_state_takes_the_safe_value_of_the_output_point()
+    {
+        var safeState = new SafeStateManifest
+        {
+            OnBadInput = "safe-state",
+            Outputs = [new SafeValueManifest { Region = "other", Point = "pump", Value = 99 }, new SafeValueManifest { Region = "pump-cmd", Point = "pump", Value = 5 }],
+        };
+        var settings = PidServiceSettings.From(new FakeServiceContext(ValidPid(), safeState: safeState));
+        Assert.Equal(BadInputPolicy.SafeState, settings.BadInputPolicy);
+        Assert.Equal(5.0, settings.SafeOutput);
+    }
+
+    [Theory]
+    [InlineData("inputRegion", null, "inputRegion")]
+    [InlineData("outputPoint", "", "outputPoint")]
+    [InlineData("kc", "0", "kc")]
+    [InlineData("kc", "fast", "kc")]
+    [InlineData("outputMax", "-1", "outputMin")]
+    [InlineData("tiSeconds", "-3", "tiSeconds")]
+    public void Pid_configuration_errors_name_the_parameter(string parameter, string? value, string named)
+    {
+        var parameters = ValidPid();
+        if (value is null)
+        {
+            parameters.Remove(parameter);
+        }
+        else
+        {
+            parameters[parameter] = value;
+        }
+
+        var exception = Assert.Throws<ServiceConfigurationException>(() => PidServiceSettings.From(new FakeServiceContext(parameters)));
+        Assert.Equal(named, exception.Parameter);
+    }
+
+    [Fact]
+    public void Safe_state_without_a_safe_value_and_unknown_policies_are_refused()
+    {
+        var missing = new SafeStateManifest { OnBadInput = "safe-state" };
+        Assert.Equal("safeState.outputs", Assert.Throws<ServiceConfigurationException>(() => PidServiceSettings.From(new FakeServiceContext(ValidPid(), safeState: missing))).Parameter);
+        var unknown = new SafeStateManifest { OnBadInput = "panic" };
+        Assert.Equal("safeState.onBadInput", Assert.Throws<ServiceConfigurationException>(() => PidServiceSettings.From(new FakeServiceContext(ValidPid(), safeState: unknown))).Parameter);
+    }
+
+    [Fact]
+    public void A_pid_without_timing_is_refused_before_opening_anything()
+    {
+        var context = new FakeServiceContext(ValidPid(), periodUs: 0);
+        var exception = Assert.Throws<ServiceConfigurationException>(() => new PidService().Start(context));
+        Assert.Equal("timing.periodUs", exception.Parameter);
+        Assert.Empty(context.Opened);
+    }
+
+    [Fact]
+    public void Operator_script_needs_its_endpoint()
+    {
+        var context = new FakeServiceContext(new Dictionary<string, string> { ["setpointStepAtSeconds"] = "5" });
+        Assert.Equal("endpoint", Assert.Throws<ServiceConfigurationException>(() => new OperatorScriptService().Start(context)).Parameter);
+        Assert.Empty(context.Opened);
+    }
+
+    [Fact]
+    public void The_catalog_lists_both_programs_with_their_parameters()
+    {
+        var catalog = new ProgramCatalog().AddControllers();
+        var pid = catalog.Find("controllers.pid");
+        Assert.NotNull(pid);
+        Assert.IsType<PidService>(pid.Create());
+        foreach (var name in new[] { "kc", "tiSeconds", "tdSeconds", "derivativeFilter", "outputMin", "outputMax", "setpoint", "inputRegion", "inputPoint", "outputRegion", "outputPoint", "commandEndpoint" })
+        {
+            Assert.Contains(name, pid.Parameters);
+        }
+
+        var script = catalog.Find("controllers.operator-script");
+        Assert.NotNull(script);
+        Assert.IsType<OperatorScriptService>(script.Create());
+        Assert.Equal(["endpoint", "setpointStepAtSeconds", "setpointStepTo"], script.Parameters);
+    }
+}
