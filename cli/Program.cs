@@ -4,13 +4,80 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (args.Length == 1 && args[0] == "--version")
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
         {
-            Console.WriteLine("neokernel 0.1.0");
-            return 0;
+            // First Ctrl-C: stop cleanly (services stop in reverse order). A second one kills.
+            if (!cancellation.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                cancellation.Cancel();
+            }
+        };
+        return Cli.Run(args, Console.Out, Console.Error, cancellation.Token);
+    }
+}
+
+/// <summary>The neokernel command: one entry for the binary and for in-process tests.</summary>
+internal static class Cli
+{
+    public const string Usage = """
+        usage: neokernel COMMAND [ARGS]
+
+        commands:
+          run SYSTEM [--seed N] [--duration D] [--plain]
+                        run a system in real time on its embedded simulated hardware, with a live status;
+                        Ctrl-C stops it cleanly
+          sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
+                        run a system on virtual time from one seed, faster than real time; prints a summary
+                        and the trace digest; on a violated invariant prints the command that reproduces it
+          validate PATH...
+                        check system or service manifests; every error names file, line, column, field and
+                        what is allowed
+          audit SYSTEM [--seed N] [--duration D]
+                        least-privilege report: capabilities never used in a simulated run, timing grants
+                        larger than the measured need
+          programs      list the built-in programs and their parameters
+          lifecycle [--format dot|mermaid]
+                        print the service lifecycle state machine
+          --version     print the version
+
+        durations: 500ms, 30s, 10m, 2h
+        """;
+
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            output.WriteLine(Usage);
+            return args.Count == 0 ? 2 : 0;
         }
 
-        Console.Error.WriteLine("usage: neokernel (run|sim|validate|audit) ...");
-        return 2;
+        try
+        {
+            var rest = args.Skip(1).ToArray();
+            return args[0] switch
+            {
+                "--version" or "version" => Version(output),
+                "run" => Commands.RunCommand.Execute(rest, output, error, cancellation),
+                "sim" => Commands.SimCommand.Execute(rest, output, error, cancellation),
+                "validate" => Commands.ValidateCommand.Execute(rest, output, error),
+                "audit" => Commands.AuditCommand.Execute(rest, output, error, cancellation),
+                "programs" => Commands.InfoCommands.Programs(output),
+                "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle (see neokernel --help)"),
+            };
+        }
+        catch (UsageException exception)
+        {
+            error.WriteLine($"neokernel: {exception.Message}");
+            return 2;
+        }
+    }
+
+    private static int Version(TextWriter output)
+    {
+        output.WriteLine("neokernel 0.1.0");
+        return 0;
     }
 }

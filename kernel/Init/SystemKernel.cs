@@ -59,6 +59,23 @@ public sealed class SystemKernel
 
     public Region? FindRegion(string name) => regions.GetValueOrDefault(name);
 
+    /// <summary>
+    /// The host's view of a region, for displays, reports and tests: the kernel reads its own
+    /// objects. Services never hold the kernel, so this is no way around their capabilities.
+    /// </summary>
+    public bool TryInspect(Region region, RegionSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!region.TryCopy(snapshot.Payload, out var sequence))
+        {
+            return false;
+        }
+
+        snapshot.Sequence = sequence;
+        return true;
+    }
+
     public ServiceRuntime? FindService(string id) => services.Find(s => s.Id == id);
 
     public ServiceRuntime Service(string id) => FindService(id) ?? throw new ArgumentException($"no service '{id}' in system '{System.Manifest.System}'", nameof(id));

@@ -1,0 +1,156 @@
+using Neokernel.Kernel;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+using Neokernel.Rt.Linux;
+using Spectre.Console;
+
+namespace Neokernel.Cli.Commands;
+
+/// <summary>
+/// <c>neokernel run</c>: the system in real time on its embedded simulated hardware. The kernel
+/// and every service run on one event-loop thread paced by the monotonic clock; this thread
+/// only draws the status the loop publishes. Ctrl-C (or --duration) stops the services in
+/// reverse boot order.
+/// </summary>
+internal static class RunCommand
+{
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
+
+    public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var line = CommandLine.Parse(args, "plain");
+        var path = SimCommand.SinglePath(line, "run");
+        var catalog = Composition.Catalog();
+        var system = Composition.LoadSystem(path, catalog, error);
+        var seed = line.Seed(system?.Manifest.Seed ?? 1);
+        var durationNs = line.DurationNs();
+        var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
+        line.RejectUnknown();
+        if (system is null)
+        {
+            return 1;
+        }
+
+        var platform = new PacedPlatform(seed, Composition.Devices());
+        var kernel = new SystemKernel(system, catalog, platform);
+        var board = new StatusBoard(kernel);
+        Exception? loopFailure = null;
+        var loop = new Thread(() =>
+        {
+            try
+            {
+                kernel.Boot();
+                board.Start(platform);
+                platform.RunUntil(durationNs ?? long.MaxValue, cancellation);
+            }
+            catch (Exception exception)
+            {
+                loopFailure = exception;
+            }
+            finally
+            {
+                kernel.Shutdown();
+            }
+        })
+        { Name = "neokernel-loop", IsBackground = true };
+        loop.Start();
+        output.WriteLine($"running {system.Manifest.System} in real time on {platform.Name}, seed {seed}; Ctrl-C stops");
+        if (plain)
+        {
+            DrawPlain(loop, board, output);
+        }
+        else
+        {
+            DrawLive(loop, board, system);
+        }
+
+        loop.Join();
+        if (loopFailure is not null)
+        {
+            error.WriteLine($"neokernel: the kernel stopped: {loopFailure.Message}");
+            return 1;
+        }
+
+        var final = StatusBoard.Capture(kernel, platform.NowNs);
+        output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusLine(final)}");
+        output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
+        return 0;
+    }
+
+    private static void DrawPlain(Thread loop, StatusBoard board, TextWriter output)
+    {
+        var last = -1L;
+        while (!loop.Join(RefreshInterval))
+        {
+            var frame = board.Latest;
+            if (frame is null || frame.TimeNs / 1_000_000_000 == last)
+            {
+                continue;
+            }
+
+            last = frame.TimeNs / 1_000_000_000;
+            output.WriteLine($"t={Format.Seconds(frame.TimeNs)} {StatusLine(frame)}");
+        }
+    }
+
+    private static void DrawLive(Thread loop, StatusBoard board, SystemDefinition system)
+    {
+        AnsiConsole.Live(new Text("booting…")).AutoClear(false).Start(context =>
+        {
+            while (!loop.Join(RefreshInterval))
+            {
+                if (board.Latest is { } frame)
+                {
+                    context.UpdateTarget(Render(frame, system));
+                }
+            }
+        });
+    }
+
+    /// <summary>One line: every service's state and the process image.</summary>
+    internal static string StatusLine(StatusFrame frame)
+    {
+        var services = string.Join(" ", frame.Services.Select(s => $"{s.Id}:{s.State}{(s.InSafeState ? "(safe)" : "")}"));
+        var points = string.Join(" ", frame.Points.Select(p => $"{p.Region}.{p.Point}={Format.Number(p.Value, "0.000")}{(p.Quality == Quality.Good ? "" : "(" + p.Quality + ")")}"));
+        return $"{services} | {points}";
+    }
+
+    private static Rows Render(StatusFrame frame, SystemDefinition system)
+    {
+        var services = new Table().Title($"{system.Manifest.System} at {Format.Seconds(frame.TimeNs)}")
+            .AddColumns("service", "kind", "state", "restarts", "cycles", "overruns", "latency p99", "exec p99", "exec max", "last fault");
+        foreach (var s in frame.Services)
+        {
+            var st = s.Statistics;
+            services.AddRow(
+                Markup.Escape(s.Id),
+                s.Kind,
+                StateMarkup(s.State, s.InSafeState),
+                s.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                st?.Cycles.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                st?.Overruns.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                st is { } a ? Format.Micros(a.LatencyNsP99) : "-",
+                st is { } b ? Format.Micros(b.ExecutionNsP99) : "-",
+                st is { } c ? Format.Micros(c.ExecutionNsMax) : "-",
+                Markup.Escape(s.LastFault ?? ""));
+        }
+
+        var image = new Table().Title("process image").AddColumns("region", "point", "value", "quality");
+        foreach (var p in frame.Points)
+        {
+            image.AddRow(Markup.Escape(p.Region), Markup.Escape(p.Point), Format.Number(p.Value, "0.000"), p.Quality == Quality.Good ? "[green]good[/]" : $"[red]{p.Quality}[/]");
+        }
+
+        return new Rows(services, image, new Markup("[grey]Ctrl-C stops the services cleanly[/]"));
+    }
+
+    private static string StateMarkup(ServiceState state, bool safe) => state switch
+    {
+        ServiceState.Running => "[green]running[/]",
+        ServiceState.Restarting => "[yellow]restarting[/]",
+        ServiceState.Failed => "[red]failed[/]",
+        _ when safe => "[red]safe state[/]",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,55 @@
+using Neokernel.Kernel.Manifests;
+
+namespace Neokernel.Cli.Commands;
+
+/// <summary><c>neokernel validate</c>: system or service manifests, every error with file, line and column.</summary>
+internal static class ValidateCommand
+{
+    public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        var line = CommandLine.Parse(args);
+        line.RejectUnknown();
+        if (line.Positional.Count == 0)
+        {
+            throw new UsageException("validate takes one or more manifest files, e.g. neokernel validate manifests/systems/tank-demo.yaml");
+        }
+
+        var catalog = Composition.Catalog();
+        var source = new FileManifestSource();
+        var diagnostics = new List<ManifestDiagnostic>();
+        foreach (var path in line.Positional)
+        {
+            diagnostics.AddRange(IsSystemFile(path)
+                ? ManifestLoader.LoadSystem(path, source, catalog).Diagnostics
+                : ManifestLoader.LoadService(path, source, catalog).Diagnostics);
+        }
+
+        if (diagnostics.Count > 0)
+        {
+            error.Write(ManifestReport.Format(diagnostics));
+            return 1;
+        }
+
+        output.WriteLine($"{line.Positional.Count} manifest file(s) valid");
+        return 0;
+    }
+
+    /// <summary>A system file says <c>system:</c> at the top level; a service file says <c>id:</c>.</summary>
+    private static bool IsSystemFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return true;
+        }
+
+        foreach (var text in File.ReadLines(path))
+        {
+            if (text.StartsWith("system:", StringComparison.Ordinal) || text.StartsWith("services:", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,27 @@
+using Neokernel.Controllers;
+using Neokernel.Hil;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Cli;
+
+/// <summary>What the neokernel binary has built in: the programs of every library, and the embedded simulated hardware.</summary>
+internal static class Composition
+{
+    public static ProgramCatalog Catalog() => new ProgramCatalog().AddHil().AddControllers();
+
+    public static SimulatedDeviceBus Devices() => new();
+
+    /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>
+    public static SystemDefinition? LoadSystem(string path, ProgramCatalog catalog, TextWriter error)
+    {
+        var result = ManifestLoader.LoadSystem(path, new FileManifestSource(), catalog);
+        if (result.Succeeded)
+        {
+            return result.System;
+        }
+
+        error.Write(ManifestReport.Format(result.Diagnostics));
+        return null;
+    }
+}

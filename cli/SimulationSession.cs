@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Neokernel.Kernel;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Services;
+using Neokernel.Kernel.Trace;
+using Neokernel.Rt.Simulation;
+
+namespace Neokernel.Cli;
+
+/// <summary>The outcome of a simulated run.</summary>
+internal sealed record SimulationOutcome(long SimulatedNs, double WallSeconds, string? Violation, long ViolationAtNs);
+
+/// <summary>
+/// One system on the deterministic platform: boots it, runs it on virtual time in slices,
+/// checks the kernel's invariants after each slice and stops at the first violation.
+/// </summary>
+internal sealed class SimulationSession
+{
+    /// <summary>Invariants are checked at least this often, in simulated time.</summary>
+    public const long CheckIntervalNs = 100_000_000;
+
+    private SimulationSession(SystemKernel kernel, SimulationPlatform platform)
+    {
+        Kernel = kernel;
+        Platform = platform;
+    }
+
+    public SystemKernel Kernel { get; }
+
+    public SimulationPlatform Platform { get; }
+
+    public static SimulationSession Boot(SystemDefinition system, ProgramCatalog catalog, ulong seed)
+    {
+        var platform = new SimulationPlatform(seed, Composition.Devices());
+        var kernel = new SystemKernel(system, catalog, platform);
+        kernel.Boot();
+        return new SimulationSession(kernel, platform);
+    }
+
+    public SimulationOutcome Run(long durationNs, bool failOnFault, CancellationToken cancellation = default)
+    {
+        var wall = Stopwatch.StartNew();
+        var faultsSeen = 0L;
+        while (Platform.NowNs < durationNs && !cancellation.IsCancellationRequested)
+        {
+            Platform.RunUntil(Math.Min(durationNs, Platform.NowNs + CheckIntervalNs), cancellation);
+            var violations = KernelInvariants.Check(Kernel);
+            if (violations.Count == 0 && failOnFault)
+            {
+                violations = NewFaults(ref faultsSeen);
+            }
+
+            if (violations.Count > 0)
+            {
+                return new SimulationOutcome(Platform.NowNs, wall.Elapsed.TotalSeconds, violations[0], Platform.NowNs);
+            }
+        }
+
+        Kernel.Shutdown();
+        return new SimulationOutcome(Platform.NowNs, wall.Elapsed.TotalSeconds, null, 0);
+    }
+
+    private List<string> NewFaults(ref long faultsSeen)
+    {
+        var faults = Kernel.Services.Sum(s => (long)s.Faults);
+        if (faults == faultsSeen)
+        {
+            return [];
+        }
+
+        faultsSeen = faults;
+        var faulty = Kernel.Services.First(s => s.Faults > 0 && s.LastFault is not null);
+        return [$"service '{faulty.Id}' faulted ({faulty.LastFault}) and --fail-on-fault is set"];
+    }
+
+    /// <summary>Summary lines: what ran, how fast, what went wrong, and the digest that pins the run.</summary>
+    public void WriteSummary(TextWriter output, SimulationOutcome outcome, ulong seed)
+    {
+        var services = Kernel.Services;
+        var speed = outcome.WallSeconds > 0 ? outcome.SimulatedNs / 1e9 / outcome.WallSeconds : 0;
+        output.WriteLine($"system {Kernel.System.Manifest.System}: simulated {Format.Seconds(outcome.SimulatedNs)} in {Format.Number(outcome.WallSeconds, "0.00")} s wall ({Format.Number(speed, "0.0")} simulated s per wall s), seed {seed}");
+        output.WriteLine($"services: {services.Count(s => s.State == ServiceState.Running)} running, {services.Count(s => s.State == ServiceState.Failed)} failed, {services.Count(s => s.InSafeState)} in safe state; restarts {services.Sum(s => s.Restarts)}; faults {services.Sum(s => s.Faults)}");
+        output.WriteLine($"cycles {services.Sum(s => s.CyclesEver)}, overruns {services.Sum(s => s.OverrunsEver)}");
+        foreach (var service in services.Where(s => s.Faults > 0))
+        {
+            output.WriteLine($"  {service.Id}: {service.State}, {service.Faults} faults, last: {service.LastFault}");
+        }
+
+        output.WriteLine($"trace: {Kernel.Trace.Count} events ({Kernel.Trace.Events(TraceEventKind.Fault).Count} faults in the ring)");
+        output.WriteLine($"trace digest: {Kernel.Trace.DigestHex}");
+    }
+}
