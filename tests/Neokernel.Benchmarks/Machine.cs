@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Neokernel.Benchmarks;
 
 /// <summary>What the numbers were measured on.</summary>
-internal sealed record Machine(string CpuModel, int Cores, string Kernel, string Os, string Runtime, string Architecture)
+internal sealed record Machine(string CpuModel, int Cores, string Kernel, string Os, string Runtime, string Architecture, bool IsVirtual)
 {
     public static Machine Describe() => new(
         ReadCpuModel(),
@@ -11,7 +11,8 @@ internal sealed record Machine(string CpuModel, int Cores, string Kernel, string
         ReadFirstLine("/proc/sys/kernel/osrelease") ?? Environment.OSVersion.VersionString,
         OsName(),
         RuntimeInformation.FrameworkDescription,
-        RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant());
+        RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
+        HasHypervisorFlag());
 
     private static string ReadCpuModel()
     {
@@ -27,6 +28,10 @@ internal sealed record Machine(string CpuModel, int Cores, string Kernel, string
 
         return "unknown (no model name in /proc/cpuinfo)";
     }
+
+    /// <summary>x86 guests see the "hypervisor" CPU flag.</summary>
+    private static bool HasHypervisorFlag() =>
+        ReadLines("/proc/cpuinfo").Any(line => line.StartsWith("flags", StringComparison.Ordinal) && line.Split(' ').Contains("hypervisor"));
 
     private static string OsName()
     {

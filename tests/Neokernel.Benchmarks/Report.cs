@@ -19,13 +19,22 @@ internal static class Report
         text.AppendLine("|---|---|");
         text.AppendLine(Inv($"| Date (UTC) | {startedUtc:yyyy-MM-dd HH:mm} |"));
         text.AppendLine(Inv($"| CPU | {machine.CpuModel} |"));
-        text.AppendLine(Inv($"| Cores | {machine.Cores} |"));
+        text.AppendLine(Inv($"| Cores | {machine.Cores}{(machine.IsVirtual ? " (virtual machine)" : "")} |"));
         text.AppendLine(Inv($"| Kernel | Linux {machine.Kernel} ({machine.Architecture}) |"));
         text.AppendLine(Inv($"| OS | {machine.Os} |"));
         text.AppendLine(Inv($"| Runtime | {machine.Runtime} |"));
         text.AppendLine();
-        text.AppendLine(Inv($"Measured on a shared {machine.Cores}-core virtual machine: other jobs run beside the benchmark and the"));
-        text.AppendLine("hypervisor takes time away, so single runs vary (see min and max). Every number below is the median of");
+        if (machine.IsVirtual)
+        {
+            text.AppendLine(Inv($"Measured on a shared {machine.Cores}-core virtual machine: other jobs run beside the benchmark and the"));
+            text.AppendLine("hypervisor takes time away, so single runs vary (see min and max). Every number below is the median of");
+        }
+        else
+        {
+            text.AppendLine(Inv($"Measured on a {machine.Cores}-core machine that may run other jobs beside the benchmark, so single runs"));
+            text.AppendLine("vary (see min and max). Every number below is the median of");
+        }
+
         text.AppendLine(Inv($"{repetitions} repetitions run back to back in one process; compare ratios, not absolute numbers, and"));
         text.AppendLine("compare only numbers taken on the same machine.");
         text.AppendLine();
