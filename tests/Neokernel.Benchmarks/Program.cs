@@ -45,8 +45,7 @@ internal static class Program
         var started = DateTime.UtcNow;
         Console.WriteLine($"benchmarks: {repetitions} repetitions each on {machine.Cores} cores, {machine.CpuModel}");
 
-        var queue = RunQueue(repetitions);
-        var sockets = RunSockets(repetitions);
+        var (queue, sockets) = Run(repetitions);
 
         var report = Report.Render(machine, started, repetitions, queue, sockets);
         Console.WriteLine();
@@ -67,37 +66,34 @@ internal static class Program
 #endif
     }
 
-    private static QueueResult RunQueue(int repetitions)
+    /// <summary>
+    /// Warms both up, then alternates their repetitions, so a burst of load from a neighbour
+    /// lands on both sides of the ratio rather than on one benchmark's whole run.
+    /// </summary>
+    private static (QueueResult Queue, SocketResult Sockets) Run(int repetitions)
     {
-        var benchmark = new QueueBenchmark();
-        benchmark.WarmUp(seconds: 0.5);
-        var operations = benchmark.Calibrate(QueueSecondsPerRepetition);
+        var queue = new QueueBenchmark();
+        using var sockets = new UnixSocketPingPong();
+        queue.WarmUp(seconds: 0.5);
+        sockets.WarmUp(roundTrips: 2_000);
+        var operations = queue.Calibrate(QueueSecondsPerRepetition);
+
         var nsPerOp = new List<double>();
-        for (var r = 0; r < repetitions; r++)
-        {
-            nsPerOp.Add(benchmark.Measure(operations));
-            Console.WriteLine($"  queue      repetition {r + 1}/{repetitions}: {nsPerOp[^1].ToString("F1", CultureInfo.InvariantCulture)} ns/op over {operations:N0} ops");
-        }
-
-        GC.KeepAlive(benchmark.Checksum);
-        return new QueueResult(operations, nsPerOp);
-    }
-
-    private static SocketResult RunSockets(int repetitions)
-    {
-        using var benchmark = new UnixSocketPingPong();
-        benchmark.WarmUp(roundTrips: 2_000);
         var p50 = new List<double>();
         var p99 = new List<double>();
         for (var r = 0; r < repetitions; r++)
         {
-            var sorted = benchmark.Measure(RoundTripsPerRepetition);
+            nsPerOp.Add(queue.Measure(operations));
+            var sorted = sockets.Measure(RoundTripsPerRepetition);
             p50.Add(Stats.Nanoseconds(Stats.Percentile(sorted, 50)));
             p99.Add(Stats.Nanoseconds(Stats.Percentile(sorted, 99)));
-            Console.WriteLine($"  uds        repetition {r + 1}/{repetitions}: round trip p50 {(p50[^1] / 1000).ToString("F1", CultureInfo.InvariantCulture)} µs, p99 {(p99[^1] / 1000).ToString("F1", CultureInfo.InvariantCulture)} µs");
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  repetition {r + 1}/{repetitions}: queue {nsPerOp[^1]:F1} ns/op ({operations:N0} ops); unix socket round trip p50 {p50[^1] / 1000:F1} µs, p99 {p99[^1] / 1000:F1} µs ({RoundTripsPerRepetition:N0} round trips)"));
         }
 
-        return new SocketResult(RoundTripsPerRepetition, p50, p99);
+        GC.KeepAlive(queue.Checksum);
+        return (new QueueResult(operations, nsPerOp), new SocketResult(RoundTripsPerRepetition, p50, p99));
     }
 }
 
