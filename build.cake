@@ -118,6 +118,12 @@ Task("Test")
         results.Add(FileExists(trx) ? TestCounts.FromTrx(name, trx.FullPath) : TestCounts.Missing(name));
     }
 
+    // The blame collector leaves an empty directory per run.
+    foreach (var empty in System.IO.Directory.GetDirectories(testResults.FullPath).Where(d => !System.IO.Directory.EnumerateFileSystemEntries(d).Any()))
+    {
+        System.IO.Directory.Delete(empty);
+    }
+
     var total = TestCounts.Sum(results);
     Information("");
     Information("Test results:");
