@@ -1,0 +1,379 @@
+// Neokernel build: ./build.sh --target=<Target>  (default: Test)
+//
+//   Clean       delete artifacts/ and every project's bin/ and obj/
+//   Restore     dotnet restore of the solution
+//   Build       Release build of the whole solution (warnings are errors)
+//   Test        every test project; TRX in artifacts/test-results; fails on a failed test or on no tests
+//   Publish     NativeAOT neokernel for linux-x64 and linux-arm64 into artifacts/publish/<rid>/; fails on any warning
+//   SmokeArm64  runs both binaries (arm64 under qemu) with SmokeArguments and compares what they print
+//   Bench       benchmark harness in Release; report in docs/PERFORMANCE.md (not part of CI)
+//   CI          Build + Test + Publish + SmokeArm64
+
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+// The command both smoke-test binaries run. While `neokernel sim` does not exist, this is the
+// `--version` fallback; switch to the sim line below once it does. With arguments starting with
+// "sim", both runs must print `trace digest: <16 hex>` and the two digests must be equal.
+const string SmokeArguments = "--version";
+// const string SmokeArguments = "sim manifests/systems/tank-demo.yaml --seed 7 --duration 60s";
+
+var target = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+
+const string Solution = "Neokernel.slnx";
+const string CliProject = "cli/Neokernel.Cli.csproj";
+const string CliBinary = "neokernel";
+const string BenchProject = "tests/Neokernel.Benchmarks/Neokernel.Benchmarks.csproj";
+var runtimes = new[] { "linux-x64", "linux-arm64" };
+
+var artifacts = MakeAbsolute(Directory("artifacts"));
+var testResults = artifacts.Combine("test-results");
+var logs = artifacts.Combine("logs");
+DirectoryPath PublishDir(string rid) => artifacts.Combine("publish").Combine(rid);
+const string Arm64Sysroot = "/usr/aarch64-linux-gnu";
+var smokeTimeout = TimeSpan.FromMinutes(10);
+
+// ---------------------------------------------------------------------------------------------
+
+Task("Clean")
+    .Description("Deletes artifacts/ and the bin/ and obj/ of every project in the solution.")
+    .Does(() =>
+{
+    var directories = new List<DirectoryPath> { artifacts };
+    foreach (var project in SolutionProjects())
+    {
+        directories.Add(project.GetDirectory().Combine("bin"));
+        directories.Add(project.GetDirectory().Combine("obj"));
+    }
+
+    foreach (var directory in directories.Where(DirectoryExists))
+    {
+        DeleteDirectory(directory, new DeleteDirectorySettings { Recursive = true, Force = true });
+    }
+
+    Information($"Clean: removed artifacts/ and bin/, obj/ of {SolutionProjects().Count} projects");
+});
+
+Task("Restore")
+    .Description("Restores the solution's packages.")
+    .Does(() =>
+{
+    DotNetRestore(Solution);
+});
+
+Task("Build")
+    .Description("Release build of the whole solution.")
+    .IsDependentOn("Restore")
+    .Does(() =>
+{
+    DotNetBuild(Solution, new DotNetBuildSettings
+    {
+        Configuration = configuration,
+        NoRestore = true,
+        MSBuildSettings = new DotNetMSBuildSettings().SetMaxCpuCount(0),
+    });
+});
+
+Task("Test")
+    .Description("Runs every test project; TRX under artifacts/test-results.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    EnsureDirectoryExists(testResults);
+    CleanDirectory(testResults);
+
+    var projects = TestProjects();
+    if (projects.Count == 0)
+    {
+        throw new CakeException("Test: the solution has no test projects");
+    }
+
+    var results = new List<TestCounts>();
+    var crashed = new List<string>();
+    foreach (var project in projects)
+    {
+        var name = project.GetFilenameWithoutExtension().ToString();
+        var trx = testResults.CombineWithFilePath($"{name}.trx");
+        Information($"Test: {name}");
+        try
+        {
+            DotNetTest(project.FullPath, new DotNetTestSettings
+            {
+                Configuration = configuration,
+                NoBuild = true,
+                NoRestore = true,
+                ResultsDirectory = testResults,
+                Loggers = new[] { $"trx;LogFileName={trx.GetFilename()}" },
+                // A hung test is killed after 10 minutes instead of eating the CI budget.
+                ArgumentCustomization = args => args.Append("--blame-hang-timeout 10m --blame-hang-dump-type none"),
+            });
+        }
+        catch (CakeException exception)
+        {
+            // Failed tests make dotnet test exit non-zero: run the other projects, then fail.
+            crashed.Add($"{name}: {exception.Message}");
+        }
+
+        results.Add(FileExists(trx) ? TestCounts.FromTrx(name, trx.FullPath) : TestCounts.Missing(name));
+    }
+
+    // The blame collector leaves an empty directory per run.
+    foreach (var empty in System.IO.Directory.GetDirectories(testResults.FullPath).Where(d => !System.IO.Directory.EnumerateFileSystemEntries(d).Any()))
+    {
+        System.IO.Directory.Delete(empty);
+    }
+
+    var total = TestCounts.Sum(results);
+    Information("");
+    Information("Test results:");
+    foreach (var result in results)
+    {
+        Information($"  {result.Project,-40} {result.Describe()}");
+    }
+    Information($"  {"total",-40} {total.Describe()}");
+
+    var summary = $"{total.Passed} passed, {total.Failed} failed, {total.Skipped} skipped";
+    // build.sh prints this file again as the run's closing line.
+    System.IO.File.WriteAllText(testResults.CombineWithFilePath("summary.txt").FullPath, summary + "\n");
+    Information(summary);
+
+    if (total.Failed > 0)
+    {
+        throw new CakeException($"Test: {total.Failed} test(s) failed");
+    }
+    if (crashed.Count > 0)
+    {
+        throw new CakeException("Test: dotnet test failed without a failed test in its TRX (crash, hang or no TRX):\n  " + string.Join("\n  ", crashed));
+    }
+    if (total.Executed == 0)
+    {
+        throw new CakeException("Test: no test ran; a run without tests is a failure");
+    }
+});
+
+Task("Publish")
+    .Description("NativeAOT neokernel for linux-x64 and linux-arm64; fails on any warning.")
+    .Does(() =>
+{
+    EnsureDirectoryExists(logs);
+    foreach (var rid in runtimes)
+    {
+        var output = PublishDir(rid);
+        var warningsLog = logs.CombineWithFilePath($"publish-{rid}.warnings.log");
+        var binlog = logs.CombineWithFilePath($"publish-{rid}.binlog");
+        EnsureDirectoryExists(output);
+        CleanDirectory(output);
+        // ILC and the native link are incremental: an up-to-date native build would not repeat its
+        // warnings. Removing the native intermediates makes every Publish show all of them.
+        var native = Directory($"cli/obj/{configuration}/net10.0/{rid}/native");
+        if (DirectoryExists(native))
+        {
+            DeleteDirectory(native, new DeleteDirectorySettings { Recursive = true, Force = true });
+        }
+
+        Information($"Publish: {rid} -> {output}");
+        DotNetPublish(CliProject, new DotNetPublishSettings
+        {
+            Configuration = configuration,
+            Runtime = rid,
+            OutputDirectory = output,
+            MSBuildSettings = new DotNetMSBuildSettings()
+                .WithProperty("PublishAot", "true")
+                .WithProperty("InvariantGlobalization", "true"),
+            ArgumentCustomization = args => args
+                .Append($"-bl:{binlog.FullPath}")
+                .Append("-fl")
+                .Append($"-flp:warningsonly;logfile={warningsLog.FullPath}"),
+        });
+
+        var warnings = System.IO.File.ReadAllLines(warningsLog.FullPath)
+            .Where(line => !string.IsNullOrWhiteSpace(line))
+            .Distinct()
+            .ToList();
+        if (warnings.Count > 0)
+        {
+            foreach (var warning in warnings)
+            {
+                Error(warning);
+            }
+            var trimAot = warnings.Count(line => Regex.IsMatch(line, @"warning IL[23]\d{3}"));
+            throw new CakeException($"Publish {rid}: {warnings.Count} warning(s), {trimAot} of them trim/AOT (IL2xxx/IL3xxx); see {binlog}");
+        }
+
+        var binary = output.CombineWithFilePath(CliBinary);
+        if (!FileExists(binary))
+        {
+            throw new CakeException($"Publish {rid}: {binary} is missing");
+        }
+        Information($"Publish: {rid} ok, no warnings, {new System.IO.FileInfo(binary.FullPath).Length / 1024} KiB");
+    }
+});
+
+Task("SmokeArm64")
+    .Description("Runs the x64 binary and the arm64 binary (under qemu) with the same arguments and compares.")
+    .IsDependentOn("Publish")
+    .Does(() =>
+{
+    var x64 = PublishDir("linux-x64").CombineWithFilePath(CliBinary).FullPath;
+    var arm64 = PublishDir("linux-arm64").CombineWithFilePath(CliBinary).FullPath;
+
+    var x64Output = RunSmoke("linux-x64", x64, SmokeArguments);
+    // No binfmt on CI machines: call qemu explicitly, with the arm64 sysroot for the dynamic loader and libc.
+    var arm64Output = RunSmoke("linux-arm64", "qemu-aarch64", $"-L {Arm64Sysroot} {arm64} {SmokeArguments}");
+
+    if (SmokeArguments.StartsWith("sim ", StringComparison.Ordinal))
+    {
+        var x64Digest = TraceDigest("linux-x64", x64Output);
+        var arm64Digest = TraceDigest("linux-arm64", arm64Output);
+        if (x64Digest != arm64Digest)
+        {
+            throw new CakeException($"SmokeArm64: trace digests differ: linux-x64 {x64Digest}, linux-arm64 {arm64Digest}");
+        }
+        Information($"SmokeArm64: both print trace digest {x64Digest}");
+    }
+    else
+    {
+        // The --version fallback, until `neokernel sim` exists.
+        foreach (var (rid, lines) in new[] { ("linux-x64", x64Output), ("linux-arm64", arm64Output) })
+        {
+            if (!lines.Any(line => line.Contains("neokernel", StringComparison.Ordinal)))
+            {
+                throw new CakeException($"SmokeArm64: {rid} `neokernel {SmokeArguments}` did not print 'neokernel'");
+            }
+        }
+        if (!x64Output.SequenceEqual(arm64Output))
+        {
+            throw new CakeException("SmokeArm64: linux-x64 and linux-arm64 printed different output");
+        }
+        Information($"SmokeArm64: fallback check (`{SmokeArguments}`): both print \"{x64Output.First()}\"");
+    }
+});
+
+Task("Bench")
+    .Description("Runs the benchmark harness in Release; writes docs/PERFORMANCE.md.")
+    .Does(() =>
+{
+    var report = MakeAbsolute(File("docs/PERFORMANCE.md"));
+    DotNetRun(BenchProject, new DotNetRunSettings
+    {
+        Configuration = "Release",
+        ArgumentCustomization = args => args.Append("--").Append("--report").AppendQuoted(report.FullPath),
+    });
+    Information($"Bench: report in {report}");
+});
+
+Task("CI")
+    .Description("Build + Test + Publish + SmokeArm64.")
+    .IsDependentOn("Build")
+    .IsDependentOn("Test")
+    .IsDependentOn("Publish")
+    .IsDependentOn("SmokeArm64");
+
+RunTarget(target);
+
+// ---------------------------------------------------------------------------------------------
+
+List<FilePath> SolutionProjects() =>
+    XDocument.Load(Solution).Descendants("Project")
+        .Select(project => (FilePath)MakeAbsolute(File(project.Attribute("Path").Value)))
+        .ToList();
+
+// Test projects are the solution's projects that reference the test SDK or say IsTestProject=true
+// (the benchmark harness under tests/ says false).
+List<FilePath> TestProjects() =>
+    SolutionProjects()
+        .Where(project =>
+        {
+            var text = System.IO.File.ReadAllText(project.FullPath);
+            return !text.Contains("<IsTestProject>false</IsTestProject>")
+                && (text.Contains("Microsoft.NET.Test.Sdk") || text.Contains("<IsTestProject>true</IsTestProject>"));
+        })
+        .ToList();
+
+List<string> RunSmoke(string rid, string fileName, string arguments)
+{
+    Information($"SmokeArm64: {rid}: {fileName} {arguments}");
+    // System.Diagnostics.Process directly: Cake's StartProcess with a Timeout can return before
+    // it has read a short-lived process's output (WaitForExit(timeout) does not drain the pipes).
+    var startInfo = new System.Diagnostics.ProcessStartInfo(fileName, arguments)
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+        WorkingDirectory = MakeAbsolute(Directory(".")).FullPath,
+    };
+    using var process = System.Diagnostics.Process.Start(startInfo)
+        ?? throw new CakeException($"SmokeArm64: could not start {fileName}");
+    var stdout = process.StandardOutput.ReadToEndAsync();
+    var stderr = process.StandardError.ReadToEndAsync();
+    if (!process.WaitForExit(smokeTimeout))
+    {
+        process.Kill(entireProcessTree: true);
+        throw new CakeException($"SmokeArm64: {rid} did not finish within {smokeTimeout.TotalMinutes} minutes");
+    }
+    process.WaitForExit();
+
+    var lines = SplitLines(stdout.GetAwaiter().GetResult());
+    foreach (var line in lines)
+    {
+        Information($"  {rid} | {line}");
+    }
+    foreach (var line in SplitLines(stderr.GetAwaiter().GetResult()))
+    {
+        Warning($"  {rid} stderr | {line}");
+    }
+    if (process.ExitCode != 0)
+    {
+        throw new CakeException($"SmokeArm64: {rid} exited with {process.ExitCode}");
+    }
+    return lines;
+}
+
+static List<string> SplitLines(string text) =>
+    text.Split('\n').Select(line => line.TrimEnd('\r')).Where(line => line.Length > 0).ToList();
+
+string TraceDigest(string rid, List<string> lines)
+{
+    var digests = lines
+        .Select(line => Regex.Match(line, @"^trace digest: ([0-9a-f]{16})\s*$"))
+        .Where(match => match.Success)
+        .Select(match => match.Groups[1].Value)
+        .ToList();
+    if (digests.Count != 1)
+    {
+        throw new CakeException($"SmokeArm64: {rid} printed {digests.Count} 'trace digest: <16 hex>' lines, expected 1");
+    }
+    return digests[0];
+}
+
+sealed record TestCounts(string Project, int Total, int Executed, int Passed, int Failed, int Skipped, bool HasTrx)
+{
+    const string TrxNamespace = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+
+    public static TestCounts FromTrx(string project, string path)
+    {
+        XNamespace ns = TrxNamespace;
+        var counters = XDocument.Load(path).Descendants(ns + "Counters").Single();
+        int Count(string name) => (int?)counters.Attribute(name) ?? 0;
+        var failed = Count("failed") + Count("error") + Count("timeout") + Count("aborted");
+        // VSTest counts a skipped test in total but not in executed (xunit's Skip leaves notExecuted at 0).
+        var skipped = Math.Max(Count("total") - Count("executed"), Count("notExecuted")) + Count("inconclusive");
+        return new TestCounts(project, Count("total"), Count("executed"), Count("passed"), failed, skipped, true);
+    }
+
+    public static TestCounts Missing(string project) => new(project, 0, 0, 0, 0, 0, false);
+
+    public static TestCounts Sum(IReadOnlyList<TestCounts> all) => new(
+        "total",
+        all.Sum(c => c.Total),
+        all.Sum(c => c.Executed),
+        all.Sum(c => c.Passed),
+        all.Sum(c => c.Failed),
+        all.Sum(c => c.Skipped),
+        all.All(c => c.HasTrx));
+
+    public string Describe() => HasTrx || Project == "total"
+        ? $"{Passed} passed, {Failed} failed, {Skipped} skipped ({Total} total)"
+        : "no TRX written (no tests found, or the test host crashed)";
+}

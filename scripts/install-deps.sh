@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the arm64 smoke test need.
+# Idempotent: checks each package with dpkg -s and installs only what is missing.
+# Runs as root, or through sudo when not root and sudo exists. When it cannot install
+# (no root, no sudo, no network), it names the missing packages and the command to
+# install them, and exits non-zero.
+set -euo pipefail
+
+# The one list of system packages. Add new ones here (one per line, with the reason).
+PACKAGES=(
+  clang                        # NativeAOT links with clang (linux-x64 and linux-arm64)
+  zlib1g-dev                   # NativeAOT links libz
+  binutils-aarch64-linux-gnu   # cross linker and objcopy for linux-arm64
+  libc6-dev-arm64-cross        # arm64 libc headers and crt files (the sysroot is /usr/aarch64-linux-gnu)
+  libgcc-12-dev-arm64-cross    # arm64 libgcc for the cross link
+  qemu-user                    # runs the linux-arm64 binary on x64: qemu-aarch64 -L /usr/aarch64-linux-gnu
+  rt-tests                     # cyclictest, for the real-time latency tests
+  python3                      # helper scripts and test fixtures
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+err() { printf 'install-deps: %s\n' "$*" >&2; }
+
+# dpkg -s exits 0 for a removed package whose config files remain, so check its Status line.
+installed() { dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'; }
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  installed "$package" || missing+=("$package")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  log "all ${#PACKAGES[@]} system packages present"
+  exit 0
+fi
+
+log "missing: ${missing[*]}"
+install_command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  as_root=(sudo -n)
+else
+  err "cannot install: not root, and no sudo that works without a password"
+  err "missing packages: ${missing[*]}"
+  err "install them with:"
+  err "  sudo sh -c '$install_command'"
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! "${as_root[@]}" apt-get update -q \
+  || ! "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+  err "installing failed (no network, or a package apt does not know)"
+  err "missing packages: ${missing[*]}"
+  err "install them with:"
+  err "  sudo sh -c '$install_command'"
+  exit 1
+fi
+
+still_missing=()
+for package in "${missing[@]}"; do
+  installed "$package" || still_missing+=("$package")
+done
+if [ "${#still_missing[@]}" -ne 0 ]; then
+  err "still missing after apt-get install: ${still_missing[*]}"
+  exit 1
+fi
+
+log "installed: ${missing[*]}"

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+
+namespace Neokernel.Benchmarks;
+
+/// <summary>
+/// Measures Neokernel's in-process primitives next to an anchor, in the same run on the same
+/// machine, and writes the table to stdout and (with --report PATH) to a Markdown report.
+/// Each benchmark is repeated; the report quotes medians over the repetitions because the
+/// machines we run on (shared CI VMs) are noisy.
+/// </summary>
+internal static class Program
+{
+    private const int RepetitionsDefault = 7;
+    private const int RepetitionsMin = 5;
+    private const double QueueSecondsPerRepetition = 0.2;
+    private const int RoundTripsPerRepetition = 10_000;
+
+    private static int Main(string[] args)
+    {
+#if DEBUG
+        Console.Error.WriteLine("benchmarks: build in Release (dotnet run -c Release); Debug numbers mean nothing");
+        return 2;
+#else
+        string? reportPath = null;
+        var repetitions = RepetitionsDefault;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--report" when i + 1 < args.Length:
+                    reportPath = args[++i];
+                    break;
+                case "--repetitions" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n >= RepetitionsMin:
+                    repetitions = n;
+                    i++;
+                    break;
+                default:
+                    Console.Error.WriteLine($"usage: Neokernel.Benchmarks [--report PATH] [--repetitions N (>= {RepetitionsMin}, default {RepetitionsDefault})]");
+                    return 2;
+            }
+        }
+
+        var machine = Machine.Describe();
+        var started = DateTime.UtcNow;
+        Console.WriteLine($"benchmarks: {repetitions} repetitions each on {machine.Cores} cores, {machine.CpuModel}");
+
+        var (queue, sockets) = Run(repetitions);
+
+        var report = Report.Render(machine, started, repetitions, queue, sockets);
+        Console.WriteLine();
+        Console.WriteLine(Report.Tables(queue, sockets));
+        if (reportPath is not null)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(reportPath));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            File.WriteAllText(reportPath, report, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            Console.WriteLine($"benchmarks: report written to {reportPath}");
+        }
+
+        return 0;
+#endif
+    }
+
+    /// <summary>
+    /// Warms both up, then alternates their repetitions, so a burst of load from a neighbour
+    /// lands on both sides of the ratio rather than on one benchmark's whole run.
+    /// </summary>
+    private static (QueueResult Queue, SocketResult Sockets) Run(int repetitions)
+    {
+        var queue = new QueueBenchmark();
+        using var sockets = new UnixSocketPingPong();
+        queue.WarmUp(seconds: 0.5);
+        sockets.WarmUp(roundTrips: 2_000);
+        var operations = queue.Calibrate(QueueSecondsPerRepetition);
+
+        var nsPerOp = new List<double>();
+        var p50 = new List<double>();
+        var p99 = new List<double>();
+        for (var r = 0; r < repetitions; r++)
+        {
+            nsPerOp.Add(queue.Measure(operations));
+            var sorted = sockets.Measure(RoundTripsPerRepetition);
+            p50.Add(Stats.Nanoseconds(Stats.Percentile(sorted, 50)));
+            p99.Add(Stats.Nanoseconds(Stats.Percentile(sorted, 99)));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  repetition {r + 1}/{repetitions}: queue {nsPerOp[^1]:F1} ns/op ({operations:N0} ops); unix socket round trip p50 {p50[^1] / 1000:F1} µs, p99 {p99[^1] / 1000:F1} µs ({RoundTripsPerRepetition:N0} round trips)"));
+        }
+
+        GC.KeepAlive(queue.Checksum);
+        return (new QueueResult(operations, nsPerOp), new SocketResult(RoundTripsPerRepetition, p50, p99));
+    }
+}
+
+internal sealed record QueueResult(int OperationsPerRepetition, IReadOnlyList<double> NsPerOp)
+{
+    public double Median => Stats.Median(NsPerOp);
+}
+
+internal sealed record SocketResult(int RoundTripsPerRepetition, IReadOnlyList<double> P50Ns, IReadOnlyList<double> P99Ns)
+{
+    public double MedianP50Ns => Stats.Median(P50Ns);
+
+    public double MedianP99Ns => Stats.Median(P99Ns);
+
+    /// <summary>Half the median round trip: one message's share of a ping-pong.</summary>
+    public double PerMessageNs => MedianP50Ns / 2;
+}
