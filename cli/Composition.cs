@@ -21,7 +21,7 @@ internal static class Composition
             return result.System;
         }
 
-        error.Write(ManifestReport.Format(result.Diagnostics));
+        error.WriteLine(ManifestReport.Format(result.Diagnostics).TrimEnd());
         return null;
     }
 }

@@ -56,7 +56,6 @@ internal sealed class SimulationSession
             }
         }
 
-        Kernel.Shutdown();
         return new SimulationOutcome(Platform.NowNs, wall.Elapsed.TotalSeconds, null, 0);
     }
 
@@ -73,7 +72,7 @@ internal sealed class SimulationSession
         return [$"service '{faulty.Id}' faulted ({faulty.LastFault}) and --fail-on-fault is set"];
     }
 
-    /// <summary>Summary lines: what ran, how fast, what went wrong, and the digest that pins the run.</summary>
+    /// <summary>Summary lines: what ran, how fast, what went wrong, the process image at the end, and the digest that pins the run.</summary>
     public void WriteSummary(TextWriter output, SimulationOutcome outcome, ulong seed)
     {
         var services = Kernel.Services;
@@ -86,6 +85,8 @@ internal sealed class SimulationSession
             output.WriteLine($"  {service.Id}: {service.State}, {service.Faults} faults, last: {service.LastFault}");
         }
 
+        var frame = StatusBoard.Capture(Kernel, Platform.NowNs);
+        output.WriteLine($"process image: {StatusBoard.PointsLine(frame)}");
         output.WriteLine($"trace: {Kernel.Trace.Count} events ({Kernel.Trace.Events(TraceEventKind.Fault).Count} faults in the ring)");
         output.WriteLine($"trace digest: {Kernel.Trace.DigestHex}");
     }

@@ -36,6 +36,17 @@ internal sealed class StatusBoard(SystemKernel kernel) : ITimerCallback
         timer!.ArmAt(nowNs + IntervalNs);
     }
 
+    /// <summary>One line: every service's state, then the process image.</summary>
+    public static string StatusLine(StatusFrame frame)
+    {
+        var services = string.Join(" ", frame.Services.Select(s => $"{s.Id}:{s.State}{(s.InSafeState ? "(safe)" : "")}"));
+        return $"{services} | {PointsLine(frame)}";
+    }
+
+    /// <summary>The process image: region.point=value, with the quality where it is not good.</summary>
+    public static string PointsLine(StatusFrame frame) =>
+        string.Join(" ", frame.Points.Select(p => $"{p.Region}.{p.Point}={Format.Number(p.Value, "0.000")}{(p.Quality == Quality.Good ? "" : "(" + p.Quality.ToString().ToLowerInvariant() + ")")}"));
+
     public static StatusFrame Capture(SystemKernel kernel, long nowNs)
     {
         var points = new List<PointStatus>();

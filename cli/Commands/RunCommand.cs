@@ -73,7 +73,7 @@ internal static class RunCommand
         }
 
         var final = StatusBoard.Capture(kernel, platform.NowNs);
-        output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusLine(final)}");
+        output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
         return 0;
     }
@@ -90,7 +90,7 @@ internal static class RunCommand
             }
 
             last = frame.TimeNs / 1_000_000_000;
-            output.WriteLine($"t={Format.Seconds(frame.TimeNs)} {StatusLine(frame)}");
+            output.WriteLine($"t={Format.Seconds(frame.TimeNs)} {StatusBoard.StatusLine(frame)}");
         }
     }
 
@@ -106,14 +106,6 @@ internal static class RunCommand
                 }
             }
         });
-    }
-
-    /// <summary>One line: every service's state and the process image.</summary>
-    internal static string StatusLine(StatusFrame frame)
-    {
-        var services = string.Join(" ", frame.Services.Select(s => $"{s.Id}:{s.State}{(s.InSafeState ? "(safe)" : "")}"));
-        var points = string.Join(" ", frame.Points.Select(p => $"{p.Region}.{p.Point}={Format.Number(p.Value, "0.000")}{(p.Quality == Quality.Good ? "" : "(" + p.Quality + ")")}"));
-        return $"{services} | {points}";
     }
 
     private static Rows Render(StatusFrame frame, SystemDefinition system)

@@ -25,6 +25,7 @@ internal static class SimCommand
         var session = SimulationSession.Boot(system, catalog, seed);
         var outcome = session.Run(durationNs, failOnFault, cancellation);
         session.WriteSummary(output, outcome, seed);
+        session.Kernel.Shutdown();
         WriteTraces(session, jsonl, chrome, output);
         if (outcome.Violation is null)
         {

@@ -26,7 +26,7 @@ internal static class ValidateCommand
 
         if (diagnostics.Count > 0)
         {
-            error.Write(ManifestReport.Format(diagnostics));
+            error.WriteLine(ManifestReport.Format(diagnostics).TrimEnd());
             return 1;
         }
 
