@@ -1,0 +1,89 @@
+namespace Neokernel.Cli.Tests;
+
+public sealed class CommandTests
+{
+    [Fact]
+    public void Validate_Demo_IsValid()
+    {
+        var result = CliResult.Run("validate", Repository.TankDemo);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("valid", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_BrokenService_NamesFileLineColumnFieldAndWhatIsAllowed()
+    {
+        var system = Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", "tank-controller.yaml"), "  periodUs: 10000", "  periodUs: fast"));
+        var service = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(system))!, "services", "tank-controller.yaml");
+        var line = File.ReadAllLines(service).ToList().FindIndex(l => l.Contains("periodUs", StringComparison.Ordinal)) + 1;
+        var result = CliResult.Run("validate", system);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"tank-controller.yaml:{line}:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("timing.periodUs", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RegionWithTwoWriters_IsAnError()
+    {
+        var system = Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", "pump-actuator.yaml"), "  - name: tank.outputs\n    access: read", "  - name: tank.outputs\n    access: write"));
+        var result = CliResult.Run("validate", system);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("tank.outputs", result.Error, StringComparison.Ordinal);
+        Assert.Contains("tank-controller", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Audit_ReportsUnusedCapabilitiesAndTiming()
+    {
+        var system = Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", "pump-actuator.yaml"), "devices:\n", "devices:\n  - name: spare\n    uri: sim://tank/spare\n    access: read\n"));
+        var result = CliResult.Run("audit", system, "--duration", "5s");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("pump-actuator: device 'spare'", result.Output, StringComparison.Ordinal);
+        Assert.Contains("tank-controller: rt-fifo priority 80", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithDuration_RunsInRealTimeAndStopsCleanly()
+    {
+        var result = CliResult.Run("run", Repository.TankDemo, "--duration", "2s", "--plain");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("running tank-demo in real time", result.Output, StringComparison.Ordinal);
+        Assert.Contains("t=1.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("stopped after 2.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("frobnicate", "unknown command 'frobnicate'")]
+    [InlineData("sim", "sim takes one system manifest")]
+    [InlineData("sim x.yaml --seed -1", "--seed -1: not a non-negative integer")]
+    [InlineData("sim x.yaml --duration soon", "--duration soon: not a duration")]
+    [InlineData("sim x.yaml --sed 4", "unknown option --sed")]
+    [InlineData("lifecycle --format svg", "known formats are dot and mermaid")]
+    public void BadCommandLine_ExitsTwoWithAClearMessage(string commandLine, string message)
+    {
+        var result = CliResult.Run(commandLine.Split(' '));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Programs_ListsEveryBuiltInProgram()
+    {
+        var result = CliResult.Run("programs");
+        foreach (var program in new[] { "hil.tank-plant", "hil.level-sensor", "hil.pump-actuator", "controllers.pid", "controllers.operator-script" })
+        {
+            Assert.Contains(program, result.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Lifecycle_PrintsTheStateMachine()
+    {
+        Assert.Contains("stateDiagram", CliResult.Run("lifecycle").Output, StringComparison.Ordinal);
+        Assert.Contains("digraph", CliResult.Run("lifecycle", "--format", "dot").Output, StringComparison.Ordinal);
+    }
+}
