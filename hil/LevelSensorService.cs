@@ -39,13 +39,13 @@ public sealed class LevelSensorService : IService
     {
         ArgumentNullException.ThrowIfNull(context);
         var transmitter = ReadTransmitter(context);
-        var outputRegion = HilSettings.RequiredString(context, "outputRegion");
+        var outputRegion = ServiceSettings.RequiredString(context, "outputRegion");
         var outputPoint = context.Parameters.GetString("outputPoint", "level");
         // Cyclic: refuse a manifest without timing before opening anything.
-        HilSettings.PeriodSeconds(context);
+        ServiceSettings.PeriodSeconds(context);
         var device = context.OpenDevice(context.Parameters.GetString("levelDevice", "level"));
         var writer = context.OpenRegionWriter(outputRegion);
-        var point = HilSettings.PointIndex(context, writer.Region, "outputPoint", outputPoint);
+        var point = ServiceSettings.PointIndex(context, writer.Region, "outputPoint", outputPoint);
         var state = new Running(transmitter, context.Random, device, writer, point);
         running = state;
         state.Task = context.StartCyclic(state);

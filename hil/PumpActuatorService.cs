@@ -31,7 +31,7 @@ public sealed class PumpActuatorService : IService
     {
         ArgumentNullException.ThrowIfNull(context);
         var actuator = ReadActuator(context.Parameters);
-        var inputRegion = HilSettings.RequiredString(context, "inputRegion");
+        var inputRegion = ServiceSettings.RequiredString(context, "inputRegion");
         var inputPoint = context.Parameters.GetString("inputPoint", "pump");
         var feedbackRegion = context.Parameters.GetString("feedbackRegion", "");
         var feedbackPoint = context.Parameters.GetString("feedbackPoint", "");
@@ -40,15 +40,15 @@ public sealed class PumpActuatorService : IService
             throw new ServiceConfigurationException(context.ServiceId, feedbackRegion.Length == 0 ? "feedbackRegion" : "feedbackPoint", "feedbackRegion and feedbackPoint go together");
         }
 
-        var periodSeconds = HilSettings.PeriodSeconds(context);
+        var periodSeconds = ServiceSettings.PeriodSeconds(context);
         var reader = context.OpenRegionReader(inputRegion);
-        var input = HilSettings.PointIndex(context, reader.Region, "inputPoint", inputPoint);
+        var input = ServiceSettings.PointIndex(context, reader.Region, "inputPoint", inputPoint);
         RegionWriter? feedback = null;
         var feedbackIndex = -1;
         if (feedbackRegion.Length > 0)
         {
             feedback = context.OpenRegionWriter(feedbackRegion);
-            feedbackIndex = HilSettings.PointIndex(context, feedback.Region, "feedbackPoint", feedbackPoint);
+            feedbackIndex = ServiceSettings.PointIndex(context, feedback.Region, "feedbackPoint", feedbackPoint);
         }
 
         var pump = context.OpenDevice(context.Parameters.GetString("pumpDevice", "pump"));

@@ -39,8 +39,8 @@ public sealed class TankPlantService : IService
     {
         ArgumentNullException.ThrowIfNull(context);
         var tankParameters = ReadParameters(context.Parameters);
-        var model = HilSettings.Checked(context, () => new TankModel(tankParameters));
-        var periodSeconds = HilSettings.PeriodSeconds(context);
+        var model = ServiceSettings.Checked(context, () => new TankModel(tankParameters));
+        var periodSeconds = ServiceSettings.PeriodSeconds(context);
         var pump = context.OpenDevice(context.Parameters.GetString("pumpDevice", "pump"));
         var level = context.OpenDevice(context.Parameters.GetString("levelDevice", "level"));
         SimulatedDeviceBus.WriteDouble(level, model.LevelMeters);

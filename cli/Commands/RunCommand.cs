@@ -111,20 +111,18 @@ internal static class RunCommand
     private static Rows Render(StatusFrame frame, SystemDefinition system)
     {
         var services = new Table().Title($"{system.Manifest.System} at {Format.Seconds(frame.TimeNs)}")
-            .AddColumns("service", "kind", "state", "restarts", "cycles", "overruns", "latency p99", "exec p99", "exec max", "last fault");
+            .AddColumns("service", "state", "restarts", "cycles", "overruns", "wake p99", "exec p99", "last fault");
         foreach (var s in frame.Services)
         {
             var st = s.Statistics;
             services.AddRow(
                 Markup.Escape(s.Id),
-                s.Kind,
                 StateMarkup(s.State, s.InSafeState),
                 s.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 st?.Cycles.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                 st?.Overruns.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                 st is { } a ? Format.Micros(a.LatencyNsP99) : "-",
                 st is { } b ? Format.Micros(b.ExecutionNsP99) : "-",
-                st is { } c ? Format.Micros(c.ExecutionNsMax) : "-",
                 Markup.Escape(s.LastFault ?? ""));
         }
 

@@ -1,9 +1,12 @@
-using Neokernel.Kernel.Services;
+using Neokernel.Kernel.Regions;
 
-namespace Neokernel.Controllers;
+namespace Neokernel.Kernel.Services;
 
-/// <summary>Reading what a service's manifest says, with errors that name the service and the parameter.</summary>
-internal static class ServiceSettings
+/// <summary>
+/// Reading what a service's manifest says, for programs: every error names the service and the
+/// parameter, so a wrong manifest is fixed from the message alone. Control plane.
+/// </summary>
+public static class ServiceSettings
 {
     /// <summary>A parameter the program cannot run without.</summary>
     public static string RequiredString(IServiceContext context, string name)
@@ -17,7 +20,7 @@ internal static class ServiceSettings
         return value;
     }
 
-    /// <summary>The cyclic period the manifest grants, in seconds: the sample time the algorithms integrate over.</summary>
+    /// <summary>The cyclic period the manifest grants, in seconds: the step the models integrate over.</summary>
     public static double PeriodSeconds(IServiceContext context)
     {
         var periodUs = context.Manifest.Timing?.PeriodUs ?? 0;
@@ -30,7 +33,7 @@ internal static class ServiceSettings
     }
 
     /// <summary>Index of <paramref name="point"/> in a region, or a configuration error naming the parameter that chose it.</summary>
-    public static int PointIndex(IServiceContext context, Kernel.Regions.Region region, string parameter, string point)
+    public static int PointIndex(IServiceContext context, Region region, string parameter, string point)
     {
         if (!region.HasPoint(point))
         {
@@ -41,5 +44,23 @@ internal static class ServiceSettings
         }
 
         return region.IndexOf(point);
+    }
+
+    /// <summary>
+    /// Runs a plain class's validation and turns its <see cref="ArgumentException"/> into a
+    /// configuration error; member names map to parameter names by lower-casing the first letter.
+    /// </summary>
+    public static T Checked<T>(IServiceContext context, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException exception)
+        {
+            var member = exception.ParamName ?? "parameters";
+            var parameter = string.Concat(member[..1].ToLowerInvariant(), member[1..]);
+            throw new ServiceConfigurationException(context.ServiceId, parameter, exception.Message);
+        }
     }
 }
