@@ -298,7 +298,8 @@ public sealed class SystemKernel
         {
             foreach (var provided in service.Manifest.Endpoints.Provides)
             {
-                endpoints.Add(provided.Name, new Endpoint(provided.Name, service.Id, provided.MaxMessageBytes, provided.QueueDepth, Platform, Trace));
+                var queue = Platform.MessageQueues.Create(provided.Name, provided.QueueDepth, provided.MaxMessageBytes);
+                endpoints.Add(provided.Name, new Endpoint(provided.Name, service.Id, queue, Platform, Trace));
             }
         }
     }

@@ -11,11 +11,33 @@ public enum MessageKind : byte
 public readonly record struct MessageHeader(MessageKind Kind, int Sender, long Correlation);
 
 /// <summary>
+/// The transport under an endpoint: a bounded queue of whole messages. In one process it is a
+/// <see cref="BoundedMessageQueue"/>; between processes, a ring in shared memory with the same
+/// rules. A message is accepted whole or refused; an accepted one is delivered once, in order.
+/// </summary>
+public interface IMessageQueue
+{
+    int Capacity { get; }
+
+    int MaxMessageBytes { get; }
+
+    int Count { get; }
+
+    EnqueueResult TryEnqueue(ReadOnlySpan<byte> message, MessageHeader header);
+
+    /// <summary>The oldest message, without removing it; the span is valid until <see cref="Advance"/>.</summary>
+    bool TryPeek(out MessageHeader header, out ReadOnlySpan<byte> message);
+
+    /// <summary>Removes the oldest message.</summary>
+    void Advance();
+}
+
+/// <summary>
 /// A ring of fixed-size message slots, all allocated up front. A message is accepted whole or
 /// refused (queue full, message too large); an accepted message is delivered exactly once, in
 /// order. Nothing here allocates after construction.
 /// </summary>
-public sealed class BoundedMessageQueue
+public sealed class BoundedMessageQueue : IMessageQueue
 {
     public const int CapacityMax = 4_096;
     public const int MessageBytesMax = 64 * 1024;

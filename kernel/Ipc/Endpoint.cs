@@ -63,11 +63,11 @@ internal sealed class Endpoint : ITimerCallback
     private readonly List<EndpointClient> clients = [];
     private EndpointServer? server;
 
-    public Endpoint(string name, string provider, int maxMessageBytes, int queueDepth, IPlatform platform, KernelTrace trace)
+    public Endpoint(string name, string provider, IMessageQueue queue, IPlatform platform, KernelTrace trace)
     {
         Name = name;
         Provider = provider;
-        Queue = new BoundedMessageQueue(queueDepth, maxMessageBytes);
+        Queue = queue;
         Trace = trace;
         TraceId = trace.Intern(name);
         notify = platform.CreateTimer(this);
@@ -78,7 +78,7 @@ internal sealed class Endpoint : ITimerCallback
 
     public string Provider { get; }
 
-    public BoundedMessageQueue Queue { get; }
+    public IMessageQueue Queue { get; }
 
     public KernelTrace Trace { get; }
 

@@ -165,6 +165,19 @@ public interface IRegionMemoryProvider
     RegionMemory Allocate(string regionName, int length);
 }
 
+/// <summary>Makes the queue under each endpoint: in-process slots, or a shared-memory ring between processes.</summary>
+public interface IMessageQueueProvider
+{
+    Ipc.IMessageQueue Create(string endpointName, int capacity, int maxMessageBytes);
+}
+
+/// <summary>Queues as managed slots in this process.</summary>
+public sealed class InProcessMessageQueueProvider : IMessageQueueProvider
+{
+    public Ipc.IMessageQueue Create(string endpointName, int capacity, int maxMessageBytes) =>
+        new Ipc.BoundedMessageQueue(capacity, maxMessageBytes);
+}
+
 /// <summary>Everything the kernel needs from the world.</summary>
 public interface IPlatform
 {
@@ -183,4 +196,6 @@ public interface IPlatform
     IDeviceProvider Devices { get; }
 
     IRegionMemoryProvider RegionMemory { get; }
+
+    IMessageQueueProvider MessageQueues { get; }
 }

@@ -27,6 +27,8 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         RegionMemory = new ManagedRegionMemoryProvider();
     }
 
+    public IMessageQueueProvider MessageQueues { get; } = new InProcessMessageQueueProvider();
+
     public abstract string Name { get; }
 
     public IClock Clock => this;
