@@ -42,6 +42,16 @@ public sealed class ServiceManifest
 
     /// <summary>Further services this one depends on beyond those implied by regions and endpoints.</summary>
     public List<string> DependsOn { get; set; } = [];
+
+    /// <summary>
+    /// Whether the real-time platform hosts this service in its own OS process. Absent means the
+    /// default for its kind: drivers and gateways are isolated (they allocate and they touch the
+    /// world), controllers and plants run in the real-time process.
+    /// </summary>
+    public bool? Isolated { get; set; }
+
+    /// <summary>The isolation in effect: the manifest's word, or the default for the kind. A method, not a property, so it is no manifest field.</summary>
+    public bool IsolationInEffect() => Isolated ?? Kind is "driver" or "gateway";
 }
 
 [YamlSerializable]

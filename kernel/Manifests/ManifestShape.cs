@@ -7,6 +7,7 @@ namespace Neokernel.Kernel.Manifests;
 internal enum ShapeKind
 {
     Text,
+    Boolean,
     Integer,
     Number,
     Mapping,
@@ -96,6 +97,11 @@ internal sealed class ManifestShape
         if (type == typeof(string))
         {
             return new ManifestShape(ShapeKind.Text, "text");
+        }
+
+        if (type == typeof(bool))
+        {
+            return new ManifestShape(ShapeKind.Boolean, "true or false");
         }
 
         if (type == typeof(int))

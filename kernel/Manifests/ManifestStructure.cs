@@ -59,6 +59,9 @@ internal sealed class ManifestStructure
             case ShapeKind.Number:
                 Number(node, path);
                 break;
+            case ShapeKind.Boolean:
+                Boolean(node, path);
+                break;
         }
     }
 
@@ -190,6 +193,15 @@ internal sealed class ManifestStructure
         {
             var range = $"{shape.Min.ToString(CultureInfo.InvariantCulture)}..{shape.Max.ToString(CultureInfo.InvariantCulture)}";
             Error(node, path, $"{text} does not fit this field", $"a whole number in {range}");
+        }
+    }
+
+    /// <summary>Only true and false: YAML 1.1's yes/no/on/off are not read the same way by every tool.</summary>
+    private void Boolean(YamlNode node, string path)
+    {
+        if (node is not YamlScalarNode { Value: "true" or "false" })
+        {
+            Error(node, path, $"expected true or false, found {Describe(node)}", "true or false");
         }
     }
 
