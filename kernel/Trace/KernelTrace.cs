@@ -206,19 +206,7 @@ public sealed class KernelTrace
                 json.WriteNumber("tNs", e.TimeNs);
                 json.WriteString("kind", KindName(e.Kind));
                 json.WriteString("service", NameOf(e.Subject));
-                if (e.Object >= 0)
-                {
-                    json.WriteString("object", NameOf(e.Object));
-                }
-
-                json.WriteNumber("arg0", e.Arg0);
-                json.WriteNumber("arg1", e.Arg1);
-                var note = NoteOf(e.Sequence);
-                if (note is not null)
-                {
-                    json.WriteString("note", note);
-                }
-
+                WriteDetails(json, e);
                 json.WriteEndObject();
             }
 
@@ -266,25 +254,30 @@ public sealed class KernelTrace
             json.WriteNumber("tid", e.Subject);
             json.WriteStartObject("args");
             json.WriteNumber("seq", e.Sequence);
-            if (e.Object >= 0)
-            {
-                json.WriteString("object", NameOf(e.Object));
-            }
-
-            json.WriteNumber("arg0", e.Arg0);
-            json.WriteNumber("arg1", e.Arg1);
-            var note = NoteOf(e.Sequence);
-            if (note is not null)
-            {
-                json.WriteString("note", note);
-            }
-
+            WriteDetails(json, e);
             json.WriteEndObject();
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>The fields both exports share: the object, the two arguments and the note.</summary>
+    private void WriteDetails(Utf8JsonWriter json, TraceEvent e)
+    {
+        if (e.Object >= 0)
+        {
+            json.WriteString("object", NameOf(e.Object));
+        }
+
+        json.WriteNumber("arg0", e.Arg0);
+        json.WriteNumber("arg1", e.Arg1);
+        var note = NoteOf(e.Sequence);
+        if (note is not null)
+        {
+            json.WriteString("note", note);
+        }
     }
 
     public static string KindName(TraceEventKind kind) => kind switch
