@@ -23,7 +23,20 @@ public sealed class SystemKernel
     private readonly HashSet<(string Client, string Endpoint)> routes = [];
     private List<ServiceRuntime> bootOrder = [];
 
-    public SystemKernel(SystemDefinition system, ProgramCatalog catalog, IPlatform platform, int traceCapacity = KernelTrace.CapacityDefault)
+    private readonly Func<ServiceRuntime, IServiceHost?>? hostSelector;
+    private readonly InProcessServiceHost inProcess;
+
+    /// <param name="system">The validated system.</param>
+    /// <param name="catalog">The programs the services run.</param>
+    /// <param name="platform">Time, timers, memory and devices.</param>
+    /// <param name="traceCapacity">Events the trace ring keeps.</param>
+    /// <param name="hostSelector">Chooses where each service runs; null (or a null answer) runs it in this process.</param>
+    public SystemKernel(
+        SystemDefinition system,
+        ProgramCatalog catalog,
+        IPlatform platform,
+        int traceCapacity = KernelTrace.CapacityDefault,
+        Func<ServiceRuntime, IServiceHost?>? hostSelector = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -33,7 +46,11 @@ public sealed class SystemKernel
         Platform = platform;
         Trace = new KernelTrace(platform.Clock, traceCapacity);
         Supervisor = new Supervisor(this, Supervisor.ParseStrategy(system.Manifest.Supervisor.Strategy));
+        this.hostSelector = hostSelector;
+        inProcess = new InProcessServiceHost(this);
     }
+
+    internal IServiceHost HostFor(ServiceRuntime service) => hostSelector?.Invoke(service) ?? inProcess;
 
     public SystemDefinition System { get; }
 

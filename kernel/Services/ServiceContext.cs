@@ -120,7 +120,7 @@ internal sealed class ServiceContext : IServiceContext
 
     public void ReportFault(string reason) => runtime.ReportFault(reason);
 
-    /// <summary>Stops what this instance started and revokes its capabilities.</summary>
+    /// <summary>Stops what this instance started; the kernel revokes its capabilities. Safe to call twice.</summary>
     public void Teardown()
     {
         foreach (var task in tasks)
@@ -138,12 +138,9 @@ internal sealed class ServiceContext : IServiceContext
             device.Dispose();
         }
 
-        foreach (var capability in Space.All)
-        {
-            kernel.Trace.Record(TraceEventKind.CapabilityRevoke, runtime.TraceId, kernel.Trace.Intern(capability.ObjectName), (long)capability.Kind);
-        }
-
-        Space.RevokeAll();
+        tasks.Clear();
+        served.Clear();
+        devices.Clear();
     }
 
     private Capability Require(CapabilityKind kind, string name, Rights rights, string howToFix)

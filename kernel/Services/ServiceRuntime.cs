@@ -18,8 +18,8 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private readonly HashSet<(CapabilityKind Kind, string Name)> usedEver = [];
     private readonly IPlatformTimer heartbeatTimer;
     private readonly IPlatformTimer restartTimer;
-    private ServiceContext? context;
-    private IService? instance;
+    private CapabilitySpace? space;
+    private IServiceInstance? instance;
     private long lastHeartbeatNs;
     private long executionNsMaxEver;
     private long cyclesEver;
@@ -77,7 +77,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     public IReadOnlyCollection<long> RestartTimesNs => restartTimesNs;
 
-    public CyclicStatistics? Statistics => context?.CyclicStatistics;
+    public CyclicStatistics? Statistics => instance?.Statistics;
 
     /// <summary>Longest execution of a cycle over every incarnation, measured by the platform.</summary>
     public long ExecutionNsMaxEver => Math.Max(executionNsMaxEver, Statistics?.ExecutionNsMax ?? 0);
@@ -112,19 +112,22 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         Lifecycle.Fire(ServiceTrigger.Start);
         Incarnation++;
         InSafeState = false;
-        var space = kernel.GrantCapabilities(this);
+        space = kernel.GrantCapabilities(this);
         var random = new DeterministicRandom(kernel.Platform.Seed).Fork($"{Id}/{Incarnation}");
-        context = new ServiceContext(kernel, this, space, random);
         try
         {
-            var descriptor = kernel.Catalog.Find(Manifest.Program.Type)
-                ?? throw new InvalidOperationException($"program type '{Manifest.Program.Type}' is not built in");
-            instance = descriptor.Create();
-            instance.Start(context);
+            instance = kernel.HostFor(this).Create(new ServiceLaunch(this, Incarnation, space, random));
+            instance.Start();
         }
         catch (Exception exception)
         {
             HandleFault($"start failed: {exception.Message}");
+            return;
+        }
+
+        if (State != ServiceState.Starting)
+        {
+            // The service reported a fault from inside its own start; the supervisor has it.
             return;
         }
 
@@ -153,6 +156,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         try
         {
             instance?.Stop();
+            instance = null;
         }
         catch (Exception exception)
         {
@@ -216,33 +220,45 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private void Teardown()
     {
         heartbeatTimer.Cancel();
-        CollectUsage();
-        if (context is not null)
+        if (instance?.Statistics is { } statistics)
         {
-            var statistics = context.CyclicStatistics;
-            if (statistics is { } s)
-            {
-                executionNsMaxEver = Math.Max(executionNsMaxEver, s.ExecutionNsMax);
-                cyclesEver += s.Cycles;
-                overrunsEver += s.Overruns;
-            }
-
-            context.Teardown();
+            executionNsMaxEver = Math.Max(executionNsMaxEver, statistics.ExecutionNsMax);
+            cyclesEver += statistics.Cycles;
+            overrunsEver += statistics.Overruns;
         }
 
-        context = null;
+        instance?.Teardown();
         instance = null;
+        Revoke();
         kernel.OnWriterGone(this);
     }
 
-    private void CollectUsage()
+    /// <summary>Revokes the instance's whole capability space, tracing each capability.</summary>
+    private void Revoke()
     {
-        if (context is null)
+        if (space is null)
         {
             return;
         }
 
-        foreach (var capability in context.Space.All)
+        CollectUsage();
+        foreach (var capability in space.All)
+        {
+            kernel.Trace.Record(TraceEventKind.CapabilityRevoke, TraceId, kernel.Trace.Intern(capability.ObjectName), (long)capability.Kind);
+        }
+
+        space.RevokeAll();
+        space = null;
+    }
+
+    private void CollectUsage()
+    {
+        if (space is null)
+        {
+            return;
+        }
+
+        foreach (var capability in space.All)
         {
             if (capability.Used)
             {

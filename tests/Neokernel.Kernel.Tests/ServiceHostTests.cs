@@ -1,0 +1,86 @@
+using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Services;
+using Neokernel.Kernel.Tests.Support;
+
+namespace Neokernel.Kernel.Tests;
+
+public sealed class ServiceHostTests
+{
+    private const long Ms = 1_000_000;
+
+    /// <summary>A host that starts nothing: it records what the kernel handed it and fails when told to.</summary>
+    private sealed class RecordingHost(Func<int, bool> failStart) : IServiceHost
+    {
+        public List<ServiceLaunch> Launches { get; } = [];
+
+        public int Teardowns { get; private set; }
+
+        public IServiceInstance Create(ServiceLaunch launch)
+        {
+            Launches.Add(launch);
+            return new Instance(this, failStart(launch.Incarnation));
+        }
+
+        private sealed class Instance(RecordingHost host, bool fail) : IServiceInstance
+        {
+            public CyclicStatistics? Statistics => null;
+
+            public void Start()
+            {
+                if (fail)
+                {
+                    throw new InvalidOperationException("child process exited with code 3");
+                }
+            }
+
+            public void Stop() => host.Teardowns++;
+
+            public void Teardown() => host.Teardowns++;
+        }
+    }
+
+    [Fact]
+    public void Host_ChosenPerService_GetsAFreshCapabilitySpaceForEachIncarnation()
+    {
+        var system = new TestSystem();
+        var isolated = system.Add("isolated", "test.none", periodUs: 0);
+        isolated.Regions.Add(TestSystem.Writes("r", "x"));
+        system.Add("local", "test.local", periodUs: 0).Regions.Add(TestSystem.Reads("r"));
+        var localStarts = 0;
+        system.Catalog.Program("test.local", () => new DelegateService(_ => localStarts++));
+        var host = new RecordingHost(incarnation => incarnation == 1);
+        var platform = new Rt.Simulation.SimulationPlatform(1, new NoDevices());
+        var kernel = new SystemKernel(system.Definition(), system.Catalog, platform, hostSelector: s => s.Id == "isolated" ? host : null);
+        kernel.Boot();
+        platform.RunUntil(1_000 * Ms);
+
+        Assert.Equal(1, localStarts);
+        Assert.Equal(2, host.Launches.Count);
+        Assert.Equal([1, 2], host.Launches.Select(l => l.Incarnation));
+        Assert.False(host.Launches[0].Capabilities.Find(CapabilityKind.Region, "r")!.IsValid);
+        Assert.True(host.Launches[1].Capabilities.Find(CapabilityKind.Region, "r")!.Allows(Rights.Write));
+        var service = kernel.Service("isolated");
+        Assert.Equal(ServiceState.Running, service.State);
+        Assert.Contains("child process exited with code 3", service.LastFault, StringComparison.Ordinal);
+        kernel.Shutdown();
+        Assert.Equal(2, host.Teardowns);
+    }
+
+    [Fact]
+    public void ReportFault_DuringStart_IsSupervisedLikeAnyFault()
+    {
+        var system = new TestSystem();
+        system.Add("early", "test.early", periodUs: 0).Restart.Policy = "temporary";
+        system.Catalog.Program("test.early", () => new DelegateService(c => c.ReportFault("calibration missing")));
+        var (kernel, _) = system.Boot();
+        var service = kernel.Service("early");
+        Assert.Equal(ServiceState.Failed, service.State);
+        Assert.Equal("reported: calibration missing", service.LastFault);
+    }
+
+    private sealed class NoDevices : IDeviceProvider
+    {
+        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
+    }
+}
