@@ -21,15 +21,20 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (args.Length != 2 || args[0] is not ("region" or "echo"))
+        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo"))
         {
-            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|echo SOCKET_PATH");
+            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo SOCKET_PATH");
             return 2;
         }
 
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(args[1]));
-        return args[0] == "region" ? RegionRole.Run(socket) : EchoRole.Run(socket);
+        return args[0] switch
+        {
+            "region" => RegionRole.Run(socket),
+            "region-store" => RegionRole.Store(socket),
+            _ => EchoRole.Run(socket),
+        };
     }
 }
 
@@ -101,6 +106,17 @@ internal static unsafe class RegionRole
             Wire.SendText(socket, ok ? $"seq={snapshot.Sequence};{values}" : "torn");
         }
 
+        return 0;
+    }
+
+    /// <summary>Stores a byte through the read-only mapping: the MMU refuses, and the process dies of the fault.</summary>
+    public static int Store(Socket socket)
+    {
+        var (grant, fds) = Wire.ReceiveGrant(socket);
+        using var memory = MemfdRegionMemory.Attach(grant.Name, fds[0], grant.LengthBytes, writable: false);
+        Wire.SendText(socket, "storing");
+        memory.Bytes[Region.HeaderBytes] = 0xFF;
+        Wire.SendText(socket, "stored");
         return 0;
     }
 

@@ -59,6 +59,25 @@ public sealed class CrossProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Region_ChildStoresThroughItsReadOnlyMapping_DiesOfTheFault_ImageUntouched()
+    {
+        using var memory = MemfdRegionMemory.Create("nk-xp-store", Region.BytesFor(1));
+        memory.Bytes[Region.HeaderBytes] = 0x5A;
+        using var peer = PeerProcess.Start("region-store");
+        using (var readOnly = memory.OpenReadOnlyDescriptor())
+        {
+            peer.SendGrant(CapabilityGrant.ForRegion("store", Rights.Read, memory.Length), readOnly);
+        }
+
+        Assert.Equal("storing", peer.ReceiveText());
+        Assert.False(FdPassing.TryReceive(peer.Socket, new byte[64], out _, out _), "the child survived a store through a PROT_READ mapping");
+        Assert.True(peer.Process.WaitForExit(10_000));
+        output.WriteLine($"child exit code {peer.Process.ExitCode}; stderr: {peer.Stderr.Split('\n').FirstOrDefault()}");
+        Assert.NotEqual(0, peer.Process.ExitCode);
+        Assert.Equal(0x5A, memory.Bytes[Region.HeaderBytes]);
+    }
+
+    [Fact]
     public void RequestReply_TenThousandMessages_AllRepliedInOrder_NoneLostNoneDuplicated()
     {
         using var endpoint = SharedEndpointRings.Create("nk-xp-echo", RingCapacity, RingMessageBytes);

@@ -82,6 +82,20 @@ public sealed class FdPassingTests
     }
 
     [Fact]
+    public void InheritedFds_MarkCloseOnExec_CoversAnFdOpenedWithoutIt()
+    {
+        const int F_DUPFD = 0;
+        const int F_SETFD = 2;
+        var inheritable = LinuxNative.fcntl(0, F_DUPFD, 3);
+        Assert.True(inheritable >= 3);
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(inheritable, ownsHandle: true);
+        Assert.Equal(0, LinuxNative.fcntl(inheritable, F_SETFD, 0));
+        Assert.Equal(0, LinuxNative.fcntl(inheritable, LinuxNative.F_GETFD, 0) & FD_CLOEXEC);
+        InheritedFds.MarkCloseOnExec();
+        Assert.Equal(FD_CLOEXEC, LinuxNative.fcntl(inheritable, LinuxNative.F_GETFD, 0) & FD_CLOEXEC);
+    }
+
+    [Fact]
     public void Grant_EncodeDecode_RoundTrips()
     {
         var grant = CapabilityGrant.ForEndpoint("tank.setpoint", Rights.Call, capacity: 16, maxMessageBytes: 256);
