@@ -39,7 +39,7 @@ internal static class CrossProcessReport
         text.AppendLine("- **Ring + futex**: the parent's measuring thread sends a request (`TrySend`), then waits for the reply with `WaitForMessage` (no spinning: straight into FUTEX_WAIT); the child's echo thread does the same on the request ring and replies. Each wait that finds the ring empty sleeps in the kernel and is woken by the other side's FUTEX_WAKE, so a round trip is two cross-process wake-ups, as with the socket.");
         text.AppendLine("- **Unix socket**: the same 64 bytes written to and read back from the connecting socket (`Socket.Send`/`Receive`, blocking), echoed by a second thread of the child.");
         text.AppendLine("- Both are timed per round trip with `Stopwatch.GetTimestamp()` on the parent's measuring thread, after 2,000 warm-up round trips of each. One child per placement, both alive for the whole run; each repetition measures ring then socket in each placement in turn, so load from other jobs hits all of them.");
-        text.AppendLine("- **Pinned**: `sched_setaffinity` of the parent's measuring thread to CPU 0 and of both child echo threads to CPU 1. **Unpinned**: the scheduler places them.");
+        text.AppendLine("- **Pinned**: `sched_setaffinity` of the parent's measuring thread to CPU 0 and of both child echo threads to CPU 1. **Unpinned**: the scheduler places them. A pinned thread cannot move away from a CPU that another job is using, so on a shared machine the pinned rows also measure that contention: read them with their min and max.");
         return text.ToString();
     }
 
