@@ -213,23 +213,29 @@ public sealed unsafe class SharedMessageRing : IDisposable
 
     /// <summary>
     /// Consumer side: returns true as soon as a message is available, false after
-    /// <paramref name="timeoutNs"/> without one. Checks <paramref name="spinIterations"/> times
-    /// before sleeping in FUTEX_WAIT (0: sleep at once; spinning trades a core's time for
-    /// wake-up latency, worth it only when each process has a core of its own).
+    /// <paramref name="timeoutNs"/> without one. Polls for up to <paramref name="spinNs"/> before
+    /// sleeping in FUTEX_WAIT (0: sleep at once). Spinning saves the wake-up (a system call on
+    /// each side and, across CPUs, an inter-processor interrupt) but burns the core meanwhile:
+    /// worth it only when each process has a core of its own.
     /// </summary>
-    public bool WaitForMessage(long timeoutNs, int spinIterations = 0)
+    public bool WaitForMessage(long timeoutNs, long spinNs = 0)
     {
-        for (var i = 0; i < spinIterations; i++)
+        if (HasMessage())
         {
+            return true;
+        }
+
+        var startNs = LinuxTime.MonotonicNs();
+        while (spinNs > 0 && LinuxTime.MonotonicNs() - startNs < spinNs)
+        {
+            Thread.SpinWait(1);
             if (HasMessage())
             {
                 return true;
             }
-
-            Thread.SpinWait(1);
         }
 
-        var deadlineNs = LinuxTime.MonotonicNs() + timeoutNs;
+        var deadlineNs = startNs + timeoutNs;
         while (true)
         {
             Interlocked.Exchange(ref ConsumerWaitingRef, 1);

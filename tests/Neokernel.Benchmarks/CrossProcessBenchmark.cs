@@ -6,8 +6,8 @@ namespace Neokernel.Benchmarks;
 /// <summary>
 /// Runs <see cref="CrossProcessPingPong"/> in two placements: unpinned (the scheduler places both
 /// processes) and pinned (parent's measuring thread on CPU 0, child's echo threads on CPU 1).
-/// Both children live for the whole run; each repetition measures ring then socket in every
-/// placement, so a neighbour's burst of load lands on all four numbers rather than on one.
+/// Both children live for the whole run; each repetition measures ring, socket and spinning ring in
+/// every placement, so a neighbour's burst of load lands on all four numbers rather than on one.
 /// </summary>
 internal static class CrossProcessBenchmark
 {
@@ -81,6 +81,8 @@ internal static class CrossProcessBenchmark
         private readonly List<double> ringP99Ns = [];
         private readonly List<double> socketP50Ns = [];
         private readonly List<double> socketP99Ns = [];
+        private readonly List<double> spinningP50Ns = [];
+        private readonly List<double> spinningP99Ns = [];
         private CrossProcessPingPong? pingPong;
 
         public CrossProcessPingPong PingPong => pingPong ?? throw new InvalidOperationException("placement not started");
@@ -94,15 +96,16 @@ internal static class CrossProcessBenchmark
         public void MeasureOnce(ulong unpinnedMask)
         {
             Place(unpinnedMask);
-            Add(PingPong.MeasureRing(RoundTripsPerRepetition), ringP50Ns, ringP99Ns);
-            Add(PingPong.MeasureSocket(RoundTripsPerRepetition), socketP50Ns, socketP99Ns);
+            Add(PingPong.Measure(Transport.Ring, RoundTripsPerRepetition), ringP50Ns, ringP99Ns);
+            Add(PingPong.Measure(Transport.Socket, RoundTripsPerRepetition), socketP50Ns, socketP99Ns);
+            Add(PingPong.Measure(Transport.SpinningRing, RoundTripsPerRepetition), spinningP50Ns, spinningP99Ns);
         }
 
         public string Describe(int repetition, int repetitions) => string.Create(
             CultureInfo.InvariantCulture,
-            $"  cross-process {name}, repetition {repetition + 1}/{repetitions}: ring+futex p50 {ringP50Ns[^1] / 1000:F1} µs, p99 {ringP99Ns[^1] / 1000:F1} µs; unix socket p50 {socketP50Ns[^1] / 1000:F1} µs, p99 {socketP99Ns[^1] / 1000:F1} µs");
+            $"  cross-process {name}, repetition {repetition + 1}/{repetitions}: ring+futex p50 {ringP50Ns[^1] / 1000:F1} µs, p99 {ringP99Ns[^1] / 1000:F1} µs; unix socket p50 {socketP50Ns[^1] / 1000:F1} µs, p99 {socketP99Ns[^1] / 1000:F1} µs; spinning ring p50 {spinningP50Ns[^1] / 1000:F1} µs, p99 {spinningP99Ns[^1] / 1000:F1} µs");
 
-        public PlacementResult Result() => new(name, ringP50Ns, ringP99Ns, socketP50Ns, socketP99Ns);
+        public PlacementResult Result() => new(name, ringP50Ns, ringP99Ns, socketP50Ns, socketP99Ns, spinningP50Ns, spinningP99Ns);
 
         public void Dispose() => pingPong?.Dispose();
 
@@ -128,11 +131,21 @@ internal static class CrossProcessBenchmark
 
 internal sealed record CrossProcessResult(int RoundTripsPerRepetition, IReadOnlyList<PlacementResult> Placements);
 
-internal sealed record PlacementResult(string Placement, IReadOnlyList<double> RingP50Ns, IReadOnlyList<double> RingP99Ns, IReadOnlyList<double> SocketP50Ns, IReadOnlyList<double> SocketP99Ns)
+internal sealed record PlacementResult(
+    string Placement,
+    IReadOnlyList<double> RingP50Ns,
+    IReadOnlyList<double> RingP99Ns,
+    IReadOnlyList<double> SocketP50Ns,
+    IReadOnlyList<double> SocketP99Ns,
+    IReadOnlyList<double> SpinningP50Ns,
+    IReadOnlyList<double> SpinningP99Ns)
 {
     /// <summary>Median ring p50 over median socket p50: below 1 means the ring is faster. Target: at most 0.8.</summary>
     public double P50Ratio => Stats.Median(RingP50Ns) / Stats.Median(SocketP50Ns);
 
     /// <summary>Ring p50 over socket p50 of the same repetition (measured back to back): their spread shows how much the noise moved the ratio.</summary>
     public IReadOnlyList<double> P50RatiosPerRepetition => [.. RingP50Ns.Zip(SocketP50Ns, (ring, socket) => ring / socket)];
+
+    /// <summary>Median spinning-ring p50 over median socket p50.</summary>
+    public double SpinningP50Ratio => Stats.Median(SpinningP50Ns) / Stats.Median(SocketP50Ns);
 }

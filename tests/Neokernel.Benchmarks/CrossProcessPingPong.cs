@@ -11,9 +11,10 @@ namespace Neokernel.Benchmarks;
 /// Two transports between this process and a child process (this harness again, started with
 /// <c>--peer</c>), measured side by side: a 64-byte request/reply over a pair of
 /// <see cref="SharedMessageRing"/>s with futex wake-ups, and the same 64 bytes ping-ponged over
-/// the Unix-domain stream socket that connects the two. Each sample is one round trip, timed on
-/// the parent's measuring thread. The child echoes on two threads, one per transport; the one
-/// not being measured sleeps (in FUTEX_WAIT or in recv).
+/// the Unix-domain stream socket that connects the two; and the ring once more with both sides
+/// polling for up to <see cref="SpinNs"/> before they sleep. Each sample is one round trip, timed
+/// on the parent's measuring thread. The child echoes on three threads, one per transport; those
+/// not being measured sleep (in FUTEX_WAIT or in recv).
 /// </summary>
 internal sealed class CrossProcessPingPong : IDisposable
 {
@@ -23,9 +24,13 @@ internal sealed class CrossProcessPingPong : IDisposable
     private const long ReplyTimeoutNs = 5_000_000_000;
     private const long PeerIdleWaitNs = 100_000_000;
 
+    /// <summary>How long each side of the spinning variant polls before it sleeps: longer than a round trip, far shorter than a control cycle.</summary>
+    public const long SpinNs = 50_000;
+
     private readonly Process child;
     private readonly Socket socket;
     private readonly SharedEndpointRings rings;
+    private readonly SharedEndpointRings spinningRings;
     private readonly byte[] ping = new byte[MessageBytes];
     private readonly byte[] pong = new byte[MessageBytes];
 
@@ -50,7 +55,14 @@ internal sealed class CrossProcessPingPong : IDisposable
 
         File.Delete(path);
         rings = SharedEndpointRings.Create("neokernel-bench", RingCapacity, MessageBytes);
-        FdPassing.Send(socket, CapabilityGrant.ForEndpoint("bench", Rights.Call, RingCapacity, MessageBytes).Encode(), rings.Requests.FileDescriptor, rings.Replies.FileDescriptor);
+        spinningRings = SharedEndpointRings.Create("neokernel-bench-spin", RingCapacity, MessageBytes);
+        FdPassing.Send(
+            socket,
+            CapabilityGrant.ForEndpoint("bench", Rights.Call, RingCapacity, MessageBytes).Encode(),
+            rings.Requests.FileDescriptor,
+            rings.Replies.FileDescriptor,
+            spinningRings.Requests.FileDescriptor,
+            spinningRings.Replies.FileDescriptor);
         for (var i = 0; i < ping.Length; i++)
         {
             ping[i] = (byte)(i * 5);
@@ -63,16 +75,38 @@ internal sealed class CrossProcessPingPong : IDisposable
     {
         for (var i = 0; i < roundTrips; i++)
         {
-            RingRoundTrip();
+            RingRoundTrip(rings, spinNs: 0);
+            RingRoundTrip(spinningRings, SpinNs);
             SocketRoundTrip();
         }
     }
 
-    /// <summary>Ring round-trip times in Stopwatch ticks, sorted.</summary>
-    public long[] MeasureRing(int roundTrips) => Measure(roundTrips, ring: true);
+    /// <summary>Round-trip times in Stopwatch ticks, sorted.</summary>
+    public long[] Measure(Transport transport, int roundTrips)
+    {
+        var samples = new long[roundTrips];
+        for (var i = 0; i < roundTrips; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            switch (transport)
+            {
+                case Transport.Ring:
+                    RingRoundTrip(rings, spinNs: 0);
+                    break;
+                case Transport.SpinningRing:
+                    RingRoundTrip(spinningRings, SpinNs);
+                    break;
+                default:
+                    SocketRoundTrip();
+                    break;
+            }
 
-    /// <summary>Socket round-trip times in Stopwatch ticks, sorted.</summary>
-    public long[] MeasureSocket(int roundTrips) => Measure(roundTrips, ring: false);
+            samples[i] = Stopwatch.GetTimestamp() - start;
+        }
+
+        Array.Sort(samples);
+        return samples;
+    }
 
     public void Dispose()
     {
@@ -85,6 +119,7 @@ internal sealed class CrossProcessPingPong : IDisposable
 
         child.Dispose();
         rings.Dispose();
+        spinningRings.Dispose();
     }
 
     /// <summary>The child's side: echo on both transports until the parent closes the socket.</summary>
@@ -93,15 +128,17 @@ internal sealed class CrossProcessPingPong : IDisposable
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(socketPath));
         var buffer = new byte[FdPassing.PayloadBytesMax];
-        if (!FdPassing.TryReceive(socket, buffer, out var length, out var fds) || fds.Length != 2)
+        if (!FdPassing.TryReceive(socket, buffer, out var length, out var fds) || fds.Length != 4)
         {
-            Console.Error.WriteLine("benchmark peer: expected an endpoint grant with two ring fds");
+            Console.Error.WriteLine("benchmark peer: expected an endpoint grant with four ring fds");
             return 1;
         }
 
-        using var rings = SharedEndpointRings.Attach(CapabilityGrant.Decode(buffer.AsSpan(0, length)), fds[0], fds[1]);
-        var ringEcho = new Thread(() => EchoRing(rings, cpu)) { IsBackground = true, Name = "ring-echo" };
-        ringEcho.Start();
+        var grant = CapabilityGrant.Decode(buffer.AsSpan(0, length));
+        using var rings = SharedEndpointRings.Attach(grant, fds[0], fds[1]);
+        using var spinningRings = SharedEndpointRings.Attach(grant, fds[2], fds[3]);
+        new Thread(() => EchoRing(rings, cpu, spinNs: 0)) { IsBackground = true, Name = "ring-echo" }.Start();
+        new Thread(() => EchoRing(spinningRings, cpu, SpinNs)) { IsBackground = true, Name = "spinning-ring-echo" }.Start();
         if (cpu is { } pinned)
         {
             ThreadAffinity.PinCurrentThread(pinned);
@@ -116,7 +153,7 @@ internal sealed class CrossProcessPingPong : IDisposable
         return 0;
     }
 
-    private static void EchoRing(SharedEndpointRings rings, int? cpu)
+    private static void EchoRing(SharedEndpointRings rings, int? cpu, long spinNs)
     {
         if (cpu is { } pinned)
         {
@@ -125,7 +162,7 @@ internal sealed class CrossProcessPingPong : IDisposable
 
         while (true)
         {
-            if (!rings.Requests.WaitForMessage(PeerIdleWaitNs))
+            if (!rings.Requests.WaitForMessage(PeerIdleWaitNs, spinNs))
             {
                 continue;
             }
@@ -142,36 +179,14 @@ internal sealed class CrossProcessPingPong : IDisposable
         }
     }
 
-    private long[] Measure(int roundTrips, bool ring)
-    {
-        var samples = new long[roundTrips];
-        for (var i = 0; i < roundTrips; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            if (ring)
-            {
-                RingRoundTrip();
-            }
-            else
-            {
-                SocketRoundTrip();
-            }
-
-            samples[i] = Stopwatch.GetTimestamp() - start;
-        }
-
-        Array.Sort(samples);
-        return samples;
-    }
-
-    private void RingRoundTrip()
+    private void RingRoundTrip(SharedEndpointRings rings, long spinNs)
     {
         if (rings.Call(ping, sender: 1, out var correlation) != EnqueueResult.Accepted)
         {
             throw new InvalidOperationException("the request ring refused a message with no request outstanding");
         }
 
-        if (!rings.Replies.WaitForMessage(ReplyTimeoutNs))
+        if (!rings.Replies.WaitForMessage(ReplyTimeoutNs, spinNs))
         {
             throw new TimeoutException($"no reply over the ring within 5 s (child exited: {child.HasExited})");
         }
@@ -231,4 +246,11 @@ internal sealed class CrossProcessPingPong : IDisposable
 
         return true;
     }
+}
+
+internal enum Transport
+{
+    Ring,
+    SpinningRing,
+    Socket,
 }

@@ -182,7 +182,7 @@ public sealed class SharedMessageRingSerialTests
             {
                 if (!consumer.TryReceive(buffer, out var header, out _))
                 {
-                    consumer.WaitForMessage(1_000_000_000, spinIterations: 50);
+                    consumer.WaitForMessage(1_000_000_000, spinNs: 20_000);
                     continue;
                 }
 
