@@ -18,6 +18,11 @@ internal static class Program
 
     private static int Main(string[] args)
     {
+        if (args.Length == 3 && args[0] == CrossProcessPingPong.PeerFlag)
+        {
+            return CrossProcessPingPong.RunPeer(args[1], args[2] == "-" ? null : int.Parse(args[2], CultureInfo.InvariantCulture));
+        }
+
 #if DEBUG
         Console.Error.WriteLine("benchmarks: build in Release (dotnet run -c Release); Debug numbers mean nothing");
         return 2;
@@ -46,10 +51,12 @@ internal static class Program
         Console.WriteLine($"benchmarks: {repetitions} repetitions each on {machine.Cores} cores, {machine.CpuModel}");
 
         var (queue, sockets) = Run(repetitions);
+        var crossProcess = CrossProcessBenchmark.Run(repetitions);
 
-        var report = Report.Render(machine, started, repetitions, queue, sockets);
+        var report = Report.Render(machine, started, repetitions, queue, sockets, crossProcess);
         Console.WriteLine();
         Console.WriteLine(Report.Tables(queue, sockets));
+        Console.WriteLine(CrossProcessReport.Section(crossProcess));
         if (reportPath is not null)
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(reportPath));
