@@ -25,7 +25,7 @@ namespace Neokernel.Rt.Linux;
 /// a corrupted ring throws <see cref="InvalidDataException"/> instead of reading out of bounds.
 /// Sending and receiving allocate nothing.
 /// </remarks>
-public sealed unsafe class SharedMessageRing : IDisposable
+public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
 {
     public const int CapacityMax = BoundedMessageQueue.CapacityMax;
     public const int MessageBytesMax = BoundedMessageQueue.MessageBytesMax;
@@ -127,6 +127,9 @@ public sealed unsafe class SharedMessageRing : IDisposable
     }
 
     /// <summary>Producer side: copies the message into the next slot and publishes it, or refuses it whole.</summary>
+    /// <summary>The kernel's name for <see cref="TrySend"/>: a ring is an endpoint's queue between processes.</summary>
+    public EnqueueResult TryEnqueue(ReadOnlySpan<byte> message, MessageHeader header) => TrySend(message, header);
+
     public EnqueueResult TrySend(ReadOnlySpan<byte> message, MessageHeader header)
     {
         if (message.Length > MaxMessageBytes)
