@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Regions;
+using Neokernel.Testing;
 
 namespace Neokernel.Cli.Tests;
 
@@ -36,5 +37,18 @@ public sealed class TankDemoTests
 
         Assert.Empty(Kernel.KernelInvariants.Check(session.Kernel));
         Assert.All(session.Kernel.Services, s => Assert.Equal(0, s.Faults));
+    }
+
+    /// <summary>The whole demo (plant, drivers, PID, operator, kernel, trace) in steady state allocates nothing per cycle.</summary>
+    [Fact]
+    public void SteadyState_WholeSystem_AllocatesNothing()
+    {
+        var catalog = Composition.Catalog();
+        var system = Composition.LoadSystem(Repository.TankDemo, catalog, TextWriter.Null)!;
+        var session = SimulationSession.Boot(system, catalog, seed: 3);
+        session.Platform.RunUntil(130 * SecondNs);
+        const long periodNs = 10_000_000;
+        AllocationAssert.NoAllocations(1_000, _ => session.Platform.RunUntil(session.Platform.NowNs + periodNs));
+        Assert.All(session.Kernel.Services, s => Assert.Equal(Kernel.Services.ServiceState.Running, s.State));
     }
 }
