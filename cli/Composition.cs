@@ -12,6 +12,23 @@ internal static class Composition
 
     public static SimulatedDeviceBus Devices() => new();
 
+    /// <summary>
+    /// How to start this binary again as a service host: the native binary itself, or dotnet and
+    /// the neokernel assembly when running on the JIT (dotnet run, tests).
+    /// </summary>
+    public static Rt.Linux.Isolation.ServiceHostCommand ServiceHost(string systemPath)
+    {
+        var process = Environment.ProcessPath ?? "neokernel";
+        var fullSystemPath = Path.GetFullPath(systemPath);
+        if (Path.GetFileName(process) == "neokernel")
+        {
+            return new(process, [], fullSystemPath);
+        }
+
+        var assembly = Path.Combine(AppContext.BaseDirectory, "neokernel.dll");
+        return new("dotnet", [assembly], fullSystemPath);
+    }
+
     /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>
     public static SystemDefinition? LoadSystem(string path, ProgramCatalog catalog, TextWriter error)
     {

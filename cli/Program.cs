@@ -25,9 +25,10 @@ internal static class Cli
         usage: neokernel COMMAND [ARGS]
 
         commands:
-          run SYSTEM [--seed N] [--duration D] [--plain]
+          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process]
                         run a system in real time on its embedded simulated hardware, with a live status;
-                        Ctrl-C stops it cleanly
+                        isolated services (drivers by default) run in processes of their own unless
+                        --in-process; Ctrl-C stops it cleanly
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
                         and the trace digest; on a violated invariant prints the command that reproduces it
@@ -64,6 +65,7 @@ internal static class Cli
                 "validate" => Commands.ValidateCommand.Execute(rest, output, error),
                 "audit" => Commands.AuditCommand.Execute(rest, output, error, cancellation),
                 "programs" => Commands.InfoCommands.Programs(output),
+                "service-host" => Commands.ServiceHostCommand.Execute(rest, error),
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle (see neokernel --help)"),
             };

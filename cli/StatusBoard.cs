@@ -39,7 +39,7 @@ internal sealed class StatusBoard(SystemKernel kernel) : ITimerCallback
     /// <summary>One line: every service's state, then the process image.</summary>
     public static string StatusLine(StatusFrame frame)
     {
-        var services = string.Join(" ", frame.Services.Select(s => $"{s.Id}:{s.State}{(s.InSafeState ? "(safe)" : "")}"));
+        var services = string.Join(" ", frame.Services.Select(s => $"{s.Id}:{s.State}{(s.Restarts > 0 ? $"(restarts {s.Restarts})" : "")}{(s.InSafeState ? "(safe)" : "")}"));
         return $"{services} | {PointsLine(frame)}";
     }
 

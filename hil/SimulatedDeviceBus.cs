@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using Neokernel.Kernel.Platform;
 
@@ -12,15 +14,46 @@ namespace Neokernel.Hil;
 /// bytes from offset 0 as the buffer holds, up to the bank's size. Thread-safe per bank, so a
 /// plant and a driver on different threads never see half a write.
 /// </summary>
-public sealed class SimulatedDeviceBus : IDeviceProvider
+public sealed class SimulatedDeviceBus : IDeviceProvider, IShareableDevices
 {
     public const string Scheme = "sim";
     public const int RegisterBankBytes = 64;
+
+    /// <summary>A bank's memory: a sequence word, then the registers.</summary>
+    public const int BankMemoryBytes = 8 + RegisterBankBytes;
 
     private const string SchemeSeparator = "://";
 
     private readonly Dictionary<string, RegisterBank> banks = new(StringComparer.Ordinal);
     private readonly Lock banksGate = new();
+    private readonly IRegionMemoryProvider? memory;
+
+    /// <summary>Banks in managed memory: every opener in this process.</summary>
+    public SimulatedDeviceBus()
+    {
+    }
+
+    /// <summary>Banks in memory from <paramref name="memory"/>: shared mappings let drivers in other processes open them.</summary>
+    public SimulatedDeviceBus(IRegionMemoryProvider memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        this.memory = memory;
+    }
+
+    /// <summary>A bus over banks another process created and handed over, by URI.</summary>
+    public static SimulatedDeviceBus Attached(IReadOnlyDictionary<string, RegionMemory> banksByUri)
+    {
+        ArgumentNullException.ThrowIfNull(banksByUri);
+        var bus = new SimulatedDeviceBus();
+        foreach (var (uri, bank) in banksByUri)
+        {
+            bus.banks.Add(uri, new RegisterBank(bank));
+        }
+
+        return bus;
+    }
+
+    public RegionMemory? SharedMemoryOf(string uri) => memory is null ? null : BankFor(uri).Memory;
 
     /// <summary>The schemes this provider opens; named in the error for any other.</summary>
     public static IReadOnlyList<string> KnownSchemes { get; } = [Scheme];
@@ -93,7 +126,7 @@ public sealed class SimulatedDeviceBus : IDeviceProvider
         {
             if (!banks.TryGetValue(uri, out var bank))
             {
-                bank = new RegisterBank();
+                bank = new RegisterBank(memory?.Allocate($"device-{uri.Replace('/', '-')}", BankMemoryBytes) ?? new ManagedBank());
                 banks.Add(uri, bank);
             }
 
@@ -101,29 +134,60 @@ public sealed class SimulatedDeviceBus : IDeviceProvider
         }
     }
 
-    private sealed class RegisterBank
+    /// <summary>
+    /// Registers behind a sequence lock, like a region: a write makes the sequence odd, copies,
+    /// makes it even; a read retries a copy that saw a write. Works between processes when the
+    /// memory is a shared mapping, where a lock object would not.
+    /// </summary>
+    private sealed class RegisterBank(RegionMemory memory)
     {
-        private readonly byte[] bytes = new byte[RegisterBankBytes];
-        private readonly Lock gate = new();
+        private const int ReadAttemptsMax = 64;
+
+        public RegionMemory Memory { get; } = memory;
+
+        private ref long Sequence => ref Unsafe.As<byte, long>(ref MemoryMarshal.GetReference(Memory.Bytes));
 
         public int CopyOut(Span<byte> destination)
         {
             var count = Math.Min(destination.Length, RegisterBankBytes);
-            lock (gate)
+            for (var attempt = 0; attempt < ReadAttemptsMax; attempt++)
             {
-                bytes.AsSpan(0, count).CopyTo(destination);
+                var before = Volatile.Read(ref Sequence);
+                if ((before & 1) != 0)
+                {
+                    Thread.SpinWait(1 << Math.Min(attempt, 6));
+                    continue;
+                }
+
+                Memory.Bytes.Slice(8, count).CopyTo(destination);
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref Sequence) == before)
+                {
+                    return count;
+                }
             }
 
-            return count;
+            return 0;
         }
 
         public void CopyIn(ReadOnlySpan<byte> source)
         {
-            lock (gate)
-            {
-                source.CopyTo(bytes);
-            }
+            ref var sequence = ref Sequence;
+            var start = sequence;
+            Volatile.Write(ref sequence, start + 1);
+            Interlocked.MemoryBarrier();
+            source.CopyTo(Memory.Bytes[8..]);
+            Volatile.Write(ref sequence, start + 2);
         }
+    }
+
+    private sealed class ManagedBank : RegionMemory
+    {
+        private readonly byte[] bytes = new byte[BankMemoryBytes];
+
+        public override int Length => bytes.Length;
+
+        public override Span<byte> Bytes => bytes;
     }
 
     private sealed class Channel(string uri, RegisterBank bank, DeviceAccess access) : IDeviceChannel

@@ -2,7 +2,9 @@ using Neokernel.Kernel;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
+using Neokernel.Hil;
 using Neokernel.Rt.Linux;
+using Neokernel.Rt.Linux.Isolation;
 using Spectre.Console;
 
 namespace Neokernel.Cli.Commands;
@@ -19,21 +21,24 @@ internal static class RunCommand
 
     public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        var line = CommandLine.Parse(args, "plain");
+        var line = CommandLine.Parse(args, "plain", "in-process");
         var path = SimCommand.SinglePath(line, "run");
         var catalog = Composition.Catalog();
         var system = Composition.LoadSystem(path, catalog, error);
         var seed = line.Seed(system?.Manifest.Seed ?? 1);
         var durationNs = line.DurationNs();
         var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
+        var inProcess = line.Flag("in-process");
         line.RejectUnknown();
         if (system is null)
         {
             return 1;
         }
 
-        var platform = new PacedPlatform(seed, Composition.Devices());
-        var kernel = new SystemKernel(system, catalog, platform);
+        var regions = new MemfdRegionMemoryProvider();
+        var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs());
+        var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path));
+        var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => !inProcess && Isolate(s.Manifest) ? processes : null);
         var board = new StatusBoard(kernel);
         Exception? loopFailure = null;
         var loop = new Thread(() =>
@@ -56,6 +61,7 @@ internal static class RunCommand
         { Name = "neokernel-loop", IsBackground = true };
         loop.Start();
         output.WriteLine($"running {system.Manifest.System} in real time on {platform.Name}, seed {seed}; Ctrl-C stops");
+        WriteIsolation(system, inProcess, output);
         if (plain)
         {
             DrawPlain(loop, board, output);
@@ -76,6 +82,30 @@ internal static class RunCommand
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
         return 0;
+    }
+
+    /// <summary>
+    /// Isolated services run in processes of their own; one that provides or calls an endpoint stays
+    /// in the kernel's process until endpoints cross processes.
+    /// </summary>
+    internal static bool Isolate(ServiceManifest manifest) =>
+        manifest.IsolationInEffect() && manifest.Endpoints.Provides.Count == 0 && manifest.Endpoints.Uses.Count == 0;
+
+    private static void WriteIsolation(SystemDefinition system, bool inProcess, TextWriter output)
+    {
+        if (inProcess)
+        {
+            output.WriteLine("every service runs in the kernel's process (--in-process)");
+            return;
+        }
+
+        var isolated = system.Services.Where(s => Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToList();
+        var waiting = system.Services.Where(s => s.Manifest.IsolationInEffect() && !Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToList();
+        output.WriteLine($"in processes of their own: {(isolated.Count == 0 ? "none" : string.Join(", ", isolated))}");
+        if (waiting.Count > 0)
+        {
+            output.WriteLine($"in the kernel's process although isolated: {string.Join(", ", waiting)} (endpoints do not cross processes yet)");
+        }
     }
 
     private static void DrawPlain(Thread loop, StatusBoard board, TextWriter output)

@@ -98,7 +98,14 @@ public sealed class SystemKernel
     public ServiceRuntime Service(string id) => FindService(id) ?? throw new ArgumentException($"no service '{id}' in system '{System.Manifest.System}'", nameof(id));
 
     /// <summary>Creates the kernel objects and starts every service, dependencies first.</summary>
-    public void Boot()
+    public void Boot() => Boot(null);
+
+    /// <summary>
+    /// Creates the kernel objects and starts the services in <paramref name="only"/> (all when
+    /// null), dependencies first. A service host process boots its one service this way: it sees
+    /// the whole system's objects, but only the memory it was handed is shared.
+    /// </summary>
+    public void Boot(IReadOnlyCollection<string>? only)
     {
         if (IsBooted)
         {
@@ -119,7 +126,10 @@ public sealed class SystemKernel
         IsBooted = true;
         foreach (var service in bootOrder)
         {
-            service.StartInstance();
+            if (only is null || only.Contains(service.Id))
+            {
+                service.StartInstance();
+            }
         }
     }
 

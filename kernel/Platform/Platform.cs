@@ -133,6 +133,16 @@ public interface IDeviceChannel : IDisposable
     void Write(ReadOnlySpan<byte> data);
 }
 
+/// <summary>
+/// A device provider whose devices live in shared memory (simulated register banks), so a service
+/// in another process can be handed the device itself rather than a proxy.
+/// </summary>
+public interface IShareableDevices
+{
+    /// <summary>The memory behind the device at <paramref name="uri"/>, created if needed; null when it cannot be shared.</summary>
+    RegionMemory? SharedMemoryOf(string uri);
+}
+
 public interface IDeviceProvider
 {
     /// <summary>Opens the device at <paramref name="uri"/>, or throws with a message that says which schemes are known.</summary>

@@ -62,6 +62,9 @@ public sealed class Region
 
     public string Name { get; }
 
+    /// <summary>The memory behind the region: the platform hands it to a service in another process.</summary>
+    internal RegionMemory Memory => memory;
+
     public IReadOnlyList<string> PointNames { get; }
 
     public int PointCount => PointNames.Count;

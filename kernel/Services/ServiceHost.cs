@@ -16,6 +16,9 @@ public interface IServiceInstance
 {
     CyclicStatistics? Statistics { get; }
 
+    /// <summary>How long after start the first heartbeat may take: a child process needs time to come up.</summary>
+    long StartupGraceNs { get; }
+
     /// <summary>Runs the service's own start. Throws when it cannot start; the kernel faults the service.</summary>
     void Start();
 
@@ -47,6 +50,8 @@ internal sealed class InProcessServiceHost(SystemKernel kernel) : IServiceHost
     private sealed class Instance(IService service, ServiceContext context) : IServiceInstance
     {
         public CyclicStatistics? Statistics => context.CyclicStatistics;
+
+        public long StartupGraceNs => 0;
 
         public void Start() => service.Start(context);
 

@@ -132,7 +132,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         }
 
         Lifecycle.Fire(ServiceTrigger.Started);
-        lastHeartbeatNs = kernel.Platform.Clock.NowNs;
+        lastHeartbeatNs = kernel.Platform.Clock.NowNs + (instance?.StartupGraceNs ?? 0);
         if (TaskSpec is not null)
         {
             heartbeatTimer.ArmAt(lastHeartbeatNs + HeartbeatTimeoutNs + TaskSpec.PhaseNs + TaskSpec.PeriodNs);
@@ -214,6 +214,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     void ICyclicTaskObserver.OnCycleCompleted(long nowNs) => lastHeartbeatNs = nowNs;
 
+    /// <summary>A host that runs the service elsewhere saw it make progress.</summary>
+    internal void NoteHeartbeat(long nowNs) => lastHeartbeatNs = Math.Max(lastHeartbeatNs, nowNs);
+
     void IFaultSink.OnHandlerFault(Exception exception) =>
         HandleFault($"message handler threw {exception.GetType().Name}: {exception.Message}");
 
@@ -274,7 +277,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
             return;
         }
 
-        if (nowNs - lastHeartbeatNs >= HeartbeatTimeoutNs)
+        if (nowNs - lastHeartbeatNs >= HeartbeatTimeoutNs && nowNs >= lastHeartbeatNs)
         {
             kernel.Trace.Record(TraceEventKind.Heartbeat, TraceId, -1, nowNs - lastHeartbeatNs);
             HandleFault($"missed heartbeat: no cycle completed for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");

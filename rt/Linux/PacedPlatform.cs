@@ -17,10 +17,22 @@ public sealed class PacedPlatform : EventLoopPlatform
     private readonly long originNs;
 
     public PacedPlatform(ulong seed, IDeviceProvider devices)
-        : base(seed, devices)
+        : this(seed, devices, null, LinuxTime.MonotonicNs())
     {
-        originNs = LinuxTime.MonotonicNs();
     }
+
+    /// <param name="seed">Seed of the one PRNG.</param>
+    /// <param name="devices">The devices services may open.</param>
+    /// <param name="regionMemory">Where regions live; shared mappings when services run in other processes.</param>
+    /// <param name="originNs">CLOCK_MONOTONIC reading that is time zero: processes that share it share release grids and timestamps.</param>
+    public PacedPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory, long originNs)
+        : base(seed, devices, regionMemory)
+    {
+        this.originNs = originNs;
+    }
+
+    /// <summary>The CLOCK_MONOTONIC reading that is this platform's time zero.</summary>
+    public long OriginNs => originNs;
 
     public override string Name => "paced-realtime";
 

@@ -18,13 +18,13 @@ public abstract class EventLoopPlatform : IPlatform, IClock
     private long sequence;
     private long staleEntries;
 
-    protected EventLoopPlatform(ulong seed, IDeviceProvider devices)
+    protected EventLoopPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory = null)
     {
         ArgumentNullException.ThrowIfNull(devices);
         Seed = seed;
         Devices = devices;
         CyclicExecutor = new TimerCyclicExecutor(this);
-        RegionMemory = new ManagedRegionMemoryProvider();
+        RegionMemory = regionMemory ?? new ManagedRegionMemoryProvider();
     }
 
     public IMessageQueueProvider MessageQueues { get; } = new InProcessMessageQueueProvider();
@@ -49,6 +49,13 @@ public abstract class EventLoopPlatform : IPlatform, IClock
     public int PendingEvents => queue.Count;
 
     public IPlatformTimer CreateTimer(ITimerCallback callback) => new EventTimer(this, callback);
+
+    /// <summary>Wraps the cyclic executor, e.g. to publish heartbeats to another process. Before boot.</summary>
+    public void DecorateCyclicExecutor(Func<ICyclicExecutor, ICyclicExecutor> decorate)
+    {
+        ArgumentNullException.ThrowIfNull(decorate);
+        CyclicExecutor = decorate(CyclicExecutor);
+    }
 
     /// <summary>Runs events due up to <paramref name="endNs"/>, then leaves the clock there. Returns the events run.</summary>
     public long RunUntil(long endNs, CancellationToken cancellation = default)

@@ -1,0 +1,33 @@
+using System.Globalization;
+using Neokernel.Hil;
+using Neokernel.Rt.Linux.Isolation;
+
+namespace Neokernel.Cli.Commands;
+
+/// <summary>
+/// <c>neokernel service-host SYSTEM --service ID --socket PATH ...</c>: the process an isolated
+/// service runs in. Started by <c>neokernel run</c>, not by people.
+/// </summary>
+internal static class ServiceHostCommand
+{
+    public static int Execute(IReadOnlyList<string> args, TextWriter error)
+    {
+        var line = CommandLine.Parse(args);
+        var path = SimCommand.SinglePath(line, "service-host");
+        var serviceId = line.Option("service") ?? throw new UsageException("service-host needs --service ID");
+        var socketPath = line.Option("socket") ?? throw new UsageException("service-host needs --socket PATH");
+        var seed = line.Seed(1);
+        var incarnation = int.Parse(line.Option("incarnation") ?? "1", CultureInfo.InvariantCulture);
+        var originNs = long.Parse(line.Option("origin-ns") ?? throw new UsageException("service-host needs --origin-ns"), CultureInfo.InvariantCulture);
+        line.RejectUnknown();
+        var catalog = Composition.Catalog();
+        var system = Composition.LoadSystem(path, catalog, error);
+        if (system is null)
+        {
+            return 1;
+        }
+
+        var arguments = new ServiceHostArguments(serviceId, socketPath, seed, incarnation, originNs);
+        return ServiceHostChild.Run(system, catalog, arguments, SimulatedDeviceBus.Attached, error);
+    }
+}

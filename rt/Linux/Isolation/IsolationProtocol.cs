@@ -1,0 +1,71 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Neokernel.Rt.Linux.Isolation;
+
+/// <summary>
+/// What the kernel process and a service host process say to each other over their Unix socket.
+/// Each message is one FdPassing payload whose first byte is its type; capabilities travel as the
+/// file descriptors riding on it. Control plane only: nothing here runs per cycle.
+/// </summary>
+internal static class IsolationProtocol
+{
+    /// <summary>Kernel → host: a region (a CapabilityGrant and its memfd, read-only unless granted write).</summary>
+    public const byte RegionGrant = (byte)'G';
+
+    /// <summary>Kernel → host: a simulated device's register bank (a CapabilityGrant named by URI and its memfd).</summary>
+    public const byte DeviceGrant = (byte)'D';
+
+    /// <summary>Kernel → host: the status page the host publishes its heartbeat in.</summary>
+    public const byte StatusPage = (byte)'S';
+
+    /// <summary>Kernel → host: every grant is sent; start the service.</summary>
+    public const byte Ready = (byte)'R';
+
+    /// <summary>Kernel → host: stop the service and exit.</summary>
+    public const byte Quit = (byte)'Q';
+
+    /// <summary>Host → kernel: a line of text ("started", "fault: …").</summary>
+    public const byte Text = (byte)'T';
+
+    /// <summary>Status page: cycles completed (i64) and the monotonic time of the last one (i64).</summary>
+    public const int StatusPageBytes = 16;
+
+    public static void Send(Socket socket, byte type, ReadOnlySpan<byte> body, params ReadOnlySpan<SafeHandle> fds)
+    {
+        var payload = new byte[body.Length + 1];
+        payload[0] = type;
+        body.CopyTo(payload.AsSpan(1));
+        FdPassing.Send(socket, payload, fds);
+    }
+
+    public static void SendText(Socket socket, string text) => Send(socket, Text, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The next message, or null when the peer hung up.</summary>
+    public static (byte Type, byte[] Body, SafeFileHandle[] Fds)? Receive(Socket socket)
+    {
+        var buffer = new byte[FdPassing.PayloadBytesMax];
+        if (!FdPassing.TryReceive(socket, buffer, out var length, out var fds))
+        {
+            return null;
+        }
+
+        if (length == 0)
+        {
+            throw new InvalidDataException("empty isolation message");
+        }
+
+        return (buffer[0], buffer.AsSpan(1, length - 1).ToArray(), fds);
+    }
+
+    public static void WriteStatus(Span<byte> page, long cycles, long lastNs)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(page, lastNs);
+        Volatile.Write(ref MemoryMarshal.AsRef<long>(page[8..]), cycles);
+    }
+
+    public static long ReadCycles(Span<byte> page) => Volatile.Read(ref MemoryMarshal.AsRef<long>(page[8..]));
+}

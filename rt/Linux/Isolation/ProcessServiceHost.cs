@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Rt.Linux.Isolation;
+
+/// <summary>How to start a service host process: the neokernel binary (or dotnet and its assembly) and the system it runs.</summary>
+public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath);
+
+/// <summary>
+/// Runs a service in an OS process of its own: the same neokernel binary, started as
+/// <c>neokernel service-host</c>. The kernel hands the child exactly the capabilities of this
+/// incarnation as file descriptors over a Unix socket: each region as its memfd (read-only unless
+/// the grant has Write), each simulated device's register bank, and a status page the child
+/// publishes its heartbeat in. A crash in the child (an exception, a signal, kill -9) ends only
+/// the child: the kernel notices the exit on its next poll and the supervisor restarts it.
+/// Everything here runs on the kernel's event-loop thread, from a poll timer.
+/// </summary>
+public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand command) : IServiceHost
+{
+    /// <summary>How often the kernel looks at each child: its socket, its heartbeat page, its exit.</summary>
+    public const long PollIntervalNs = 10_000_000;
+
+    /// <summary>How long a child may take to come up (JIT start of a .NET process on a loaded 2-core VM).</summary>
+    public const long StartupGraceNs = 15_000_000_000;
+
+    private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
+
+    /// <summary>Process ids of the running children, by service id: for operators and tests.</summary>
+    public IReadOnlyDictionary<string, int> Pids
+    {
+        get
+        {
+            lock (pids)
+            {
+                return new Dictionary<string, int>(pids, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    public IServiceInstance Create(ServiceLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        return new ProcessInstance(this, platform, command, launch);
+    }
+
+    private void NotePid(string serviceId, int? pid)
+    {
+        lock (pids)
+        {
+            if (pid is { } p)
+            {
+                pids[serviceId] = p;
+            }
+            else
+            {
+                pids.Remove(serviceId);
+            }
+        }
+    }
+
+    private sealed class ProcessInstance(ProcessServiceHost host, IPlatform platform, ServiceHostCommand command, ServiceLaunch launch)
+        : IServiceInstance, ITimerCallback, IDisposable
+    {
+        private readonly string socketPath = Path.Combine(Path.GetTempPath(), $"neokernel-{Environment.ProcessId}-{launch.Service.Id}-{launch.Incarnation}.sock");
+        private readonly StringBuilder childErrors = new();
+        private IPlatformTimer? poll;
+        private Socket? listener;
+        private Socket? socket;
+        private Process? process;
+        private MemfdRegionMemory? status;
+        private long cyclesSeen;
+        private string? lastText;
+        private bool ended;
+
+        public CyclicStatistics? Statistics => null;
+
+        public long StartupGraceNs => ProcessServiceHost.StartupGraceNs;
+
+        public void Start()
+        {
+            status = MemfdRegionMemory.Create($"status-{launch.Service.Id}", IsolationProtocol.StatusPageBytes);
+            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            File.Delete(socketPath);
+            listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            listener.Listen(1);
+            InheritedFds.MarkCloseOnExec();
+            process = Process.Start(StartInfo()) ?? throw new InvalidOperationException($"service '{launch.Service.Id}': the service host process did not start");
+            process.ErrorDataReceived += (_, e) => AppendError(e.Data);
+            process.BeginErrorReadLine();
+            host.NotePid(launch.Service.Id, process.Id);
+            poll = platform.CreateTimer(this);
+            poll.ArmAt(platform.Clock.NowNs + PollIntervalNs);
+        }
+
+        public void OnTimer(long nowNs)
+        {
+            if (ended)
+            {
+                return;
+            }
+
+            if (socket is null && listener!.Poll(0, SelectMode.SelectRead))
+            {
+                socket = listener.Accept();
+                SendGrants();
+            }
+
+            DrainMessages();
+            var cycles = IsolationProtocol.ReadCycles(status!.Bytes);
+            if (cycles != cyclesSeen)
+            {
+                cyclesSeen = cycles;
+                launch.Service.NoteHeartbeat(nowNs);
+            }
+
+            if (process!.HasExited)
+            {
+                ReportExit();
+                return;
+            }
+
+            poll!.ArmAt(nowNs + PollIntervalNs);
+        }
+
+        public void Stop()
+        {
+            if (socket is not null && process is { HasExited: false })
+            {
+                try
+                {
+                    IsolationProtocol.Send(socket, IsolationProtocol.Quit, []);
+                    process.WaitForExit(2_000);
+                }
+                catch (SocketException)
+                {
+                    // The child is already gone; Teardown reaps it.
+                }
+            }
+
+            Teardown();
+        }
+
+        public void Dispose() => Teardown();
+
+        public void Teardown()
+        {
+            ended = true;
+            poll?.Cancel();
+            if (process is { HasExited: false })
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(2_000);
+            }
+
+            host.NotePid(launch.Service.Id, null);
+            socket?.Dispose();
+            listener?.Dispose();
+            status?.Dispose();
+            process?.Dispose();
+            (socket, listener, status, process) = (null, null, null, null);
+            File.Delete(socketPath);
+        }
+
+        private ProcessStartInfo StartInfo()
+        {
+            var info = new ProcessStartInfo(command.FileName) { UseShellExecute = false, RedirectStandardError = true };
+            foreach (var argument in command.PrefixArguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            string[] arguments =
+            [
+                "service-host", command.SystemPath,
+                "--service", launch.Service.Id,
+                "--socket", socketPath,
+                "--seed", platform.Seed.ToString(CultureInfo.InvariantCulture),
+                "--incarnation", launch.Incarnation.ToString(CultureInfo.InvariantCulture),
+                "--origin-ns", (platform is PacedPlatform paced ? paced.OriginNs : LinuxTime.MonotonicNs()).ToString(CultureInfo.InvariantCulture),
+            ];
+            foreach (var argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            return info;
+        }
+
+        /// <summary>Exactly this incarnation's capabilities, each as the memory behind it.</summary>
+        private void SendGrants()
+        {
+            foreach (var capability in launch.Capabilities.All)
+            {
+                switch (capability.Kind)
+                {
+                    case CapabilityKind.Region:
+                        SendRegion(capability);
+                        break;
+                    case CapabilityKind.Device:
+                        SendDevice(capability);
+                        break;
+                    case CapabilityKind.Endpoint:
+                        throw new InvalidOperationException($"service '{launch.Service.Id}': endpoints cannot cross processes yet; set isolated: false in its manifest");
+                    default:
+                        // Clock and cyclic timer: the child has its own clock on the shared origin.
+                        break;
+                }
+            }
+
+            IsolationProtocol.Send(socket!, IsolationProtocol.StatusPage, [], status!.FileDescriptor);
+            IsolationProtocol.Send(socket!, IsolationProtocol.Ready, []);
+        }
+
+        private void SendRegion(Capability capability)
+        {
+            var region = (Region)capability.KernelObject;
+            var memory = region.Memory as MemfdRegionMemory
+                ?? throw new InvalidOperationException($"region '{region.Name}' is not in shared memory; the platform must allocate regions with MemfdRegionMemoryProvider");
+            var grant = CapabilityGrant.ForRegion(region.Name, capability.Rights, memory.Length);
+            SendMemory(IsolationProtocol.RegionGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
+        }
+
+        private void SendDevice(Capability capability)
+        {
+            var uri = (string)capability.KernelObject;
+            var memory = (platform.Devices as IShareableDevices)?.SharedMemoryOf(uri) as MemfdRegionMemory
+                ?? throw new InvalidOperationException($"device '{uri}' cannot be shared with another process; run the service with isolated: false");
+            var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, memory.Length, 0, 0);
+            SendMemory(IsolationProtocol.DeviceGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
+        }
+
+        private void SendMemory(byte type, CapabilityGrant grant, MemfdRegionMemory memory, bool writable)
+        {
+            if (writable)
+            {
+                IsolationProtocol.Send(socket!, type, grant.Encode(), memory.FileDescriptor);
+                return;
+            }
+
+            using var readOnly = memory.OpenReadOnlyDescriptor();
+            IsolationProtocol.Send(socket!, type, grant.Encode(), readOnly);
+        }
+
+        private void DrainMessages()
+        {
+            while (socket is { Available: > 0 } && IsolationProtocol.Receive(socket) is { } message)
+            {
+                foreach (var fd in message.Fds)
+                {
+                    fd.Dispose();
+                }
+
+                if (message.Type == IsolationProtocol.Text)
+                {
+                    lastText = Encoding.UTF8.GetString(message.Body);
+                }
+            }
+        }
+
+        private void ReportExit()
+        {
+            ended = true;
+            process!.WaitForExit();
+            var code = process.ExitCode;
+            var how = code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}";
+            var said = lastText is { } text && text.StartsWith("fault:", StringComparison.Ordinal) ? $"; it said: {text}" : "";
+            var errors = ChildErrors();
+            launch.Service.HandleFault($"service host process {process.Id} {how}{said}{(errors.Length > 0 ? "; stderr: " + errors : "")}");
+        }
+
+        private void AppendError(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (childErrors)
+            {
+                if (childErrors.Length < 2_000)
+                {
+                    childErrors.AppendLine(line);
+                }
+            }
+        }
+
+        private string ChildErrors()
+        {
+            lock (childErrors)
+            {
+                return childErrors.ToString().Trim().Replace('\n', ' ');
+            }
+        }
+    }
+}
