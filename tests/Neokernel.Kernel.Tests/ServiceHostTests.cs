@@ -26,6 +26,8 @@ public sealed class ServiceHostTests
         {
             public CyclicStatistics? Statistics => null;
 
+            public long StartupGraceNs => 0;
+
             public void Start()
             {
                 if (fail)
