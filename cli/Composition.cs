@@ -25,8 +25,13 @@ internal static class Composition
             return new(process, [], fullSystemPath);
         }
 
-        var assembly = Path.Combine(AppContext.BaseDirectory, "neokernel.dll");
-        return new("dotnet", [assembly], fullSystemPath);
+        var apphost = Path.Combine(AppContext.BaseDirectory, "neokernel");
+        if (File.Exists(apphost))
+        {
+            return new(apphost, [], fullSystemPath);
+        }
+
+        return new("dotnet", [Path.Combine(AppContext.BaseDirectory, "neokernel.dll")], fullSystemPath);
     }
 
     /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>
