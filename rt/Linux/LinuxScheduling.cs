@@ -39,7 +39,7 @@ public static partial class LinuxScheduling
     /// <summary>
     /// Applies the class, priority and CPU of <paramref name="spec"/> to the calling thread, in an
     /// order that reports the most specific problem first: the CPU (needs no privilege), then the
-    /// memory lock and the class (need privilege).
+    /// class (needs privilege), then the memory lock (needs a large enough RLIMIT_MEMLOCK).
     /// </summary>
     public static void ApplyToCurrentThread(CyclicTaskSpec spec)
     {
@@ -49,15 +49,15 @@ public static partial class LinuxScheduling
             case ClassFifo:
                 RequireRange(spec, "SCHED_FIFO priority", spec.Priority, 1, 99);
                 PinIfAsked(spec);
+                SetFifo(spec.ServiceId, spec.Priority);
                 LockMemory(spec.ServiceId);
                 SetTimerSlackMinimal(spec.ServiceId);
-                SetFifo(spec.ServiceId, spec.Priority);
                 break;
             case ClassDeadline:
                 RequireUnpinnedDeadline(spec);
+                SetDeadline(spec.ServiceId, spec.BudgetNs, spec.DeadlineNs, spec.PeriodNs);
                 LockMemory(spec.ServiceId);
                 SetTimerSlackMinimal(spec.ServiceId);
-                SetDeadline(spec.ServiceId, spec.BudgetNs, spec.DeadlineNs, spec.PeriodNs);
                 break;
             case ClassBestEffort:
                 RequireRange(spec, "nice value", spec.Priority, -20, 19);
@@ -105,7 +105,9 @@ public static partial class LinuxScheduling
                 serviceId,
                 "mlockall(MCL_CURRENT|MCL_FUTURE)",
                 errno,
-                "run as root or grant CAP_IPC_LOCK, or raise RLIMIT_MEMLOCK ('memlock unlimited' in /etc/security/limits.conf)");
+                errno == 12
+                    ? "the process's memory exceeds RLIMIT_MEMLOCK; run as root or grant CAP_IPC_LOCK, or raise it ('<user> - memlock unlimited' in /etc/security/limits.conf, LimitMEMLOCK=infinity in a systemd unit)"
+                    : "run as root or grant CAP_IPC_LOCK, or raise RLIMIT_MEMLOCK ('<user> - memlock unlimited' in /etc/security/limits.conf, LimitMEMLOCK=infinity in a systemd unit)");
         }
     }
 
@@ -199,7 +201,7 @@ public static partial class LinuxScheduling
     /// <summary>The name of an errno value, for messages (the values shared by x86_64 and arm64).</summary>
     public static string ErrnoName(int errno) => errno switch
     {
-        0 => "no errno (checked before the call)",
+        0 => "checked before any system call",
         1 => "EPERM",
         3 => "ESRCH",
         4 => "EINTR",
