@@ -74,6 +74,7 @@ internal static class LatencyBenchmark
             Thread.Sleep(StressSettle);
         }
 
+        var loadBefore = LoadAverage();
         var pairs = new List<LatencyPair>();
         for (var pair = 1; pair <= settings.Pairs; pair++)
         {
@@ -96,8 +97,16 @@ internal static class LatencyBenchmark
             Console.WriteLine(Inv($"  loop latency {name} pair {pair}/{settings.Pairs}: neokernel p99 {Show(ours.P99Us)} µs, cyclictest p99 {Show(anchor.P99Us)} µs, ratio {result.P99Ratio:F2}{failure}"));
         }
 
+        var loadAfter = LoadAverage();
         stress?.Stop();
-        return new LatencyScenario(name, load is null ? "none" : $"stress-ng {load}", pairs, null);
+        return new LatencyScenario(name, load is null ? "none" : $"stress-ng {load}", pairs, null) { LoadAverageBefore = loadBefore, LoadAverageAfter = loadAfter };
+    }
+
+    /// <summary>The 1-minute load average: how busy the neighbours were (others compile on these cores).</summary>
+    private static string LoadAverage()
+    {
+        var line = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg") : "";
+        return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "?";
     }
 
     private static LatencyRun RunLoop(LatencySettings settings, string directory, string scenario, int pair)
@@ -138,6 +147,10 @@ internal sealed record LatencyResult(LatencySettings Settings, IReadOnlyList<Lat
 
 internal sealed record LatencyScenario(string Name, string Load, IReadOnlyList<LatencyPair> Pairs, string? NotMeasured)
 {
+    public string LoadAverageBefore { get; init; } = "?";
+
+    public string LoadAverageAfter { get; init; } = "?";
+
     public double MedianP99Ratio => Pairs.Count == 0 ? double.NaN : Stats.Median(Pairs.Select(p => p.P99Ratio).ToList());
 }
 

@@ -92,7 +92,7 @@ internal static class Report
         text.AppendLine();
         foreach (var scenario in latency.Scenarios)
         {
-            text.AppendLine(Inv($"**{scenario.Name}** (load: {scenario.Load})"));
+            text.AppendLine(Inv($"**{scenario.Name}** (load: {scenario.Load}; 1-minute load average {scenario.LoadAverageBefore} before the first pair, {scenario.LoadAverageAfter} after the last)"));
             text.AppendLine();
             if (scenario.NotMeasured is { } skipped)
             {
