@@ -25,7 +25,8 @@ internal sealed record LatencySettings(string? LoopBinary, double Seconds, int P
 internal static class LatencyBenchmark
 {
     private const string StressArguments = "--cpu 2 --vm 1 --vm-bytes 256M";
-    private static readonly TimeSpan StressSettle = TimeSpan.FromSeconds(2);
+    /// <summary>Pause before a scenario: lets the previous work (the IPC benchmark, stress-ng's start) settle.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
     public static LatencyResult Run(LatencySettings settings)
     {
@@ -69,10 +70,7 @@ internal static class LatencyBenchmark
     private static LatencyScenario RunScenario(LatencySettings settings, string directory, string name, string? load)
     {
         using var stress = load is null ? null : Tool.StartBackground("stress-ng", $"{load} --timeout {(int)(settings.Pairs * settings.Seconds * 3) + 60}s --quiet");
-        if (stress is not null)
-        {
-            Thread.Sleep(StressSettle);
-        }
+        Thread.Sleep(Settle);
 
         var loadBefore = LoadAverage();
         var pairs = new List<LatencyPair>();
