@@ -7,7 +7,7 @@ namespace Neokernel.Benchmarks;
 internal sealed record LatencySettings(string? LoopBinary, double Seconds, int Pairs, int Priority, int Cpu, int PeriodUs, int HistogramUs)
 {
     public const double SecondsDefault = 10;
-    public const int PairsDefault = 3;
+    public const int PairsDefault = 4;
     public const int PairsMin = 3;
 
     public long Cycles => (long)(Seconds * 1_000_000 / PeriodUs);
