@@ -6,7 +6,8 @@
 //   Test        every test project; TRX in artifacts/test-results; fails on a failed test or on no tests
 //   Publish     NativeAOT neokernel for linux-x64 and linux-arm64 into artifacts/publish/<rid>/; fails on any warning
 //   SmokeArm64  runs both binaries (arm64 under qemu) with SmokeArguments and compares what they print
-//   Bench       benchmark harness in Release; report in docs/PERFORMANCE.md (not part of CI)
+//   Bench       benchmark harness in Release, loop latency with NativeAOT neokernel-latency next to
+//               cyclictest; report in docs/PERFORMANCE.md (not part of CI; run as root; ~4 minutes)
 //   CI          Build + Test + Publish + SmokeArm64
 
 using System.Text.RegularExpressions;
@@ -24,6 +25,8 @@ const string Solution = "Neokernel.slnx";
 const string CliProject = "cli/Neokernel.Cli.csproj";
 const string CliBinary = "neokernel";
 const string BenchProject = "tests/Neokernel.Benchmarks/Neokernel.Benchmarks.csproj";
+const string LatencyProject = "rt-bench/Neokernel.Latency.csproj";
+const string LatencyBinary = "neokernel-latency";
 var runtimes = new[] { "linux-x64", "linux-arm64" };
 
 var artifacts = MakeAbsolute(Directory("artifacts"));
@@ -250,14 +253,28 @@ Task("SmokeArm64")
 });
 
 Task("Bench")
-    .Description("Runs the benchmark harness in Release; writes docs/PERFORMANCE.md.")
+    .Description("Runs the benchmark harness in Release (loop latency: NativeAOT neokernel-latency next to cyclictest); writes docs/PERFORMANCE.md.")
     .Does(() =>
 {
     var report = MakeAbsolute(File("docs/PERFORMANCE.md"));
+    // The latency loop must run as a NativeAOT binary: JIT tiering would add its own noise to it.
+    var rid = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+    var latencyOutput = artifacts.Combine("publish").Combine("latency").Combine(rid);
+    EnsureDirectoryExists(latencyOutput);
+    DotNetPublish(LatencyProject, new DotNetPublishSettings
+    {
+        Configuration = "Release",
+        Runtime = rid,
+        OutputDirectory = latencyOutput,
+        MSBuildSettings = new DotNetMSBuildSettings().WithProperty("PublishAot", "true"),
+    });
+    var latencyBinary = latencyOutput.CombineWithFilePath(LatencyBinary);
     DotNetRun(BenchProject, new DotNetRunSettings
     {
         Configuration = "Release",
-        ArgumentCustomization = args => args.Append("--").Append("--report").AppendQuoted(report.FullPath),
+        ArgumentCustomization = args => args.Append("--")
+            .Append("--report").AppendQuoted(report.FullPath)
+            .Append("--latency-binary").AppendQuoted(latencyBinary.FullPath),
     });
     Information($"Bench: report in {report}");
 });

@@ -15,6 +15,7 @@ PACKAGES=(
   libgcc-12-dev-arm64-cross    # arm64 libgcc for the cross link
   qemu-user                    # runs the linux-arm64 binary on x64: qemu-aarch64 -L /usr/aarch64-linux-gnu
   rt-tests                     # cyclictest, for the real-time latency tests
+  stress-ng                    # background load for the loaded loop-latency benchmark (Bench target)
   python3                      # helper scripts and test fixtures
 )
 

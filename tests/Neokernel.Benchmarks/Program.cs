@@ -7,7 +7,8 @@ namespace Neokernel.Benchmarks;
 /// Measures Neokernel's in-process primitives next to an anchor, in the same run on the same
 /// machine, and writes the table to stdout and (with --report PATH) to a Markdown report.
 /// Each benchmark is repeated; the report quotes medians over the repetitions because the
-/// machines we run on (shared CI VMs) are noisy.
+/// machines we run on (shared CI VMs) are noisy. The loop latency runs the NativeAOT
+/// neokernel-latency binary (--latency-binary) next to cyclictest in separate processes.
 /// </summary>
 internal static class Program
 {
@@ -29,6 +30,7 @@ internal static class Program
 #else
         string? reportPath = null;
         var repetitions = RepetitionsDefault;
+        var latency = LatencySettings.Default(loopBinary: null);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -40,8 +42,20 @@ internal static class Program
                     repetitions = n;
                     i++;
                     break;
+                case "--latency-binary" when i + 1 < args.Length:
+                    latency = latency with { LoopBinary = Path.GetFullPath(args[++i]) };
+                    break;
+                case "--latency-seconds" when i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var seconds) && seconds > 0:
+                    latency = latency with { Seconds = seconds };
+                    i++;
+                    break;
+                case "--latency-pairs" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var pairs) && pairs >= LatencySettings.PairsMin:
+                    latency = latency with { Pairs = pairs };
+                    i++;
+                    break;
                 default:
                     Console.Error.WriteLine($"usage: Neokernel.Benchmarks [--report PATH] [--repetitions N (>= {RepetitionsMin}, default {RepetitionsDefault})]");
+                    Console.Error.WriteLine($"         [--latency-binary PATH (published neokernel-latency)] [--latency-seconds S (default {LatencySettings.SecondsDefault})] [--latency-pairs N (>= {LatencySettings.PairsMin}, default {LatencySettings.PairsDefault})]");
                     return 2;
             }
         }
@@ -52,11 +66,13 @@ internal static class Program
 
         var (queue, sockets) = Run(repetitions);
         var crossProcess = CrossProcessBenchmark.Run(repetitions);
+        var loop = LatencyBenchmark.Run(latency);
 
-        var report = Report.Render(machine, started, repetitions, queue, sockets, crossProcess);
+        var report = Report.Render(machine, started, repetitions, queue, sockets, crossProcess, loop);
         Console.WriteLine();
         Console.WriteLine(Report.Tables(queue, sockets));
         Console.WriteLine(CrossProcessReport.Section(crossProcess));
+        Console.WriteLine(Report.LatencyTables(loop));
         if (reportPath is not null)
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(reportPath));
