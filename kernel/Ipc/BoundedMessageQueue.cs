@@ -125,21 +125,7 @@ public sealed class BoundedMessageQueue : IMessageQueue
     /// <summary>Copies out and removes the oldest message; false when empty.</summary>
     public bool TryDequeue(Span<byte> destination, out MessageHeader header, out int length)
     {
-        if (!TryPeek(out header, out var message))
-        {
-            length = 0;
-            return false;
-        }
-
-        if (message.Length > destination.Length)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} bytes, message has {message.Length}", nameof(destination));
-        }
-
-        message.CopyTo(destination);
-        length = message.Length;
-        Advance();
-        return true;
+        return this.TryDequeueInto(destination, out header, out length);
     }
 
     public void Clear()
@@ -153,6 +139,30 @@ public sealed class BoundedMessageQueue : IMessageQueue
     {
         System.Diagnostics.Debug.Assert(count >= 0 && count <= Capacity, "count stays within 0..Capacity");
         System.Diagnostics.Debug.Assert(head >= 0 && head < Capacity, "head indexes a slot");
+    }
+}
+
+public static class MessageQueueExtensions
+{
+    /// <summary>Copies out and removes the oldest message; false when empty. The same for every transport.</summary>
+    public static bool TryDequeueInto(this IMessageQueue queue, Span<byte> destination, out MessageHeader header, out int length)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (!queue.TryPeek(out header, out var message))
+        {
+            length = 0;
+            return false;
+        }
+
+        if (message.Length > destination.Length)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} bytes, message has {message.Length}", nameof(destination));
+        }
+
+        message.CopyTo(destination);
+        length = message.Length;
+        queue.Advance();
+        return true;
     }
 }
 

@@ -14,13 +14,7 @@ public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
 {
     public ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(body);
-        ArgumentNullException.ThrowIfNull(observer);
-        if (spec.PeriodNs <= 0)
-        {
-            throw new ArgumentException($"service '{spec.ServiceId}': period must be positive", nameof(spec));
-        }
+        ReleaseGrid.CheckStart(spec, body, observer);
 
         var task = new TimerCyclicTask(platform, spec, body, observer);
         task.Start();
@@ -42,7 +36,7 @@ public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
         {
             timer = platform.CreateTimer(this);
             var now = platform.Clock.NowNs;
-            releaseNs = FirstReleaseAfter(now);
+            releaseNs = ReleaseGrid.FirstReleaseAfter(spec, now);
             timer.ArmAt(releaseNs);
         }
 
@@ -112,21 +106,9 @@ public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
                 return true;
             }
 
-            releaseNs = spec.OverrunPolicy == OverrunPolicy.CatchUp ? releaseNs + spec.PeriodNs : FirstReleaseAfter(endNs);
+            releaseNs = ReleaseGrid.AfterOverrun(spec, releaseNs, endNs);
             return false;
         }
 
-        /// <summary>The first point of the grid phase + k × period strictly after <paramref name="nowNs"/>.</summary>
-        private long FirstReleaseAfter(long nowNs)
-        {
-            var phase = spec.PhaseNs % spec.PeriodNs;
-            if (nowNs < phase)
-            {
-                return phase;
-            }
-
-            var k = ((nowNs - phase) / spec.PeriodNs) + 1;
-            return phase + (k * spec.PeriodNs);
-        }
     }
 }

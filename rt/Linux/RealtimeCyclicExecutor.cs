@@ -64,13 +64,7 @@ public sealed class RealtimeCyclicExecutor(RealtimeCyclicOptions? options = null
     /// </summary>
     public ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(body);
-        ArgumentNullException.ThrowIfNull(observer);
-        if (spec.PeriodNs <= 0)
-        {
-            throw new ArgumentException($"service '{spec.ServiceId}': period must be positive", nameof(spec));
-        }
+        ReleaseGrid.CheckStart(spec, body, observer);
 
         var task = new RealtimeCyclicTask(options, spec, body, observer);
         task.Start();
@@ -156,7 +150,7 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
         {
             LinuxScheduling.ApplyToCurrentThread(spec);
             LinuxScheduling.WarmUpImports();
-            releaseNs = FirstReleaseAfter(LinuxTime.MonotonicNs() - options.OriginNs);
+            releaseNs = ReleaseGrid.FirstReleaseAfter(spec, LinuxTime.MonotonicNs() - options.OriginNs);
         }
         catch (Exception exception)
         {
@@ -269,7 +263,7 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
             return true;
         }
 
-        releaseNs = spec.OverrunPolicy == OverrunPolicy.CatchUp ? releaseNs + spec.PeriodNs : FirstReleaseAfter(endNs);
+        releaseNs = ReleaseGrid.AfterOverrun(spec, releaseNs, endNs);
         return false;
     }
 
@@ -292,18 +286,6 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
         }
     }
 
-    /// <summary>The first point of the grid phase + k × period strictly after <paramref name="nowNs"/>.</summary>
-    private long FirstReleaseAfter(long nowNs)
-    {
-        var phase = spec.PhaseNs % spec.PeriodNs;
-        if (nowNs < phase)
-        {
-            return phase;
-        }
-
-        var k = ((nowNs - phase) / spec.PeriodNs) + 1;
-        return phase + (k * spec.PeriodNs);
-    }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

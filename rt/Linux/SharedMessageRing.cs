@@ -197,21 +197,7 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
     /// <summary>Consumer side: copies out and removes the oldest message; false when empty.</summary>
     public bool TryReceive(Span<byte> destination, out MessageHeader header, out int length)
     {
-        if (!TryPeek(out header, out var message))
-        {
-            length = 0;
-            return false;
-        }
-
-        if (message.Length > destination.Length)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} bytes, message has {message.Length}", nameof(destination));
-        }
-
-        message.CopyTo(destination);
-        length = message.Length;
-        Advance();
-        return true;
+        return this.TryDequeueInto(destination, out header, out length);
     }
 
     /// <summary>

@@ -45,17 +45,6 @@ public sealed class CommandTests
         Assert.Contains("tank-controller: rt-fifo priority 80", result.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Run_WithDuration_RunsInRealTimeAndStopsCleanly()
-    {
-        var result = CliResult.Run("run", Repository.TankDemo, "--duration", "2s", "--plain");
-        Assert.Equal(0, result.ExitCode);
-        Assert.Contains("running tank-demo in real time", result.Output, StringComparison.Ordinal);
-        Assert.Contains("t=1.", result.Output, StringComparison.Ordinal);
-        Assert.Contains("stopped after 2.", result.Output, StringComparison.Ordinal);
-        Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("frobnicate", "unknown command 'frobnicate'")]
     [InlineData("sim", "sim takes one system manifest")]

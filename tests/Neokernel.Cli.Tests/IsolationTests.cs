@@ -25,6 +25,7 @@ public sealed class IsolationTests
         {
             var pid = WaitForChild("level-sensor", TimeSpan.FromSeconds(30), killed);
             Thread.Sleep(KillSpacing);
+            Assert.True(run.IsAlive, $"run ended early: {result?.ExitCode} {result?.Output} {result?.Error}");
             Process.GetProcessById(pid).Kill();
             killed.Add(pid);
         }
@@ -40,6 +41,17 @@ public sealed class IsolationTests
         Assert.DoesNotContain("level=0.000", last, StringComparison.Ordinal);
         Assert.Matches(@"tank\.inputs\.level=[0-9.]+ ", last);
         Assert.Contains("tank-controller:Running", last, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithDuration_RunsInRealTimeAndStopsCleanly()
+    {
+        var result = CliResult.Run("run", Repository.TankDemo, "--duration", "2s", "--plain");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("running tank-demo in real time", result.Output, StringComparison.Ordinal);
+        Assert.Contains("t=1.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("stopped after 2.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
     }
 
     /// <summary>The pid of a live service host child of this test process for <paramref name="serviceId"/>, not one already killed.</summary>

@@ -43,9 +43,13 @@ public static class AllocationAssert
     }
 }
 
-/// <summary>Tests that measure allocation or timing run alone, after the parallel ones.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class SerialCollection
+/// <summary>
+/// The collection of tests that measure timing or start processes: they run alone, after the
+/// parallel ones. xunit reads a collection definition only in the test assembly itself, so each
+/// test project declares <c>[CollectionDefinition(SerialCollection.Name, DisableParallelization = true)]</c>
+/// on a class of its own.
+/// </summary>
+public static class SerialCollection
 {
     public const string Name = "serial";
 }

@@ -1,0 +1,9 @@
+using Neokernel.Testing;
+
+namespace Neokernel.Rt.Tests;
+
+/// <summary>Tests that measure timing or start processes run alone, after the parallel ones.</summary>
+[CollectionDefinition(SerialCollection.Name, DisableParallelization = true)]
+public sealed class SerialCollectionDefinition
+{
+}
