@@ -86,3 +86,34 @@ public sealed class ServiceHostTests
         public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
     }
 }
+
+/// <summary>A body that overruns its deadline trips the watchdog after N overruns, and the supervisor acts.</summary>
+[Collection(Testing.SerialCollection.Name)]
+public sealed class WatchdogTests
+{
+    [Fact]
+    public void Watchdog_ConsecutiveOverruns_FaultTheService_SupervisorRestartsIt()
+    {
+        var system = new TestSystem();
+        var slow = system.Add("slow", "test.slow", periodUs: 5_000);
+        slow.Timing!.DeadlineUs = 1_000;
+        slow.Timing.OverrunPolicy = "fault";
+        slow.Timing.OverrunsMax = 3;
+        slow.Restart.BackoffInitialMs = 10;
+        system.Catalog.Program("test.slow", () => new DelegateService(_ => { }, _ => Thread.Sleep(3)));
+        var platform = new Rt.Linux.PacedPlatform(1, new NoDevices());
+        var kernel = new SystemKernel(system.Definition(), system.Catalog, platform);
+        kernel.Boot();
+        platform.RunUntil(platform.NowNs + 200_000_000);
+        var service = kernel.Service("slow");
+        Assert.True(service.Restarts >= 1, $"restarts {service.Restarts}, state {service.State}, last fault {service.LastFault}");
+        Assert.Contains("watchdog: 3 consecutive overruns", service.LastFault, StringComparison.Ordinal);
+        Assert.NotEmpty(kernel.Trace.Events(Trace.TraceEventKind.Watchdog));
+        kernel.Shutdown();
+    }
+
+    private sealed class NoDevices : IDeviceProvider
+    {
+        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
+    }
+}

@@ -6,11 +6,15 @@ namespace Neokernel.Testing;
 /// Asserts that data-plane code allocates nothing. GC.GetAllocatedBytesForCurrentThread counts
 /// the unused rest of the thread's allocation context as allocated when a collection triggered by
 /// another thread retires it, so a window that saw a collection proves nothing either way: it is
-/// measured again, up to <see cref="AttemptsMax"/> times.
+/// measured again, up to <see cref="AttemptsMax"/> times. Code that allocates per iteration fails in
+/// every window; only <see cref="WindowsThatMayAllocateMax"/> windows with a one-time allocation are forgiven.
 /// </summary>
 public static class AllocationAssert
 {
     public const int AttemptsMax = 20;
+
+    /// <summary>Windows without a collection that may show bytes before the assertion fails.</summary>
+    public const int WindowsThatMayAllocateMax = 3;
 
     /// <summary>Runs <paramref name="body"/> <paramref name="iterations"/> times after one warm-up pass and asserts zero bytes allocated.</summary>
     public static void NoAllocations(int iterations, Action<int> body)
@@ -21,7 +25,7 @@ public static class AllocationAssert
             body(i);
         }
 
-        long allocated = 0;
+        var seen = new List<long>();
         for (var attempt = 0; attempt < AttemptsMax; attempt++)
         {
             var collections = GC.CollectionCount(0);
@@ -31,15 +35,28 @@ public static class AllocationAssert
                 body(i);
             }
 
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (GC.CollectionCount(0) == collections)
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (GC.CollectionCount(0) != collections)
             {
-                Assert.True(allocated == 0, $"{allocated} bytes allocated over {iterations} iterations of data-plane code");
+                continue;
+            }
+
+            if (allocated == 0)
+            {
                 return;
+            }
+
+            // A window may hold a one-time event of the runtime (a lazily created object, a thread
+            // pool worker's first use). Data-plane code that allocates per cycle allocates in every
+            // window, so it still fails below.
+            seen.Add(allocated);
+            if (seen.Count >= WindowsThatMayAllocateMax)
+            {
+                Assert.Fail($"{string.Join(", ", seen)} bytes allocated in consecutive windows of {iterations} iterations of data-plane code");
             }
         }
 
-        Assert.Fail($"every one of {AttemptsMax} measurements overlapped a garbage collection; last saw {allocated} bytes");
+        Assert.Fail($"every one of {AttemptsMax} measurements overlapped a garbage collection or allocated: {string.Join(", ", seen)} bytes");
     }
 }
 
