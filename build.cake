@@ -8,7 +8,8 @@
 //   SmokeArm64  runs both binaries (arm64 under qemu) with SmokeArguments and compares what they print
 //   Bench       benchmark harness in Release, loop latency with NativeAOT neokernel-latency next to
 //               cyclictest; report in docs/PERFORMANCE.md (not part of CI; run as root; ~4 minutes)
-//   CI          Build + Test + Publish + SmokeArm64
+//   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
+//   CI          Build + Test + Publish + SmokeArm64 + KillSoak
 
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -279,12 +280,26 @@ Task("Bench")
     Information($"Bench: report in {report}");
 });
 
+Task("KillSoak")
+    .Description("kill -9 the tank demo's level-sensor process 100 times under the NativeAOT binary; the supervisor must restart it every time.")
+    .IsDependentOn("Publish")
+    .Does(() =>
+{
+    var binary = PublishDir("linux-x64").CombineWithFilePath(CliBinary).FullPath;
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"scripts/kill-soak.sh {binary} 100 2.5" });
+    if (exit != 0)
+    {
+        throw new Exception($"KillSoak: scripts/kill-soak.sh exited with {exit}");
+    }
+});
+
 Task("CI")
-    .Description("Build + Test + Publish + SmokeArm64.")
+    .Description("Build + Test + Publish + SmokeArm64 + KillSoak.")
     .IsDependentOn("Build")
     .IsDependentOn("Test")
     .IsDependentOn("Publish")
-    .IsDependentOn("SmokeArm64");
+    .IsDependentOn("SmokeArm64")
+    .IsDependentOn("KillSoak");
 
 RunTarget(target);
 

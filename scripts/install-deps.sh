@@ -17,6 +17,7 @@ PACKAGES=(
   rt-tests                     # cyclictest, for the real-time latency tests
   stress-ng                    # background load for the loaded loop-latency benchmark (Bench target)
   python3                      # helper scripts and test fixtures
+  procps                       # pgrep, for the kill -9 soak (scripts/kill-soak.sh)
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
