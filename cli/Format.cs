@@ -7,6 +7,8 @@ internal static class Format
 {
     public static string Seconds(long ns) => (ns / 1e9).ToString("0.000", CultureInfo.InvariantCulture) + " s";
 
+    public static string Millis(long ns) => (ns / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+
     public static string Micros(long ns) => (ns / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " us";
 
     public static string Number(double value, string format = "0.###") => value.ToString(format, CultureInfo.InvariantCulture);

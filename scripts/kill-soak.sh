@@ -49,3 +49,4 @@ echo "$last" | grep -q "tank-controller:Running" || fail "the controller is not 
 echo "$last" | grep -Eq "tank.inputs.level=[0-9.]+ " || fail "the level is not good at the end: $last"
 if grep -q "Failed" "$log"; then fail "a service failed during the soak"; fi
 echo "kill-soak: $kills kill -9 of the level sensor's process in ${elapsed}s: restarted every time, the loop recovered, the kernel never stopped"
+grep '^level-sensor: recovered' "$log" | sed 's/^/kill-soak: /' || true

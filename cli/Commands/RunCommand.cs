@@ -80,6 +80,7 @@ internal static class RunCommand
 
         var final = StatusBoard.Capture(kernel, platform.NowNs);
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
+        WriteRecoveries(kernel, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
         return 0;
     }
@@ -105,6 +106,16 @@ internal static class RunCommand
         if (waiting.Count > 0)
         {
             output.WriteLine($"in the kernel's process although isolated: {string.Join(", ", waiting)} (endpoints do not cross processes yet)");
+        }
+    }
+
+    /// <summary>Per service that recovered from faults: how long from fault to its first cycle again.</summary>
+    private static void WriteRecoveries(SystemKernel kernel, TextWriter output)
+    {
+        foreach (var service in kernel.Services.Where(s => s.Recoveries.Count > 0))
+        {
+            var sorted = service.Recoveries.Sorted();
+            output.WriteLine($"{service.Id}: recovered {service.Recoveries.Count} times; fault to first cycle p50 {Format.Millis(sorted[sorted.Length / 2])}, max {Format.Millis(sorted[^1])}");
         }
     }
 

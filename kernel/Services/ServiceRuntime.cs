@@ -24,6 +24,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private long executionNsMaxEver;
     private long cyclesEver;
     private long overrunsEver;
+    private long faultedAtNs = -1;
 
     internal ServiceRuntime(SystemKernel kernel, ServiceDefinition definition, int order)
     {
@@ -178,6 +179,11 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
         LastFault = reason;
         Faults++;
+        if (faultedAtNs < 0)
+        {
+            faultedAtNs = kernel.Platform.Clock.NowNs;
+        }
+
         kernel.Trace.Record(TraceEventKind.Fault, TraceId, reason);
         Lifecycle.Fire(ServiceTrigger.Fault);
         Teardown();
@@ -212,10 +218,24 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     void ICyclicTaskObserver.OnOverrun(long lateNs) => kernel.Trace.Record(TraceEventKind.Overrun, TraceId, -1, lateNs);
 
-    void ICyclicTaskObserver.OnCycleCompleted(long nowNs) => lastHeartbeatNs = nowNs;
+    void ICyclicTaskObserver.OnCycleCompleted(long nowNs) => NoteHeartbeat(nowNs);
 
-    /// <summary>A host that runs the service elsewhere saw it make progress.</summary>
-    internal void NoteHeartbeat(long nowNs) => lastHeartbeatNs = Math.Max(lastHeartbeatNs, nowNs);
+    /// <summary>A cycle completed (here, or in the service's own process as its host saw it). Allocation-free.</summary>
+    internal void NoteHeartbeat(long nowNs)
+    {
+        lastHeartbeatNs = Math.Max(lastHeartbeatNs, nowNs);
+        if (faultedAtNs >= 0)
+        {
+            Recoveries.Record(nowNs - faultedAtNs);
+            faultedAtNs = -1;
+        }
+    }
+
+    /// <summary>
+    /// Time from each fault to the first completed cycle of the restarted instance: what an operator
+    /// calls time to recover. For a driver, its first cycle is its first good sample.
+    /// </summary>
+    public RecoveryTimes Recoveries { get; } = new();
 
     void IFaultSink.OnHandlerFault(Exception exception) =>
         HandleFault($"message handler threw {exception.GetType().Name}: {exception.Message}");
@@ -328,5 +348,31 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private sealed class TimerAction(Action<long> action) : ITimerCallback
     {
         public void OnTimer(long nowNs) => action(nowNs);
+    }
+}
+
+/// <summary>The last <see cref="Capacity"/> fault-to-recovery times of a service, in a preallocated ring.</summary>
+public sealed class RecoveryTimes
+{
+    public const int Capacity = 1_024;
+
+    private readonly long[] ring = new long[Capacity];
+    private long count;
+
+    /// <summary>Recoveries recorded since boot.</summary>
+    public long Count => count;
+
+    internal void Record(long ns)
+    {
+        ring[(int)(count % Capacity)] = ns;
+        count++;
+    }
+
+    /// <summary>The kept recovery times, sorted. Control plane.</summary>
+    public long[] Sorted()
+    {
+        var kept = ring.AsSpan(0, (int)Math.Min(count, Capacity)).ToArray();
+        Array.Sort(kept);
+        return kept;
     }
 }

@@ -35,6 +35,7 @@ public sealed class IsolationTests
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("in processes of their own: level-sensor, pump-actuator", result.Output, StringComparison.Ordinal);
         Assert.Contains($"level-sensor:Stopped(restarts {Kills})", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"level-sensor: recovered {Kills} times; fault to first cycle p50", result.Output, StringComparison.Ordinal);
         var lines = result.Output.Split('\n');
         Assert.Contains(lines, l => l.Contains("tank.inputs.level=", StringComparison.Ordinal) && l.Contains("(bad)", StringComparison.Ordinal) && l.StartsWith("t=", StringComparison.Ordinal));
         var last = lines.Last(l => l.StartsWith("t=", StringComparison.Ordinal));

@@ -188,6 +188,10 @@ public sealed class SystemKernelTests
         Assert.Equal(ServiceState.Running, sensor.State);
         Assert.Equal(1, sensor.Restarts);
         Assert.Equal(2, sensor.Incarnation);
+
+        // Fault in the cycle released at 50 ms, restart after the 100 ms backoff, first cycle at the next 10 ms boundary.
+        Assert.Equal(1, sensor.Recoveries.Count);
+        Assert.Equal(110 * Ms, sensor.Recoveries.Sorted()[0]);
         Assert.Equal(Quality.Good, ReadQuality(kernel, "io"));
         Assert.NotEmpty(kernel.Trace.Events(TraceEventKind.CapabilityRevoke));
     }
