@@ -145,9 +145,9 @@ internal sealed class CrossProcessPingPong : IDisposable
         }
 
         var message = new byte[MessageBytes];
-        while (ReceiveExactly(socket, message))
+        while (SocketIo.ReceiveExactly(socket, message))
         {
-            SendAll(socket, message);
+            SocketIo.SendAll(socket, message);
         }
 
         return 0;
@@ -199,8 +199,8 @@ internal sealed class CrossProcessPingPong : IDisposable
 
     private void SocketRoundTrip()
     {
-        SendAll(socket, ping);
-        if (!ReceiveExactly(socket, pong) || pong[MessageBytes - 1] != ping[MessageBytes - 1])
+        SocketIo.SendAll(socket, ping);
+        if (!SocketIo.ReceiveExactly(socket, pong) || pong[MessageBytes - 1] != ping[MessageBytes - 1])
         {
             throw new InvalidOperationException("the peer did not send the message back over the socket");
         }
@@ -222,30 +222,6 @@ internal sealed class CrossProcessPingPong : IDisposable
         return info;
     }
 
-    private static void SendAll(Socket socket, ReadOnlySpan<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            data = data[socket.Send(data)..];
-        }
-    }
-
-    private static bool ReceiveExactly(Socket socket, Span<byte> buffer)
-    {
-        var received = 0;
-        while (received < buffer.Length)
-        {
-            var count = socket.Receive(buffer[received..]);
-            if (count == 0)
-            {
-                return false;
-            }
-
-            received += count;
-        }
-
-        return true;
-    }
 }
 
 internal enum Transport

@@ -76,8 +76,8 @@ internal sealed class UnixSocketPingPong : IDisposable
 
     private void RoundTrip()
     {
-        SendAll(client, ping);
-        if (!ReceiveExactly(client, pong) || pong[MessageBytes - 1] != ping[MessageBytes - 1])
+        SocketIo.SendAll(client, ping);
+        if (!SocketIo.ReceiveExactly(client, pong) || pong[MessageBytes - 1] != ping[MessageBytes - 1])
         {
             throw new InvalidOperationException("the echo thread did not send the message back");
         }
@@ -86,35 +86,9 @@ internal sealed class UnixSocketPingPong : IDisposable
     private void Echo()
     {
         var buffer = new byte[MessageBytes];
-        while (ReceiveExactly(server, buffer))
+        while (SocketIo.ReceiveExactly(server, buffer))
         {
-            SendAll(server, buffer);
+            SocketIo.SendAll(server, buffer);
         }
-    }
-
-    private static void SendAll(Socket socket, ReadOnlySpan<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            data = data[socket.Send(data)..];
-        }
-    }
-
-    /// <summary>False when the peer closed before a whole message arrived.</summary>
-    private static bool ReceiveExactly(Socket socket, Span<byte> buffer)
-    {
-        var received = 0;
-        while (received < buffer.Length)
-        {
-            var count = socket.Receive(buffer[received..]);
-            if (count == 0)
-            {
-                return false;
-            }
-
-            received += count;
-        }
-
-        return true;
     }
 }
