@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Neokernel.Rt.Linux;
+using Neokernel.Rt.Linux.Limits;
+
+namespace Neokernel.Rt.TestPeer;
+
+/// <summary>
+/// Runs into the limits the test applied to this process, one command at a time:
+/// <c>report</c> says what the process sees of its limits; <c>open-files</c> opens /dev/null until
+/// the OS refuses; <c>allocate MIB</c> touches native memory a MiB at a time, saying how far it
+/// got after each (the OOM killer may end it on the way); <c>spin MS</c> burns CPU for that long.
+/// </summary>
+internal static unsafe class LimitsRole
+{
+    private const int MiB = 1024 * 1024;
+    private const int PageBytes = 4096;
+
+    public static int Run(Socket socket)
+    {
+        while (Wire.ReceiveText(socket, out _) is { } command)
+        {
+            var words = command.Split(' ');
+            var argument = words.Length > 1 ? int.Parse(words[1], CultureInfo.InvariantCulture) : 0;
+            switch (words[0])
+            {
+                case "report":
+                    Wire.SendText(socket, Report());
+                    break;
+                case "open-files":
+                    Wire.SendText(socket, OpenFiles());
+                    break;
+                case "allocate":
+                    Allocate(socket, argument);
+                    break;
+                case "spin":
+                    Spin(argument);
+                    Wire.SendText(socket, "spun");
+                    break;
+                default:
+                    Wire.SendText(socket, $"unknown command '{command}'");
+                    break;
+            }
+        }
+
+        return 0;
+    }
+
+    private static string Report() =>
+        $"gc-available={GC.GetGCMemoryInfo().TotalAvailableMemoryBytes.ToString(CultureInfo.InvariantCulture)};" +
+        $"nofile={OpenFilesLimit.Read(0).ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Opens until refused; the descriptors stay open until the process exits, as a leak would.</summary>
+    private static string OpenFiles()
+    {
+        var opened = 0;
+        var highest = -1;
+        while (opened < 1_000_000)
+        {
+            var fd = LinuxNative.open("/dev/null", LinuxNative.O_RDONLY | LinuxNative.O_CLOEXEC);
+            if (fd < 0)
+            {
+                return $"opened={opened};highest={highest};error={Errnos.Name(Marshal.GetLastPInvokeError())}";
+            }
+
+            opened++;
+            highest = Math.Max(highest, fd);
+        }
+
+        return $"opened={opened};highest={highest};error=none";
+    }
+
+    /// <summary>Native memory, every page touched so it is really charged; never freed.</summary>
+    private static void Allocate(Socket socket, int mebibytes)
+    {
+        for (var i = 1; i <= mebibytes; i++)
+        {
+            var block = (byte*)NativeMemory.Alloc(MiB);
+            for (var offset = 0; offset < MiB; offset += PageBytes)
+            {
+                block[offset] = 1;
+            }
+
+            Wire.SendText(socket, $"allocated {i.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        Wire.SendText(socket, "done");
+    }
+
+    private static void Spin(int milliseconds)
+    {
+        var watch = Stopwatch.StartNew();
+        var sink = 0UL;
+        while (watch.ElapsedMilliseconds < milliseconds)
+        {
+            sink = (sink * 6364136223846793005UL) + 1442695040888963407UL;
+        }
+
+        GC.KeepAlive(sink);
+    }
+}
