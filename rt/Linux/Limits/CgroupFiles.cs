@@ -17,6 +17,9 @@ public interface ICgroupFiles
 
     void CreateDirectory(string path);
 
+    /// <summary>The groups directly under <paramref name="path"/>.</summary>
+    IEnumerable<string> Subdirectories(string path);
+
     /// <summary>Removes an empty group (rmdir; its control files go with it).</summary>
     void RemoveDirectory(string path);
 }
@@ -71,6 +74,8 @@ public sealed class LinuxCgroupFiles : ICgroupFiles
             throw new IOException($"creating {path}: {exception.Message}", exception);
         }
     }
+
+    public IEnumerable<string> Subdirectories(string path) => Directory.Exists(path) ? Directory.EnumerateDirectories(path) : [];
 
     public void RemoveDirectory(string path) => Directory.Delete(path, recursive: false);
 }

@@ -170,6 +170,32 @@ public sealed class ProcessLimiter
         Warn(text + $"To get it: run neokernel as root with the {controller} cgroup controller available (cgroup v2: enabled in the parent group's cgroup.subtree_control; v1: mounted read-write), or in a systemd unit with Delegate=yes");
     }
 
+    /// <summary>
+    /// Removes the groups a kernel that is gone left behind (killed before it could remove them):
+    /// empty, they still hold their share of real-time runtime, which a new group may need.
+    /// A group that still holds a process refuses removal and stays.
+    /// </summary>
+    private void RemoveStaleGroups(string directory)
+    {
+        foreach (var group in files.Subdirectories(directory))
+        {
+            var name = Path.GetFileName(group);
+            var parts = name.Split('-', 3);
+            if (parts.Length == 3 && parts[0] == "neokernel" && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && pid != Environment.ProcessId && !Directory.Exists($"/proc/{parts[1]}"))
+            {
+                try
+                {
+                    files.RemoveDirectory(group);
+                }
+                catch (IOException exception)
+                {
+                    Warn($"the cgroup {group} of a neokernel that is gone could not be removed ({exception.Message}); remove it with rmdir once its processes are gone");
+                }
+            }
+        }
+    }
+
     /// <summary>Finds the controller's place and proves a group can be made there (and, in v2, that the controller reaches it).</summary>
     private (CgroupPlace? Place, string Why) Probe(string controller)
     {
@@ -182,6 +208,7 @@ public sealed class ProcessLimiter
         var probe = Path.Combine(place.OwnDirectory, prefix + "probe");
         try
         {
+            RemoveStaleGroups(place.OwnDirectory);
             if (place.Version == CgroupVersion.V2)
             {
                 UnifiedDelegation.Enable(files, place, prefix + "kernel");
