@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Neokernel.Rt.Linux;
+using Neokernel.Rt.Linux.Isolation;
 using Neokernel.Rt.Linux.Limits;
 
 namespace Neokernel.Rt.TestPeer;
@@ -72,17 +73,21 @@ internal static unsafe class LimitsRole
         return $"opened={opened};highest={highest};error=none";
     }
 
-    /// <summary>Native memory, every page touched so it is really charged; never freed.</summary>
+    /// <summary>One MiB of native memory, every page touched so it is really charged; never freed.</summary>
+    public static void TouchOneMiB()
+    {
+        var block = (byte*)NativeMemory.Alloc(MiB);
+        for (var offset = 0; offset < MiB; offset += PageBytes)
+        {
+            block[offset] = 1;
+        }
+    }
+
     private static void Allocate(Socket socket, int mebibytes)
     {
         for (var i = 1; i <= mebibytes; i++)
         {
-            var block = (byte*)NativeMemory.Alloc(MiB);
-            for (var offset = 0; offset < MiB; offset += PageBytes)
-            {
-                block[offset] = 1;
-            }
-
+            TouchOneMiB();
             Wire.SendText(socket, $"allocated {i.ToString(CultureInfo.InvariantCulture)}");
         }
 
@@ -99,5 +104,38 @@ internal static unsafe class LimitsRole
         }
 
         GC.KeepAlive(sink);
+    }
+}
+
+/// <summary>
+/// Stands in for <c>neokernel service-host</c> with a service that leaks: it connects to the
+/// socket the kernel names, takes its grants until Ready, says "started", then touches native
+/// memory a MiB at a time until the OOM killer ends it (or, with no memory limit, until
+/// <see cref="MiBMax"/>, and exits 0).
+/// </summary>
+internal static class OomHostRole
+{
+    private const int MiBMax = 512;
+
+    public static int Run(string[] args)
+    {
+        var socketPath = args[Array.IndexOf(args, "--socket") + 1];
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        while (IsolationProtocol.Receive(socket) is { } message && message.Type != IsolationProtocol.Ready)
+        {
+            foreach (var fd in message.Fds)
+            {
+                fd.Dispose();
+            }
+        }
+
+        IsolationProtocol.SendText(socket, "started");
+        for (var i = 0; i < MiBMax; i++)
+        {
+            LimitsRole.TouchOneMiB();
+        }
+
+        return 0;
     }
 }
