@@ -5,6 +5,7 @@ using Neokernel.Kernel.Services;
 using Neokernel.Hil;
 using Neokernel.Rt.Linux;
 using Neokernel.Rt.Linux.Isolation;
+using Neokernel.Rt.Linux.Limits;
 using Spectre.Console;
 
 namespace Neokernel.Cli.Commands;
@@ -37,7 +38,14 @@ internal static class RunCommand
 
         var regions = new MemfdRegionMemoryProvider();
         var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs());
-        var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path));
+        var limiter = new ProcessLimiter(error);
+        var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path), limiter);
+        if (!inProcess)
+        {
+            // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.
+            limiter.WarnAboutMissing(system.Services.Select(s => s.Manifest).Where(Isolate));
+        }
+
         var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => !inProcess && Isolate(s.Manifest) ? processes : null);
         var board = new StatusBoard(kernel);
         Exception? loopFailure = null;

@@ -33,7 +33,14 @@ public sealed class ServiceManifest
 
     public List<DeviceManifest> Devices { get; set; } = [];
 
+    /// <summary>Memory limit of the service's process on the real-time platform.</summary>
     public MemoryManifest? Memory { get; set; }
+
+    /// <summary>CPU bandwidth limit of the service's process on the real-time platform.</summary>
+    public CpuManifest? Cpu { get; set; }
+
+    /// <summary>Open-file limit of the service's process on the real-time platform.</summary>
+    public FilesManifest? Files { get; set; }
 
     public RestartManifest Restart { get; set; } = new();
 
@@ -141,7 +148,28 @@ public sealed class DeviceManifest
 [YamlSerializable]
 public sealed class MemoryManifest
 {
+    /// <summary>The most memory the service's process may use (cgroup memory.max); 0 means no limit.</summary>
     public long LimitBytes { get; set; }
+}
+
+/// <summary>
+/// CPU bandwidth, as cgroup cpu.max and systemd's CPUQuota=/CPUQuotaPeriodSec= say it: at most
+/// <see cref="QuotaUs"/> of CPU time, summed over the process's threads, in every
+/// <see cref="PeriodUs"/>. A quota above the period grants more than one CPU.
+/// </summary>
+[YamlSerializable]
+public sealed class CpuManifest
+{
+    public long QuotaUs { get; set; }
+
+    public long PeriodUs { get; set; } = 100_000;
+}
+
+[YamlSerializable]
+public sealed class FilesManifest
+{
+    /// <summary>RLIMIT_NOFILE (systemd's LimitNOFILE=): every descriptor number the process holds is below this.</summary>
+    public int OpenMax { get; set; }
 }
 
 [YamlSerializable]

@@ -33,6 +33,20 @@ public static class ManifestRules
     public const int RestartsMax = 1000;
     public const long WithinMsMax = 3_600_000;
 
+    /// <summary>A .NET service process needs a few MiB of its own (its runtime, stacks, code) besides what the service allocates.</summary>
+    public const long MemoryLimitBytesMin = 8 * 1024 * 1024;
+
+    /// <summary>The kernel's bounds of a CFS bandwidth period and quota (kernel/sched/core.c: 1 ms..1 s).</summary>
+    public const long CpuPeriodUsMin = 1_000;
+    public const long CpuPeriodUsMax = 1_000_000;
+    public const long CpuQuotaUsMin = 1_000;
+
+    /// <summary>The runtime's own descriptors (stdio, the kernel's socket, epoll, the granted memfds) need a few dozen.</summary>
+    public const int OpenFilesMin = 64;
+
+    /// <summary>Linux's default fs.nr_open, the most a process may be granted.</summary>
+    public const int OpenFilesMax = 1_048_576;
+
     /// <summary>Service ids: lowercase letters, digits and dashes, 1..48 characters.</summary>
     public static bool IsId(string? text) =>
         text is { Length: > 0 and <= IdLengthMax } && text.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

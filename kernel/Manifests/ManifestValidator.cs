@@ -40,11 +40,7 @@ public static partial class ManifestValidator
         CheckRegions(sink, m.Regions, p);
         CheckEndpoints(sink, m.Endpoints, p);
         CheckDevices(sink, m.Devices, p);
-        if (m.Memory is not null && m.Memory.LimitBytes < 0)
-        {
-            sink.At(p, "memory.limitBytes", $"{m.Memory.LimitBytes.ToString(CultureInfo.InvariantCulture)} is negative", "0 or more bytes (0: no limit)");
-        }
-
+        CheckLimits(sink, m, p);
         CheckRestart(sink, m.Restart, p);
         if (m.SafeState is not null)
         {

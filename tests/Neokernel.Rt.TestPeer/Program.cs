@@ -14,16 +14,21 @@ namespace Neokernel.Rt.TestPeer;
 /// on, receives its capabilities as fds, and plays one role:
 /// <c>region</c> maps a region read-only, reports what a write attempt gets, and answers snapshot
 /// requests; <c>echo</c> maps an endpoint's two rings and replies to every request with its own
-/// bytes, pausing and resuming on command. Both report their open fds. Exit code 0 when the test
-/// closes the socket.
+/// bytes, pausing and resuming on command; <c>limits</c> runs into the resource limits the test
+/// puts on it; <c>oom-host</c> plays a leaking service host. The first two report their open fds. Exit code 0 when the test closes the socket.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo"))
+        if (args is ["oom-host", ..])
         {
-            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo SOCKET_PATH");
+            return OomHostRole.Run(args);
+        }
+
+        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo" or "limits"))
+        {
+            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo|limits SOCKET_PATH");
             return 2;
         }
 
@@ -33,6 +38,7 @@ internal static class Program
         {
             "region" => RegionRole.Run(socket),
             "region-store" => RegionRole.Store(socket),
+            "limits" => LimitsRole.Run(socket),
             _ => EchoRole.Run(socket),
         };
     }

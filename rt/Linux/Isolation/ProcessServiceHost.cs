@@ -7,6 +7,7 @@ using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
+using Neokernel.Rt.Linux.Limits;
 
 namespace Neokernel.Rt.Linux.Isolation;
 
@@ -20,9 +21,11 @@ public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> P
 /// the grant has Write), each simulated device's register bank, and a status page the child
 /// publishes its heartbeat in. A crash in the child (an exception, a signal, kill -9) ends only
 /// the child: the kernel notices the exit on its next poll and the supervisor restarts it.
-/// Everything here runs on the kernel's event-loop thread, from a poll timer.
+/// Everything here runs on the kernel's event-loop thread, from a poll timer. Each child runs
+/// under its manifest's limits (memory, CPU, open files), applied by <see cref="ProcessLimiter"/>
+/// before the child receives its first capability.
 /// </summary>
-public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand command) : IServiceHost
+public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand command, ProcessLimiter? limiter = null) : IServiceHost
 {
     /// <summary>How often the kernel looks at each child: its socket, its heartbeat page, its exit.</summary>
     public const long PollIntervalNs = 10_000_000;
@@ -31,6 +34,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     public const long StartupGraceNs = 15_000_000_000;
 
     private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
+    private readonly ProcessLimiter limiter = limiter ?? new ProcessLimiter(Console.Error);
 
     /// <summary>Process ids of the running children, by service id: for operators and tests.</summary>
     public IReadOnlyDictionary<string, int> Pids
@@ -75,6 +79,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         private Socket? socket;
         private Process? process;
         private MemfdRegionMemory? status;
+        private AppliedLimits? limits;
         private long cyclesSeen;
         private string? lastText;
         private bool ended;
@@ -91,10 +96,23 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
             listener.Listen(1);
             InheritedFds.MarkCloseOnExec();
-            process = Process.Start(StartInfo()) ?? throw new InvalidOperationException($"service '{launch.Service.Id}': the service host process did not start");
+            var declared = ProcessLimits.Of(launch.Service.Manifest);
+            var info = StartInfo();
+            ProcessLimiter.PrepareStart(info, declared);
+            process = Process.Start(info) ?? throw new InvalidOperationException($"service '{launch.Service.Id}': the service host process did not start");
             process.ErrorDataReceived += (_, e) => AppendError(e.Data);
             process.BeginErrorReadLine();
             host.NotePid(launch.Service.Id, process.Id);
+            try
+            {
+                limits = host.limiter.Apply(process.Id, launch.Service.Id, launch.Incarnation, declared);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or LinuxErrnoException)
+            {
+                Teardown();
+                throw;
+            }
+
             poll = platform.CreateTimer(this);
             poll.ArmAt(platform.Clock.NowNs + PollIntervalNs);
         }
@@ -160,11 +178,12 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
 
             host.NotePid(launch.Service.Id, null);
+            limits?.Dispose();
             socket?.Dispose();
             listener?.Dispose();
             status?.Dispose();
             process?.Dispose();
-            (socket, listener, status, process) = (null, null, null, null);
+            (socket, listener, status, process, limits) = (null, null, null, null, null);
             File.Delete(socketPath);
         }
 
@@ -269,7 +288,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             ended = true;
             process!.WaitForExit();
             var code = process.ExitCode;
-            var how = code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}";
+            var how = limits?.ExplainExit(code) ?? (code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}");
             var said = lastText is { } text && text.StartsWith("fault:", StringComparison.Ordinal) ? $"; it said: {text}" : "";
             var errors = ChildErrors();
             launch.Service.HandleFault($"service host process {process.Id} {how}{said}{(errors.Length > 0 ? "; stderr: " + errors : "")}");

@@ -37,7 +37,10 @@ public sealed class ManifestLoaderTests
         Assert.Equal(("rt-fifo", 80, 1, 1000L, 100L, 500L, 200L, "fault", 3), (timing.Class, timing.Priority, timing.Cpu, timing.PeriodUs, timing.PhaseUs, timing.DeadlineUs, timing.BudgetUs, timing.OverrunPolicy, timing.OverrunsMax));
         Assert.Equal(["level", "quality"], sensor.Manifest.Regions[0].Points);
         Assert.Equal("0.001", sensor.Manifest.Program.Parameters["noise"]);
-        Assert.Equal(1048576L, sensor.Manifest.Memory!.LimitBytes);
+        Assert.Equal(33554432L, sensor.Manifest.Memory!.LimitBytes);
+        Assert.Equal(2000L, sensor.Manifest.Cpu!.QuotaUs);
+        Assert.Equal(10000L, sensor.Manifest.Cpu.PeriodUs);
+        Assert.Equal(128, sensor.Manifest.Files!.OpenMax);
         Assert.Equal((5, 60000L, 50L, 2000L, 10L), (sensor.Manifest.Restart.MaxRestarts, sensor.Manifest.Restart.WithinMs, sensor.Manifest.Restart.BackoffInitialMs, sensor.Manifest.Restart.BackoffMaxMs, sensor.Manifest.Restart.HeartbeatTimeoutMs));
         var controller = result.System.Find("level-controller")!.Manifest;
         Assert.Equal(["pump.command"], controller.Endpoints.Uses);

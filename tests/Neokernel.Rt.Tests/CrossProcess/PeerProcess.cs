@@ -17,14 +17,16 @@ internal sealed class PeerProcess : IDisposable
     private readonly string socketPath;
     private readonly StringBuilder stderr = new();
 
-    private PeerProcess(string role)
+    private PeerProcess(string role, Action<ProcessStartInfo>? configure)
     {
         socketPath = Path.Combine(Path.GetTempPath(), $"nk-peer-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
         listener.Listen(1);
         InheritedFds.MarkCloseOnExec();
-        Process = Process.Start(StartInfo(role, socketPath)) ?? throw new InvalidOperationException("the peer process did not start");
+        var info = StartInfo(role, socketPath);
+        configure?.Invoke(info);
+        Process = Process.Start(info) ?? throw new InvalidOperationException("the peer process did not start");
         Process.ErrorDataReceived += (_, e) =>
         {
             lock (stderr)
@@ -57,7 +59,8 @@ internal sealed class PeerProcess : IDisposable
         }
     }
 
-    public static PeerProcess Start(string role) => new(role);
+    /// <summary>Starts the peer in <paramref name="role"/>; <paramref name="configure"/> may add to its start (its environment).</summary>
+    public static PeerProcess Start(string role, Action<ProcessStartInfo>? configure = null) => new(role, configure);
 
     public void SendText(string text) => FdPassing.Send(Socket, Encoding.UTF8.GetBytes(text));
 

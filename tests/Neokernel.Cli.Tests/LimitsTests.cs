@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Neokernel.Rt.Linux.Limits;
+
+namespace Neokernel.Cli.Tests;
+
+/// <summary>
+/// The tank demo's level-sensor driver declares memory, CPU and open-file limits; its service
+/// host process runs under them, and its cgroup is gone once the run ends. Where this machine
+/// cannot apply a cgroup limit, the run must say so instead.
+/// </summary>
+[Collection(Testing.SerialCollection.Name)]
+public sealed class LimitsTests
+{
+    private const long MemoryLimitBytes = 33_554_432;
+
+    [Fact]
+    public void Run_IsolatedDriver_RunsUnderItsManifestLimits()
+    {
+        CliResult? result = null;
+        var run = new Thread(() => result = CliResult.Run("run", Repository.TankDemo, "--duration", "8s", "--plain"));
+        run.Start();
+        var pid = IsolationTests.WaitForChild("level-sensor", TimeSpan.FromSeconds(30), []);
+        Thread.Sleep(1_000);
+        var probe = new ProcessLimiter(TextWriter.Null);
+        var memory = probe.Place(CgroupHierarchy.Memory, out _);
+        var cpu = probe.Place(CgroupHierarchy.Cpu, out _);
+
+        // Named by the kernel's pid, the service and its incarnation (a loaded machine may have restarted it).
+        var group = Regex.Match(File.ReadAllText($"/proc/{pid}/cgroup"), $@"neokernel-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-level-sensor-[0-9]+").Value;
+        Assert.True(group.Length > 0 || (memory is null && cpu is null), "the level sensor's process is in no group of its own");
+
+        Assert.Matches(@"Max open files\s+256\s+256\s", File.ReadAllText($"/proc/{pid}/limits"));
+        Assert.Contains("DOTNET_GCHeapHardLimit=1800000\0", File.ReadAllText($"/proc/{pid}/environ"), StringComparison.Ordinal);
+        if (memory is not null)
+        {
+            var file = memory.Version == CgroupVersion.V2 ? "memory.max" : "memory.limit_in_bytes";
+            Assert.Equal(MemoryLimitBytes.ToString(CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(memory.OwnDirectory, group, file)).Trim());
+        }
+
+        if (cpu is not null)
+        {
+            var quota = cpu.Version == CgroupVersion.V2
+                ? File.ReadAllText(Path.Combine(cpu.OwnDirectory, group, "cpu.max")).Trim()
+                : File.ReadAllText(Path.Combine(cpu.OwnDirectory, group, "cpu.cfs_quota_us")).Trim() + " " + File.ReadAllText(Path.Combine(cpu.OwnDirectory, group, "cpu.cfs_period_us")).Trim();
+            Assert.Equal("10000 10000", quota);
+        }
+
+        run.Join();
+        Assert.NotNull(result);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(memory is null, result.Error.Contains("warning: memory.limitBytes of level-sensor, pump-actuator is not enforced by the OS", StringComparison.Ordinal));
+        Assert.Equal(cpu is null, result.Error.Contains("warning: cpu.quotaUs of level-sensor is not applied", StringComparison.Ordinal));
+        Assert.All(new[] { memory, cpu }.OfType<CgroupPlace>(), p => Assert.False(Directory.Exists(Path.Combine(p.OwnDirectory, group)), $"{group} is left in {p.OwnDirectory}"));
+    }
+}
