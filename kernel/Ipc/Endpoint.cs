@@ -62,9 +62,6 @@ internal interface IFaultSink
 /// </summary>
 internal sealed class Endpoint : ITimerCallback
 {
-    /// <summary>IpcReject reason for a reply that answers a request of an earlier incarnation of its client.</summary>
-    public const long RejectStaleReply = 3;
-
     private readonly IPlatformTimer notify;
     private readonly IReadOnlyList<string> clientIds;
     private readonly IMessageQueue[] replies;
@@ -251,6 +248,9 @@ public sealed class EndpointServer
 /// </remarks>
 public sealed class EndpointClient : ITimerCallback
 {
+    /// <summary>IpcReject reason (after the EnqueueResult values) for a reply to a request of an earlier incarnation of its client.</summary>
+    public const long RejectStaleReply = 3;
+
     private readonly Endpoint endpoint;
     private readonly Capability capability;
     private readonly IReplyHandler? replyHandler;
@@ -332,7 +332,7 @@ public sealed class EndpointClient : ITimerCallback
         {
             if (header.Correlation >>> 32 != epoch)
             {
-                endpoint.Trace.Record(TraceEventKind.IpcReject, subject, endpoint.TraceId, Endpoint.RejectStaleReply, header.Correlation);
+                endpoint.Trace.Record(TraceEventKind.IpcReject, subject, endpoint.TraceId, RejectStaleReply, header.Correlation);
                 replies.Advance();
                 continue;
             }
