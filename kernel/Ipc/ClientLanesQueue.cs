@@ -6,11 +6,14 @@ namespace Neokernel.Kernel.Ipc;
 /// one lane after the other. This is how a request queue crosses processes: a shared-memory ring
 /// has one producer, and each client (in a process of its own or in the kernel's) fills only its
 /// own lane, so a client can neither corrupt nor fill another client's share. Each lane holds the
-/// endpoint's queue depth. Nothing here allocates after construction.
+/// endpoint's queue depth. A lane whose peer corrupted it (the ring throws
+/// <see cref="InvalidDataException"/>) is closed for good: the provider reads the other lanes on,
+/// and that client's sends meet a full lane. Nothing here allocates after construction.
 /// </summary>
 public sealed class ClientLanesQueue : IMessageQueue
 {
     private readonly IMessageQueue[] lanes;
+    private readonly bool[] closed;
     private int next;
     private int peeked = -1;
 
@@ -19,6 +22,7 @@ public sealed class ClientLanesQueue : IMessageQueue
         ArgumentNullException.ThrowIfNull(lanes);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes.Count, 1);
         this.lanes = [.. lanes];
+        closed = new bool[this.lanes.Length];
         MaxMessageBytes = this.lanes[0].MaxMessageBytes;
         foreach (var lane in this.lanes)
         {
@@ -41,14 +45,17 @@ public sealed class ClientLanesQueue : IMessageQueue
 
     public int LaneCount => lanes.Length;
 
+    /// <summary>Lanes closed because their peer corrupted them.</summary>
+    public int ClosedLanes { get; private set; }
+
     public int Count
     {
         get
         {
             var count = 0;
-            foreach (var lane in lanes)
+            for (var i = 0; i < lanes.Length; i++)
             {
-                count += lane.Count;
+                count += closed[i] ? 0 : lanes[i].Count;
             }
 
             return count;
@@ -65,7 +72,7 @@ public sealed class ClientLanesQueue : IMessageQueue
             throw new ArgumentOutOfRangeException(nameof(header), header.Sender, $"no lane for client {header.Sender}; the endpoint has {lanes.Length} routed clients");
         }
 
-        return lanes[header.Sender].TryEnqueue(message, header);
+        return closed[header.Sender] ? EnqueueResult.Full : lanes[header.Sender].TryEnqueue(message, header);
     }
 
     /// <summary>The oldest message of the next lane that has one, starting after the lane last taken from.</summary>
@@ -74,7 +81,7 @@ public sealed class ClientLanesQueue : IMessageQueue
         for (var i = 0; i < lanes.Length; i++)
         {
             var lane = (next + i) % lanes.Length;
-            if (lanes[lane].TryPeek(out header, out message))
+            if (!closed[lane] && TryPeekLane(lane, out header, out message))
             {
                 peeked = lane;
                 return true;
@@ -85,6 +92,22 @@ public sealed class ClientLanesQueue : IMessageQueue
         header = default;
         message = default;
         return false;
+    }
+
+    private bool TryPeekLane(int lane, out MessageHeader header, out ReadOnlySpan<byte> message)
+    {
+        try
+        {
+            return lanes[lane].TryPeek(out header, out message);
+        }
+        catch (InvalidDataException)
+        {
+            closed[lane] = true;
+            ClosedLanes++;
+            header = default;
+            message = default;
+            return false;
+        }
     }
 
     public void Advance()

@@ -14,7 +14,7 @@ public enum SendResult
     /// <summary>The message is larger than the endpoint's maximum message size.</summary>
     TooLarge,
 
-    /// <summary>The capability was revoked, or never allowed this.</summary>
+    /// <summary>The capability was revoked or never allowed this, or the process at the other end corrupted the shared queue.</summary>
     Denied,
 }
 
@@ -129,7 +129,11 @@ internal sealed class Endpoint : ITimerCallback
 
     public SendResult Enqueue(ReadOnlySpan<byte> message, MessageHeader header, int subject)
     {
-        var result = Queue.TryEnqueue(message, header);
+        if (!TryEnqueue(Queue, message, header, subject, out var result))
+        {
+            return SendResult.Denied;
+        }
+
         if (result != EnqueueResult.Accepted)
         {
             Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, message.Length);
@@ -154,7 +158,11 @@ internal sealed class Endpoint : ITimerCallback
             return SendResult.Denied;
         }
 
-        var result = replies[clientId].TryEnqueue(reply, new MessageHeader(MessageKind.Reply, -1, correlation));
+        if (!TryEnqueue(replies[clientId], reply, new MessageHeader(MessageKind.Reply, -1, correlation), subject, out var result))
+        {
+            return SendResult.Denied;
+        }
+
         if (result != EnqueueResult.Accepted)
         {
             Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, reply.Length);
@@ -164,6 +172,25 @@ internal sealed class Endpoint : ITimerCallback
         Trace.Record(TraceEventKind.IpcReply, subject, TraceId, correlation, reply.Length);
         clients[clientId]?.NotifyReply();
         return SendResult.Accepted;
+    }
+
+    /// <summary>
+    /// False when the peer in another process corrupted the queue (it can write the shared ring's
+    /// counters): the sender is refused and the reject traced, and neither it nor the kernel fails.
+    /// </summary>
+    private bool TryEnqueue(IMessageQueue queue, ReadOnlySpan<byte> message, MessageHeader header, int subject, out EnqueueResult result)
+    {
+        try
+        {
+            result = queue.TryEnqueue(message, header);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            Trace.Record(TraceEventKind.IpcReject, subject, TraceId, EndpointClient.RejectCorruptQueue, message.Length);
+            result = EnqueueResult.Full;
+            return false;
+        }
     }
 
     public void OnTimer(long nowNs)
@@ -251,6 +278,9 @@ public sealed class EndpointClient : ITimerCallback
     /// <summary>IpcReject reason (after the EnqueueResult values) for a reply to a request of an earlier incarnation of its client.</summary>
     public const long RejectStaleReply = 3;
 
+    /// <summary>IpcReject reason for a message refused because the peer process corrupted the shared queue.</summary>
+    public const long RejectCorruptQueue = 4;
+
     private readonly Endpoint endpoint;
     private readonly Capability capability;
     private readonly IReplyHandler? replyHandler;
@@ -328,6 +358,26 @@ public sealed class EndpointClient : ITimerCallback
 
     void ITimerCallback.OnTimer(long nowNs)
     {
+        try
+        {
+            DeliverReplies();
+        }
+        catch (InvalidDataException exception)
+        {
+            // The provider in another process corrupted this client's reply ring: this client fails, not the kernel.
+            faults.OnHandlerFault(exception);
+            return;
+        }
+
+        // Another process answers: look again on the poll period while this incarnation lives.
+        if (capability.IsValid && replyHandler is not null && replies.PollIntervalNs > 0 && !notify.IsArmed)
+        {
+            notify.ArmAt(nowNs + replies.PollIntervalNs);
+        }
+    }
+
+    private void DeliverReplies()
+    {
         while (capability.IsValid && replies.TryPeek(out var header, out var payload))
         {
             if (header.Correlation >>> 32 != epoch)
@@ -350,12 +400,6 @@ public sealed class EndpointClient : ITimerCallback
             }
 
             replies.Advance();
-        }
-
-        // Another process answers: look again on the poll period while this incarnation lives.
-        if (capability.IsValid && replyHandler is not null && replies.PollIntervalNs > 0 && !notify.IsArmed)
-        {
-            notify.ArmAt(nowNs + replies.PollIntervalNs);
         }
     }
 }

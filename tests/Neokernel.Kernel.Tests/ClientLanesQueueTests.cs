@@ -41,6 +41,19 @@ public sealed class ClientLanesQueueTests
     }
 
     [Fact]
+    public void CorruptLane_IsClosed_TheOtherLanesGoOn_ItsSenderMeetsAFullLane()
+    {
+        var queue = new ClientLanesQueue([new CorruptQueue(), new BoundedMessageQueue(2, 8)]);
+        Assert.Equal(EnqueueResult.Accepted, queue.TryEnqueue([7], From(1)));
+        var buffer = new byte[8];
+        Assert.True(queue.TryDequeueInto(buffer, out var header, out _));
+        Assert.Equal((1, 7), (header.Sender, (int)buffer[0]));
+        Assert.False(queue.TryPeek(out _, out _));
+        Assert.Equal(1, queue.ClosedLanes);
+        Assert.Equal(EnqueueResult.Full, queue.TryEnqueue([8], From(0)));
+    }
+
+    [Fact]
     public void SendAndDrain_AllocateNothing()
     {
         var queue = Lanes(clients: 2, depth: 8);
@@ -56,4 +69,20 @@ public sealed class ClientLanesQueueTests
         new([.. Enumerable.Range(0, clients).Select(_ => (IMessageQueue)new BoundedMessageQueue(depth, 8))]);
 
     private static MessageHeader From(int client) => new(MessageKind.OneWay, client, 0);
+
+    /// <summary>A shared ring whose peer wrote nonsense into its counters.</summary>
+    private sealed class CorruptQueue : IMessageQueue
+    {
+        public int Capacity => 2;
+
+        public int MaxMessageBytes => 8;
+
+        public int Count => 0;
+
+        public EnqueueResult TryEnqueue(ReadOnlySpan<byte> message, MessageHeader header) => throw new InvalidDataException("corrupt");
+
+        public bool TryPeek(out MessageHeader header, out ReadOnlySpan<byte> message) => throw new InvalidDataException("corrupt");
+
+        public void Advance() => throw new InvalidDataException("corrupt");
+    }
 }

@@ -110,6 +110,9 @@ public readonly record struct TraceCounts(long Sends, long Deliveries, long Repl
     public static TraceCounts operator +(TraceCounts a, TraceCounts b) =>
         new(a.Sends + b.Sends, a.Deliveries + b.Deliveries, a.Replies + b.Replies, a.Rejects + b.Rejects, a.Denials + b.Denials);
 
+    public static TraceCounts operator -(TraceCounts a, TraceCounts b) =>
+        new(a.Sends - b.Sends, a.Deliveries - b.Deliveries, a.Replies - b.Replies, a.Rejects - b.Rejects, a.Denials - b.Denials);
+
     public override string ToString() =>
         $"{Sends} sent, {Deliveries} delivered, {Replies} replies, {Rejects} rejected, {Denials} denied";
 }

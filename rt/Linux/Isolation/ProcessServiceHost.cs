@@ -290,7 +290,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
 
             var counts = IsolationProtocol.ReadTraceCounts(status.Bytes);
-            var delta = new TraceCounts(counts.Sends - countsSeen.Sends, counts.Deliveries - countsSeen.Deliveries, counts.Replies - countsSeen.Replies, counts.Rejects - countsSeen.Rejects, counts.Denials - countsSeen.Denials);
+            var delta = counts - countsSeen;
             countsSeen = counts;
             var denials = host.AddTraceCounts(launch.Service.Id, delta);
             if (denials > 0)

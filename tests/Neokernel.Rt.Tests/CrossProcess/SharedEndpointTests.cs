@@ -121,6 +121,31 @@ public sealed class SharedEndpointTests
     }
 
     [Fact]
+    public void ClientCorruptsItsLane_ProviderKernelClosesThatLane_AndKeepsRunning_TheSenderIsRefused()
+    {
+        using var pair = new KernelPair(remote: ["operator"]);
+        var host = pair.StartHost("operator");
+        Assert.Equal(SendResult.Accepted, pair.Client!.Send(Payload(1)));
+        pair.Run(host, 3);
+
+        // What a hostile client process can do to the ring it produces into: move its tail anywhere.
+        var lane = pair.Queues.RingsFor("cmd", "operator", Rights.Call)[0];
+        FdPassing.Send(pair.Sockets.Left, [1], lane.FileDescriptor);
+        Assert.True(FdPassing.TryReceive(pair.Sockets.Right, new byte[8], out _, out var fds));
+        using (var raw = MemfdRegionMemory.Attach("raw", Assert.Single(fds), SharedMessageRing.BytesFor(QueueDepth, MessageBytes), writable: true))
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(raw.Bytes[64..], 1_000_000);
+        }
+
+        pair.Run(host, 3);
+        Assert.Equal(ServiceState.Running, pair.Kernel.Service("controller").State);
+        Assert.Equal(1, Assert.IsType<ClientLanesQueue>(pair.Requests).ClosedLanes);
+        Assert.Equal(SendResult.Denied, pair.Client.Send(Payload(2)));
+        Assert.Contains(host.Kernel.Trace.Events(TraceEventKind.IpcReject), e => e.Arg0 == EndpointClient.RejectCorruptQueue);
+        Assert.Equal([1L], pair.Received);
+    }
+
+    [Fact]
     public void SteadyState_CallAcrossKernelsAndTheReply_AllocateNothing()
     {
         using var pair = new KernelPair(remote: ["operator"]);
@@ -158,7 +183,7 @@ public sealed class SharedEndpointTests
     {
         private readonly TestSystem system = new();
         private readonly HashSet<string> remote;
-        private readonly SocketPair sockets = new();
+
         private readonly List<SharedMessageRing> attached = [];
 
         public KernelPair(string[] remote)
@@ -172,12 +197,17 @@ public sealed class SharedEndpointTests
             system.Catalog.Program("test.client", () => new DelegateService(c => Client = c.OpenEndpointClient("cmd", new RecordingReplies(Replies))));
             system.Catalog.Program("test.intruder", () => new DelegateService(c => IntruderDenial = Record.Exception(() => c.OpenEndpointClient("cmd"))));
             Queues = new SharedMessageQueueProvider(this.remote.Contains);
-            Platform = new SimulationPlatform(1, new NoDevices()) { MessageQueues = Queues };
+            Platform = new SimulationPlatform(1, new NoDevices()) { MessageQueues = new RecordingQueues(Queues, queue => Requests = queue) };
             Kernel = new SystemKernel(system.Definition(), system.Catalog, Platform, hostSelector: s => this.remote.Contains(s.Id) ? new ElsewhereHost() : null);
             Kernel.Boot();
         }
 
         public SharedMessageQueueProvider Queues { get; }
+
+        public SocketPair Sockets { get; } = new();
+
+        /// <summary>The kernel's request queue of <c>cmd</c>.</summary>
+        public IMessageQueue? Requests { get; private set; }
 
         public SimulationPlatform Platform { get; }
 
@@ -198,8 +228,8 @@ public sealed class SharedEndpointTests
             var rights = serviceId == "controller" ? Rights.Read | Rights.Write : Rights.Call;
             foreach (var ring in serviceId == "intruder" ? [] : Queues.RingsFor("cmd", serviceId, rights))
             {
-                FdPassing.Send(sockets.Left, [1], ring.FileDescriptor);
-                Assert.True(FdPassing.TryReceive(sockets.Right, new byte[8], out _, out var fds));
+                FdPassing.Send(Sockets.Left, [1], ring.FileDescriptor);
+                Assert.True(FdPassing.TryReceive(Sockets.Right, new byte[8], out _, out var fds));
                 var copy = SharedMessageRing.Attach(ring.Name, Assert.Single(fds), ring.Capacity, ring.MaxMessageBytes);
                 attached.Add(copy);
                 handed.Add(ring.Name, copy);
@@ -231,7 +261,7 @@ public sealed class SharedEndpointTests
             }
 
             Queues.Dispose();
-            sockets.Dispose();
+            Sockets.Dispose();
         }
     }
 
@@ -258,6 +288,18 @@ public sealed class SharedEndpointTests
             {
             }
         }
+    }
+
+    private sealed class RecordingQueues(IMessageQueueProvider inner, Action<IMessageQueue> requests) : IMessageQueueProvider
+    {
+        public IMessageQueue CreateRequests(EndpointQueueSpec endpoint)
+        {
+            var queue = inner.CreateRequests(endpoint);
+            requests(queue);
+            return queue;
+        }
+
+        public IMessageQueue CreateReplies(EndpointQueueSpec endpoint, int clientId) => inner.CreateReplies(endpoint, clientId);
     }
 
     private sealed class RecordingEcho(List<long> received) : IMessageHandler
