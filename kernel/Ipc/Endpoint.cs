@@ -129,15 +129,10 @@ internal sealed class Endpoint : ITimerCallback
 
     public SendResult Enqueue(ReadOnlySpan<byte> message, MessageHeader header, int subject)
     {
-        if (!TryEnqueue(Queue, message, header, subject, out var result))
+        var result = Put(Queue, message, header, subject);
+        if (result != SendResult.Accepted)
         {
-            return SendResult.Denied;
-        }
-
-        if (result != EnqueueResult.Accepted)
-        {
-            Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, message.Length);
-            return result == EnqueueResult.Full ? SendResult.QueueFull : SendResult.TooLarge;
+            return result;
         }
 
         Trace.Record(TraceEventKind.IpcSend, subject, TraceId, (long)header.Kind, message.Length);
@@ -158,15 +153,10 @@ internal sealed class Endpoint : ITimerCallback
             return SendResult.Denied;
         }
 
-        if (!TryEnqueue(replies[clientId], reply, new MessageHeader(MessageKind.Reply, -1, correlation), subject, out var result))
+        var result = Put(replies[clientId], reply, new MessageHeader(MessageKind.Reply, -1, correlation), subject);
+        if (result != SendResult.Accepted)
         {
-            return SendResult.Denied;
-        }
-
-        if (result != EnqueueResult.Accepted)
-        {
-            Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, reply.Length);
-            return result == EnqueueResult.Full ? SendResult.QueueFull : SendResult.TooLarge;
+            return result;
         }
 
         Trace.Record(TraceEventKind.IpcReply, subject, TraceId, correlation, reply.Length);
@@ -175,22 +165,30 @@ internal sealed class Endpoint : ITimerCallback
     }
 
     /// <summary>
-    /// False when the peer in another process corrupted the queue (it can write the shared ring's
-    /// counters): the sender is refused and the reject traced, and neither it nor the kernel fails.
+    /// Enqueues whole or refuses, tracing the reject. A queue that the peer in another process
+    /// corrupted (it can write the shared ring's counters) refuses with Denied: neither the sender
+    /// nor the kernel fails for it.
     /// </summary>
-    private bool TryEnqueue(IMessageQueue queue, ReadOnlySpan<byte> message, MessageHeader header, int subject, out EnqueueResult result)
+    private SendResult Put(IMessageQueue queue, ReadOnlySpan<byte> message, MessageHeader header, int subject)
     {
+        EnqueueResult result;
         try
         {
             result = queue.TryEnqueue(message, header);
-            return true;
         }
         catch (InvalidDataException)
         {
             Trace.Record(TraceEventKind.IpcReject, subject, TraceId, EndpointClient.RejectCorruptQueue, message.Length);
-            result = EnqueueResult.Full;
-            return false;
+            return SendResult.Denied;
         }
+
+        if (result == EnqueueResult.Accepted)
+        {
+            return SendResult.Accepted;
+        }
+
+        Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, message.Length);
+        return result == EnqueueResult.Full ? SendResult.QueueFull : SendResult.TooLarge;
     }
 
     public void OnTimer(long nowNs)
