@@ -37,7 +37,9 @@ internal static class RunCommand
         }
 
         var regions = new MemfdRegionMemoryProvider();
-        var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs());
+        var isolated = system.Services.Where(s => !inProcess && Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToHashSet(StringComparer.Ordinal);
+        using var queues = new SharedMessageQueueProvider(isolated.Contains);
+        var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
         var limiter = new ProcessLimiter(error);
         var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path), limiter);
         if (!inProcess)
@@ -46,7 +48,7 @@ internal static class RunCommand
             limiter.WarnAboutMissing(system.Services.Select(s => s.Manifest).Where(Isolate));
         }
 
-        var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => !inProcess && Isolate(s.Manifest) ? processes : null);
+        var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
         var board = new StatusBoard(kernel);
         Exception? loopFailure = null;
         var loop = new Thread(() =>
@@ -89,16 +91,13 @@ internal static class RunCommand
         var final = StatusBoard.Capture(kernel, platform.NowNs);
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         WriteRecoveries(kernel, output);
+        WriteProcessIpc(processes, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
         return 0;
     }
 
-    /// <summary>
-    /// Isolated services run in processes of their own; one that provides or calls an endpoint stays
-    /// in the kernel's process until endpoints cross processes.
-    /// </summary>
-    internal static bool Isolate(ServiceManifest manifest) =>
-        manifest.IsolationInEffect() && manifest.Endpoints.Provides.Count == 0 && manifest.Endpoints.Uses.Count == 0;
+    /// <summary>Isolated services run in processes of their own, with their endpoints on shared-memory rings.</summary>
+    internal static bool Isolate(ServiceManifest manifest) => manifest.IsolationInEffect();
 
     private static void WriteIsolation(SystemDefinition system, bool inProcess, TextWriter output)
     {
@@ -109,11 +108,18 @@ internal static class RunCommand
         }
 
         var isolated = system.Services.Where(s => Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToList();
-        var waiting = system.Services.Where(s => s.Manifest.IsolationInEffect() && !Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToList();
         output.WriteLine($"in processes of their own: {(isolated.Count == 0 ? "none" : string.Join(", ", isolated))}");
-        if (waiting.Count > 0)
+    }
+
+    /// <summary>What the IPC of each service in a process of its own did there: counts from its own trace.</summary>
+    private static void WriteProcessIpc(ProcessServiceHost processes, TextWriter output)
+    {
+        foreach (var (id, counts) in processes.TraceCounts.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            output.WriteLine($"in the kernel's process although isolated: {string.Join(", ", waiting)} (endpoints do not cross processes yet)");
+            if (counts != default)
+            {
+                output.WriteLine($"{id} (in its process): ipc {counts}");
+            }
         }
     }
 

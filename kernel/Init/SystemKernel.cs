@@ -103,10 +103,13 @@ public sealed class SystemKernel
     /// <summary>
     /// Creates the kernel objects and starts the services in <paramref name="only"/> (all when
     /// null), dependencies first. A service host process boots its one service this way: it sees
-    /// the whole system's objects, but only the memory it was handed is shared.
+    /// the whole system's objects, but only the memory it was handed is shared. It starts at the
+    /// incarnation the kernel launched (<paramref name="firstIncarnation"/>), so its random stream
+    /// and its endpoint correlations are that incarnation's.
     /// </summary>
-    public void Boot(IReadOnlyCollection<string>? only)
+    public void Boot(IReadOnlyCollection<string>? only, int firstIncarnation = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstIncarnation, 1);
         if (IsBooted)
         {
             throw new InvalidOperationException("the system is already booted");
@@ -128,6 +131,7 @@ public sealed class SystemKernel
         {
             if (only is null || only.Contains(service.Id))
             {
+                service.Incarnation = firstIncarnation - 1;
                 service.StartInstance();
             }
         }
@@ -325,10 +329,19 @@ public sealed class SystemKernel
         {
             foreach (var provided in service.Manifest.Endpoints.Provides)
             {
-                var queue = Platform.MessageQueues.Create(provided.Name, provided.QueueDepth, provided.MaxMessageBytes);
-                endpoints.Add(provided.Name, new Endpoint(provided.Name, service.Id, queue, Platform, Trace));
+                var spec = EndpointSpec(System, provided, service.Id);
+                endpoints.Add(provided.Name, new Endpoint(spec, Platform.MessageQueues, Platform, Trace));
             }
         }
+    }
+
+    /// <summary>An endpoint's queues as the system defines them: its routed clients in the order of the system file's routes.</summary>
+    public static EndpointQueueSpec EndpointSpec(SystemDefinition system, ProvidedEndpointManifest provided, string providerId)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(provided);
+        var clients = system.Manifest.Routes.Where(r => r.Endpoint == provided.Name).Select(r => r.Client).Distinct(StringComparer.Ordinal).ToArray();
+        return new EndpointQueueSpec(provided.Name, providerId, clients, provided.QueueDepth, provided.MaxMessageBytes);
     }
 
     private void LinkDependencies()

@@ -23,6 +23,13 @@ public interface IMessageQueue
 
     int Count { get; }
 
+    /// <summary>
+    /// 0 when every producer is in this process (a send arms the delivery itself). Otherwise
+    /// another process fills the queue and nothing here hears of it, so its consumer looks this
+    /// often, on its own event loop.
+    /// </summary>
+    long PollIntervalNs => 0;
+
     EnqueueResult TryEnqueue(ReadOnlySpan<byte> message, MessageHeader header);
 
     /// <summary>The oldest message, without removing it; the span is valid until <see cref="Advance"/>.</summary>

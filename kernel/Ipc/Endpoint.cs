@@ -14,7 +14,7 @@ public enum SendResult
     /// <summary>The message is larger than the endpoint's maximum message size.</summary>
     TooLarge,
 
-    /// <summary>The capability was revoked, or never allowed this.</summary>
+    /// <summary>The capability was revoked or never allowed this, or the process at the other end corrupted the shared queue.</summary>
     Denied,
 }
 
@@ -56,20 +56,33 @@ internal interface IFaultSink
 /// An IPC endpoint: a bounded request queue owned by its provider, fixed maximum message size,
 /// one-way messages and request/reply. Only services the system manifest routes to it hold a
 /// capability to call it. Messages sent while the provider restarts wait in the queue (bounded).
+/// Each routed client has a fixed client id (its route's order among the endpoint's routes) and
+/// its own bounded reply queue, so the provider and its clients agree on who is who even when
+/// they run in different processes.
 /// </summary>
 internal sealed class Endpoint : ITimerCallback
 {
     private readonly IPlatformTimer notify;
-    private readonly List<EndpointClient> clients = [];
+    private readonly IReadOnlyList<string> clientIds;
+    private readonly IMessageQueue[] replies;
+    private readonly EndpointClient?[] clients;
     private EndpointServer? server;
 
-    public Endpoint(string name, string provider, IMessageQueue queue, IPlatform platform, KernelTrace trace)
+    public Endpoint(EndpointQueueSpec spec, IMessageQueueProvider queues, IPlatform platform, KernelTrace trace)
     {
-        Name = name;
-        Provider = provider;
-        Queue = queue;
+        Name = spec.Name;
+        Provider = spec.Provider;
+        clientIds = spec.Clients;
+        Queue = queues.CreateRequests(spec);
+        replies = new IMessageQueue[spec.Clients.Count];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            replies[i] = queues.CreateReplies(spec, i);
+        }
+
+        clients = new EndpointClient?[replies.Length];
         Trace = trace;
-        TraceId = trace.Intern(name);
+        TraceId = trace.Intern(spec.Name);
         notify = platform.CreateTimer(this);
         Clock = platform.Clock;
     }
@@ -86,18 +99,29 @@ internal sealed class Endpoint : ITimerCallback
 
     public int TraceId { get; }
 
-    public int Register(EndpointClient client)
+    /// <summary>The client id of a routed client, or -1 when the system routes no such client here.</summary>
+    public int ClientIdOf(string serviceId)
     {
-        clients.Add(client);
-        return clients.Count - 1;
+        for (var i = 0; i < clientIds.Count; i++)
+        {
+            if (string.Equals(clientIds[i], serviceId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
-    public EndpointClient? Client(int id) => id >= 0 && id < clients.Count ? clients[id] : null;
+    public IMessageQueue RepliesOf(int clientId) => replies[clientId];
+
+    /// <summary>The client's current incarnation in this process takes over its id.</summary>
+    public void Register(EndpointClient client, int clientId) => clients[clientId] = client;
 
     public void Bind(EndpointServer? bound)
     {
         server = bound;
-        if (server is not null && Queue.Count > 0 && !notify.IsArmed)
+        if (server is not null && (Queue.Count > 0 || Queue.PollIntervalNs > 0) && !notify.IsArmed)
         {
             notify.ArmAt(Clock.NowNs);
         }
@@ -105,11 +129,10 @@ internal sealed class Endpoint : ITimerCallback
 
     public SendResult Enqueue(ReadOnlySpan<byte> message, MessageHeader header, int subject)
     {
-        var result = Queue.TryEnqueue(message, header);
-        if (result != EnqueueResult.Accepted)
+        var result = Put(Queue, message, header, subject);
+        if (result != SendResult.Accepted)
         {
-            Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, message.Length);
-            return result == EnqueueResult.Full ? SendResult.QueueFull : SendResult.TooLarge;
+            return result;
         }
 
         Trace.Record(TraceEventKind.IpcSend, subject, TraceId, (long)header.Kind, message.Length);
@@ -121,7 +144,63 @@ internal sealed class Endpoint : ITimerCallback
         return SendResult.Accepted;
     }
 
-    public void OnTimer(long nowNs) => server?.Drain();
+    /// <summary>Into the client's reply queue; wakes the client if its current incarnation lives in this process.</summary>
+    public SendResult EnqueueReply(int clientId, ReadOnlySpan<byte> reply, long correlation, int subject)
+    {
+        if ((uint)clientId >= (uint)replies.Length)
+        {
+            Trace.Record(TraceEventKind.CapabilityDeny, subject, TraceId, (long)Rights.Write);
+            return SendResult.Denied;
+        }
+
+        var result = Put(replies[clientId], reply, new MessageHeader(MessageKind.Reply, -1, correlation), subject);
+        if (result != SendResult.Accepted)
+        {
+            return result;
+        }
+
+        Trace.Record(TraceEventKind.IpcReply, subject, TraceId, correlation, reply.Length);
+        clients[clientId]?.NotifyReply();
+        return SendResult.Accepted;
+    }
+
+    /// <summary>
+    /// Enqueues whole or refuses, tracing the reject. A queue that the peer in another process
+    /// corrupted (it can write the shared ring's counters) refuses with Denied: neither the sender
+    /// nor the kernel fails for it.
+    /// </summary>
+    private SendResult Put(IMessageQueue queue, ReadOnlySpan<byte> message, MessageHeader header, int subject)
+    {
+        EnqueueResult result;
+        try
+        {
+            result = queue.TryEnqueue(message, header);
+        }
+        catch (InvalidDataException)
+        {
+            Trace.Record(TraceEventKind.IpcReject, subject, TraceId, EndpointClient.RejectCorruptQueue, message.Length);
+            return SendResult.Denied;
+        }
+
+        if (result == EnqueueResult.Accepted)
+        {
+            return SendResult.Accepted;
+        }
+
+        Trace.Record(TraceEventKind.IpcReject, subject, TraceId, (long)result, message.Length);
+        return result == EnqueueResult.Full ? SendResult.QueueFull : SendResult.TooLarge;
+    }
+
+    public void OnTimer(long nowNs)
+    {
+        server?.Drain();
+
+        // Another process fills the queue: look again on the poll period while a server is bound here.
+        if (server is not null && Queue.PollIntervalNs > 0 && !notify.IsArmed)
+        {
+            notify.ArmAt(nowNs + Queue.PollIntervalNs);
+        }
+    }
 }
 
 /// <summary>The provider's side of an endpoint: receives messages and replies to requests.</summary>
@@ -155,14 +234,7 @@ public sealed class EndpointServer
             return SendResult.Denied;
         }
 
-        var client = endpoint.Client(request.Header.Sender);
-        if (client is null)
-        {
-            return SendResult.Denied;
-        }
-
-        endpoint.Trace.Record(TraceEventKind.IpcReply, subject, endpoint.TraceId, request.Header.Correlation, reply.Length);
-        return client.DeliverReply(reply, request.Header.Correlation);
+        return endpoint.EnqueueReply(request.Header.Sender, reply, request.Header.Correlation, subject);
     }
 
     internal void Drain()
@@ -194,28 +266,47 @@ public sealed class EndpointServer
 }
 
 /// <summary>A caller's side of an endpoint, backed by a capability with the Call right.</summary>
+/// <remarks>
+/// Correlations carry the client's incarnation in their high 32 bits: a reply to a request of an
+/// earlier incarnation (the client crashed while its request waited) is dropped and traced, never
+/// mistaken for the answer to the new incarnation's request with the same number.
+/// </remarks>
 public sealed class EndpointClient : ITimerCallback
 {
+    /// <summary>IpcReject reason (after the EnqueueResult values) for a reply to a request of an earlier incarnation of its client.</summary>
+    public const long RejectStaleReply = 3;
+
+    /// <summary>IpcReject reason for a message refused because the peer process corrupted the shared queue.</summary>
+    public const long RejectCorruptQueue = 4;
+
     private readonly Endpoint endpoint;
     private readonly Capability capability;
     private readonly IReplyHandler? replyHandler;
     private readonly IFaultSink faults;
-    private readonly BoundedMessageQueue replies;
+    private readonly IMessageQueue replies;
     private readonly IPlatformTimer notify;
     private readonly int subject;
     private readonly int clientId;
-    private long nextCorrelation = 1;
+    private readonly long epoch;
+    private long nextCorrelation;
 
-    internal EndpointClient(Endpoint endpoint, Capability capability, IReplyHandler? replyHandler, IFaultSink faults, IPlatform platform, int subject)
+    internal EndpointClient(Endpoint endpoint, Capability capability, IReplyHandler? replyHandler, IFaultSink faults, IPlatform platform, int subject, int clientId, int incarnation)
     {
         this.endpoint = endpoint;
         this.capability = capability;
         this.replyHandler = replyHandler;
         this.faults = faults;
         this.subject = subject;
-        replies = new BoundedMessageQueue(endpoint.Queue.Capacity, endpoint.Queue.MaxMessageBytes);
+        this.clientId = clientId;
+        epoch = (uint)incarnation;
+        nextCorrelation = (epoch << 32) + 1;
+        replies = endpoint.RepliesOf(clientId);
         notify = platform.CreateTimer(this);
-        clientId = endpoint.Register(this);
+        endpoint.Register(this, clientId);
+        if (replyHandler is not null && replies.PollIntervalNs > 0)
+        {
+            notify.ArmAt(endpoint.Clock.NowNs);
+        }
     }
 
     public string Name => endpoint.Name;
@@ -255,26 +346,46 @@ public sealed class EndpointClient : ITimerCallback
         return result;
     }
 
-    internal SendResult DeliverReply(ReadOnlySpan<byte> reply, long correlation)
+    internal void NotifyReply()
     {
-        var result = replies.TryEnqueue(reply, new MessageHeader(MessageKind.Reply, -1, correlation));
-        if (result != EnqueueResult.Accepted)
-        {
-            return result == EnqueueResult.Full ? SendResult.QueueFull : SendResult.TooLarge;
-        }
-
         if (!notify.IsArmed)
         {
             notify.ArmAt(endpoint.Clock.NowNs);
         }
-
-        return SendResult.Accepted;
     }
 
     void ITimerCallback.OnTimer(long nowNs)
     {
+        try
+        {
+            DeliverReplies();
+        }
+        catch (InvalidDataException exception)
+        {
+            // The provider in another process corrupted this client's reply ring: this client fails, not the kernel.
+            faults.OnHandlerFault(exception);
+            return;
+        }
+
+        // Another process answers: look again on the poll period while this incarnation lives.
+        if (capability.IsValid && replyHandler is not null && replies.PollIntervalNs > 0 && !notify.IsArmed)
+        {
+            notify.ArmAt(nowNs + replies.PollIntervalNs);
+        }
+    }
+
+    private void DeliverReplies()
+    {
         while (capability.IsValid && replies.TryPeek(out var header, out var payload))
         {
+            if (header.Correlation >>> 32 != epoch)
+            {
+                endpoint.Trace.Record(TraceEventKind.IpcReject, subject, endpoint.TraceId, RejectStaleReply, header.Correlation);
+                replies.Advance();
+                continue;
+            }
+
+            endpoint.Trace.Record(TraceEventKind.IpcDeliver, subject, endpoint.TraceId, (long)MessageKind.Reply, payload.Length);
             try
             {
                 replyHandler?.OnReply(this, header.Correlation, payload);

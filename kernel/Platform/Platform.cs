@@ -175,17 +175,39 @@ public interface IRegionMemoryProvider
     RegionMemory Allocate(string regionName, int length);
 }
 
-/// <summary>Makes the queue under each endpoint: in-process slots, or a shared-memory ring between processes.</summary>
+/// <summary>
+/// An endpoint as the maker of its queues sees it: its name and provider, its routed clients in
+/// client-id order (the system file's route order, so every process numbers them alike), and the
+/// shape of each queue.
+/// </summary>
+public sealed record EndpointQueueSpec(string Name, string Provider, IReadOnlyList<string> Clients, int Capacity, int MaxMessageBytes);
+
+/// <summary>
+/// Makes the queues under each endpoint: in-process slots, or shared-memory rings between
+/// processes. An endpoint has one request queue (its provider receives) and one reply queue per
+/// routed client (that client receives).
+/// </summary>
 public interface IMessageQueueProvider
 {
-    Ipc.IMessageQueue Create(string endpointName, int capacity, int maxMessageBytes);
+    Ipc.IMessageQueue CreateRequests(EndpointQueueSpec endpoint);
+
+    Ipc.IMessageQueue CreateReplies(EndpointQueueSpec endpoint, int clientId);
 }
 
 /// <summary>Queues as managed slots in this process.</summary>
 public sealed class InProcessMessageQueueProvider : IMessageQueueProvider
 {
-    public Ipc.IMessageQueue Create(string endpointName, int capacity, int maxMessageBytes) =>
-        new Ipc.BoundedMessageQueue(capacity, maxMessageBytes);
+    public Ipc.IMessageQueue CreateRequests(EndpointQueueSpec endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return new Ipc.BoundedMessageQueue(endpoint.Capacity, endpoint.MaxMessageBytes);
+    }
+
+    public Ipc.IMessageQueue CreateReplies(EndpointQueueSpec endpoint, int clientId)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return new Ipc.BoundedMessageQueue(endpoint.Capacity, endpoint.MaxMessageBytes);
+    }
 }
 
 /// <summary>Everything the kernel needs from the world.</summary>

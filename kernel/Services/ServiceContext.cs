@@ -82,7 +82,14 @@ internal sealed class ServiceContext : IServiceContext
     {
         var capability = Require(CapabilityKind.Endpoint, endpoint, Rights.Call, $"list '{endpoint}' under endpoints.uses and route it in the system manifest");
         capability.MarkUsed();
-        return new EndpointClient((Endpoint)capability.KernelObject, capability, replyHandler, runtime, kernel.Platform, runtime.TraceId);
+        var target = (Endpoint)capability.KernelObject;
+        var clientId = target.ClientIdOf(runtime.Id);
+        if (clientId < 0)
+        {
+            throw Deny(CapabilityKind.Endpoint, endpoint, Rights.Call, $"route client '{runtime.Id}' to '{endpoint}' in the system manifest");
+        }
+
+        return new EndpointClient(target, capability, replyHandler, runtime, kernel.Platform, runtime.TraceId, clientId, runtime.Incarnation);
     }
 
     public IDeviceChannel OpenDevice(string name)

@@ -59,7 +59,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     public long HeartbeatTimeoutNs { get; }
 
     /// <summary>How many times this service was started (1 after boot).</summary>
-    public int Incarnation { get; private set; }
+    public int Incarnation { get; internal set; }
 
     /// <summary>Restarts by the supervisor since boot.</summary>
     public int Restarts { get; private set; }
@@ -106,6 +106,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     internal List<(CapabilityKind Kind, string Name)> GrantedCapabilities { get; } = [];
 
     internal IPlatformTimer RestartTimer => restartTimer;
+
+    /// <summary>The kernel's trace: a host that runs the service elsewhere records what it learns there.</summary>
+    internal KernelTrace Trace => kernel.Trace;
 
     /// <summary>Creates a fresh instance, grants its capabilities and starts it. Control plane.</summary>
     internal void StartInstance()

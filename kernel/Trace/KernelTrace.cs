@@ -53,6 +53,7 @@ public sealed class KernelTrace
     public const int NotesMax = 1_024;
 
     private readonly TraceEvent[] ring;
+    private readonly long[] countsByKind = new long[(int)TraceEventKind.Heartbeat + 1];
     private readonly List<string> names = [];
     private readonly Dictionary<string, int> nameIndex = new(StringComparer.Ordinal);
     private readonly Queue<(long Sequence, string Text)> notes = new();
@@ -74,6 +75,15 @@ public sealed class KernelTrace
 
     /// <summary>How many events were ever recorded.</summary>
     public long Count => Volatile.Read(ref next);
+
+    /// <summary>How many events of <paramref name="kind"/> were ever recorded: what a service host process reports to the kernel.</summary>
+    public long CountOf(TraceEventKind kind)
+    {
+        lock (gate)
+        {
+            return countsByKind[(int)kind];
+        }
+    }
 
     /// <summary>Digest over every event recorded so far.</summary>
     public ulong Digest
@@ -122,6 +132,7 @@ public sealed class KernelTrace
             var sequence = next;
             ring[(int)(sequence % ring.Length)] = new TraceEvent(sequence, now, kind, subject, obj, arg0, arg1);
             next = sequence + 1;
+            countsByKind[(int)kind]++;
             var h = StableHash.Mix(digest, (ulong)now);
             h = StableHash.Mix(h, ((ulong)kind << 56) ^ ((ulong)(uint)subject << 24) ^ (uint)(obj + 1));
             h = StableHash.Mix(h, (ulong)arg0);

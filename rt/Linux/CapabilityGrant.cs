@@ -6,9 +6,10 @@ namespace Neokernel.Rt.Linux;
 
 /// <summary>
 /// What a service process is told about the fds passed with it: which kernel object they back,
-/// what it may do with it, and the sizes to check the fds against. A region comes with one fd; an
-/// endpoint with two (its request ring and its reply ring). The receiver trusts these sizes, not
-/// the shared memory's own header, because a peer can write the memory but not the grant.
+/// what it may do with it, and the sizes to check the fds against. A region comes with one fd, and
+/// so does each ring of an endpoint (a service host is sent one grant per ring it may use; the
+/// test peer takes a request and a reply ring in one). The receiver trusts these sizes, not the
+/// shared memory's own header, because a peer can write the memory but not the grant.
 /// </summary>
 public sealed record CapabilityGrant(CapabilityKind Kind, string Name, Rights Rights, int LengthBytes, int Capacity, int MaxMessageBytes)
 {

@@ -30,6 +30,13 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
     public const int CapacityMax = BoundedMessageQueue.CapacityMax;
     public const int MessageBytesMax = BoundedMessageQueue.MessageBytesMax;
 
+    /// <summary>
+    /// How often an endpoint in the consuming process looks at the ring on its event loop: the
+    /// producer is in another process, and the loop sleeps on the clock, not on the futex. At
+    /// most this much delay for a cross-process message, for one word read per period.
+    /// </summary>
+    public const long PollIntervalNsDefault = 1_000_000;
+
     private const uint Magic = 0x3152_4B4E; // "NKR1"
     private const int CacheLineBytes = 64;
     private const int ShapeOffset = 0;
@@ -61,6 +68,9 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
 
     /// <summary>The memfd, owned by this object: pass it to the peer process with <see cref="FdPassing"/>.</summary>
     public SafeFileHandle FileDescriptor => mapping.FileDescriptor;
+
+    /// <summary>The other side is in another process: its consumer polls (see <see cref="PollIntervalNsDefault"/>).</summary>
+    public long PollIntervalNs => PollIntervalNsDefault;
 
     /// <summary>Messages in the ring now: a moment's view when the other side is active.</summary>
     public int Count => (int)(Volatile.Read(ref TailRef) - Volatile.Read(ref HeadRef));

@@ -27,7 +27,8 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         RegionMemory = regionMemory ?? new ManagedRegionMemoryProvider();
     }
 
-    public IMessageQueueProvider MessageQueues { get; } = new InProcessMessageQueueProvider();
+    /// <summary>In-process queues unless the composer hands services to other processes (shared-memory rings).</summary>
+    public IMessageQueueProvider MessageQueues { get; init; } = new InProcessMessageQueueProvider();
 
     public abstract string Name { get; }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
 
@@ -19,6 +20,9 @@ internal static class IsolationProtocol
     /// <summary>Kernel → host: a simulated device's register bank (a CapabilityGrant named by URI and its memfd).</summary>
     public const byte DeviceGrant = (byte)'D';
 
+    /// <summary>Kernel → host: one ring of an endpoint (a CapabilityGrant named by the ring, and its memfd).</summary>
+    public const byte RingGrant = (byte)'E';
+
     /// <summary>Kernel → host: the status page the host publishes its heartbeat in.</summary>
     public const byte StatusPage = (byte)'S';
 
@@ -31,8 +35,14 @@ internal static class IsolationProtocol
     /// <summary>Host → kernel: a line of text ("started", "fault: …").</summary>
     public const byte Text = (byte)'T';
 
-    /// <summary>Status page: cycles completed (i64) and the monotonic time of the last one (i64).</summary>
-    public const int StatusPageBytes = 16;
+    /// <summary>
+    /// Status page: the monotonic time of the last cycle (i64) and cycles completed (i64), then
+    /// the host's trace counts (i64 each, in <see cref="CountedKinds"/> order).
+    /// </summary>
+    public const int StatusPageBytes = TraceCountsOffset + (TraceCountKinds * 8);
+
+    private const int TraceCountsOffset = 16;
+    private const int TraceCountKinds = 5;
 
     public static void Send(Socket socket, byte type, ReadOnlySpan<byte> body, params ReadOnlySpan<SafeHandle> fds)
     {
@@ -68,4 +78,41 @@ internal static class IsolationProtocol
     }
 
     public static long ReadCycles(Span<byte> page) => Volatile.Read(ref MemoryMarshal.AsRef<long>(page[8..]));
+
+    /// <summary>The trace events a host counts for the kernel: what its service's IPC did in its process.</summary>
+    public static ReadOnlySpan<TraceEventKind> CountedKinds =>
+        [TraceEventKind.IpcSend, TraceEventKind.IpcDeliver, TraceEventKind.IpcReply, TraceEventKind.IpcReject, TraceEventKind.CapabilityDeny];
+
+    public static void WriteTraceCounts(Span<byte> page, KernelTrace trace)
+    {
+        var kinds = CountedKinds;
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            Volatile.Write(ref MemoryMarshal.AsRef<long>(page[(TraceCountsOffset + (i * 8))..]), trace.CountOf(kinds[i]));
+        }
+    }
+
+    public static TraceCounts ReadTraceCounts(Span<byte> page)
+    {
+        Span<long> counts = stackalloc long[TraceCountKinds];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = Volatile.Read(ref MemoryMarshal.AsRef<long>(page[(TraceCountsOffset + (i * 8))..]));
+        }
+
+        return new TraceCounts(counts[0], counts[1], counts[2], counts[3], counts[4]);
+    }
+}
+
+/// <summary>What a service's IPC did in its own process, as counts of its trace's events.</summary>
+public readonly record struct TraceCounts(long Sends, long Deliveries, long Replies, long Rejects, long Denials)
+{
+    public static TraceCounts operator +(TraceCounts a, TraceCounts b) =>
+        new(a.Sends + b.Sends, a.Deliveries + b.Deliveries, a.Replies + b.Replies, a.Rejects + b.Rejects, a.Denials + b.Denials);
+
+    public static TraceCounts operator -(TraceCounts a, TraceCounts b) =>
+        new(a.Sends - b.Sends, a.Deliveries - b.Deliveries, a.Replies - b.Replies, a.Rejects - b.Rejects, a.Denials - b.Denials);
+
+    public override string ToString() =>
+        $"{Sends} sent, {Deliveries} delivered, {Replies} replies, {Rejects} rejected, {Denials} denied";
 }

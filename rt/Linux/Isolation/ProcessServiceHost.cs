@@ -8,6 +8,7 @@ using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Rt.Linux.Limits;
+using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
 
@@ -35,6 +36,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
     private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
     private readonly ProcessLimiter limiter = limiter ?? new ProcessLimiter(Console.Error);
+    private readonly Dictionary<string, TraceCounts> traceCounts = new(StringComparer.Ordinal);
 
     /// <summary>Process ids of the running children, by service id: for operators and tests.</summary>
     public IReadOnlyDictionary<string, int> Pids
@@ -44,6 +46,22 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             lock (pids)
             {
                 return new Dictionary<string, int>(pids, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Per service run in a process, what its IPC did there (its own trace's counts, summed over
+    /// its incarnations): the kernel's view of sends, deliveries, replies, rejects and denials it
+    /// cannot record itself.
+    /// </summary>
+    public IReadOnlyDictionary<string, TraceCounts> TraceCounts
+    {
+        get
+        {
+            lock (traceCounts)
+            {
+                return new Dictionary<string, TraceCounts>(traceCounts, StringComparer.Ordinal);
             }
         }
     }
@@ -69,6 +87,17 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         }
     }
 
+    /// <summary>Adds what an incarnation counted since the last look; returns the new denials.</summary>
+    private long AddTraceCounts(string serviceId, TraceCounts delta)
+    {
+        lock (traceCounts)
+        {
+            traceCounts[serviceId] = traceCounts.GetValueOrDefault(serviceId) + delta;
+        }
+
+        return delta.Denials;
+    }
+
     private sealed class ProcessInstance(ProcessServiceHost host, IPlatform platform, ServiceHostCommand command, ServiceLaunch launch)
         : IServiceInstance, ITimerCallback, IDisposable
     {
@@ -81,6 +110,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         private MemfdRegionMemory? status;
         private AppliedLimits? limits;
         private long cyclesSeen;
+        private TraceCounts countsSeen;
         private string? lastText;
         private bool ended;
 
@@ -131,6 +161,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
 
             DrainMessages();
+            NoteTraceCounts();
             var cycles = IsolationProtocol.ReadCycles(status!.Bytes);
             if (cycles != cyclesSeen)
             {
@@ -179,6 +210,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             host.NotePid(launch.Service.Id, null);
             limits?.Dispose();
+            NoteTraceCounts();
             socket?.Dispose();
             listener?.Dispose();
             status?.Dispose();
@@ -226,7 +258,8 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                         SendDevice(capability);
                         break;
                     case CapabilityKind.Endpoint:
-                        throw new InvalidOperationException($"service '{launch.Service.Id}': endpoints cannot cross processes yet; set isolated: false in its manifest");
+                        SendRings(capability);
+                        break;
                     default:
                         // Clock and cyclic timer: the child has its own clock on the shared origin.
                         break;
@@ -253,6 +286,36 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 ?? throw new InvalidOperationException($"device '{uri}' cannot be shared with another process; run the service with isolated: false");
             var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, memory.Length, 0, 0);
             SendMemory(IsolationProtocol.DeviceGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
+        }
+
+        /// <summary>The rings this endpoint capability allows (the provider's lanes and reply rings, or a client's own two), read-write: both ends of a ring move a counter in it.</summary>
+        private void SendRings(Capability capability)
+        {
+            var rings = platform.MessageQueues as SharedMessageQueueProvider
+                ?? throw new InvalidOperationException($"endpoint '{capability.ObjectName}' is not in shared memory; the platform must make queues with SharedMessageQueueProvider");
+            foreach (var ring in rings.RingsFor(capability.ObjectName, launch.Service.Id, capability.Rights))
+            {
+                var grant = CapabilityGrant.ForEndpoint(ring.Name, capability.Rights, ring.Capacity, ring.MaxMessageBytes);
+                IsolationProtocol.Send(socket!, IsolationProtocol.RingGrant, grant.Encode(), ring.FileDescriptor);
+            }
+        }
+
+        /// <summary>The child's trace counts since the last look go to the host's totals; its denials also into the kernel's trace.</summary>
+        private void NoteTraceCounts()
+        {
+            if (status is null)
+            {
+                return;
+            }
+
+            var counts = IsolationProtocol.ReadTraceCounts(status.Bytes);
+            var delta = counts - countsSeen;
+            countsSeen = counts;
+            var denials = host.AddTraceCounts(launch.Service.Id, delta);
+            if (denials > 0)
+            {
+                launch.Service.Trace.Record(TraceEventKind.CapabilityDeny, launch.Service.TraceId, -1, denials, launch.Incarnation);
+            }
         }
 
         private void SendMemory(byte type, CapabilityGrant grant, MemfdRegionMemory memory, bool writable)
@@ -286,6 +349,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         private void ReportExit()
         {
             ended = true;
+            NoteTraceCounts();
             process!.WaitForExit();
             var code = process.ExitCode;
             var how = limits?.ExplainExit(code) ?? (code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}");

@@ -5,6 +5,7 @@ using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;
+using Neokernel.Kernel.Trace;
 using Neokernel.Rt.Simulation;
 
 namespace Neokernel.Rt.Linux.Isolation;
@@ -46,13 +47,17 @@ public static class ServiceHostChild
         var grants = Grants.Receive(socket);
         using var status = grants.Status ?? throw new InvalidDataException("the kernel sent no status page");
         var devices = devicesFor(grants.Devices);
-        var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs);
+        var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
+        {
+            MessageQueues = new GrantedMessageQueues(grants.Rings),
+        };
         platform.DecorateCyclicExecutor(inner => new HeartbeatExecutor(inner, status));
         var kernel = new SystemKernel(system, catalog, platform);
-        kernel.Boot([arguments.ServiceId]);
+        kernel.Boot([arguments.ServiceId], arguments.Incarnation);
         var runtime = kernel.Service(arguments.ServiceId);
         if (runtime.State != ServiceState.Running)
         {
+            IsolationProtocol.WriteTraceCounts(status.Bytes, kernel.Trace);
             IsolationProtocol.SendText(socket, $"fault: {runtime.LastFault}");
             return 1;
         }
@@ -61,12 +66,13 @@ public static class ServiceHostChild
         using var stop = new CancellationTokenSource();
         var listener = new Thread(() => ListenForQuit(socket, stop)) { IsBackground = true, Name = "service-host-socket" };
         listener.Start();
-        var watch = new Watch(runtime, socket, stop);
+        var watch = new Watch(runtime, socket, stop, status, kernel.Trace);
         watch.Timer = platform.CreateTimer(watch);
         watch.Timer.ArmAt(platform.NowNs + WatchIntervalNs);
         platform.RunUntil(long.MaxValue, stop.Token);
         var faulted = runtime.State != ServiceState.Running;
         kernel.Shutdown();
+        IsolationProtocol.WriteTraceCounts(status.Bytes, kernel.Trace);
         return faulted ? 1 : 0;
     }
 
@@ -90,13 +96,17 @@ public static class ServiceHostChild
         stop.Cancel();
     }
 
-    /// <summary>Ends the event loop once the service is no longer running, telling the kernel why.</summary>
-    private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop) : ITimerCallback
+    /// <summary>
+    /// Publishes the trace counts the kernel reads, and ends the event loop once the service is no
+    /// longer running, telling the kernel why.
+    /// </summary>
+    private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, KernelTrace trace) : ITimerCallback
     {
         public IPlatformTimer? Timer { get; set; }
 
         public void OnTimer(long nowNs)
         {
+            IsolationProtocol.WriteTraceCounts(status.Bytes, trace);
             if (runtime.State == ServiceState.Running)
             {
                 Timer!.ArmAt(nowNs + WatchIntervalNs);
@@ -123,6 +133,8 @@ public static class ServiceHostChild
 
         public Dictionary<string, RegionMemory> Devices { get; } = new(StringComparer.Ordinal);
 
+        public Dictionary<string, SharedMessageRing> Rings { get; } = new(StringComparer.Ordinal);
+
         public MemfdRegionMemory? Status { get; private set; }
 
         public static Grants Receive(Socket socket)
@@ -141,6 +153,10 @@ public static class ServiceHostChild
                     case IsolationProtocol.DeviceGrant:
                         var device = CapabilityGrant.Decode(message.Body);
                         grants.Devices[device.Name] = MemfdRegionMemory.Attach(device.Name, Single(message.Fds), device.LengthBytes, (device.Rights & Rights.Write) != 0);
+                        break;
+                    case IsolationProtocol.RingGrant:
+                        var ring = CapabilityGrant.Decode(message.Body);
+                        grants.Rings[ring.Name] = SharedMessageRing.Attach(ring.Name, Single(message.Fds), ring.Capacity, ring.MaxMessageBytes);
                         break;
                     case IsolationProtocol.StatusPage:
                         grants.Status = MemfdRegionMemory.Attach("status", Single(message.Fds), IsolationProtocol.StatusPageBytes, writable: true);
