@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Neokernel.Cli.Tests;
 
@@ -23,7 +22,7 @@ public sealed class IsolationTests
         var killed = new List<int>();
         for (var i = 0; i < Kills; i++)
         {
-            var pid = WaitForChild("level-sensor", TimeSpan.FromSeconds(30), killed);
+            var pid = ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), killed);
             Thread.Sleep(KillSpacing);
             Assert.True(run.IsAlive, $"run ended early: {result?.ExitCode} {result?.Output} {result?.Error}");
             Process.GetProcessById(pid).Kill();
@@ -53,43 +52,5 @@ public sealed class IsolationTests
         Assert.Contains("t=1.", result.Output, StringComparison.Ordinal);
         Assert.Contains("stopped after 2.", result.Output, StringComparison.Ordinal);
         Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
-    }
-
-    /// <summary>The pid of a live service host child of this test process for <paramref name="serviceId"/>, not one already killed.</summary>
-    private static int WaitForChild(string serviceId, TimeSpan timeout, List<int> killed)
-    {
-        var marker = $"neokernel-{Environment.ProcessId}-{serviceId}-";
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || killed.Contains(pid))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
-                    if (commandLine.Contains("service-host", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal))
-                    {
-                        return pid;
-                    }
-                }
-                catch (IOException)
-                {
-                    // The process ended while we looked.
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    // Not ours.
-                }
-            }
-
-            Thread.Sleep(50);
-        }
-
-        throw new TimeoutException($"no service host for '{serviceId}' appeared within {timeout}");
     }
 }

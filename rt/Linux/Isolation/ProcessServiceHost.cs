@@ -11,7 +11,11 @@ using Neokernel.Kernel.Services;
 namespace Neokernel.Rt.Linux.Isolation;
 
 /// <summary>How to start a service host process: the neokernel binary (or dotnet and its assembly) and the system it runs.</summary>
-public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath);
+public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath)
+{
+    /// <summary>False: the children run rt-fifo and rt-deadline tasks best-effort on their event loop (<c>--no-rt</c>).</summary>
+    public bool RealTime { get; init; } = true;
+}
 
 /// <summary>
 /// Runs a service in an OS process of its own: the same neokernel binary, started as
@@ -31,6 +35,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     public const long StartupGraceNs = 15_000_000_000;
 
     private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
+
+    /// <summary>What each service's processes collected after their service started, as their status pages say.</summary>
+    public CollectionLedger Collections { get; } = new();
 
     /// <summary>Process ids of the running children, by service id: for operators and tests.</summary>
     public IReadOnlyDictionary<string, int> Pids
@@ -120,6 +127,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 launch.Service.NoteHeartbeat(nowNs);
             }
 
+            if (IsolationProtocol.ReadCollections(status.Bytes) is { } collections)
+            {
+                host.Collections.Note(launch.Service.Id, collections);
+            }
+
             if (process!.HasExited)
             {
                 ReportExit();
@@ -160,6 +172,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
 
             host.NotePid(launch.Service.Id, null);
+            host.Collections.EndProcess(launch.Service.Id);
             socket?.Dispose();
             listener?.Dispose();
             status?.Dispose();
@@ -188,6 +201,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             foreach (var argument in arguments)
             {
                 info.ArgumentList.Add(argument);
+            }
+
+            if (!command.RealTime)
+            {
+                info.ArgumentList.Add("--no-rt");
             }
 
             return info;
