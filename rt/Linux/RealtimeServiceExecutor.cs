@@ -37,6 +37,7 @@ public sealed class RealtimeServiceExecutor : ICyclicExecutor
     private readonly string refusalHint;
     private readonly ConcurrentQueue<Action> posted = new();
     private RealtimeCyclicTask? task;
+    private bool lateTasksRefused;
     private int state;
     private long cyclesSkipped;
 
@@ -79,6 +80,11 @@ public sealed class RealtimeServiceExecutor : ICyclicExecutor
             return eventLoopExecutor.Start(spec, body, observer);
         }
 
+        if (lateTasksRefused)
+        {
+            throw new InvalidOperationException($"service '{spec.ServiceId}': a {spec.SchedulingClass} cyclic task must start in the service's Start; the event loop no longer lends itself to a task started later");
+        }
+
         if (task is { IsRunning: true })
         {
             throw new InvalidOperationException($"service '{spec.ServiceId}': this loop already lends itself to the real-time task of '{task.ServiceId}'; one real-time task per loop");
@@ -96,6 +102,12 @@ public sealed class RealtimeServiceExecutor : ICyclicExecutor
 
         return task;
     }
+
+    /// <summary>
+    /// Control thread, after boot: a real-time task started from now on (from a handler, say) is
+    /// refused, because the control thread would run the loop and the task would never hold it.
+    /// </summary>
+    public void RefuseLateTasks() => lateTasksRefused = true;
 
     /// <summary>Control thread, after boot: from now on the task's thread runs the loop at the start of each cycle.</summary>
     public void Lend()

@@ -210,6 +210,17 @@ public sealed class RealtimeServiceExecutorTests
     }
 
     [Fact]
+    public void RealtimeTask_StartedAfterBoot_IsRefusedWithTheRule()
+    {
+        var platform = new PacedPlatform(1, new NoDevices());
+        var executor = ExecutorFor(platform);
+        executor.RefuseLateTasks();
+        var refused = Assert.Throws<InvalidOperationException>(() => executor.Start(Fifo("late"), new ThrowingBody(), new CountingObserver()));
+        Assert.Contains("service 'late': a rt-fifo cyclic task must start in the service's Start", refused.Message, StringComparison.Ordinal);
+        Assert.Null(executor.Task);
+    }
+
+    [Fact]
     public void BestEffortTask_StaysOnTheEventLoop()
     {
         var platform = new PacedPlatform(1, new NoDevices());

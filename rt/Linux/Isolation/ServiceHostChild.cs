@@ -75,6 +75,7 @@ public static class ServiceHostChild
         });
         var kernel = new SystemKernel(system, catalog, platform);
         kernel.Boot([arguments.ServiceId]);
+        realtime?.RefuseLateTasks();
         var runtime = kernel.Service(arguments.ServiceId);
         if (runtime.State != ServiceState.Running)
         {
