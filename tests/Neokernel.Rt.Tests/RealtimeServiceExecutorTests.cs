@@ -29,10 +29,8 @@ public sealed class RealtimeServiceExecutorTests
     /// <summary>What ran on which thread, whether two callbacks overlapped, and what the task's thread allocated, in preallocated arrays.</summary>
     private sealed class ThreadProbe
     {
-        private readonly long[] allocatedBytes = new long[SamplesMax];
-        private readonly int[] collections = new int[SamplesMax];
+        private readonly ThreadAllocationSampler allocation = new(SamplesMax);
         private int inside;
-        private int samples;
 
         public int Overlaps { get; private set; }
 
@@ -44,7 +42,7 @@ public sealed class RealtimeServiceExecutorTests
 
         public int Priority { get; private set; } = -1;
 
-        public int Samples => Volatile.Read(ref samples);
+        public int Samples => allocation.Count;
 
         /// <summary>Called at the top of every callback of the service.</summary>
         public void Enter()
@@ -69,34 +67,10 @@ public sealed class RealtimeServiceExecutorTests
 
         public void Leave() => Volatile.Write(ref inside, 0);
 
-        /// <summary>Once per cycle, from the body: the thread's allocation counter and the collections so far.</summary>
-        public void Sample()
-        {
-            var index = samples;
-            if (index >= SamplesMax)
-            {
-                return;
-            }
+        /// <summary>Once per cycle, from the body.</summary>
+        public void Sample() => allocation.Sample();
 
-            allocatedBytes[index] = GC.GetAllocatedBytesForCurrentThread();
-            collections[index] = GC.CollectionCount(0);
-            Volatile.Write(ref samples, index + 1);
-        }
-
-        /// <summary>Bytes allocated between consecutive samples after the warm-up, where no collection retired the thread's allocation context between them.</summary>
-        public long AllocatedAfter(int warmUp)
-        {
-            var total = 0L;
-            for (var i = warmUp + 1; i < SamplesMax; i++)
-            {
-                if (collections[i] == collections[i - 1])
-                {
-                    total += allocatedBytes[i] - allocatedBytes[i - 1];
-                }
-            }
-
-            return total;
-        }
+        public long AllocatedAfter(int warmUp) => allocation.AllocatedAfter(warmUp);
     }
 
     /// <summary>A body and a self-re-arming loop timer that both report to one probe.</summary>
