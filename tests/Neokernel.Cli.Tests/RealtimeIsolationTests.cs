@@ -20,6 +20,7 @@ public sealed class RealtimeIsolationTests
         run.Start();
         var pid = ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), []);
         var threads = WaitForThread(pid, "level-sensor");
+        var chargedBytes = ServiceHostProcesses.AnonymousAndSharedBytes(pid);
         run.Join();
 
         var cyclic = threads.Single(t => t.Name == "level-sensor");
@@ -27,6 +28,9 @@ public sealed class RealtimeIsolationTests
         Assert.Equal(70, cyclic.Priority);
         Assert.Equal("1", cyclic.Cpus);
         Assert.All(threads.Where(t => t.Name != "level-sensor"), t => Assert.Equal(0, t.Priority));
+
+        // Its memory is locked, on fault: what it holds must still fit the 32 MiB memory.limitBytes of its manifest.
+        Assert.InRange(chargedBytes, 1, 32L * 1024 * 1024);
 
         Assert.NotNull(result);
         Assert.True(result.ExitCode == 0, result.Error);

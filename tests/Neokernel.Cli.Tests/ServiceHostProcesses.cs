@@ -43,6 +43,15 @@ internal static class ServiceHostProcesses
         throw new TimeoutException($"no service host for '{serviceId}' appeared within {timeout}");
     }
 
+    /// <summary>What a memory limit charges a process for, roughly: its anonymous and shared resident memory (RssAnon + RssShmem).</summary>
+    public static long AnonymousAndSharedBytes(int pid)
+    {
+        var kilobytes = File.ReadAllLines($"/proc/{pid}/status")
+            .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssShmem:", StringComparison.Ordinal))
+            .Sum(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+        return kilobytes * 1024;
+    }
+
     /// <summary>
     /// The scheduling of each thread of <paramref name="pid"/>: its name, policy (0 SCHED_OTHER,
     /// 1 SCHED_FIFO, 6 SCHED_DEADLINE), real-time priority and allowed CPUs, from
