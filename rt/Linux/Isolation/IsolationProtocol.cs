@@ -38,7 +38,7 @@ internal static class IsolationProtocol
     /// </summary>
     public const int StatusPageBytes = 64;
 
-    private const int CollectionsSequenceOffset = 16;
+    internal const int CollectionsSequenceOffset = 16;
     private const int CollectionsOffset = 24;
     private const int CollectionsReadAttemptsMax = 8;
 

@@ -30,7 +30,7 @@ public sealed class StatusPageTests
         IsolationProtocol.WriteCollections(page, new ProcessCollections(1, 0, 0, 8_200));
 
         // An odd sequence count: the child stopped (or was killed) in the middle of a write.
-        MemoryMarshal.Cast<byte, long>(page.AsSpan(16, 8))[0]++;
+        MemoryMarshal.Cast<byte, long>(page.AsSpan(IsolationProtocol.CollectionsSequenceOffset, 8))[0]++;
 
         Assert.Null(IsolationProtocol.ReadCollections(page));
     }
