@@ -25,10 +25,11 @@ internal static class Cli
         usage: neokernel COMMAND [ARGS]
 
         commands:
-          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process]
+          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         isolated services (drivers by default) run in processes of their own unless
-                        --in-process; Ctrl-C stops it cleanly
+                        --in-process, their rt-fifo/rt-deadline tasks on real-time threads (needs root or
+                        CAP_SYS_NICE; --no-rt runs them best-effort); Ctrl-C stops it cleanly
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
                         and the trace digest; on a violated invariant prints the command that reproduces it

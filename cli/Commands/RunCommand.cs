@@ -12,9 +12,11 @@ namespace Neokernel.Cli.Commands;
 
 /// <summary>
 /// <c>neokernel run</c>: the system in real time on its embedded simulated hardware. The kernel
-/// and every service run on one event-loop thread paced by the monotonic clock; this thread
-/// only draws the status the loop publishes. Ctrl-C (or --duration) stops the services in
-/// reverse boot order.
+/// and the services in its process run on one event-loop thread paced by the monotonic clock;
+/// isolated services run in processes of their own, their rt-fifo and rt-deadline cyclic tasks
+/// on real-time threads with the class their manifest grants (<c>--no-rt</c>: best-effort, for
+/// users without the privilege). This thread only draws the status the loop publishes. Ctrl-C
+/// (or --duration) stops the services in reverse boot order.
 /// </summary>
 internal static class RunCommand
 {
@@ -22,7 +24,7 @@ internal static class RunCommand
 
     public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        var line = CommandLine.Parse(args, "plain", "in-process");
+        var line = CommandLine.Parse(args, "plain", "in-process", "no-rt");
         var path = SimCommand.SinglePath(line, "run");
         var catalog = Composition.Catalog();
         var system = Composition.LoadSystem(path, catalog, error);
@@ -30,6 +32,7 @@ internal static class RunCommand
         var durationNs = line.DurationNs();
         var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
         var inProcess = line.Flag("in-process");
+        var realTime = !line.Flag("no-rt");
         line.RejectUnknown();
         if (system is null)
         {
@@ -41,7 +44,7 @@ internal static class RunCommand
         using var queues = new SharedMessageQueueProvider(isolated.Contains);
         var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
         var limiter = new ProcessLimiter(error);
-        var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path), limiter);
+        var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path) with { RealTime = realTime }, limiter);
         if (!inProcess)
         {
             // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.
@@ -49,7 +52,7 @@ internal static class RunCommand
         }
 
         var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
-        var board = new StatusBoard(kernel);
+        var board = new StatusBoard(kernel, processes.Collections);
         Exception? loopFailure = null;
         var loop = new Thread(() =>
         {
@@ -72,6 +75,7 @@ internal static class RunCommand
         loop.Start();
         output.WriteLine($"running {system.Manifest.System} in real time on {platform.Name}, seed {seed}; Ctrl-C stops");
         WriteIsolation(system, inProcess, output);
+        WriteRealTime(system, inProcess, realTime, output, error);
         if (plain)
         {
             DrawPlain(loop, board, output);
@@ -92,6 +96,7 @@ internal static class RunCommand
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         WriteRecoveries(kernel, output);
         WriteProcessIpc(processes, output);
+        WriteCollections(processes.Collections, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
         return 0;
     }
@@ -123,6 +128,46 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>
+    /// Which cyclic tasks run on real-time threads: those of isolated services whose timing grants
+    /// rt-fifo or rt-deadline. With --no-rt they run best-effort, and the user is warned.
+    /// </summary>
+    private static void WriteRealTime(SystemDefinition system, bool inProcess, bool realTime, TextWriter output, TextWriter error)
+    {
+        var realtimeTasks = system.Services
+            .Where(s => !inProcess && Isolate(s.Manifest) && s.Manifest.Timing is { } t && RealtimeServiceExecutor.IsRealtimeClass(t.Class))
+            .Select(s => s.Manifest)
+            .ToList();
+        if (realtimeTasks.Count == 0)
+        {
+            return;
+        }
+
+        if (!realTime)
+        {
+            error.WriteLine($"warning: --no-rt: {string.Join(", ", realtimeTasks.Select(m => $"{m.Id} ({m.Timing!.Class})"))} run best-effort on their process's event loop: no real-time scheduling, no locked memory, no timing guarantees");
+            return;
+        }
+
+        output.WriteLine($"on real-time threads in their processes: {string.Join(", ", realtimeTasks.Select(Grant))}");
+    }
+
+    private static string Grant(ServiceManifest manifest)
+    {
+        var timing = manifest.Timing!;
+        var priority = timing.Class == LinuxScheduling.ClassFifo ? $" {timing.Priority}" : "";
+        return $"{manifest.Id} {timing.Class}{priority}{(timing.Cpu is { } cpu ? $" on cpu {cpu}" : "")}";
+    }
+
+    /// <summary>Per isolated service: how often its processes collected garbage after their service started (the goal: never).</summary>
+    private static void WriteCollections(CollectionLedger collections, TextWriter output)
+    {
+        foreach (var (serviceId, (total, processes)) in collections.Ever.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"{serviceId}: garbage collections after start in its {processes} process{(processes == 1 ? "" : "es")}: {StatusBoard.Collections(total)}; {total.AllocatedBytes} bytes allocated after start");
+        }
+    }
+
     /// <summary>Per service that recovered from faults: how long from fault to its first cycle again.</summary>
     private static void WriteRecoveries(SystemKernel kernel, TextWriter output)
     {
@@ -133,13 +178,26 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>A status line per second, and a line for each new fault (the reason, e.g. how to fix a refused scheduling class).</summary>
     private static void DrawPlain(Thread loop, StatusBoard board, TextWriter output)
     {
         var last = -1L;
+        var faultsSeen = new Dictionary<string, string?>(StringComparer.Ordinal);
         while (!loop.Join(RefreshInterval))
         {
             var frame = board.Latest;
-            if (frame is null || frame.TimeNs / 1_000_000_000 == last)
+            if (frame is null)
+            {
+                continue;
+            }
+
+            foreach (var service in frame.Services.Where(s => s.LastFault is not null && faultsSeen.GetValueOrDefault(s.Id) != s.LastFault))
+            {
+                faultsSeen[service.Id] = service.LastFault;
+                output.WriteLine($"fault at {Format.Seconds(frame.TimeNs)}: {service.Id}: {service.LastFault}");
+            }
+
+            if (frame.TimeNs / 1_000_000_000 == last)
             {
                 continue;
             }
@@ -166,7 +224,7 @@ internal static class RunCommand
     private static Rows Render(StatusFrame frame, SystemDefinition system)
     {
         var services = new Table().Title($"{system.Manifest.System} at {Format.Seconds(frame.TimeNs)}")
-            .AddColumns("service", "state", "restarts", "cycles", "overruns", "wake p99", "exec p99", "last fault");
+            .AddColumns("service", "state", "restarts", "cycles", "overruns", "wake p99", "exec p99", "gc after start", "last fault");
         foreach (var s in frame.Services)
         {
             var st = s.Statistics;
@@ -178,6 +236,7 @@ internal static class RunCommand
                 st?.Overruns.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                 st is { } a ? Format.Micros(a.LatencyNsP99) : "-",
                 st is { } b ? Format.Micros(b.ExecutionNsP99) : "-",
+                frame.Collections.TryGetValue(s.Id, out var gc) ? StatusBoard.Collections(gc) : "-",
                 Markup.Escape(s.LastFault ?? ""));
         }
 

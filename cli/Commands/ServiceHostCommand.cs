@@ -12,13 +12,14 @@ internal static class ServiceHostCommand
 {
     public static int Execute(IReadOnlyList<string> args, TextWriter error)
     {
-        var line = CommandLine.Parse(args);
+        var line = CommandLine.Parse(args, "no-rt");
         var path = SimCommand.SinglePath(line, "service-host");
         var serviceId = line.Option("service") ?? throw new UsageException("service-host needs --service ID");
         var socketPath = line.Option("socket") ?? throw new UsageException("service-host needs --socket PATH");
         var seed = line.Seed(1);
         var incarnation = int.Parse(line.Option("incarnation") ?? "1", CultureInfo.InvariantCulture);
         var originNs = long.Parse(line.Option("origin-ns") ?? throw new UsageException("service-host needs --origin-ns"), CultureInfo.InvariantCulture);
+        var realTime = !line.Flag("no-rt");
         line.RejectUnknown();
         var catalog = Composition.Catalog();
         var system = Composition.LoadSystem(path, catalog, error);
@@ -27,7 +28,7 @@ internal static class ServiceHostCommand
             return 1;
         }
 
-        var arguments = new ServiceHostArguments(serviceId, socketPath, seed, incarnation, originNs);
+        var arguments = new ServiceHostArguments(serviceId, socketPath, seed, incarnation, originNs, realTime);
         return ServiceHostChild.Run(system, catalog, arguments, SimulatedDeviceBus.Attached, error);
     }
 }

@@ -105,6 +105,18 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
     /// <summary>True while the task's thread runs.</summary>
     public bool IsRunning => thread.IsAlive;
 
+    /// <summary>The service the task belongs to.</summary>
+    public string ServiceId => spec.ServiceId;
+
+    /// <summary>The task's release period.</summary>
+    public long PeriodNs => spec.PeriodNs;
+
+    /// <summary>True once <see cref="Stop"/> was called: the loop ends after the current body run.</summary>
+    public bool IsStopRequested => stopRequested;
+
+    /// <summary>Waits for the task's thread to end; true when it has. What the thread wrote is visible after a true answer.</summary>
+    public bool Join(TimeSpan timeout) => thread.Join(timeout);
+
     /// <summary>
     /// Asks the loop to end and joins its thread: it ends within one sleep slice plus the body's
     /// current run. Called from the task's own thread (an observer callback), it only asks.

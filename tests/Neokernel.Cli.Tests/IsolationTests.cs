@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using System.Diagnostics;
 
 namespace Neokernel.Cli.Tests;
 
@@ -23,7 +23,7 @@ public sealed class IsolationTests
         var killed = new List<int>();
         for (var i = 0; i < Kills; i++)
         {
-            var pid = WaitForChild("level-sensor", TimeSpan.FromSeconds(30), killed);
+            var pid = ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), killed);
             Thread.Sleep(KillSpacing);
             Assert.True(run.IsAlive, $"run ended early: {result?.ExitCode} {result?.Output} {result?.Error}");
             Process.GetProcessById(pid).Kill();

@@ -177,7 +177,7 @@ public sealed class RealtimeCyclicExecutorTests
             Assert.Contains("service 'fifo-svc'", denied.Message, StringComparison.Ordinal);
             Assert.True(
                 denied.Message.Contains("SCHED_FIFO priority 10 denied (EPERM)", StringComparison.Ordinal)
-                || denied.Message.Contains("mlockall(MCL_CURRENT|MCL_FUTURE) denied (ENOMEM)", StringComparison.Ordinal),
+                || denied.Message.Contains("mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT) denied (ENOMEM)", StringComparison.Ordinal),
                 denied.Message);
             Assert.True(
                 denied.Message.Contains("CAP_SYS_NICE", StringComparison.Ordinal) || denied.Message.Contains("CAP_IPC_LOCK", StringComparison.Ordinal),

@@ -36,13 +36,18 @@ internal static class IsolationProtocol
     public const byte Text = (byte)'T';
 
     /// <summary>
-    /// Status page: the monotonic time of the last cycle (i64) and cycles completed (i64), then
-    /// the host's trace counts (i64 each, in <see cref="CountedKinds"/> order).
+    /// Status page, little-endian i64s: 0 the time of the last completed cycle, 8 cycles completed
+    /// (the heartbeat), 16..56 the host's trace counts (in <see cref="CountedKinds"/> order), 56 a
+    /// sequence count (odd while the child writes the rest), 64..96 the process's
+    /// <see cref="ProcessCollections"/> since its service started.
     /// </summary>
-    public const int StatusPageBytes = TraceCountsOffset + (TraceCountKinds * 8);
+    public const int StatusPageBytes = CollectionsOffset + 32;
 
     private const int TraceCountsOffset = 16;
     private const int TraceCountKinds = 5;
+    internal const int CollectionsSequenceOffset = TraceCountsOffset + (TraceCountKinds * 8);
+    private const int CollectionsOffset = CollectionsSequenceOffset + 8;
+    private const int CollectionsReadAttemptsMax = 8;
 
     public static void Send(Socket socket, byte type, ReadOnlySpan<byte> body, params ReadOnlySpan<SafeHandle> fds)
     {
@@ -55,9 +60,11 @@ internal static class IsolationProtocol
     public static void SendText(Socket socket, string text) => Send(socket, Text, Encoding.UTF8.GetBytes(text));
 
     /// <summary>The next message, or null when the peer hung up.</summary>
-    public static (byte Type, byte[] Body, SafeFileHandle[] Fds)? Receive(Socket socket)
+    public static (byte Type, byte[] Body, SafeFileHandle[] Fds)? Receive(Socket socket) => Receive(socket, new byte[FdPassing.PayloadBytesMax]);
+
+    /// <summary>The next message into <paramref name="buffer"/> (of <see cref="FdPassing.PayloadBytesMax"/> bytes): waiting for it allocates nothing.</summary>
+    public static (byte Type, byte[] Body, SafeFileHandle[] Fds)? Receive(Socket socket, byte[] buffer)
     {
-        var buffer = new byte[FdPassing.PayloadBytesMax];
         if (!FdPassing.TryReceive(socket, buffer, out var length, out var fds))
         {
             return null;
@@ -78,6 +85,45 @@ internal static class IsolationProtocol
     }
 
     public static long ReadCycles(Span<byte> page) => Volatile.Read(ref MemoryMarshal.AsRef<long>(page[8..]));
+
+    /// <summary>Child: publishes its collection counts under a sequence count. Allocation-free.</summary>
+    public static void WriteCollections(Span<byte> page, ProcessCollections counts)
+    {
+        ref var sequence = ref MemoryMarshal.AsRef<long>(page[CollectionsSequenceOffset..]);
+        var next = Volatile.Read(ref sequence) + 1;
+
+        // A full fence, not a release: the counts written below must not become visible before the odd count.
+        Interlocked.Exchange(ref sequence, next);
+        var fields = MemoryMarshal.Cast<byte, long>(page[CollectionsOffset..(CollectionsOffset + 32)]);
+        fields[0] = counts.Gen0;
+        fields[1] = counts.Gen1;
+        fields[2] = counts.Gen2;
+        fields[3] = counts.AllocatedBytes;
+        Volatile.Write(ref sequence, next + 1);
+    }
+
+    /// <summary>Kernel: the child's collection counts, or null before it published any (or while it keeps writing).</summary>
+    public static ProcessCollections? ReadCollections(Span<byte> page)
+    {
+        ref var sequence = ref MemoryMarshal.AsRef<long>(page[CollectionsSequenceOffset..]);
+        var fields = MemoryMarshal.Cast<byte, long>(page[CollectionsOffset..(CollectionsOffset + 32)]);
+        for (var attempt = 0; attempt < CollectionsReadAttemptsMax; attempt++)
+        {
+            var before = Volatile.Read(ref sequence);
+            if (before == 0)
+            {
+                return null;
+            }
+
+            var counts = new ProcessCollections(Volatile.Read(ref fields[0]), Volatile.Read(ref fields[1]), Volatile.Read(ref fields[2]), Volatile.Read(ref fields[3]));
+            if ((before & 1) == 0 && Volatile.Read(ref sequence) == before)
+            {
+                return counts;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The trace events a host counts for the kernel: what its service's IPC did in its process.</summary>
     public static ReadOnlySpan<TraceEventKind> CountedKinds =>

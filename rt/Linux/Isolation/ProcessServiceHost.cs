@@ -13,7 +13,11 @@ using Neokernel.Kernel.Trace;
 namespace Neokernel.Rt.Linux.Isolation;
 
 /// <summary>How to start a service host process: the neokernel binary (or dotnet and its assembly) and the system it runs.</summary>
-public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath);
+public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath)
+{
+    /// <summary>False: the children run rt-fifo and rt-deadline tasks best-effort on their event loop (<c>--no-rt</c>).</summary>
+    public bool RealTime { get; init; } = true;
+}
 
 /// <summary>
 /// Runs a service in an OS process of its own: the same neokernel binary, started as
@@ -37,6 +41,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
     private readonly ProcessLimiter limiter = limiter ?? new ProcessLimiter(Console.Error);
     private readonly Dictionary<string, TraceCounts> traceCounts = new(StringComparer.Ordinal);
+
+    /// <summary>What each service's processes collected after their service started, as their status pages say.</summary>
+    public CollectionLedger Collections { get; } = new();
 
     /// <summary>Process ids of the running children, by service id: for operators and tests.</summary>
     public IReadOnlyDictionary<string, int> Pids
@@ -169,6 +176,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 launch.Service.NoteHeartbeat(nowNs);
             }
 
+            if (IsolationProtocol.ReadCollections(status.Bytes) is { } collections)
+            {
+                host.Collections.Note(launch.Service.Id, collections);
+            }
+
             if (process!.HasExited)
             {
                 ReportExit();
@@ -211,6 +223,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             host.NotePid(launch.Service.Id, null);
             limits?.Dispose();
             NoteTraceCounts();
+            host.Collections.EndProcess(launch.Service.Id);
             socket?.Dispose();
             listener?.Dispose();
             status?.Dispose();
@@ -239,6 +252,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             foreach (var argument in arguments)
             {
                 info.ArgumentList.Add(argument);
+            }
+
+            if (!command.RealTime)
+            {
+                info.ArgumentList.Add("--no-rt");
             }
 
             return info;

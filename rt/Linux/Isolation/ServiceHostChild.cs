@@ -10,8 +10,11 @@ using Neokernel.Rt.Simulation;
 
 namespace Neokernel.Rt.Linux.Isolation;
 
-/// <summary>What a service host process was told on its command line.</summary>
-public sealed record ServiceHostArguments(string ServiceId, string SocketPath, ulong Seed, int Incarnation, long OriginNs);
+/// <summary>
+/// What a service host process was told on its command line. <c>RealTime</c> false (<c>--no-rt</c>):
+/// rt-fifo and rt-deadline tasks run best-effort on the event loop.
+/// </summary>
+public sealed record ServiceHostArguments(string ServiceId, string SocketPath, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true);
 
 /// <summary>
 /// The child side of process isolation: <c>neokernel service-host</c>. It connects to the kernel,
@@ -20,11 +23,26 @@ public sealed record ServiceHostArguments(string ServiceId, string SocketPath, u
 /// and timestamps agree. Its local kernel grants from the same manifests, and the memory it was
 /// not handed is not shared: both the manifest and the OS say no. It never restarts the service
 /// itself: on a fault it tells the kernel and exits, and the kernel's supervisor decides.
+/// <para>
+/// A cyclic task whose timing grants rt-fifo or rt-deadline runs on a <see cref="RealtimeCyclicExecutor"/>
+/// thread with exactly that class, priority and CPU, and the main thread lends it the event loop
+/// once the service has started (<see cref="RealtimeServiceExecutor"/>): from then on the service's
+/// deliveries and the local kernel's timers run on the task's thread at the start of each cycle,
+/// and the main thread only sleeps until it is told to stop. After start the process allocates
+/// (almost) nothing, so the collector has no reason to stop the task; it publishes its
+/// collection counts in the status page, and the kernel shows them.
+/// </para>
 /// </summary>
 public static class ServiceHostChild
 {
-    /// <summary>How often the child checks its service is still running.</summary>
+    /// <summary>How often the child checks its service is still running and publishes its collection counts.</summary>
     private const long WatchIntervalNs = 20_000_000;
+
+    /// <summary>How often the main thread looks for a stop request or the end of the real-time task while the loop is lent.</summary>
+    private static readonly TimeSpan LentCheckInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Appended when the OS refuses a real-time class.</summary>
+    private const string NoRtHint = "; or run neokernel run --no-rt to run rt-fifo and rt-deadline services best-effort, without real-time guarantees";
 
     public static int Run(
         SystemDefinition system,
@@ -51,9 +69,17 @@ public static class ServiceHostChild
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
         };
-        platform.DecorateCyclicExecutor(inner => new HeartbeatExecutor(inner, status));
+        RealtimeServiceExecutor? realtime = null;
+        platform.DecorateCyclicExecutor(inner =>
+        {
+            realtime = arguments.RealTime
+                ? new RealtimeServiceExecutor(platform, inner, new RealtimeCyclicOptions { OriginNs = arguments.OriginNs }, NoRtHint)
+                : null;
+            return new HeartbeatExecutor(realtime ?? inner, status);
+        });
         var kernel = new SystemKernel(system, catalog, platform);
         kernel.Boot([arguments.ServiceId], arguments.Incarnation);
+        realtime?.RefuseLateTasks();
         var runtime = kernel.Service(arguments.ServiceId);
         if (runtime.State != ServiceState.Running)
         {
@@ -64,11 +90,19 @@ public static class ServiceHostChild
 
         IsolationProtocol.SendText(socket, "started");
         using var stop = new CancellationTokenSource();
-        var listener = new Thread(() => ListenForQuit(socket, stop)) { IsBackground = true, Name = "service-host-socket" };
+        var receiveBuffer = new byte[FdPassing.PayloadBytesMax];
+        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop)) { IsBackground = true, Name = "service-host-socket" };
         listener.Start();
-        var watch = new Watch(runtime, socket, stop, status, kernel.Trace);
+        var watch = new Watch(runtime, socket, stop, status, kernel.Trace, StartMeasuring());
         watch.Timer = platform.CreateTimer(watch);
         watch.Timer.ArmAt(platform.NowNs + WatchIntervalNs);
+        watch.OnTimer(platform.NowNs);
+        if (realtime?.Task is { } task && !LendUntilStopped(realtime, task, runtime, platform, stop))
+        {
+            TryTell(socket, $"fault: the cyclic body of '{arguments.ServiceId}' did not return; the process exits without stopping the service");
+            return 1;
+        }
+
         platform.RunUntil(long.MaxValue, stop.Token);
         var faulted = runtime.State != ServiceState.Running;
         kernel.Shutdown();
@@ -76,11 +110,59 @@ public static class ServiceHostChild
         return faulted ? 1 : 0;
     }
 
-    private static void ListenForQuit(Socket socket, CancellationTokenSource stop)
+    /// <summary>
+    /// Boot's garbage is collected once, so that gen 0 starts empty and a one-time allocation of
+    /// the runtime later cannot reach a collection; what the process collects after this counts.
+    /// </summary>
+    private static ProcessCollections StartMeasuring()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return ProcessCollections.SinceProcessStart();
+    }
+
+    /// <summary>
+    /// Lends the loop to the real-time task and sleeps until a stop is asked or the task ends, then
+    /// takes the loop back and runs what the task reported. False when the task's thread did not
+    /// give the loop back: its body is stuck.
+    /// </summary>
+    private static bool LendUntilStopped(RealtimeServiceExecutor realtime, RealtimeCyclicTask task, ServiceRuntime runtime, PacedPlatform platform, CancellationTokenSource stop)
+    {
+        // The cycles released since the service started were skipped, not missed: its heartbeat
+        // window starts now, or a slow boot on a loaded machine would look like a hung task.
+        runtime.NoteHeartbeat(platform.NowNs);
+        realtime.Lend();
+        while (!stop.IsCancellationRequested && task.IsRunning)
+        {
+            Thread.Sleep(LentCheckInterval);
+        }
+
+        if (!realtime.Reclaim(TimeSpan.FromMilliseconds(1_000) + TimeSpan.FromTicks(2 * task.PeriodNs / 100)))
+        {
+            return false;
+        }
+
+        realtime.RunPosted();
+        return true;
+    }
+
+    private static void TryTell(Socket socket, string text)
     {
         try
         {
-            while (IsolationProtocol.Receive(socket) is { } message && message.Type != IsolationProtocol.Quit)
+            IsolationProtocol.SendText(socket, text);
+        }
+        catch (SocketException)
+        {
+            // Nobody to tell.
+        }
+    }
+
+    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (IsolationProtocol.Receive(socket, buffer) is { } message && message.Type != IsolationProtocol.Quit)
             {
                 foreach (var fd in message.Fds)
                 {
@@ -97,31 +179,29 @@ public static class ServiceHostChild
     }
 
     /// <summary>
-    /// Publishes the trace counts the kernel reads, and ends the event loop once the service is no
-    /// longer running, telling the kernel why.
+    /// Publishes the trace counts and the process's collection counts the kernel reads, and ends the
+    /// event loop once the service is no longer running, telling the kernel why. Runs on whichever
+    /// thread holds the loop; allocation-free while the service runs.
     /// </summary>
-    private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, KernelTrace trace) : ITimerCallback
+    private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, KernelTrace trace, ProcessCollections baseline) : ITimerCallback
     {
         public IPlatformTimer? Timer { get; set; }
 
         public void OnTimer(long nowNs)
         {
             IsolationProtocol.WriteTraceCounts(status.Bytes, trace);
+            IsolationProtocol.WriteCollections(status.Bytes, ProcessCollections.SinceProcessStart().Since(baseline));
             if (runtime.State == ServiceState.Running)
             {
-                Timer!.ArmAt(nowNs + WatchIntervalNs);
+                if (!Timer!.IsArmed)
+                {
+                    Timer.ArmAt(nowNs + WatchIntervalNs);
+                }
+
                 return;
             }
 
-            try
-            {
-                IsolationProtocol.SendText(socket, $"fault: {runtime.LastFault}");
-            }
-            catch (SocketException)
-            {
-                // Nobody to tell.
-            }
-
+            TryTell(socket, $"fault: {runtime.LastFault}");
             stop.Cancel();
         }
     }
