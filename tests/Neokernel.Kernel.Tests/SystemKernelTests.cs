@@ -256,6 +256,35 @@ public sealed class SystemKernelTests
     }
 
     [Fact]
+    public void Heartbeat_KernelLoopStalls_NobodyIsBlamed_AStoppedServiceStillIs()
+    {
+        // On real time, one service's body stalls the shared event loop for 300 ms (as a process
+        // spawn or a hypervisor pause would); the other services' heartbeat checks fire late.
+        // That window was not theirs to use: they must not fault. A service that stops cycling
+        // while the loop runs is still caught.
+        var system = new TestSystem();
+        system.Add("victim", "test.victim").Restart.Policy = "temporary";
+        system.Add("staller", "test.staller").Restart.Policy = "temporary";
+        var hung = system.Add("hung", "test.hung");
+        hung.Restart.Policy = "temporary";
+        system.Catalog.Program("test.victim", () => new DelegateService(_ => { }, _ => { }));
+        system.Catalog.Program("test.staller", () => new DelegateService(_ => { }, info =>
+        {
+            if (info.CycleIndex == 5)
+            {
+                Thread.Sleep(300);
+            }
+        }));
+        system.Catalog.Program("test.hung", () => new HungService());
+        var (kernel, platform) = system.BootPaced();
+        platform.RunUntil(platform.NowNs + 700 * Ms);
+        kernel.Shutdown();
+        Assert.Null(kernel.Service("victim").LastFault);
+        Assert.Equal(0, kernel.Service("victim").Restarts);
+        Assert.Contains("missed heartbeat", kernel.Service("hung").LastFault, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Simulation_SameSeed_SameDigest_DifferentSeed_DifferentDigest()
     {
         static string Run(ulong seed)

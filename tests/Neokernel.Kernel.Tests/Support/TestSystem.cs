@@ -1,6 +1,7 @@
 using Neokernel.Kernel;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
+using Neokernel.Rt.Linux;
 using Neokernel.Kernel.Services;
 using Neokernel.Rt.Simulation;
 
@@ -46,6 +47,15 @@ internal sealed class TestSystem
     public (SystemKernel Kernel, SimulationPlatform Platform) Boot(ulong seed = 1)
     {
         var platform = new SimulationPlatform(seed, new NullDevices());
+        var kernel = new SystemKernel(Definition(), Catalog, platform);
+        kernel.Boot();
+        return (kernel, platform);
+    }
+
+    /// <summary>Boots the system on real time: the same event loop, paced by CLOCK_MONOTONIC.</summary>
+    public (SystemKernel Kernel, PacedPlatform Platform) BootPaced(ulong seed = 1)
+    {
+        var platform = new PacedPlatform(seed, new NullDevices());
         var kernel = new SystemKernel(Definition(), Catalog, platform);
         kernel.Boot();
         return (kernel, platform);
