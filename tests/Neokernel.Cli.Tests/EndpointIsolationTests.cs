@@ -14,11 +14,7 @@ public sealed class EndpointIsolationTests
     [Fact]
     public void Run_OperatorAndControllerEachInTheirOwnProcess_SetpointRequestArrives_AndIsAcknowledged()
     {
-        var system = Repository.CopyManifests(root =>
-        {
-            StepAt(root, seconds: 2);
-            Repository.Replace(Path.Combine(root, "services", "tank-controller.yaml"), "kind: controller", "kind: controller\nisolated: true");
-        });
+        var system = Repository.CopyManifests(root => StepAt(root, seconds: 2));
 
         var result = CliResult.Run("run", system, "--duration", "8s", "--plain");
 
@@ -70,7 +66,7 @@ public sealed class EndpointIsolationTests
         var result = CliResult.Run("run", system, "--duration", "6s", "--plain");
 
         Assert.True(result.ExitCode == 0, result.Error + result.Output);
-        Assert.Contains("in processes of their own: level-sensor, pump-actuator, operator, intruder", result.Output, StringComparison.Ordinal);
+        Assert.Contains("in processes of their own: level-sensor, tank-controller, pump-actuator, operator, intruder", result.Output, StringComparison.Ordinal);
         Assert.Contains("intruder (in its process): ipc 0 sent, 0 delivered, 0 replies, 0 rejected, 1 denied", result.Output, StringComparison.Ordinal);
         Assert.Contains("tank.outputs.setpoint=1.000", LastStatus(result), StringComparison.Ordinal);
         Assert.Contains("tank-controller:Running", LastStatus(result), StringComparison.Ordinal);

@@ -33,7 +33,7 @@ public sealed class IsolationTests
         run.Join();
         Assert.NotNull(result);
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("in processes of their own: level-sensor, pump-actuator, operator", result.Output, StringComparison.Ordinal);
+        Assert.Contains("in processes of their own: level-sensor, tank-controller, pump-actuator, operator", result.Output, StringComparison.Ordinal);
         Assert.Contains($"level-sensor:Stopped(restarts {Kills})", result.Output, StringComparison.Ordinal);
         Assert.Contains($"level-sensor: recovered {Kills} times; fault to first cycle p50", result.Output, StringComparison.Ordinal);
         var lines = result.Output.Split('\n');

@@ -34,13 +34,14 @@ public sealed class RealtimeIsolationTests
 
         Assert.NotNull(result);
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("on real-time threads in their processes: level-sensor rt-fifo 70 on cpu 1, pump-actuator rt-fifo 60 on cpu 1", result.Output, StringComparison.Ordinal);
+        Assert.Contains("on real-time threads in their processes: level-sensor rt-fifo 70 on cpu 1, tank-controller rt-fifo 80 on cpu 1, pump-actuator rt-fifo 60 on cpu 1", result.Output, StringComparison.Ordinal);
         var lines = result.Output.Split('\n');
         var running = lines.Where(l => l.StartsWith("t=", StringComparison.Ordinal) && l.Contains("level-sensor:Running(gc ", StringComparison.Ordinal)).ToList();
         Assert.True(running.Count >= 3, result.Output);
         Assert.All(running, l => Assert.Contains("level-sensor:Running(gc 0)", l, StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("level-sensor: garbage collections after start in its 1 process: 0;", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("pump-actuator: garbage collections after start in its 1 process: 0;", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("tank-controller: garbage collections after start in its 1 process: 0;", StringComparison.Ordinal));
         Assert.DoesNotContain(": level-sensor: ", result.Output, StringComparison.Ordinal);
     }
 
@@ -56,7 +57,7 @@ public sealed class RealtimeIsolationTests
 
         var bestEffort = RunUnprivileged("--duration", "4s", "--plain", "--no-rt");
         Assert.True(bestEffort.ExitCode == 0, bestEffort.Error);
-        Assert.Contains("warning: --no-rt: level-sensor (rt-fifo), pump-actuator (rt-fifo) run best-effort", bestEffort.Error, StringComparison.Ordinal);
+        Assert.Contains("warning: --no-rt: level-sensor (rt-fifo), tank-controller (rt-fifo), pump-actuator (rt-fifo) run best-effort", bestEffort.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(": level-sensor: ", bestEffort.Output, StringComparison.Ordinal);
         Assert.Contains("level-sensor:Running", bestEffort.Output, StringComparison.Ordinal);
         Assert.Matches(@"stopped after 4\.[0-9]+ s: .*level-sensor:Stopped ", bestEffort.Output);
