@@ -14,6 +14,12 @@ internal static class Program
                 cancellation.Cancel();
             }
         };
+        // SIGTERM (what systemd, a container runtime or `kill` send) stops as cleanly as Ctrl-C.
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancellation.Cancel();
+        });
         return Cli.Run(args, Console.Out, Console.Error, cancellation.Token);
     }
 }

@@ -10,8 +10,10 @@ spacing=${3:-2.5}
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log=$(mktemp)
-duration=$(awk -v k="$kills" -v s="$spacing" 'BEGIN { printf "%d", k * s + 8 }')
-"$binary" run manifests/systems/tank-demo.yaml --duration "${duration}s" --plain > "$log" 2>&1 &
+# The run ends when the soak says so (SIGTERM: a clean stop, as Ctrl-C), after the last restart;
+# the duration is only a backstop for a soak that hangs.
+backstop=$(awk -v k="$kills" -v s="$spacing" 'BEGIN { printf "%d", k * s * 3 + 60 }')
+"$binary" run manifests/systems/tank-demo.yaml --duration "${backstop}s" --plain > "$log" 2>&1 &
 kernel=$!
 trap 'kill "$kernel" 2>/dev/null || true' EXIT
 
@@ -36,8 +38,17 @@ while [ "$killed" -lt "$kills" ]; do
   sleep "$spacing"
 done
 
-wait "$kernel"
-status=$?
+# The last kill's restart: a level-sensor process other than the one killed, then a few seconds
+# for the loop to run on its samples, then a clean stop.
+for _ in $(seq 1 200); do
+  now=$(child || true)
+  [ -n "$now" ] && [ "$now" != "$pid" ] && break
+  sleep 0.05
+done
+sleep 4
+kill -TERM "$kernel"
+status=0
+wait "$kernel" || status=$?
 trap - EXIT
 elapsed=$(( $(date +%s) - started ))
 final=$(grep '^stopped after' "$log" || true)

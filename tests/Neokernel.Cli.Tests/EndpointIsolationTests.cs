@@ -32,7 +32,7 @@ public sealed class EndpointIsolationTests
         CliResult? result = null;
         var run = new Thread(() => result = CliResult.Run("run", system, "--duration", "16s", "--plain"));
         run.Start();
-        var pid = IsolationTests.WaitForChild("operator", TimeSpan.FromSeconds(30), []);
+        var pid = ServiceHostProcesses.WaitFor("operator", TimeSpan.FromSeconds(30), []);
         Thread.Sleep(500);
         Assert.True(run.IsAlive, $"run ended early: {result?.Output} {result?.Error}");
         Process.GetProcessById(pid).Kill();

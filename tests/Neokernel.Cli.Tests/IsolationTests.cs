@@ -55,41 +55,30 @@ public sealed class IsolationTests
         Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>The pid of a live service host child of this test process for <paramref name="serviceId"/>, not one already killed.</summary>
-    internal static int WaitForChild(string serviceId, TimeSpan timeout, List<int> killed)
+    [Fact]
+    public async Task Run_Sigterm_StopsCleanly_AsCtrlCDoes()
     {
-        var marker = $"neokernel-{Environment.ProcessId}-{serviceId}-";
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        // What systemd or a container runtime sends to stop a service: the same clean stop as Ctrl-C.
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "neokernel")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["run", Repository.TankDemo, "--plain", "--duration", "60s"])
         {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || killed.Contains(pid))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
-                    if (commandLine.Contains("service-host", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal))
-                    {
-                        return pid;
-                    }
-                }
-                catch (IOException)
-                {
-                    // The process ended while we looked.
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    // Not ours.
-                }
-            }
-
-            Thread.Sleep(50);
+            info.ArgumentList.Add(argument);
         }
 
-        throw new TimeoutException($"no service host for '{serviceId}' appeared within {timeout}");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("neokernel did not start");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), [], process.Id);
+        Thread.Sleep(2_000);
+        Assert.Equal(0, Kill(process.Id, 15));
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "neokernel run did not stop on SIGTERM");
+        var printed = await output;
+        Assert.True(process.ExitCode == 0, await error);
+        Assert.Contains("stopped after ", printed, StringComparison.Ordinal);
+        Assert.Contains("tank-controller:Stopped", printed, StringComparison.Ordinal);
+        Assert.Empty(ServiceHostProcesses.Children(process.Id));
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }

@@ -20,7 +20,7 @@ public sealed class LimitsTests
         CliResult? result = null;
         var run = new Thread(() => result = CliResult.Run("run", Repository.TankDemo, "--duration", "8s", "--plain"));
         run.Start();
-        var pid = IsolationTests.WaitForChild("level-sensor", TimeSpan.FromSeconds(30), []);
+        var pid = ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), []);
         Thread.Sleep(1_000);
         var probe = new ProcessLimiter(TextWriter.Null);
         var memory = probe.Place(CgroupHierarchy.Memory, out _);

@@ -5,42 +5,58 @@ namespace Neokernel.Cli.Tests;
 /// <summary>The service host processes this test process's <c>neokernel run</c> started, found through /proc.</summary>
 internal static class ServiceHostProcesses
 {
-    /// <summary>The pid of a live service host child of this test process for <paramref name="serviceId"/>, not one already killed.</summary>
-    public static int WaitFor(string serviceId, TimeSpan timeout, List<int> killed)
+    /// <summary>
+    /// The pid of a live service host child for <paramref name="serviceId"/>, not one already killed,
+    /// of the kernel <paramref name="kernelPid"/> (default: this test process's in-process run).
+    /// </summary>
+    public static int WaitFor(string serviceId, TimeSpan timeout, List<int> killed, int? kernelPid = null)
     {
-        var marker = $"neokernel-{Environment.ProcessId}-{serviceId}-";
+        var marker = $"neokernel-{kernelPid ?? Environment.ProcessId}-{serviceId}-";
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            foreach (var pid in Matching(marker).Where(p => !killed.Contains(p)))
             {
-                if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || killed.Contains(pid))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
-                    if (commandLine.Contains("service-host", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal))
-                    {
-                        return pid;
-                    }
-                }
-                catch (IOException)
-                {
-                    // The process ended while we looked.
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    // Not ours.
-                }
+                return pid;
             }
 
             Thread.Sleep(50);
         }
 
         throw new TimeoutException($"no service host for '{serviceId}' appeared within {timeout}");
+    }
+
+    /// <summary>The live service host processes of the kernel <paramref name="kernelPid"/>.</summary>
+    public static IReadOnlyList<int> Children(int kernelPid) => [.. Matching($"neokernel-{kernelPid}-")];
+
+    private static IEnumerable<int> Matching(string marker)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
+            }
+            catch (IOException)
+            {
+                continue; // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue; // Not ours.
+            }
+
+            if (commandLine.Contains("service-host", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal))
+            {
+                yield return pid;
+            }
+        }
     }
 
     /// <summary>What a memory limit charges a process for, roughly: its anonymous and shared resident memory (RssAnon + RssShmem).</summary>
