@@ -25,10 +25,13 @@ internal static class Cli
         usage: neokernel COMMAND [ARGS]
 
         commands:
-          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process]
+          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--quality-log FILE]
+                     [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         isolated services (drivers by default) run in processes of their own unless
-                        --in-process; Ctrl-C stops it cleanly
+                        --in-process; Ctrl-C stops it cleanly; at the end, --quality-log writes every
+                        quality change of a region point with CLOCK_MONOTONIC times, and the trace
+                        options write the kernel's trace as for sim
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
                         and the trace digest; on a violated invariant prints the command that reproduces it

@@ -29,6 +29,9 @@ internal static class RunCommand
         var durationNs = line.DurationNs();
         var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
         var inProcess = line.Flag("in-process");
+        var qualityLogPath = line.Option("quality-log");
+        var jsonl = line.Option("trace-jsonl");
+        var chrome = line.Option("trace-chrome");
         line.RejectUnknown();
         if (system is null)
         {
@@ -40,6 +43,7 @@ internal static class RunCommand
         var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path));
         var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => !inProcess && Isolate(s.Manifest) ? processes : null);
         var board = new StatusBoard(kernel);
+        QualityLog? qualityLog = null;
         Exception? loopFailure = null;
         var loop = new Thread(() =>
         {
@@ -47,6 +51,12 @@ internal static class RunCommand
             {
                 kernel.Boot();
                 board.Start(platform);
+                if (qualityLogPath is not null)
+                {
+                    qualityLog = new QualityLog(kernel);
+                    qualityLog.Start(platform);
+                }
+
                 platform.RunUntil(durationNs ?? long.MaxValue, cancellation);
             }
             catch (Exception exception)
@@ -82,6 +92,8 @@ internal static class RunCommand
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         WriteRecoveries(kernel, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
+        WriteQualityLog(qualityLog, qualityLogPath, platform.OriginNs, output);
+        SimCommand.WriteTraces(kernel.Trace, jsonl, chrome, output);
         return 0;
     }
 
@@ -117,6 +129,21 @@ internal static class RunCommand
             var sorted = service.Recoveries.Sorted();
             output.WriteLine($"{service.Id}: recovered {service.Recoveries.Count} times; fault to first cycle p50 {Format.Millis(sorted[sorted.Length / 2])}, max {Format.Millis(sorted[^1])}");
         }
+    }
+
+    private static void WriteQualityLog(QualityLog? log, string? path, long originNs, TextWriter output)
+    {
+        if (log is null || path is null)
+        {
+            return;
+        }
+
+        using (var writer = new StreamWriter(path))
+        {
+            log.Write(writer, originNs);
+        }
+
+        output.WriteLine($"quality log: {log.Count} quality changes written to {path} (CLOCK_MONOTONIC ns)");
     }
 
     private static void DrawPlain(Thread loop, StatusBoard board, TextWriter output)

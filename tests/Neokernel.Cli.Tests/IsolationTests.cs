@@ -56,7 +56,7 @@ public sealed class IsolationTests
     }
 
     /// <summary>The pid of a live service host child of this test process for <paramref name="serviceId"/>, not one already killed.</summary>
-    private static int WaitForChild(string serviceId, TimeSpan timeout, List<int> killed)
+    internal static int WaitForChild(string serviceId, TimeSpan timeout, List<int> killed)
     {
         var marker = $"neokernel-{Environment.ProcessId}-{serviceId}-";
         var deadline = DateTime.UtcNow + timeout;
