@@ -6,7 +6,7 @@ using Neokernel.Kernel.Regions;
 namespace Neokernel.Cli;
 
 /// <summary>One quality change of a region point, as the kernel's process saw it.</summary>
-internal readonly record struct QualityTransition(long ObservedNs, int Region, int Point, Quality Quality, long SourceNs);
+internal readonly record struct QualityTransition(long ObservedNs, int Region, int Point, Quality Quality, long SourceNs, long Sequence);
 
 /// <summary>
 /// <c>neokernel run --quality-log FILE</c>: watches every point of every region from the event-loop
@@ -16,7 +16,9 @@ internal readonly record struct QualityTransition(long ObservedNs, int Region, i
 /// driver's first good sample came: that sample's source timestamp is stamped by the driver on the
 /// kernel's clock origin, so the watch only has to see each sample, not be on time for it; a driver
 /// that publishes every 10 ms, as the demo's do, cannot slip a sample past a watch every
-/// millisecond. The watch copies region snapshots into preallocated buffers and allocates nothing.
+/// millisecond unless the event loop stalls, and the region's publish sequence, logged with each
+/// change, shows whether it did (each publish adds 2). The watch copies region snapshots into
+/// preallocated buffers and allocates nothing.
 /// </summary>
 internal sealed class QualityLog : ITimerCallback
 {
@@ -75,7 +77,7 @@ internal sealed class QualityLog : ITimerCallback
                 if ((byte)quality != last[p])
                 {
                     last[p] = (byte)quality;
-                    ring[(int)(count % ring.Length)] = new QualityTransition(nowNs, r, p, quality, snapshot.TimestampNs(p));
+                    ring[(int)(count % ring.Length)] = new QualityTransition(nowNs, r, p, quality, snapshot.TimestampNs(p), snapshot.Sequence);
                     Volatile.Write(ref count, count + 1);
                 }
             }
@@ -106,10 +108,10 @@ internal sealed class QualityLog : ITimerCallback
         writer.WriteLine("# neokernel run --quality-log: each quality change of a region point, as the kernel's process saw it");
         writer.WriteLine(Inv($"# clock CLOCK_MONOTONIC, ns; origin-ns {originNs} (platform time zero: trace tNs + origin-ns = CLOCK_MONOTONIC)"));
         writer.WriteLine(Inv($"# watched every {IntervalNs / 1_000} us; {count - transitions.Count} older transitions dropped"));
-        writer.WriteLine("# observed-ns point quality source-ns");
+        writer.WriteLine("# observed-ns point quality source-ns region-sequence (each publish of the region adds 2)");
         foreach (var t in transitions)
         {
-            writer.WriteLine(Inv($"{originNs + t.ObservedNs} {PointName(t)} {t.Quality} {originNs + t.SourceNs}"));
+            writer.WriteLine(Inv($"{originNs + t.ObservedNs} {PointName(t)} {t.Quality} {originNs + t.SourceNs} {t.Sequence}"));
         }
     }
 

@@ -98,7 +98,9 @@ internal static class Report
             text.AppendLine();
             if (scenario.AllocatingLoad is { } allocated)
             {
-                text.AppendLine(Inv($"The allocating process over the whole scenario: {allocated}. The loop's process beside it: the collections column below."));
+                var runs = scenario.Pairs.Select(p => p.Neokernel.Collections).OfType<IReadOnlyList<int>>().ToList();
+                var collected = runs.Count(counts => counts.Sum() > 0);
+                text.AppendLine(Inv($"The allocating process over the whole scenario: {allocated}. The loop's process beside it: {(collected == 0 ? Inv($"0 collections in each of its {runs.Count} runs") : Inv($"**collections in {collected} of its {runs.Count} runs**"))}."));
                 text.AppendLine();
             }
 

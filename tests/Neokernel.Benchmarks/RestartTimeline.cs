@@ -6,7 +6,7 @@ using Neokernel.Kernel.Trace;
 namespace Neokernel.Benchmarks;
 
 /// <summary>One line of <c>run --quality-log</c>: times on CLOCK_MONOTONIC.</summary>
-internal readonly record struct QualityLine(long ObservedNs, string Point, string Quality, long SourceNs);
+internal readonly record struct QualityLine(long ObservedNs, string Point, string Quality, long SourceNs, long Sequence);
 
 /// <summary>What <c>run --quality-log</c> wrote: the platform's origin and the transitions.</summary>
 internal sealed record QualityLogFile(long OriginNs, IReadOnlyList<QualityLine> Lines)
@@ -31,12 +31,12 @@ internal sealed record QualityLogFile(long OriginNs, IReadOnlyList<QualityLine> 
             }
 
             var fields = line.Split(' ');
-            if (fields.Length != 4)
+            if (fields.Length != 5)
             {
-                throw new InvalidDataException($"{path}: '{line}' is not 'observed-ns point quality source-ns'");
+                throw new InvalidDataException($"{path}: '{line}' is not 'observed-ns point quality source-ns region-sequence'");
             }
 
-            lines.Add(new QualityLine(Number(fields[0], path), fields[1], fields[2], Number(fields[3], path)));
+            lines.Add(new QualityLine(Number(fields[0], path), fields[1], fields[2], Number(fields[3], path), Number(fields[4], path)));
         }
 
         return new QualityLogFile(originNs ?? throw new InvalidDataException($"{path}: no '# ... {OriginKey}N' header line"), lines);
@@ -77,6 +77,13 @@ internal static class TraceFile
 /// </summary>
 internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs, long? RunningNs, long? FirstGoodSourceNs, long? FirstGoodObservedNs)
 {
+    /// <summary>
+    /// Publishes of the region from the kernel's Bad mark to the Good sample the watch saw: 1 when it
+    /// saw the restarted driver's very first sample; more when the event loop stalled past a sample
+    /// (then the restart time is late by that many driver periods, less one).
+    /// </summary>
+    public long? PublishesToFirstSeen { get; init; }
+
     public bool Complete => FaultNs is not null && RestartNs is not null && RunningNs is not null && FirstGoodSourceNs is not null;
 
     /// <summary>kill -9 to the first good sample: the restart time.</summary>
@@ -105,7 +112,7 @@ internal static class RestartTimeline
         var faults = events.Where(e => e.Kind == TraceEventKind.Fault.Name()).Select(e => e.TimeNs).ToList();
         var restarts = events.Where(e => e.Kind == TraceEventKind.Restart.Name()).Select(e => e.TimeNs).ToList();
         var running = events.Where(e => e.Kind == TraceEventKind.ServiceState.Name() && e.Arg1 == (long)ServiceState.Running).Select(e => e.TimeNs).ToList();
-        var good = quality.Lines.Where(l => l.Point == point && l.Quality == "Good").ToList();
+        var lines = quality.Lines.Where(l => l.Point == point).ToList();
 
         var samples = new List<RestartSample>();
         for (var k = 0; k < killsNs.Count; k++)
@@ -118,8 +125,12 @@ internal static class RestartTimeline
 
             // A Good transition after the kernel marked the point Bad, carrying a sample taken after the kill:
             // the restarted driver's first good sample (not a late one of the killed process, which changes no quality).
-            var first = good.Where(l => l.ObservedNs >= (fault ?? kill) && l.ObservedNs < next && l.SourceNs > kill).Select(l => (QualityLine?)l).FirstOrDefault();
-            samples.Add(new RestartSample(kill, fault, restart, start, first?.SourceNs, first?.ObservedNs));
+            var first = lines.Where(l => l.Quality == "Good" && l.ObservedNs >= (fault ?? kill) && l.ObservedNs < next && l.SourceNs > kill).Select(l => (QualityLine?)l).FirstOrDefault();
+            var badMark = first is { } seen ? lines.Where(l => l.Quality == "Bad" && l.ObservedNs <= seen.ObservedNs).Select(l => (QualityLine?)l).LastOrDefault() : null;
+            samples.Add(new RestartSample(kill, fault, restart, start, first?.SourceNs, first?.ObservedNs)
+            {
+                PublishesToFirstSeen = (first?.Sequence - badMark?.Sequence) / 2,
+            });
         }
 
         return samples;

@@ -35,7 +35,7 @@ public sealed class QualityLogTests
         log.Write(text, originNs: 5_000);
         var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(lines, l => l.StartsWith('#') && l.Contains("origin-ns 5000", StringComparison.Ordinal));
-        Assert.Contains(Invariant($"{5_000 + good.ObservedNs} tank.inputs.level Good {5_000 + good.SourceNs}"), lines);
+        Assert.Contains(Invariant($"{5_000 + good.ObservedNs} tank.inputs.level Good {5_000 + good.SourceNs} {good.Sequence}"), lines);
         Assert.Equal(transitions.Count, lines.Count(l => !l.StartsWith('#')));
     }
 
@@ -87,13 +87,14 @@ public sealed class QualityLogTests
         var lines = File.ReadAllLines(qualityLog);
         var originNs = long.Parse(lines[1].Split("origin-ns ")[1].Split(' ')[0], CultureInfo.InvariantCulture);
         var level = lines.Where(l => !l.StartsWith('#')).Select(l => l.Split(' ')).Where(f => f[1] == "tank.inputs.level")
-            .Select(f => (ObservedNs: long.Parse(f[0], CultureInfo.InvariantCulture), Quality: f[2], SourceNs: long.Parse(f[3], CultureInfo.InvariantCulture)))
+            .Select(f => (ObservedNs: long.Parse(f[0], CultureInfo.InvariantCulture), Quality: f[2], SourceNs: long.Parse(f[3], CultureInfo.InvariantCulture), Sequence: long.Parse(f[4], CultureInfo.InvariantCulture)))
             .ToList();
         var bad = level.First(t => t.ObservedNs > killedNs);
         Assert.Equal("Bad", bad.Quality);
         var good = level.First(t => t.ObservedNs > bad.ObservedNs);
         Assert.Equal("Good", good.Quality);
         Assert.True(good.SourceNs > killedNs, $"first good sample at {good.SourceNs}, killed at {killedNs}");
+        Assert.True(good.Sequence > bad.Sequence, "the region's publish sequence only grows");
 
         var fault = File.ReadLines(trace).Select(l => JsonDocument.Parse(l).RootElement)
             .First(e => e.GetProperty("kind").GetString() == "fault" && e.GetProperty("service").GetString() == "level-sensor");
