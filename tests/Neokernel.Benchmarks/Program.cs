@@ -71,13 +71,18 @@ internal static class Program
                     restart = restart with { SpacingSeconds = spacing };
                     i++;
                     break;
+                case "--restart-instances" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var instances) && instances >= 1:
+                    restart = restart with { Instances = instances };
+                    i++;
+                    break;
                 case "--skip" when i + 1 < args.Length:
                     skip.UnionWith(args[++i].Split(','));
                     break;
                 default:
                     Console.Error.WriteLine($"usage: Neokernel.Benchmarks [--report PATH] [--repetitions N (>= {RepetitionsMin}, default {RepetitionsDefault})]");
                     Console.Error.WriteLine($"         [--latency-binary PATH (published neokernel-latency)] [--latency-seconds S (default {LatencySettings.SecondsDefault})] [--latency-pairs N (>= {LatencySettings.PairsMin}, default {LatencySettings.PairsDefault})]");
-                    Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (>= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
+                    Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
+                    Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})]");
                     Console.Error.WriteLine("         [--skip ipc,restart,latency (while developing: no report is written)]");
                     return 2;
             }

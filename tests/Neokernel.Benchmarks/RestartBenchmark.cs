@@ -5,47 +5,67 @@ using Neokernel.Rt.Linux;
 
 namespace Neokernel.Benchmarks;
 
-/// <summary>What the restart-time benchmark runs: the demo under the NativeAOT binary, and how often it kills its level sensor.</summary>
-internal sealed record RestartSettings(string? NeokernelBinary, string SystemPath, int Kills, double SpacingSeconds)
+/// <summary>What the restart-time benchmark runs: demos under the NativeAOT binary, and how often it kills their level sensors.</summary>
+internal sealed record RestartSettings(string? NeokernelBinary, string SystemPath, int Kills, double SpacingSeconds, int Instances)
 {
     public const int KillsDefault = 30;
     public const int KillsMin = 3;
 
     /// <summary>
-    /// Longer than half the level sensor's restart window (withinMs 10 s), so at each kill exactly one
-    /// earlier restart is inside the window: every backoff after the first is the same (2 × 50 ms).
+    /// Demos side by side, killed in turn: each one's level sensor is killed every
+    /// <see cref="SpacingSecondsDefault"/> × Instances = 10.65 s, longer than its restart window
+    /// (withinMs 10 s), so every restart waits the manifest's initial backoff, as after a lone crash,
+    /// while the harness still kills every few seconds and stays inside its time budget.
     /// </summary>
-    public const double SpacingSecondsDefault = 5.5;
+    public const int InstancesDefault = 3;
 
-    /// <summary>Whether the spacing keeps the driver inside its restart intensity (5 restarts within 10 s).</summary>
-    public const double SpacingSecondsMin = 2.5;
+    /// <summary>Between two kills, of any instance.</summary>
+    public const double SpacingSecondsDefault = 3.55;
+
+    public const double SpacingSecondsMin = 0.5;
+
+    /// <summary>One driver killed more often than this would exhaust its restart intensity (5 restarts within 10 s).</summary>
+    public const double InstanceSpacingSecondsMin = 2.5;
+
+    /// <summary>The level sensor's restart window (its manifest's withinMs), in which each restart doubles the next backoff.</summary>
+    public const double RestartWindowSeconds = 10;
+
+    /// <summary>A restart comes about a backoff after its kill: kills this much more than a window apart always find the previous restart out of it.</summary>
+    public const double RestartWindowMarginSeconds = 0.2;
 
     public const string ServiceId = "level-sensor";
     public const string Point = "tank.inputs.level";
 
+    /// <summary>How long one instance's level sensor lives between its kills.</summary>
+    public double InstanceSpacingSeconds => SpacingSeconds * Instances;
+
+    /// <summary>Whether every restart waits only the initial backoff, as after a lone crash.</summary>
+    public bool RestartsAlone => InstanceSpacingSeconds > RestartWindowSeconds + RestartWindowMarginSeconds;
+
     public static RestartSettings Default(string? neokernelBinary) =>
-        new(neokernelBinary, Path.Combine("manifests", "systems", "tank-demo.yaml"), KillsDefault, SpacingSecondsDefault);
+        new(neokernelBinary, Path.Combine("manifests", "systems", "tank-demo.yaml"), KillsDefault, SpacingSecondsDefault, InstancesDefault);
 }
 
 /// <summary>
-/// Restart time of an isolated driver: runs <c>neokernel run manifests/systems/tank-demo.yaml</c>
-/// (NativeAOT) with <c>--quality-log</c> and <c>--trace-jsonl</c>, kills the level sensor's process
-/// with SIGKILL <see cref="RestartSettings.Kills"/> times, and takes each kill's time on
-/// CLOCK_MONOTONIC right before the kill(2) call. The run's files, written when it ends, say when
-/// the kernel saw the exit (fault), when the supervisor restarted the driver (restart), when the
-/// new process was started (Running), and when the level point turned Good again with a source
-/// timestamp after the kill: the driver's first good sample, stamped by the driver itself on the
-/// same clock. Halfway between kills the anchors run: the same binary started as a process to a
-/// trivial end, so they meet the same machine and the same running system.
+/// Restart time of an isolated driver: runs <see cref="RestartSettings.Instances"/> instances of
+/// <c>neokernel run manifests/systems/tank-demo.yaml</c> (NativeAOT) with <c>--quality-log</c> and
+/// <c>--trace-jsonl</c>, kills their level sensors' processes with SIGKILL in turn,
+/// <see cref="RestartSettings.Kills"/> times in all, and takes each kill's time on CLOCK_MONOTONIC
+/// right before the kill(2) call. Each run's files, written when it ends, say when its kernel saw
+/// the exit (fault), when the supervisor restarted the driver (restart), when the new process was
+/// started (Running), and when the level point turned Good again with a source timestamp after the
+/// kill: the driver's first good sample, stamped by the driver itself on the same clock. Halfway
+/// between kills the anchors run: the same binary started as a process to a trivial end, so they
+/// meet the same machine and the same running systems.
 /// </summary>
 internal static class RestartBenchmark
 {
     private const int SignalKill = 9;
 
-    /// <summary>The run boots and its drivers settle before the first kill.</summary>
+    /// <summary>The runs boot and their drivers settle before the first kill.</summary>
     internal static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(4);
 
-    /// <summary>The run goes on this long after the last kill's anchors, well after the last restart completed.</summary>
+    /// <summary>The runs go on this long after the last kill's anchors, well after the last restart completed.</summary>
     private static readonly TimeSpan Tail = TimeSpan.FromSeconds(2);
 
     public static RestartResult Run(RestartSettings settings)
@@ -80,76 +100,82 @@ internal static class RestartBenchmark
             return $"{settings.NeokernelBinary} does not exist";
         }
 
+        if (settings.InstanceSpacingSeconds < RestartSettings.InstanceSpacingSecondsMin)
+        {
+            return Inv($"each level sensor would be killed every {settings.InstanceSpacingSeconds:0.##} s, under {RestartSettings.InstanceSpacingSecondsMin} s: its restart intensity would run out; raise --restart-spacing or --restart-instances");
+        }
+
         return File.Exists(settings.SystemPath) ? null : $"{Path.GetFullPath(settings.SystemPath)} does not exist; run the harness from the repository root";
     }
 
     private static RestartResult Measure(RestartSettings settings, string directory)
     {
-        var qualityLog = Path.Combine(directory, "quality.log");
-        var trace = Path.Combine(directory, "trace.jsonl");
         var duration = WarmUp + ((settings.Kills - 0.5) * TimeSpan.FromSeconds(settings.SpacingSeconds)) + Tail;
-        var info = new ProcessStartInfo(settings.NeokernelBinary!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "run", settings.SystemPath, "--plain", "--duration", Inv($"{duration.TotalSeconds:0.###}s"), "--quality-log", qualityLog, "--trace-jsonl", trace })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var run = Process.Start(info) ?? throw new InvalidOperationException($"could not start {settings.NeokernelBinary}");
-        var stdout = run.StandardOutput.ReadToEndAsync();
-        var stderr = run.StandardError.ReadToEndAsync();
-        var kills = new List<long>();
+        var runs = Enumerable.Range(0, settings.Instances).Select(i => DemoRun.Start(settings, directory, i + 1, duration)).ToList();
         var anchors = new AnchorStarts(settings);
         string? error = null;
         try
         {
             Thread.Sleep(WarmUp);
-            error = Kill(settings, run, kills, anchors);
+            error = Kill(settings, runs, anchors);
         }
         finally
         {
-            if (!run.WaitForExit(duration + TimeSpan.FromSeconds(60)))
+            foreach (var run in runs)
             {
-                run.Kill(entireProcessTree: true);
-                error ??= "the run did not end on its --duration";
+                error ??= run.WaitForEnd(duration + TimeSpan.FromSeconds(60));
+            }
+        }
+
+        var samples = new List<RestartSample>();
+        var recoveries = new List<string>();
+        var otherFaults = new List<string>();
+        var traceComplete = true;
+        foreach (var run in runs)
+        {
+            if (run.Failure() is { } failure)
+            {
+                foreach (var other in runs)
+                {
+                    other.Dispose();
+                }
+
+                return RestartResult.NotMeasuredBecause(settings, error ?? failure) with { Anchors = anchors.Results() };
             }
 
-            run.WaitForExit();
+            var quality = QualityLogFile.Read(run.QualityLog);
+            var events = TraceFile.Read(run.Trace);
+            var matched = RestartTimeline.Match(run.Kills, quality, events, RestartSettings.ServiceId, RestartSettings.Point);
+            samples.AddRange(matched.Select(m => m with { Instance = run.Index }));
+            recoveries.AddRange(run.RecoveryLines().Select(line => Inv($"instance {run.Index}: {line}")));
+            otherFaults.AddRange(RestartTimeline.OtherFaults(matched, quality, events, RestartSettings.ServiceId).Select(f => Inv($"instance {run.Index} {f}")));
+            traceComplete &= events.Count > 0 && events[0].Sequence == 0;
+            run.Dispose();
         }
 
-        var output = stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult();
-        if (run.ExitCode != 0 || !File.Exists(qualityLog) || !File.Exists(trace))
+        return new RestartResult(settings, [.. samples.OrderBy(m => m.KillNs)], anchors.Results(), recoveries, error)
         {
-            error ??= Inv($"neokernel run exited with {run.ExitCode}: {LastCharacters(output)}");
-            return RestartResult.NotMeasuredBecause(settings, error) with { Anchors = anchors.Results() };
-        }
-
-        var quality = QualityLogFile.Read(qualityLog);
-        var events = TraceFile.Read(trace);
-        var samples = RestartTimeline.Match(kills, quality, events, RestartSettings.ServiceId, RestartSettings.Point);
-        var recovered = output.Split('\n').FirstOrDefault(l => l.StartsWith($"{RestartSettings.ServiceId}: recovered", StringComparison.Ordinal))?.Trim();
-        return new RestartResult(settings, samples, anchors.Results(), recovered, error)
-        {
-            OtherFaults = RestartTimeline.OtherFaults(samples, quality, events, RestartSettings.ServiceId),
-            TraceComplete = events.Count > 0 && events[0].Sequence == 0,
+            OtherFaults = otherFaults,
+            TraceComplete = traceComplete,
         };
     }
 
-    /// <summary>The kills, each followed halfway to the next by one start of each anchor.</summary>
-    private static string? Kill(RestartSettings settings, Process run, List<long> kills, AnchorStarts anchors)
+    /// <summary>The kills, of each instance in turn, each followed halfway to the next by one start of each anchor.</summary>
+    private static string? Kill(RestartSettings settings, List<DemoRun> runs, AnchorStarts anchors)
     {
         var spacingNs = (long)(settings.SpacingSeconds * 1e9);
-        var killed = new HashSet<int>();
         for (var k = 1; k <= settings.Kills; k++)
         {
+            var run = runs[(k - 1) % runs.Count];
             if (run.HasExited)
             {
-                return Inv($"the run ended after {k - 1} kills");
+                return Inv($"instance {run.Index} ended after {k - 1} kills");
             }
 
-            var pid = ServiceHostProcess.Find(run.Id, RestartSettings.ServiceId, killed, TimeSpan.FromSeconds(settings.SpacingSeconds));
+            var pid = ServiceHostProcess.Find(run.Pid, RestartSettings.ServiceId, run.Killed, TimeSpan.FromSeconds(settings.InstanceSpacingSeconds));
             if (pid is null)
             {
-                return Inv($"no {RestartSettings.ServiceId} process appeared after kill {k - 1}");
+                return Inv($"no {RestartSettings.ServiceId} process of instance {run.Index} appeared before kill {k}");
             }
 
             var killNs = LinuxTime.MonotonicNs();
@@ -158,11 +184,11 @@ internal static class RestartBenchmark
                 return Inv($"kill({pid}, SIGKILL) failed with errno {Marshal.GetLastPInvokeError()}");
             }
 
-            kills.Add(killNs);
-            killed.Add(pid.Value);
+            run.Kills.Add(killNs);
+            run.Killed.Add(pid.Value);
             SleepUntil(killNs + (spacingNs / 2));
             anchors.StartEachOnce();
-            Console.WriteLine(Inv($"  restart time: kill {k}/{settings.Kills} of {RestartSettings.ServiceId} (pid {pid})"));
+            Console.WriteLine(Inv($"  restart time: kill {k}/{settings.Kills}: {RestartSettings.ServiceId} of instance {run.Index} (pid {pid})"));
             if (k < settings.Kills)
             {
                 SleepUntil(killNs + spacingNs);
@@ -181,8 +207,6 @@ internal static class RestartBenchmark
         }
     }
 
-    private static string LastCharacters(string text) => text.Length <= 600 ? text.Trim() : "…" + text[^600..].Trim();
-
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static class Native
@@ -191,6 +215,84 @@ internal static class RestartBenchmark
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int kill(int pid, int signal);
     }
+}
+
+/// <summary>One <c>neokernel run</c> of the demo: its process, its files, and the kills it took.</summary>
+internal sealed class DemoRun : IDisposable
+{
+    private readonly Process process;
+    private readonly Task<string> stdout;
+    private readonly Task<string> stderr;
+
+    private DemoRun(int index, Process process, string qualityLog, string trace)
+    {
+        Index = index;
+        this.process = process;
+        QualityLog = qualityLog;
+        Trace = trace;
+        stdout = process.StandardOutput.ReadToEndAsync();
+        stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Index { get; }
+
+    public string QualityLog { get; }
+
+    public string Trace { get; }
+
+    public int Pid => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    public List<long> Kills { get; } = [];
+
+    public HashSet<int> Killed { get; } = [];
+
+    public static DemoRun Start(RestartSettings settings, string directory, int index, TimeSpan duration)
+    {
+        var qualityLog = Path.Combine(directory, Inv($"quality-{index}.log"));
+        var trace = Path.Combine(directory, Inv($"trace-{index}.jsonl"));
+        var info = new ProcessStartInfo(settings.NeokernelBinary!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "run", settings.SystemPath, "--plain", "--duration", Inv($"{duration.TotalSeconds:0.###}s"), "--quality-log", qualityLog, "--trace-jsonl", trace })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {settings.NeokernelBinary}");
+        return new DemoRun(index, process, qualityLog, trace);
+    }
+
+    /// <summary>Waits for the run's own end (its --duration); null when it ended, else why not.</summary>
+    public string? WaitForEnd(TimeSpan timeout)
+    {
+        if (process.WaitForExit(timeout))
+        {
+            process.WaitForExit();
+            return null;
+        }
+
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        return Inv($"instance {Index} did not end on its --duration");
+    }
+
+    /// <summary>Why its files cannot be read; null when they can.</summary>
+    public string? Failure() =>
+        process.ExitCode != 0 || !File.Exists(QualityLog) || !File.Exists(Trace)
+            ? Inv($"instance {Index}: neokernel run exited with {process.ExitCode}: {LastCharacters(Output())}")
+            : null;
+
+    /// <summary>The run's summary lines about the driver's recoveries.</summary>
+    public IEnumerable<string> RecoveryLines() =>
+        Output().Split('\n').Where(l => l.StartsWith($"{RestartSettings.ServiceId}: recovered", StringComparison.Ordinal)).Select(l => l.Trim());
+
+    public void Dispose() => process.Dispose();
+
+    private string Output() => stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult();
+
+    private static string LastCharacters(string text) => text.Length <= 600 ? text.Trim() : "…" + text[^600..].Trim();
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>The process of a service that a <c>neokernel run</c> started: found by the socket path in its command line.</summary>
@@ -284,9 +386,9 @@ internal sealed class AnchorStarts(RestartSettings settings)
 
 internal sealed record AnchorResult(string Name, string What, IReadOnlyList<long> Ns, IReadOnlyList<string> Failures);
 
-internal sealed record RestartResult(RestartSettings Settings, IReadOnlyList<RestartSample> Samples, IReadOnlyList<AnchorResult> Anchors, string? KernelRecoveries, string? Error)
+internal sealed record RestartResult(RestartSettings Settings, IReadOnlyList<RestartSample> Samples, IReadOnlyList<AnchorResult> Anchors, IReadOnlyList<string> KernelRecoveries, string? Error)
 {
-    public static RestartResult NotMeasuredBecause(RestartSettings settings, string reason) => new(settings, [], [], null, reason);
+    public static RestartResult NotMeasuredBecause(RestartSettings settings, string reason) => new(settings, [], [], [], reason);
 
     public IReadOnlyList<RestartSample> Complete => [.. Samples.Where(s => s.Complete)];
 

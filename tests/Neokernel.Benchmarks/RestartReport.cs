@@ -26,7 +26,7 @@ internal static class RestartReport
 
         var complete = result.Complete;
         var p99 = complete.Count >= SamplesForP99;
-        text.AppendLine(Inv($"The tank demo under the NativeAOT binary (`neokernel run {s.SystemPath} --plain`), its {RestartSettings.ServiceId}'s process killed with SIGKILL {result.Samples.Count} times, {s.SpacingSeconds:0.##} s apart; {complete.Count} of {result.Samples.Count} restarts followed from the kill to the first good sample. In ms; each row's percentiles are of that row alone, so the steps do not add up to the total's."));
+        text.AppendLine(Inv($"The tank demo under the NativeAOT binary (`neokernel run {s.SystemPath} --plain`), {s.Instances} instance(s) side by side; their {RestartSettings.ServiceId}s' processes killed with SIGKILL in turn, {result.Samples.Count} times in all, {s.SpacingSeconds:0.##} s apart, so each instance's driver every {s.InstanceSpacingSeconds:0.##} s; {complete.Count} of {result.Samples.Count} restarts followed from the kill to the first good sample. In ms; each row's percentiles are of that row alone, so the steps do not add up to the total's."));
         text.AppendLine();
         text.AppendLine(p99 ? "| Step | From → to | p50 | p90 | p99 | max |" : "| Step | From → to | p50 | p90 | max |");
         text.AppendLine(p99 ? "|---|---|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|");
@@ -43,9 +43,9 @@ internal static class RestartReport
 
         text.AppendLine();
         AppendRatio(text, result, complete);
-        if (result.KernelRecoveries is { } recoveries)
+        if (result.KernelRecoveries.Count > 0)
         {
-            text.AppendLine(Inv($"The kernel's own count, from the run's summary (fault to the first heartbeat it saw, at its 10 ms poll): `{recoveries}`."));
+            text.AppendLine(Inv($"The kernels' own count, from each run's summary (fault to the first heartbeat it saw, at its 10 ms poll): {string.Join("; ", result.KernelRecoveries.Select(r => $"`{r}`"))}."));
             text.AppendLine();
         }
 
@@ -119,11 +119,11 @@ internal static class RestartReport
         var text = new StringBuilder();
         text.AppendLine("<details><summary>Every kill, in ms from the kill</summary>");
         text.AppendLine();
-        text.AppendLine("| Kill | fault | restart | Running | first good sample | seen by the kernel's process |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| Kill | instance | fault | restart | Running | first good sample | seen by the kernel's process |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (sample, index) in result.Samples.Select((sample, index) => (sample, index)))
         {
-            text.AppendLine(Inv($"| {index + 1} | {Since(sample, sample.FaultNs)} | {Since(sample, sample.RestartNs)} | {Since(sample, sample.RunningNs)} | {Since(sample, sample.FirstGoodSourceNs)} | {Since(sample, sample.FirstGoodObservedNs)} |"));
+            text.AppendLine(Inv($"| {index + 1} | {sample.Instance} | {Since(sample, sample.FaultNs)} | {Since(sample, sample.RestartNs)} | {Since(sample, sample.RunningNs)} | {Since(sample, sample.FirstGoodSourceNs)} | {Since(sample, sample.FirstGoodObservedNs)} |"));
         }
 
         text.AppendLine();
@@ -137,11 +137,11 @@ internal static class RestartReport
         var text = new StringBuilder();
         text.AppendLine("### How the restart time is measured");
         text.AppendLine();
-        text.AppendLine(Inv($"- The harness starts `neokernel run {s.SystemPath} --plain --quality-log FILE --trace-jsonl FILE` (the NativeAOT binary; the drivers run in processes of their own, as `neokernel service-host`), waits {RestartBenchmark.WarmUp.TotalSeconds:0} s, then kills the {RestartSettings.ServiceId}'s process (found in /proc by the socket path in its command line) with `kill(pid, SIGKILL)` every {s.SpacingSeconds:0.##} s. The kill time is CLOCK_MONOTONIC read right before the call."));
+        text.AppendLine(Inv($"- The harness starts {s.Instances} × `neokernel run {s.SystemPath} --plain --quality-log FILE --trace-jsonl FILE` (the NativeAOT binary; each with its own kernel, and its drivers in processes of their own, as `neokernel service-host`), waits {RestartBenchmark.WarmUp.TotalSeconds:0} s, then every {s.SpacingSeconds:0.##} s kills the next instance's {RestartSettings.ServiceId} process (found in /proc by the socket path in its command line, which names its kernel's pid) with `kill(pid, SIGKILL)`. The kill time is CLOCK_MONOTONIC read right before the call. Why several instances: the supervisor doubles a driver's backoff for each of its restarts in the last `withinMs` (10 s), so one demo killed every few seconds would measure a backoff of 200–800 ms, and one killed every 10.5 s would take over 5 minutes for 30 kills. Killed in turn, each instance's driver dies every {s.InstanceSpacingSeconds:0.##} s, and every restart is what follows a lone crash. Between its kills an instance only runs the demo (about 7 % of one core, drivers included, measured with time(1) over 10 s on this machine), beside the restart being measured in another."));
         text.AppendLine("- **First good sample**: `--quality-log` watches every point from the kernel's event loop every 1 ms and logs each quality change with the point's source timestamp. The driver stamps each sample itself, on CLOCK_MONOTONIC from the kernel's clock origin (the log's header gives it), so the restart time ends when the sample was taken, not when someone looked. It is the first change of `" + RestartSettings.Point + "` to Good after the kernel marked it Bad, with a source timestamp after the kill. The log also carries the region's publish sequence, which proves the watch saw the very first sample: the Good sample it logged was the first publish after the kernel's Bad mark in " + Inv($"{result.Samples.Count(c => c.PublishesToFirstSeen == 1)} of {result.Samples.Count}") + " restarts (any other is listed above). The last column of the per-kill table is when the watch saw it (1 ms later at most when the event loop is on time); the controller reads it at its next cycle.");
-        text.AppendLine("- **Steps**: fault, restart and Running are the kernel's trace events for the driver (`--trace-jsonl`, platform time plus the origin). Detection is bounded by the kernel's 10 ms poll of each child (plus reaping the process); the backoff is the manifest's `backoffInitialMs: 50`, doubled for each restart of the driver in the last `withinMs` (10 s), so it depends on how often the harness kills: with kills " + Inv($"{RestartSettings.SpacingSecondsDefault:0.##}") + " s apart (the default) one earlier restart is always in the window and every backoff after the first is 100 ms; kills more than 10 s apart would all see 50 ms. The row *restart time less backoff* does not depend on it. Spawn is the kernel's `Process.Start` of the service host; *child start → first sample* is everything in the new process until its first cycle, including up to 10 ms until the kernel's next poll accepts its connection and hands it its grants, and up to 10 ms until the next release of the driver's 10 ms grid (phase 0).");
-        text.AppendLine("- **Anchors**: halfway between two kills (after the restart, while the demo runs) the harness starts the same binary with `--version` and with `validate` on the same system and times each from before `Process.Start` to its reaped exit: the floor of any restart (fork/exec and .NET runtime start of the NativeAOT binary), and that floor plus loading the manifests, which every service host does before it can connect.");
-        text.AppendLine("- The run's own summary line (`recovered N times; fault to first cycle ...`) is the kernel's view: from the fault to the first heartbeat its 10 ms poll saw, so it lags the sample by up to a poll.");
+        text.AppendLine("- **Steps**: fault, restart and Running are the kernel's trace events for the driver (`--trace-jsonl`, platform time plus the origin). Detection is bounded by the kernel's 10 ms poll of each child (plus reaping the process); the backoff is the manifest's `backoffInitialMs: 50`, doubled for each restart of the driver in the last `withinMs` (10 s): with each driver killed every " + Inv($"{s.InstanceSpacingSeconds:0.##}") + " s, " + (s.RestartsAlone ? "its previous restart has left the window when it faults again, so the backoff stays at 50 ms." : "earlier restarts are still in the window when it faults again, so the backoff doubles (see its row).") + " The row *restart time less backoff* does not depend on the policy. Spawn is the kernel's `Process.Start` of the service host; *child start → first sample* is everything in the new process until its first cycle, including up to 10 ms until the kernel's next poll accepts its connection and hands it its grants, and up to 10 ms until the next release of the driver's 10 ms grid (phase 0).");
+        text.AppendLine("- **Anchors**: halfway between two kills (after the restart, while the demos run) the harness starts the same binary with `--version` and with `validate` on the same system and times each from before `Process.Start` to its reaped exit: the floor of any restart (fork/exec and .NET runtime start of the NativeAOT binary), and that floor plus loading the manifests, which every service host does before it can connect.");
+        text.AppendLine("- Each run's own summary line (`recovered N times; fault to first cycle ...`) is its kernel's view: from the fault to the first heartbeat its 10 ms poll saw, so it lags the sample by up to a poll.");
         return text.ToString();
     }
 

@@ -84,6 +84,9 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
     /// </summary>
     public long? PublishesToFirstSeen { get; init; }
 
+    /// <summary>Which of the demos side by side this kill hit (1-based).</summary>
+    public int Instance { get; init; } = 1;
+
     public bool Complete => FaultNs is not null && RestartNs is not null && RunningNs is not null && FirstGoodSourceNs is not null;
 
     /// <summary>kill -9 to the first good sample: the restart time.</summary>
