@@ -6,8 +6,10 @@
 //   Test        every test project; TRX in artifacts/test-results; fails on a failed test or on no tests
 //   Publish     NativeAOT neokernel for linux-x64 and linux-arm64 into artifacts/publish/<rid>/; fails on any warning
 //   SmokeArm64  runs both binaries (arm64 under qemu) with SmokeArguments and compares what they print
-//   Bench       benchmark harness in Release, loop latency with NativeAOT neokernel-latency next to
-//               cyclictest; report in docs/PERFORMANCE.md (not part of CI; run as root; ~4 minutes)
+//   Bench       benchmark harness in Release: IPC, restart time of a killed driver under the NativeAOT
+//               neokernel, loop latency with NativeAOT neokernel-latency next to cyclictest; report in
+//               docs/PERFORMANCE.md (not part of CI; run as root; ~8 minutes). --bench-arguments="..."
+//               passes options to the harness (e.g. "--restart-kills 5 --skip latency" while developing)
 //   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
 //   CI          Build + Test + Publish + SmokeArm64 + KillSoak
 
@@ -21,6 +23,8 @@ const string SmokeArguments = "sim manifests/systems/tank-demo.yaml --seed 7 --d
 
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
+// Extra options for the benchmark harness, e.g. "--restart-kills 5 --latency-pairs 3" while developing.
+var benchArguments = Argument("bench-arguments", "");
 
 const string Solution = "Neokernel.slnx";
 const string CliProject = "cli/Neokernel.Cli.csproj";
@@ -254,12 +258,23 @@ Task("SmokeArm64")
 });
 
 Task("Bench")
-    .Description("Runs the benchmark harness in Release (loop latency: NativeAOT neokernel-latency next to cyclictest); writes docs/PERFORMANCE.md.")
+    .Description("Runs the benchmark harness in Release (restart time under the NativeAOT neokernel; loop latency: NativeAOT neokernel-latency next to cyclictest); writes docs/PERFORMANCE.md.")
     .Does(() =>
 {
     var report = MakeAbsolute(File("docs/PERFORMANCE.md"));
     // The latency loop must run as a NativeAOT binary: JIT tiering would add its own noise to it.
     var rid = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+    // The restart time is the shipped binary's: the demo and its service hosts as NativeAOT, started as in production.
+    var neokernelOutput = PublishDir(rid);
+    EnsureDirectoryExists(neokernelOutput);
+    DotNetPublish(CliProject, new DotNetPublishSettings
+    {
+        Configuration = "Release",
+        Runtime = rid,
+        OutputDirectory = neokernelOutput,
+        MSBuildSettings = new DotNetMSBuildSettings().WithProperty("PublishAot", "true").WithProperty("InvariantGlobalization", "true"),
+    });
+    var neokernelBinary = neokernelOutput.CombineWithFilePath(CliBinary);
     var latencyOutput = artifacts.Combine("publish").Combine("latency").Combine(rid);
     EnsureDirectoryExists(latencyOutput);
     DotNetPublish(LatencyProject, new DotNetPublishSettings
@@ -275,7 +290,9 @@ Task("Bench")
         Configuration = "Release",
         ArgumentCustomization = args => args.Append("--")
             .Append("--report").AppendQuoted(report.FullPath)
-            .Append("--latency-binary").AppendQuoted(latencyBinary.FullPath),
+            .Append("--latency-binary").AppendQuoted(latencyBinary.FullPath)
+            .Append("--neokernel-binary").AppendQuoted(neokernelBinary.FullPath)
+            .Append(benchArguments),
     });
     Information($"Bench: report in {report}");
 });

@@ -31,11 +31,14 @@ internal static class Cli
         usage: neokernel COMMAND [ARGS]
 
         commands:
-          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt]
+          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--quality-log FILE]
+                     [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         isolated services (drivers by default) run in processes of their own unless
                         --in-process, their rt-fifo/rt-deadline tasks on real-time threads (needs root or
-                        CAP_SYS_NICE; --no-rt runs them best-effort); Ctrl-C stops it cleanly
+                        CAP_SYS_NICE; --no-rt runs them best-effort); Ctrl-C or SIGTERM stops it cleanly;
+                        at the end, --quality-log writes every quality change of a region point with
+                        CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
                         and the trace digest; on a violated invariant prints the command that reproduces it

@@ -33,6 +33,9 @@ internal static class RunCommand
         var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
         var inProcess = line.Flag("in-process");
         var realTime = !line.Flag("no-rt");
+        var qualityLogPath = line.Option("quality-log");
+        var jsonl = line.Option("trace-jsonl");
+        var chrome = line.Option("trace-chrome");
         line.RejectUnknown();
         if (system is null)
         {
@@ -53,6 +56,7 @@ internal static class RunCommand
 
         var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
         var board = new StatusBoard(kernel, processes.Collections);
+        QualityLog? qualityLog = null;
         Exception? loopFailure = null;
         var loop = new Thread(() =>
         {
@@ -60,6 +64,12 @@ internal static class RunCommand
             {
                 kernel.Boot();
                 board.Start(platform);
+                if (qualityLogPath is not null)
+                {
+                    qualityLog = new QualityLog(kernel);
+                    qualityLog.Start(platform);
+                }
+
                 platform.RunUntil(durationNs ?? long.MaxValue, cancellation);
             }
             catch (Exception exception)
@@ -98,6 +108,8 @@ internal static class RunCommand
         WriteProcessIpc(processes, output);
         WriteCollections(processes.Collections, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
+        WriteQualityLog(qualityLog, qualityLogPath, platform.OriginNs, output);
+        SimCommand.WriteTraces(kernel.Trace, jsonl, chrome, output);
         return 0;
     }
 
@@ -176,6 +188,21 @@ internal static class RunCommand
             var sorted = service.Recoveries.Sorted();
             output.WriteLine($"{service.Id}: recovered {service.Recoveries.Count} times; fault to first cycle p50 {Format.Millis(sorted[sorted.Length / 2])}, max {Format.Millis(sorted[^1])}");
         }
+    }
+
+    private static void WriteQualityLog(QualityLog? log, string? path, long originNs, TextWriter output)
+    {
+        if (log is null || path is null)
+        {
+            return;
+        }
+
+        using (var writer = new StreamWriter(path))
+        {
+            log.Write(writer, originNs);
+        }
+
+        output.WriteLine($"quality log: {log.Count} quality changes written to {path} (CLOCK_MONOTONIC ns)");
     }
 
     /// <summary>A status line per second, and a line for each new fault (the reason, e.g. how to fix a refused scheduling class).</summary>

@@ -1,3 +1,5 @@
+using Neokernel.Kernel.Trace;
+
 namespace Neokernel.Cli.Commands;
 
 /// <summary><c>neokernel sim</c>: a system on virtual time from one seed.</summary>
@@ -26,7 +28,7 @@ internal static class SimCommand
         var outcome = session.Run(durationNs, failOnFault, cancellation);
         session.WriteSummary(output, outcome, seed);
         session.Kernel.Shutdown();
-        WriteTraces(session, jsonl, chrome, output);
+        WriteTraces(session.Kernel.Trace, jsonl, chrome, output);
         if (outcome.Violation is null)
         {
             return 0;
@@ -47,19 +49,20 @@ internal static class SimCommand
         return line.Positional[0];
     }
 
-    private static void WriteTraces(SimulationSession session, string? jsonl, string? chrome, TextWriter output)
+    /// <summary>The trace exports both sim and run offer.</summary>
+    internal static void WriteTraces(KernelTrace trace, string? jsonl, string? chrome, TextWriter output)
     {
         if (jsonl is not null)
         {
             using var writer = new StreamWriter(jsonl);
-            session.Kernel.Trace.WriteJsonLines(writer);
+            trace.WriteJsonLines(writer);
             output.WriteLine($"trace written as JSON lines to {jsonl}");
         }
 
         if (chrome is not null)
         {
             using var stream = File.Create(chrome);
-            session.Kernel.Trace.WriteChromeTrace(stream);
+            trace.WriteChromeTrace(stream);
             output.WriteLine($"trace written as Chrome/Perfetto JSON to {chrome} (open in ui.perfetto.dev or chrome://tracing)");
         }
     }

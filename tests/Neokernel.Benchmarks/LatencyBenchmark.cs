@@ -6,6 +6,9 @@ namespace Neokernel.Benchmarks;
 /// <summary>What the loop-latency comparison runs: one task, one priority, one CPU for both tools.</summary>
 internal sealed record LatencySettings(string? LoopBinary, double Seconds, int Pairs, int Priority, int Cpu, int PeriodUs, int HistogramUs)
 {
+    /// <summary>The garbage the allocating process beside the loaded scenario makes.</summary>
+    public int AllocatingMegabytesPerSecond { get; init; } = AllocatingLoad.MegabytesPerSecondDefault;
+
     public const double SecondsDefault = 10;
     public const int PairsDefault = 4;
     public const int PairsMin = 3;
@@ -70,6 +73,7 @@ internal static class LatencyBenchmark
     private static LatencyScenario RunScenario(LatencySettings settings, string directory, string name, string? load)
     {
         using var stress = load is null ? null : Tool.StartBackground("stress-ng", $"{load} --timeout {(int)(settings.Pairs * settings.Seconds * 3) + 60}s --quiet");
+        using var allocating = load is null ? null : AllocatingLoad.Start(settings.AllocatingMegabytesPerSecond);
         Thread.Sleep(Settle);
 
         var loadBefore = LoadAverage();
@@ -96,8 +100,10 @@ internal static class LatencyBenchmark
         }
 
         var loadAfter = LoadAverage();
+        var allocated = allocating is null ? null : AllocatingLoad.Stop(allocating);
         stress?.Stop();
-        return new LatencyScenario(name, load is null ? "none" : $"stress-ng {load}", pairs, null) { LoadAverageBefore = loadBefore, LoadAverageAfter = loadAfter };
+        var described = load is null ? "none" : $"stress-ng {load} and an allocating .NET process ({settings.AllocatingMegabytesPerSecond} MB/s of short-lived garbage)";
+        return new LatencyScenario(name, described, pairs, null) { LoadAverageBefore = loadBefore, LoadAverageAfter = loadAfter, AllocatingLoad = allocated };
     }
 
     /// <summary>The 1-minute load average: how busy the neighbours were (others compile on these cores).</summary>
@@ -148,6 +154,9 @@ internal sealed record LatencyScenario(string Name, string Load, IReadOnlyList<L
     public string LoadAverageBefore { get; init; } = "?";
 
     public string LoadAverageAfter { get; init; } = "?";
+
+    /// <summary>What the allocating process beside the loop says it did; null when none ran.</summary>
+    public string? AllocatingLoad { get; init; }
 
     public double MedianP99Ratio => Pairs.Count == 0 ? double.NaN : Stats.Median(Pairs.Select(p => p.P99Ratio).ToList());
 }

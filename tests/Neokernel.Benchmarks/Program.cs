@@ -24,13 +24,20 @@ internal static class Program
             return CrossProcessPingPong.RunPeer(args[1], args[2] == "-" ? null : int.Parse(args[2], CultureInfo.InvariantCulture));
         }
 
+        if (args.Length == 2 && args[0] == AllocatingLoad.Flag)
+        {
+            return AllocatingLoad.Run(int.Parse(args[1], CultureInfo.InvariantCulture));
+        }
+
 #if DEBUG
         Console.Error.WriteLine("benchmarks: build in Release (dotnet run -c Release); Debug numbers mean nothing");
         return 2;
 #else
         string? reportPath = null;
+        var skip = new HashSet<string>(StringComparer.Ordinal);
         var repetitions = RepetitionsDefault;
         var latency = LatencySettings.Default(loopBinary: null);
+        var restart = RestartSettings.Default(neokernelBinary: null);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -53,26 +60,69 @@ internal static class Program
                     latency = latency with { Pairs = pairs };
                     i++;
                     break;
+                case "--neokernel-binary" when i + 1 < args.Length:
+                    restart = restart with { NeokernelBinary = Path.GetFullPath(args[++i]) };
+                    break;
+                case "--restart-kills" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var kills) && kills >= RestartSettings.KillsMin:
+                    restart = restart with { Kills = kills };
+                    i++;
+                    break;
+                case "--restart-spacing" when i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var spacing) && spacing >= RestartSettings.SpacingSecondsMin:
+                    restart = restart with { SpacingSeconds = spacing };
+                    i++;
+                    break;
+                case "--restart-instances" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var instances) && instances >= 1:
+                    restart = restart with { Instances = instances };
+                    i++;
+                    break;
+                case "--skip" when i + 1 < args.Length:
+                    skip.UnionWith(args[++i].Split(','));
+                    break;
                 default:
                     Console.Error.WriteLine($"usage: Neokernel.Benchmarks [--report PATH] [--repetitions N (>= {RepetitionsMin}, default {RepetitionsDefault})]");
                     Console.Error.WriteLine($"         [--latency-binary PATH (published neokernel-latency)] [--latency-seconds S (default {LatencySettings.SecondsDefault})] [--latency-pairs N (>= {LatencySettings.PairsMin}, default {LatencySettings.PairsDefault})]");
+                    Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
+                    Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})]");
+                    Console.Error.WriteLine("         [--skip ipc,restart,latency (while developing: no report is written)]");
                     return 2;
             }
         }
 
+        (QueueResult Queue, SocketResult Sockets, CrossProcessResult CrossProcess)? ipc = null;
         var machine = Machine.Describe();
         var started = DateTime.UtcNow;
         Console.WriteLine($"benchmarks: {repetitions} repetitions each on {machine.Cores} cores, {machine.CpuModel}");
 
-        var (queue, sockets) = Run(repetitions);
-        var crossProcess = CrossProcessBenchmark.Run(repetitions);
-        var loop = LatencyBenchmark.Run(latency);
+        if (!skip.Contains("ipc"))
+        {
+            var (queue, sockets) = Run(repetitions);
+            var crossProcess = CrossProcessBenchmark.Run(repetitions);
+            Console.WriteLine();
+            Console.WriteLine(Report.Tables(queue, sockets));
+            Console.WriteLine(CrossProcessReport.Section(crossProcess));
+            ipc = (queue, sockets, crossProcess);
+        }
 
-        var report = Report.Render(machine, started, repetitions, queue, sockets, crossProcess, loop);
-        Console.WriteLine();
-        Console.WriteLine(Report.Tables(queue, sockets));
-        Console.WriteLine(CrossProcessReport.Section(crossProcess));
-        Console.WriteLine(Report.LatencyTables(loop));
+        var restarts = skip.Contains("restart") ? null : RestartBenchmark.Run(restart);
+        if (restarts is not null)
+        {
+            Console.WriteLine(RestartReport.Section(restarts));
+        }
+
+        var loop = skip.Contains("latency") ? null : LatencyBenchmark.Run(latency);
+        if (loop is not null)
+        {
+            Console.WriteLine(Report.LatencyTables(loop));
+        }
+
+        if (ipc is not { } measured || restarts is null || loop is null)
+        {
+            Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
+            return 0;
+        }
+
+        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, restarts, loop);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(reportPath));

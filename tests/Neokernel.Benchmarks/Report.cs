@@ -6,12 +6,12 @@ namespace Neokernel.Benchmarks;
 /// <summary>The Markdown report (docs/PERFORMANCE.md) and the tables printed to stdout.</summary>
 internal static class Report
 {
-    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, LatencyResult latency)
+    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, RestartResult restarts, LatencyResult latency)
     {
         var text = new StringBuilder();
         text.AppendLine("# Performance");
         text.AppendLine();
-        text.AppendLine("Written by `./build.sh --target=Bench` (tests/Neokernel.Benchmarks, Release build, JIT; the loop latency runs rt-bench's neokernel-latency, published with NativeAOT). Do not edit by hand: run it again.");
+        text.AppendLine("Written by `./build.sh --target=Bench` (tests/Neokernel.Benchmarks, Release build, JIT; the restart time runs the NativeAOT neokernel, the loop latency rt-bench's neokernel-latency, published with NativeAOT). Do not edit by hand: run it again.");
         text.AppendLine();
         text.AppendLine("## Machine");
         text.AppendLine();
@@ -47,6 +47,7 @@ internal static class Report
         text.AppendLine(Inv($"- **Anchor**: a connected pair of Unix-domain stream sockets (`System.Net.Sockets.Socket`, `UnixDomainSocketEndPoint`) between two threads of the same process; the sender times each 64-byte ping-pong, {sockets.RoundTripsPerRepetition:N0} round trips per repetition, and takes p50 and p99 of them. One message's share is half the round trip."));
         text.AppendLine("- **The ratio is only indicative.** The queue is an in-process, single-threaded ring: no thread wake-up, no system call, no copy across an address space. It is not a cross-process transport; for that, see \"IPC across processes\" above, which compares the shared-memory ring with a socket between two processes.");
         text.AppendLine();
+        text.AppendLine(RestartReport.Section(restarts));
         text.AppendLine(LatencyTables(latency));
         text.AppendLine(LatencyMethod(latency));
         text.AppendLine("## Not measured yet");
@@ -95,6 +96,14 @@ internal static class Report
         {
             text.AppendLine(Inv($"**{scenario.Name}** (load: {scenario.Load}; 1-minute load average {scenario.LoadAverageBefore} before the first pair, {scenario.LoadAverageAfter} after the last)"));
             text.AppendLine();
+            if (scenario.AllocatingLoad is { } allocated)
+            {
+                var runs = scenario.Pairs.Select(p => p.Neokernel.Collections).OfType<IReadOnlyList<int>>().ToList();
+                var collected = runs.Count(counts => counts.Sum() > 0);
+                text.AppendLine(Inv($"The allocating process over the whole scenario: {allocated}. The loop's process beside it: {(collected == 0 ? Inv($"0 collections in each of its {runs.Count} runs") : Inv($"**collections in {collected} of its {runs.Count} runs**"))}."));
+                text.AppendLine();
+            }
+
             if (scenario.NotMeasured is { } skipped)
             {
                 text.AppendLine(Inv($"Not measured: {skipped}."));
@@ -138,7 +147,7 @@ internal static class Report
         text.AppendLine("- **Neokernel**: `neokernel-latency` (rt-bench/, NativeAOT) starts one task on `Neokernel.Rt.Linux.RealtimeCyclicExecutor`: its own thread, SCHED_FIFO, pinned, `mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT)`, timer slack 1 ns, pre-faulted stack, imports warmed, then absolute `clock_nanosleep` on CLOCK_MONOTONIC to each release of the grid. The body stores `StartNs - ReleaseNs` into a preallocated array; the main thread only sleeps until the run is done. The loop process holds `/dev/cpu_dma_latency` at 0 like cyclictest does. Its GC collection counts (read at the end) must be 0: any collection would stop the loop thread.");
         text.AppendLine(Inv($"- **Anchor**: `cyclictest -m -p {s.Priority} -a {s.Cpu} -t 1 -i {s.PeriodUs} -l {s.Cycles} -q -h {s.HistogramUs} --histfile=…` (rt-tests), the same period, priority and CPU."));
         text.AppendLine(Inv($"- Both write a histogram in whole microseconds (truncated, as cyclictest computes it) in cyclictest's `--histfile` format; p50/p99/p99.9 are nearest-rank percentiles of it, computed by the same code for both; values past {s.HistogramUs:N0} µs count as overflows (a percentile among them reads as the maximum)."));
-        text.AppendLine("- Each pair runs the two back to back, alternating which goes first. **loaded** runs every pair under `stress-ng --cpu 2 --vm 1 --vm-bytes 256M`, started before the first pair and stopped after the last; each scenario starts after a 3 s pause.");
+        text.AppendLine(Inv($"- Each pair runs the two back to back, alternating which goes first. **loaded** runs every pair under `stress-ng --cpu 2 --vm 1 --vm-bytes 256M` and, beside it, an allocating service in another process: the benchmark harness again (`{AllocatingLoad.Flag} {s.AllocatingMegabytesPerSecond}`, JIT, workstation concurrent GC, unpinned) allocating byte arrays of 64 B to 16 KiB at {s.AllocatingMegabytesPerSecond} MB/s, the newest 1,024 kept alive so some are promoted; both start before the first pair and stop after the last. Its garbage collections stop only its own threads: the loop's process must still show 0. Each scenario starts after a 3 s pause."));
         text.AppendLine("- **Judge by the p99 ratio within a pair, not by max and not across runs**: the kernel is not PREEMPT_RT and the virtual machine adds millisecond outliers; p99 moves by up to 8x between runs on this machine (idle can be worse than loaded), and other engineers compile on the same two cores while it runs.");
         return text.ToString();
     }
