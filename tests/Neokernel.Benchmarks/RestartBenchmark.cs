@@ -123,7 +123,9 @@ internal static class RestartBenchmark
         {
             foreach (var run in runs)
             {
-                error ??= run.WaitForEnd(duration + TimeSpan.FromSeconds(60));
+                // Every run must end before its files are read, whatever went wrong before.
+                var ended = run.WaitForEnd(duration + TimeSpan.FromSeconds(60));
+                error ??= ended;
             }
         }
 

@@ -5,8 +5,8 @@ using Neokernel.Rt.Linux.Limits;
 namespace Neokernel.Cli.Tests;
 
 /// <summary>
-/// The tank demo's level-sensor driver declares memory, CPU and open-file limits; its service
-/// host process runs under them, and its cgroup is gone once the run ends. Where this machine
+/// The tank demo's level-sensor driver declares memory and open-file limits, its operator a CPU
+/// limit; their service host processes run under them, and their cgroups are gone once the run ends. Where this machine
 /// cannot apply a cgroup limit, the run must say so instead.
 /// </summary>
 [Collection(Testing.SerialCollection.Name)]
@@ -21,14 +21,16 @@ public sealed class LimitsTests
         var run = new Thread(() => result = CliResult.Run("run", Repository.TankDemo, "--duration", "8s", "--plain"));
         run.Start();
         var pid = ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), []);
+        var operatorPid = ServiceHostProcesses.WaitFor("operator", TimeSpan.FromSeconds(30), []);
         Thread.Sleep(1_000);
         var probe = new ProcessLimiter(TextWriter.Null);
         var memory = probe.Place(CgroupHierarchy.Memory, out _);
         var cpu = probe.Place(CgroupHierarchy.Cpu, out _);
 
-        // Named by the kernel's pid, the service and its incarnation (a loaded machine may have restarted it).
-        var group = Regex.Match(File.ReadAllText($"/proc/{pid}/cgroup"), $@"neokernel-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-level-sensor-[0-9]+").Value;
-        Assert.True(group.Length > 0 || (memory is null && cpu is null), "the level sensor's process is in no group of its own");
+        var group = GroupOf(pid, "level-sensor");
+        Assert.True(group.Length > 0 || memory is null, "the level sensor's process is in no group of its own");
+        var operatorGroup = GroupOf(operatorPid, "operator");
+        Assert.True(operatorGroup.Length > 0 || cpu is null, "the operator's process is in no group of its own");
 
         Assert.Matches(@"Max open files\s+256\s+256\s", File.ReadAllText($"/proc/{pid}/limits"));
         Assert.Contains("DOTNET_GCHeapHardLimit=1800000\0", File.ReadAllText($"/proc/{pid}/environ"), StringComparison.Ordinal);
@@ -41,16 +43,21 @@ public sealed class LimitsTests
         if (cpu is not null)
         {
             var quota = cpu.Version == CgroupVersion.V2
-                ? File.ReadAllText(Path.Combine(cpu.OwnDirectory, group, "cpu.max")).Trim()
-                : File.ReadAllText(Path.Combine(cpu.OwnDirectory, group, "cpu.cfs_quota_us")).Trim() + " " + File.ReadAllText(Path.Combine(cpu.OwnDirectory, group, "cpu.cfs_period_us")).Trim();
-            Assert.Equal("10000 10000", quota);
+                ? File.ReadAllText(Path.Combine(cpu.OwnDirectory, operatorGroup, "cpu.max")).Trim()
+                : File.ReadAllText(Path.Combine(cpu.OwnDirectory, operatorGroup, "cpu.cfs_quota_us")).Trim() + " " + File.ReadAllText(Path.Combine(cpu.OwnDirectory, operatorGroup, "cpu.cfs_period_us")).Trim();
+            Assert.Equal("10000 100000", quota);
         }
 
         run.Join();
         Assert.NotNull(result);
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Equal(memory is null, result.Error.Contains("warning: memory.limitBytes of level-sensor, pump-actuator is not enforced by the OS", StringComparison.Ordinal));
-        Assert.Equal(cpu is null, result.Error.Contains("warning: cpu.quotaUs of level-sensor is not applied", StringComparison.Ordinal));
+        Assert.Equal(memory is null, result.Error.Contains("warning: memory.limitBytes of level-sensor, tank-controller, pump-actuator is not enforced by the OS", StringComparison.Ordinal));
+        Assert.Equal(cpu is null, result.Error.Contains("warning: cpu.quotaUs of operator is not applied", StringComparison.Ordinal));
         Assert.All(new[] { memory, cpu }.OfType<CgroupPlace>(), p => Assert.False(Directory.Exists(Path.Combine(p.OwnDirectory, group)), $"{group} is left in {p.OwnDirectory}"));
+        Assert.All(new[] { memory, cpu }.OfType<CgroupPlace>(), p => Assert.False(Directory.Exists(Path.Combine(p.OwnDirectory, operatorGroup)), $"{operatorGroup} is left in {p.OwnDirectory}"));
     }
+
+    /// <summary>The service's own group: named by the kernel's pid, the service and its incarnation (a loaded machine may have restarted it).</summary>
+    private static string GroupOf(int pid, string serviceId) =>
+        Regex.Match(File.ReadAllText($"/proc/{pid}/cgroup"), $@"neokernel-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{serviceId}-[0-9]+").Value;
 }
