@@ -51,7 +51,8 @@ public sealed class IsolationTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("running tank-demo in real time", result.Output, StringComparison.Ordinal);
         Assert.Contains("t=1.", result.Output, StringComparison.Ordinal);
-        Assert.Contains("stopped after 2.", result.Output, StringComparison.Ordinal);
+        // Read once every child is stopped: past 2 s, by how long the machine takes to stop them.
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(result.Output, @"stopped after [2-9]\.[0-9]+ s: "), result.Output);
         Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace Neokernel.Cli.Tests;
 
@@ -60,7 +61,8 @@ public sealed class RealtimeIsolationTests
         Assert.Contains("warning: --no-rt: level-sensor (rt-fifo), tank-controller (rt-fifo), pump-actuator (rt-fifo) run best-effort", bestEffort.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(": level-sensor: ", bestEffort.Output, StringComparison.Ordinal);
         Assert.Contains("level-sensor:Running", bestEffort.Output, StringComparison.Ordinal);
-        Assert.Matches(@"stopped after 4\.[0-9]+ s: .*level-sensor:Stopped ", bestEffort.Output);
+        // The clock reads "stopped after" once every child is stopped: past 4 s, by how long a loaded machine takes.
+        Assert.True(Regex.IsMatch(bestEffort.Output, @"stopped after [4-9]\.[0-9]+ s: .*level-sensor:Stopped "), bestEffort.Output);
     }
 
     /// <summary>
