@@ -43,7 +43,9 @@ internal static class RunCommand
         }
 
         var regions = new MemfdRegionMemoryProvider();
-        var isolated = system.Services.Where(s => !inProcess && Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToHashSet(StringComparer.Ordinal);
+        // Isolated services run in processes of their own, with their endpoints on shared-memory rings.
+        var isolatedServices = inProcess ? [] : system.Services.Select(s => s.Manifest).Where(m => m.IsolationInEffect()).ToList();
+        var isolated = isolatedServices.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         using var queues = new SharedMessageQueueProvider(isolated.Contains);
         var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
         var limiter = new ProcessLimiter(error);
@@ -51,7 +53,7 @@ internal static class RunCommand
         if (!inProcess)
         {
             // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.
-            limiter.WarnAboutMissing(system.Services.Select(s => s.Manifest).Where(Isolate));
+            limiter.WarnAboutMissing(isolatedServices);
         }
 
         var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
@@ -84,8 +86,8 @@ internal static class RunCommand
         { Name = "neokernel-loop", IsBackground = true };
         loop.Start();
         output.WriteLine($"running {system.Manifest.System} in real time on {platform.Name}, seed {seed}; Ctrl-C stops");
-        WriteIsolation(system, inProcess, output);
-        WriteRealTime(system, inProcess, realTime, output, error);
+        WriteIsolation(isolatedServices, inProcess, output);
+        WriteRealTime(isolatedServices, realTime, output, error);
         if (plain)
         {
             DrawPlain(loop, board, output);
@@ -113,10 +115,7 @@ internal static class RunCommand
         return 0;
     }
 
-    /// <summary>Isolated services run in processes of their own, with their endpoints on shared-memory rings.</summary>
-    internal static bool Isolate(ServiceManifest manifest) => manifest.IsolationInEffect();
-
-    private static void WriteIsolation(SystemDefinition system, bool inProcess, TextWriter output)
+    private static void WriteIsolation(List<ServiceManifest> isolated, bool inProcess, TextWriter output)
     {
         if (inProcess)
         {
@@ -124,8 +123,7 @@ internal static class RunCommand
             return;
         }
 
-        var isolated = system.Services.Where(s => Isolate(s.Manifest)).Select(s => s.Manifest.Id).ToList();
-        output.WriteLine($"in processes of their own: {(isolated.Count == 0 ? "none" : string.Join(", ", isolated))}");
+        output.WriteLine($"in processes of their own: {(isolated.Count == 0 ? "none" : string.Join(", ", isolated.Select(m => m.Id)))}");
     }
 
     /// <summary>What the IPC of each service in a process of its own did there: counts from its own trace.</summary>
@@ -144,12 +142,9 @@ internal static class RunCommand
     /// Which cyclic tasks run on real-time threads: those of isolated services whose timing grants
     /// rt-fifo or rt-deadline. With --no-rt they run best-effort, and the user is warned.
     /// </summary>
-    private static void WriteRealTime(SystemDefinition system, bool inProcess, bool realTime, TextWriter output, TextWriter error)
+    private static void WriteRealTime(List<ServiceManifest> isolated, bool realTime, TextWriter output, TextWriter error)
     {
-        var realtimeTasks = system.Services
-            .Where(s => !inProcess && Isolate(s.Manifest) && s.Manifest.Timing is { } t && RealtimeServiceExecutor.IsRealtimeClass(t.Class))
-            .Select(s => s.Manifest)
-            .ToList();
+        var realtimeTasks = isolated.Where(m => m.Timing is { } t && RealtimeServiceExecutor.IsRealtimeClass(t.Class)).ToList();
         if (realtimeTasks.Count == 0)
         {
             return;
