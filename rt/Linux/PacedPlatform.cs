@@ -5,16 +5,23 @@ namespace Neokernel.Rt.Linux;
 
 /// <summary>
 /// The event loop on real time: the same queue and order as the simulation, but before each
-/// event it sleeps (absolute clock_nanosleep on CLOCK_MONOTONIC) until the event is due. The
-/// clock is the real monotonic clock, so wake-up latency and overruns are real. It is how
+/// event it sleeps until the event is due (an absolute CLOCK_MONOTONIC timerfd in its
+/// <see cref="LoopReactor"/>), or until a descriptor it watches is ready or another thread
+/// posts work, whichever comes first. The clock is the real monotonic clock, so wake-up latency
+/// and overruns are real. It is how
 /// <c>neokernel run</c> drives a system with embedded simulated hardware on one thread.
 /// </summary>
-public sealed class PacedPlatform : EventLoopPlatform
+public sealed class PacedPlatform : EventLoopPlatform, IDisposable
 {
     /// <summary>Longest single sleep, so cancellation (Ctrl-C) is noticed promptly.</summary>
     private const long SleepSliceNs = 50_000_000;
 
+    /// <summary>While events are overdue, how often the loop still looks at its descriptors and posted work.</summary>
+    private const long LookIntervalNs = 1_000_000;
+
     private readonly long originNs;
+    private readonly LoopReactor reactor = new();
+    private long lastLookNs = long.MinValue / 2;
 
     public PacedPlatform(ulong seed, IDeviceProvider devices)
         : this(seed, devices, null, LinuxTime.MonotonicNs())
@@ -38,22 +45,49 @@ public sealed class PacedPlatform : EventLoopPlatform
 
     public override long NowNs => LinuxTime.MonotonicNs() - originNs;
 
-    protected override bool AdvanceTo(long dueNs, CancellationToken cancellation)
+    /// <summary>
+    /// Where the loop waits: the next timed event, the descriptors its services watch, and work
+    /// posted from other threads. Devices register their sockets and serial lines here; a control
+    /// thread hands results to the loop with <see cref="Post"/>.
+    /// </summary>
+    public LoopReactor Reactor => reactor;
+
+    /// <summary>Runs <paramref name="action"/> on the loop's thread as soon as it can. Thread-safe; control plane (allocates).</summary>
+    public void Post(Action action) => reactor.Post(action);
+
+    protected override Advance AdvanceTo(long dueNs, CancellationToken cancellation)
     {
         while (true)
         {
             if (cancellation.IsCancellationRequested)
             {
-                return false;
+                return Advance.Cancelled;
             }
 
             var now = NowNs;
             if (now >= dueNs)
             {
-                return true;
+                // Behind schedule: the loop may never wait, so look at ready descriptors and posted
+                // work without waiting, at most once per LookIntervalNs, so they are never starved.
+                if (reactor.HasSources && now - lastLookNs >= LookIntervalNs)
+                {
+                    lastLookNs = now;
+                    if (reactor.PollNow() > 0)
+                    {
+                        return Advance.Interrupted;
+                    }
+                }
+
+                return Advance.Reached;
             }
 
-            LinuxTime.SleepUntil(originNs + Math.Min(dueNs, now + SleepSliceNs));
+            lastLookNs = now;
+            if (reactor.WaitUntil(originNs + Math.Min(dueNs, now + SleepSliceNs)) > 0)
+            {
+                return Advance.Interrupted;
+            }
         }
     }
+
+    public void Dispose() => reactor.Dispose();
 }

@@ -62,14 +62,20 @@ public abstract class EventLoopPlatform : IPlatform, IClock
     public long RunUntil(long endNs, CancellationToken cancellation = default)
     {
         var ran = 0L;
-        while (!cancellation.IsCancellationRequested && TryRunNext(endNs, cancellation))
+        while (!cancellation.IsCancellationRequested)
         {
-            ran++;
-        }
+            if (TryRunNext(endNs, cancellation))
+            {
+                ran++;
+                continue;
+            }
 
-        if (!cancellation.IsCancellationRequested)
-        {
-            AdvanceTo(endNs, cancellation);
+            // Nothing is due by the end: wait for it, unless something that happened meanwhile
+            // (a descriptor became ready, another thread posted work) armed a new event first.
+            if (cancellation.IsCancellationRequested || AdvanceTo(endNs, cancellation) != Advance.Interrupted)
+            {
+                break;
+            }
         }
 
         return ran;
@@ -92,9 +98,14 @@ public abstract class EventLoopPlatform : IPlatform, IClock
                 return false;
             }
 
-            if (!AdvanceTo(priority.DueNs, cancellation))
+            switch (AdvanceTo(priority.DueNs, cancellation))
             {
-                return false;
+                case Advance.Cancelled:
+                    return false;
+                case Advance.Interrupted:
+                    // Callbacks ran while waiting and may have armed, re-armed or cancelled timers:
+                    // look at the head of the queue again.
+                    continue;
             }
 
             queue.Dequeue();
@@ -106,8 +117,25 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         return false;
     }
 
-    /// <summary>Moves the clock to <paramref name="dueNs"/>: instantly in simulation, by waiting when paced. False if cancelled.</summary>
-    protected abstract bool AdvanceTo(long dueNs, CancellationToken cancellation);
+    /// <summary>
+    /// Moves the clock to <paramref name="dueNs"/>: instantly in simulation, by waiting when paced.
+    /// A paced wait may end early because a descriptor became ready or another thread posted work;
+    /// their callbacks have run by then, and the caller looks at the queue again.
+    /// </summary>
+    protected abstract Advance AdvanceTo(long dueNs, CancellationToken cancellation);
+
+    /// <summary>How a wait for the next event ended.</summary>
+    protected enum Advance
+    {
+        /// <summary>The clock reads the due time (or later).</summary>
+        Reached,
+
+        /// <summary>Callbacks ran before the due time: the queue may have changed.</summary>
+        Interrupted,
+
+        /// <summary>The cancellation token fired.</summary>
+        Cancelled,
+    }
 
     private void Enqueue(EventTimer timer, long dueNs)
     {
@@ -191,14 +219,14 @@ public sealed class SimulationPlatform(ulong seed, IDeviceProvider devices) : Ev
 
     public override long NowNs => nowNs;
 
-    protected override bool AdvanceTo(long dueNs, CancellationToken cancellation)
+    protected override Advance AdvanceTo(long dueNs, CancellationToken cancellation)
     {
         if (dueNs > nowNs)
         {
             nowNs = dueNs;
         }
 
-        return true;
+        return Advance.Reached;
     }
 }
 
