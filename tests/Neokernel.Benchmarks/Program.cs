@@ -83,7 +83,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--latency-binary PATH (published neokernel-latency)] [--latency-seconds S (default {LatencySettings.SecondsDefault})] [--latency-pairs N (>= {LatencySettings.PairsMin}, default {LatencySettings.PairsDefault})]");
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,restart,latency (while developing: no report is written)]");
+                    Console.Error.WriteLine("         [--skip ipc,restart,memory,latency (while developing: no report is written)]");
                     return 2;
             }
         }
@@ -109,19 +109,25 @@ internal static class Program
             Console.WriteLine(RestartReport.Section(restarts));
         }
 
+        var memory = skip.Contains("memory") ? null : MemoryBenchmark.Run(restart.NeokernelBinary, restart.SystemPath);
+        if (memory is not null)
+        {
+            Console.WriteLine(MemoryBenchmark.Section(memory));
+        }
+
         var loop = skip.Contains("latency") ? null : LatencyBenchmark.Run(latency);
         if (loop is not null)
         {
             Console.WriteLine(Report.LatencyTables(loop));
         }
 
-        if (ipc is not { } measured || restarts is null || loop is null)
+        if (ipc is not { } measured || restarts is null || memory is null || loop is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
             return 0;
         }
 
-        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, restarts, loop);
+        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, restarts, memory, loop);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
         {

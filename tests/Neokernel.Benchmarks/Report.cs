@@ -6,7 +6,7 @@ namespace Neokernel.Benchmarks;
 /// <summary>The Markdown report (docs/PERFORMANCE.md) and the tables printed to stdout.</summary>
 internal static class Report
 {
-    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, RestartResult restarts, LatencyResult latency)
+    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, RestartResult restarts, MemoryResult memory, LatencyResult latency)
     {
         var text = new StringBuilder();
         text.AppendLine("# Performance");
@@ -48,6 +48,7 @@ internal static class Report
         text.AppendLine("- **The ratio is only indicative.** The queue is an in-process, single-threaded ring: no thread wake-up, no system call, no copy across an address space. It is not a cross-process transport; for that, see \"IPC across processes\" above, which compares the shared-memory ring with a socket between two processes.");
         text.AppendLine();
         text.AppendLine(RestartReport.Section(restarts));
+        text.AppendLine(MemoryBenchmark.Section(memory));
         text.AppendLine(LatencyTables(latency));
         text.AppendLine(LatencyMethod(latency));
         text.AppendLine("## Not measured yet");
