@@ -11,16 +11,23 @@ internal sealed class CommandLine
 {
     private readonly Dictionary<string, string?> options = new(StringComparer.Ordinal);
     private readonly HashSet<string> read = new(StringComparer.Ordinal);
+    private readonly HashSet<string> flags;
 
-    private CommandLine(List<string> positional, Dictionary<string, string?> options)
+    private CommandLine(List<string> positional, Dictionary<string, string?> options, HashSet<string> flags)
     {
         Positional = positional;
         this.options = options;
+        this.flags = flags;
     }
 
     public IReadOnlyList<string> Positional { get; }
 
-    /// <summary>Splits arguments; <paramref name="flags"/> are the options that take no value.</summary>
+    /// <summary>
+    /// Splits arguments; <paramref name="flags"/> are the options that take no value. Any other
+    /// option takes the next argument as its value, unless that is an option itself: then it was
+    /// given without one, which is an error once the command reads it (<c>--trace-jsonl --duration 1s</c>
+    /// must not quietly write no trace, nor <c>--seed --duration 1s</c> quietly use the default seed).
+    /// </summary>
     public static CommandLine Parse(IReadOnlyList<string> args, params string[] flags)
     {
         var positional = new List<string>();
@@ -50,19 +57,39 @@ internal sealed class CommandLine
             }
         }
 
-        return new CommandLine(positional, options);
+        return new CommandLine(positional, options, [.. flags]);
     }
 
     public bool Flag(string name)
     {
         read.Add(name);
+        if (options.TryGetValue(name, out var value) && value is not null)
+        {
+            throw new UsageException($"--{name} takes no value (given '{value}'); write --{name} alone");
+        }
+
         return options.ContainsKey(name);
     }
 
+    /// <summary>The value of <c>--name VALUE</c> or <c>--name=VALUE</c>; null when the option is absent, an error when it has no value.</summary>
     public string? Option(string name)
     {
         read.Add(name);
-        return options.TryGetValue(name, out var value) ? value : null;
+        if (!options.TryGetValue(name, out var value))
+        {
+            return null;
+        }
+
+        return value is { Length: > 0 } ? value : throw new UsageException($"--{name} needs a value: --{name} VALUE or --{name}=VALUE");
+    }
+
+    /// <summary>For commands that take no positional arguments: any given is an error, not silently ignored.</summary>
+    public void RejectPositional(string command)
+    {
+        if (Positional.Count > 0)
+        {
+            throw new UsageException($"{command} takes no arguments besides its options; '{Positional[0]}' is one too many");
+        }
     }
 
     public ulong Seed(ulong defaultSeed)
@@ -87,7 +114,7 @@ internal sealed class CommandLine
     /// <summary>Options given but never read by the command: misspellings.</summary>
     public void RejectUnknown()
     {
-        var unknown = options.Keys.Where(k => !read.Contains(k)).ToList();
+        var unknown = options.Keys.Where(k => !read.Contains(k) && !flags.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
             throw new UsageException($"unknown option --{unknown[0]}; this command knows: {string.Join(", ", read.Order(StringComparer.Ordinal).Select(k => "--" + k))}");

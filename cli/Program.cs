@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Neokernel.Cli;
 
 internal static class Program
@@ -14,13 +16,53 @@ internal static class Program
                 cancellation.Cancel();
             }
         };
-        // SIGTERM (what systemd, a container runtime or `kill` send) stops as cleanly as Ctrl-C.
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancellation.Cancel();
-        });
+        // SIGTERM (what systemd, a container runtime or `kill` send), SIGHUP (the terminal went away;
+        // neokernel has no configuration to reload: a changed manifest takes a new run) and SIGQUIT
+        // stop as cleanly as Ctrl-C: services in reverse order, outputs left as the kernel drives them,
+        // cgroups and sockets removed. SIGUSR1 and SIGUSR2 mean nothing to neokernel: they are
+        // ignored, with a line saying so, instead of ending the kernel without a clean stop.
+        using var signals = new SignalHandlers(cancellation, Console.Error);
         return Cli.Run(args, Console.Out, Console.Error, cancellation.Token);
+    }
+}
+
+/// <summary>What the kernel's process does on each signal other than Ctrl-C: stop cleanly, or ignore and say so.</summary>
+internal sealed class SignalHandlers : IDisposable
+{
+    private const int SignalUser1 = 10;
+    private const int SignalUser2 = 12;
+
+    private readonly List<PosixSignalRegistration> registrations = [];
+
+    public SignalHandlers(CancellationTokenSource stop, TextWriter error)
+    {
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+        {
+            registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }));
+        }
+
+        // Raw numbers: PosixSignal names only the signals every platform has. 10 and 12 are SIGUSR1
+        // and SIGUSR2 on x86_64 and arm64 Linux alike.
+        foreach (var (number, name) in new[] { (SignalUser1, "SIGUSR1"), (SignalUser2, "SIGUSR2") })
+        {
+            registrations.Add(PosixSignalRegistration.Create((PosixSignal)number, context =>
+            {
+                context.Cancel = true;
+                error.WriteLine($"neokernel: {name} ignored; SIGTERM, SIGHUP, SIGQUIT or Ctrl-C stop cleanly");
+            }));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var registration in registrations)
+        {
+            registration.Dispose();
+        }
     }
 }
 
@@ -36,7 +78,7 @@ internal static class Cli
                         run a system in real time on its embedded simulated hardware, with a live status;
                         isolated services (drivers by default) run in processes of their own unless
                         --in-process, their rt-fifo/rt-deadline tasks on real-time threads (needs root or
-                        CAP_SYS_NICE; --no-rt runs them best-effort); Ctrl-C or SIGTERM stops it cleanly;
+                        CAP_SYS_NICE; --no-rt runs them best-effort); Ctrl-C, SIGTERM, SIGHUP or SIGQUIT stop it;
                         at the end, --quality-log writes every quality change of a region point with
                         CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
@@ -74,7 +116,7 @@ internal static class Cli
                 "sim" => Commands.SimCommand.Execute(rest, output, error, cancellation),
                 "validate" => Commands.ValidateCommand.Execute(rest, output, error),
                 "audit" => Commands.AuditCommand.Execute(rest, output, error, cancellation),
-                "programs" => Commands.InfoCommands.Programs(output),
+                "programs" => rest.Length == 0 ? Commands.InfoCommands.Programs(output) : throw new UsageException($"programs takes no arguments; '{rest[0]}' is one too many"),
                 "service-host" => Commands.ServiceHostCommand.Execute(rest, error),
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle (see neokernel --help)"),

@@ -21,6 +21,7 @@ internal static class InfoCommands
         var line = CommandLine.Parse(args);
         var format = line.Option("format") ?? "mermaid";
         line.RejectUnknown();
+        line.RejectPositional("lifecycle");
         output.WriteLine(format switch
         {
             "dot" => ServiceLifecycle.ToDotGraph(),

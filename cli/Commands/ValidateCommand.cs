@@ -19,9 +19,8 @@ internal static class ValidateCommand
         var diagnostics = new List<ManifestDiagnostic>();
         foreach (var path in line.Positional)
         {
-            diagnostics.AddRange(IsSystemFile(path)
-                ? ManifestLoader.LoadSystem(path, source, catalog).Diagnostics
-                : ManifestLoader.LoadService(path, source, catalog).Diagnostics);
+            // Each file is loaded as what its parsed document is: a system or one service.
+            diagnostics.AddRange(ManifestLoader.Load(path, source, catalog));
         }
 
         if (diagnostics.Count > 0)
@@ -32,24 +31,5 @@ internal static class ValidateCommand
 
         output.WriteLine($"{line.Positional.Count} manifest file(s) valid");
         return 0;
-    }
-
-    /// <summary>A system file says <c>system:</c> at the top level; a service file says <c>id:</c>.</summary>
-    private static bool IsSystemFile(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return true;
-        }
-
-        foreach (var text in File.ReadLines(path))
-        {
-            if (text.StartsWith("system:", StringComparison.Ordinal) || text.StartsWith("services:", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

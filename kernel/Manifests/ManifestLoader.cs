@@ -137,6 +137,13 @@ public static partial class ManifestLoader
             return null;
         }
 
+        // Bounded first: nothing builds or walks a tree from a file too deep or too large once expanded.
+        if (YamlLimits.Check(text, path) is { } beyond)
+        {
+            sink.Items.Add(beyond);
+            return null;
+        }
+
         var positions = new ManifestPositions(path);
         var root = Parse(text, positions, shape, sink);
         if (root is null || !ManifestStructure.Check(root, shape, positions, sink.Items))

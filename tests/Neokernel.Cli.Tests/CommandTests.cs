@@ -52,6 +52,13 @@ public sealed class CommandTests
     [InlineData("sim x.yaml --duration soon", "--duration soon: not a duration")]
     [InlineData("sim x.yaml --sed 4", "unknown option --sed")]
     [InlineData("lifecycle --format svg", "known formats are dot and mermaid")]
+    [InlineData("sim x.yaml --seed --duration 1s", "--seed needs a value")]
+    [InlineData("run x.yaml --trace-jsonl --duration 1s", "--trace-jsonl needs a value")]
+    [InlineData("sim x.yaml --trace-chrome=", "--trace-chrome needs a value")]
+    [InlineData("sim x.yaml --fail-on-fault=yes", "--fail-on-fault takes no value")]
+    [InlineData("sim a.yaml b.yaml", "sim takes one system manifest")]
+    [InlineData("programs extra", "programs takes no arguments; 'extra' is one too many")]
+    [InlineData("lifecycle extra", "lifecycle takes no arguments besides its options; 'extra' is one too many")]
     public void BadCommandLine_ExitsTwoWithAClearMessage(string commandLine, string message)
     {
         var result = CliResult.Run(commandLine.Split(' '));

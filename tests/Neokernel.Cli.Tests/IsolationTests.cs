@@ -56,10 +56,12 @@ public sealed class IsolationTests
         Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Run_Sigterm_StopsCleanly_AsCtrlCDoes()
+    [Theory]
+    [InlineData(15)] // SIGTERM: what systemd or a container runtime sends to stop a service
+    [InlineData(1)] // SIGHUP: the terminal went away; there is nothing to reload
+    [InlineData(3)] // SIGQUIT
+    public async Task Run_StopSignal_StopsCleanly_AsCtrlCDoes(int signal)
     {
-        // What systemd or a container runtime sends to stop a service: the same clean stop as Ctrl-C.
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "neokernel")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in (string[])["run", Repository.TankDemo, "--plain", "--duration", "60s"])
         {
@@ -71,13 +73,36 @@ public sealed class IsolationTests
         var output = process.StandardOutput.ReadToEndAsync();
         ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), [], process.Id);
         Thread.Sleep(2_000);
-        Assert.Equal(0, Kill(process.Id, 15));
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "neokernel run did not stop on SIGTERM");
+        Assert.Equal(0, Kill(process.Id, signal));
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), $"neokernel run did not stop on signal {signal}");
         var printed = await output;
         Assert.True(process.ExitCode == 0, await error);
         Assert.Contains("stopped after ", printed, StringComparison.Ordinal);
         Assert.Contains("tank-controller:Stopped", printed, StringComparison.Ordinal);
         Assert.Empty(ServiceHostProcesses.Children(process.Id));
+    }
+
+    [Fact]
+    public async Task Run_Sigusr1_IsIgnoredAndSaidSo_TheRunGoesOn()
+    {
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "neokernel")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["run", Repository.TankDemo, "--plain", "--duration", "60s"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("neokernel did not start");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), [], process.Id);
+        Assert.Equal(0, Kill(process.Id, 10));
+        Thread.Sleep(1_000);
+        Assert.False(process.HasExited, "neokernel run ended on SIGUSR1");
+        Assert.Equal(0, Kill(process.Id, 15));
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "neokernel run did not stop on SIGTERM");
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("neokernel: SIGUSR1 ignored", await error, StringComparison.Ordinal);
+        Assert.Contains("tank-controller:Stopped", await output, StringComparison.Ordinal);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
