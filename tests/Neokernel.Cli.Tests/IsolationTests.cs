@@ -62,13 +62,7 @@ public sealed class IsolationTests
     [InlineData(3)] // SIGQUIT
     public async Task Run_StopSignal_StopsCleanly_AsCtrlCDoes(int signal)
     {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "neokernel")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["run", Repository.TankDemo, "--plain", "--duration", "60s"])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("neokernel did not start");
+        using var process = StartDemo();
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
         ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), [], process.Id);
@@ -85,13 +79,7 @@ public sealed class IsolationTests
     [Fact]
     public async Task Run_Sigusr1_IsIgnoredAndSaidSo_TheRunGoesOn()
     {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "neokernel")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["run", Repository.TankDemo, "--plain", "--duration", "60s"])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("neokernel did not start");
+        using var process = StartDemo();
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
         ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), [], process.Id);
@@ -103,6 +91,18 @@ public sealed class IsolationTests
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("neokernel: SIGUSR1 ignored", await error, StringComparison.Ordinal);
         Assert.Contains("tank-controller:Stopped", await output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The demo under the neokernel binary for a minute, its output redirected: for tests that signal it.</summary>
+    private static Process StartDemo()
+    {
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "neokernel")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["run", Repository.TankDemo, "--plain", "--duration", "60s"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("neokernel did not start");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
