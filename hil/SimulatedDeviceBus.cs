@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
 
 namespace Neokernel.Hil;
 
@@ -20,7 +21,7 @@ public sealed class SimulatedDeviceBus : IDeviceProvider, IShareableDevices
     public const int RegisterBankBytes = 64;
 
     /// <summary>A bank's memory: a sequence word, then the registers.</summary>
-    public const int BankMemoryBytes = 8 + RegisterBankBytes;
+    public const int BankMemoryBytes = sizeof(long) + RegisterBankBytes;
 
     private const string SchemeSeparator = "://";
 
@@ -135,50 +136,25 @@ public sealed class SimulatedDeviceBus : IDeviceProvider, IShareableDevices
     }
 
     /// <summary>
-    /// Registers behind a sequence lock, like a region: a write makes the sequence odd, copies,
-    /// makes it even; a read retries a copy that saw a write. Works between processes when the
-    /// memory is a shared mapping, where a lock object would not.
+    /// Registers behind a <see cref="SeqLock"/>, like a region: its sequence word first, then the
+    /// registers. Works between processes when the memory is a shared mapping.
     /// </summary>
     private sealed class RegisterBank(RegionMemory memory)
     {
-        private const int ReadAttemptsMax = 64;
+        private const int SequenceBytes = sizeof(long);
 
         public RegionMemory Memory { get; } = memory;
 
         private ref long Sequence => ref Unsafe.As<byte, long>(ref MemoryMarshal.GetReference(Memory.Bytes));
 
+        /// <summary>Copies up to the bank's size from offset 0; 0 when every attempt saw a write.</summary>
         public int CopyOut(Span<byte> destination)
         {
             var count = Math.Min(destination.Length, RegisterBankBytes);
-            for (var attempt = 0; attempt < ReadAttemptsMax; attempt++)
-            {
-                var before = Volatile.Read(ref Sequence);
-                if ((before & 1) != 0)
-                {
-                    Thread.SpinWait(1 << Math.Min(attempt, 6));
-                    continue;
-                }
-
-                Memory.Bytes.Slice(8, count).CopyTo(destination);
-                Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref Sequence) == before)
-                {
-                    return count;
-                }
-            }
-
-            return 0;
+            return SeqLock.TryRead(ref Sequence, Memory.Bytes.Slice(SequenceBytes, count), destination, out _) ? count : 0;
         }
 
-        public void CopyIn(ReadOnlySpan<byte> source)
-        {
-            ref var sequence = ref Sequence;
-            var start = sequence;
-            Volatile.Write(ref sequence, start + 1);
-            Interlocked.MemoryBarrier();
-            source.CopyTo(Memory.Bytes[8..]);
-            Volatile.Write(ref sequence, start + 2);
-        }
+        public void CopyIn(ReadOnlySpan<byte> source) => SeqLock.Write(ref Sequence, source, Memory.Bytes[SequenceBytes..]);
     }
 
     private sealed class ManagedBank : RegionMemory

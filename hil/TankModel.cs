@@ -100,30 +100,14 @@ public sealed class TankModel
     public double PumpPercent
     {
         get => pumpPercent;
-        set
-        {
-            if (!double.IsFinite(value) || value < 0 || value > 100)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "the pump command is 0..100 %");
-            }
-
-            pumpPercent = value;
-        }
+        set => pumpPercent = InRange(value, 0, 100, "the pump command is 0..100 %");
     }
 
     /// <summary>Outlet valve opening, 0..1.</summary>
     public double ValveOpening
     {
         get => valveOpening;
-        set
-        {
-            if (!double.IsFinite(value) || value < 0 || value > 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "the valve opening is 0..1");
-            }
-
-            valveOpening = value;
-        }
+        set => valveOpening = InRange(value, 0, 1, "the valve opening is 0..1");
     }
 
     public double InflowCubicMetersPerSecond => Parameters.PumpFlowMaxCubicMetersPerSecond * pumpPercent / 100.0;
@@ -193,4 +177,8 @@ public sealed class TankModel
         (InflowCubicMetersPerSecond - Outflow(level)) / Parameters.AreaSquareMeters;
 
     private double Outflow(double level) => Parameters.ValveCoefficient * valveOpening * Math.Sqrt(Math.Max(level, 0.0));
+
+    /// <summary><paramref name="value"/> when finite and within <paramref name="min"/>..<paramref name="max"/>; a command outside is the caller's bug.</summary>
+    private static double InRange(double value, double min, double max, string rule) =>
+        double.IsFinite(value) && value >= min && value <= max ? value : throw new ArgumentOutOfRangeException(nameof(value), value, rule);
 }

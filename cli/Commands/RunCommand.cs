@@ -24,95 +24,216 @@ internal static class RunCommand
 
     public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        var line = CommandLine.Parse(args, "plain", "in-process", "no-rt");
-        var path = SimCommand.SinglePath(line, "run");
-        var catalog = Composition.Catalog();
-        var system = Composition.LoadSystem(path, catalog, error);
-        var seed = line.Seed(system?.Manifest.Seed ?? 1);
-        var durationNs = line.DurationNs();
-        var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
-        var inProcess = line.Flag("in-process");
-        var realTime = !line.Flag("no-rt");
-        var qualityLogPath = line.Option("quality-log");
-        var jsonl = line.Option("trace-jsonl");
-        var chrome = line.Option("trace-chrome");
-        line.RejectUnknown();
-        if (system is null)
+        var options = RunOptions.Parse(args, output, error);
+        if (options is null)
         {
             return 1;
         }
 
-        var regions = new MemfdRegionMemoryProvider();
-        // Isolated services run in processes of their own, with their endpoints on shared-memory rings.
-        var isolatedServices = inProcess ? [] : system.Services.Select(s => s.Manifest).Where(m => m.IsolationInEffect()).ToList();
-        var isolated = isolatedServices.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-        using var queues = new SharedMessageQueueProvider(isolated.Contains);
-        var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
-        var limiter = new ProcessLimiter(error);
-        var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path) with { RealTime = realTime }, limiter);
-        if (!inProcess)
+        using var hosts = RunHosts.Compose(options, error);
+        var loop = new KernelLoop(hosts, options, cancellation);
+        loop.Start();
+        WriteStart(hosts, options, output, error);
+        Draw(loop, hosts, options, output);
+        loop.Join();
+        if (loop.Failure is { } failure)
         {
-            // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.
-            limiter.WarnAboutMissing(isolatedServices);
+            error.WriteLine($"neokernel: the kernel stopped: {failure.Message}");
+            return 1;
         }
 
-        var kernel = new SystemKernel(system, catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
-        var board = new StatusBoard(kernel, processes.Collections);
-        QualityLog? qualityLog = null;
-        Exception? loopFailure = null;
-        var loop = new Thread(() =>
+        WriteFinalReport(hosts, loop, options, output);
+        return 0;
+    }
+
+    /// <summary>The command line of <c>run</c>, read once; the system is loaded and validated with it.</summary>
+    private sealed record RunOptions(
+        string Path,
+        ProgramCatalog Catalog,
+        SystemDefinition System,
+        ulong Seed,
+        long? DurationNs,
+        bool Plain,
+        bool InProcess,
+        bool RealTime,
+        string? QualityLogPath,
+        string? TraceJsonlPath,
+        string? TraceChromePath)
+    {
+        /// <summary>The options, or null when the system did not load (its errors are written to <paramref name="error"/>).</summary>
+        public static RunOptions? Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+        {
+            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt");
+            var path = SimCommand.SinglePath(line, "run");
+            var catalog = Composition.Catalog();
+            var system = Composition.LoadSystem(path, catalog, error);
+            var seed = line.Seed(system?.Manifest.Seed ?? 1);
+            var durationNs = line.DurationNs();
+            var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
+            var inProcess = line.Flag("in-process");
+            var realTime = !line.Flag("no-rt");
+            var qualityLogPath = line.Option("quality-log");
+            var jsonl = line.Option("trace-jsonl");
+            var chrome = line.Option("trace-chrome");
+            line.RejectUnknown();
+            return system is null
+                ? null
+                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, qualityLogPath, jsonl, chrome);
+        }
+    }
+
+    /// <summary>
+    /// The platform and the hosts of one run: the paced platform on memfd regions and shared rings,
+    /// the process host for isolated services under their limits, the kernel that picks a host per
+    /// service, and the board the loop publishes status to.
+    /// </summary>
+    private sealed class RunHosts : IDisposable
+    {
+        private readonly SharedMessageQueueProvider queues;
+
+        private RunHosts(SharedMessageQueueProvider queues, PacedPlatform platform, ProcessServiceHost processes, List<ServiceManifest> isolated, SystemKernel kernel)
+        {
+            this.queues = queues;
+            Platform = platform;
+            Processes = processes;
+            Isolated = isolated;
+            Kernel = kernel;
+            Board = new StatusBoard(kernel, processes.Collections);
+        }
+
+        public PacedPlatform Platform { get; }
+
+        public ProcessServiceHost Processes { get; }
+
+        /// <summary>The services that run in processes of their own, decided once for every report.</summary>
+        public List<ServiceManifest> Isolated { get; }
+
+        public SystemKernel Kernel { get; }
+
+        public StatusBoard Board { get; }
+
+        public static RunHosts Compose(RunOptions options, TextWriter error)
+        {
+            var regions = new MemfdRegionMemoryProvider();
+            // Isolated services run in processes of their own, with their endpoints on shared-memory rings.
+            var isolatedServices = options.InProcess ? [] : options.System.Services.Select(s => s.Manifest).Where(m => m.IsolationInEffect()).ToList();
+            var isolated = isolatedServices.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            var queues = new SharedMessageQueueProvider(isolated.Contains);
+            try
+            {
+                var platform = new PacedPlatform(options.Seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
+                var limiter = new ProcessLimiter(error);
+                var processes = new ProcessServiceHost(platform, Composition.ServiceHost(options.Path) with { RealTime = options.RealTime }, limiter);
+                if (!options.InProcess)
+                {
+                    // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.
+                    limiter.WarnAboutMissing(isolatedServices);
+                }
+
+                var kernel = new SystemKernel(options.System, options.Catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
+                return new RunHosts(queues, platform, processes, isolatedServices, kernel);
+            }
+            catch
+            {
+                queues.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose() => queues.Dispose();
+    }
+
+    /// <summary>
+    /// The kernel's event-loop thread: boots, starts the status board (and the quality log), runs
+    /// the paced loop until the duration or Ctrl-C, and always shuts the kernel down. What it ran
+    /// into is read after <see cref="Join()"/>.
+    /// </summary>
+    private sealed class KernelLoop
+    {
+        private readonly RunHosts hosts;
+        private readonly RunOptions options;
+        private readonly CancellationToken cancellation;
+        private readonly Thread thread;
+
+        public KernelLoop(RunHosts hosts, RunOptions options, CancellationToken cancellation)
+        {
+            this.hosts = hosts;
+            this.options = options;
+            this.cancellation = cancellation;
+            thread = new Thread(Run) { Name = "neokernel-loop", IsBackground = true };
+        }
+
+        /// <summary>Why the loop stopped early; null when it ran to its end.</summary>
+        public Exception? Failure { get; private set; }
+
+        /// <summary>The quality log, when --quality-log asked for one.</summary>
+        public QualityLog? QualityLog { get; private set; }
+
+        public void Start() => thread.Start();
+
+        public void Join() => thread.Join();
+
+        /// <summary>Waits up to <paramref name="timeout"/>; true when the loop has ended.</summary>
+        public bool Join(TimeSpan timeout) => thread.Join(timeout);
+
+        private void Run()
         {
             try
             {
-                kernel.Boot();
-                board.Start(platform);
-                if (qualityLogPath is not null)
+                hosts.Kernel.Boot();
+                hosts.Board.Start(hosts.Platform);
+                if (options.QualityLogPath is not null)
                 {
-                    qualityLog = new QualityLog(kernel);
-                    qualityLog.Start(platform);
+                    QualityLog = new QualityLog(hosts.Kernel);
+                    QualityLog.Start(hosts.Platform);
                 }
 
-                platform.RunUntil(durationNs ?? long.MaxValue, cancellation);
+                hosts.Platform.RunUntil(options.DurationNs ?? long.MaxValue, cancellation);
             }
             catch (Exception exception)
             {
-                loopFailure = exception;
+                Failure = exception;
             }
             finally
             {
-                kernel.Shutdown();
+                hosts.Kernel.Shutdown();
             }
-        })
-        { Name = "neokernel-loop", IsBackground = true };
-        loop.Start();
-        output.WriteLine($"running {system.Manifest.System} in real time on {platform.Name}, seed {seed}; Ctrl-C stops");
-        WriteIsolation(isolatedServices, inProcess, output);
-        WriteRealTime(isolatedServices, realTime, output, error);
-        if (plain)
+        }
+    }
+
+    /// <summary>What runs where, before the first status.</summary>
+    private static void WriteStart(RunHosts hosts, RunOptions options, TextWriter output, TextWriter error)
+    {
+        output.WriteLine($"running {options.System.Manifest.System} in real time on {hosts.Platform.Name}, seed {options.Seed}; Ctrl-C stops");
+        WriteIsolation(hosts.Isolated, options.InProcess, output);
+        WriteRealTime(hosts.Isolated, options.RealTime, output, error);
+    }
+
+    /// <summary>Draws the status the loop publishes until the loop ends: lines when plain, a live table on a terminal.</summary>
+    private static void Draw(KernelLoop loop, RunHosts hosts, RunOptions options, TextWriter output)
+    {
+        if (options.Plain)
         {
-            DrawPlain(loop, board, output);
+            DrawPlain(loop, hosts.Board, output);
         }
         else
         {
-            DrawLive(loop, board, system);
+            DrawLive(loop, hosts.Board, options.System);
         }
+    }
 
-        loop.Join();
-        if (loopFailure is not null)
-        {
-            error.WriteLine($"neokernel: the kernel stopped: {loopFailure.Message}");
-            return 1;
-        }
-
-        var final = StatusBoard.Capture(kernel, platform.NowNs);
+    /// <summary>After the loop ended: the last status, recoveries, what isolated services did in their processes, the trace.</summary>
+    private static void WriteFinalReport(RunHosts hosts, KernelLoop loop, RunOptions options, TextWriter output)
+    {
+        var kernel = hosts.Kernel;
+        var final = StatusBoard.Capture(kernel, hosts.Platform.NowNs);
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         WriteRecoveries(kernel, output);
-        WriteProcessIpc(processes, output);
-        WriteCollections(processes.Collections, output);
+        WriteProcessIpc(hosts.Processes, output);
+        WriteCollections(hosts.Processes.Collections, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
-        WriteQualityLog(qualityLog, qualityLogPath, platform.OriginNs, output);
-        SimCommand.WriteTraces(kernel.Trace, jsonl, chrome, output);
-        return 0;
+        WriteQualityLog(loop.QualityLog, options.QualityLogPath, hosts.Platform.OriginNs, output);
+        SimCommand.WriteTraces(kernel.Trace, options.TraceJsonlPath, options.TraceChromePath, output);
     }
 
     private static void WriteIsolation(List<ServiceManifest> isolated, bool inProcess, TextWriter output)
@@ -201,7 +322,7 @@ internal static class RunCommand
     }
 
     /// <summary>A status line per second, and a line for each new fault (the reason, e.g. how to fix a refused scheduling class).</summary>
-    private static void DrawPlain(Thread loop, StatusBoard board, TextWriter output)
+    private static void DrawPlain(KernelLoop loop, StatusBoard board, TextWriter output)
     {
         var last = -1L;
         var faultsSeen = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -229,7 +350,7 @@ internal static class RunCommand
         }
     }
 
-    private static void DrawLive(Thread loop, StatusBoard board, SystemDefinition system)
+    private static void DrawLive(KernelLoop loop, StatusBoard board, SystemDefinition system)
     {
         AnsiConsole.Live(new Text("booting…")).AutoClear(false).Start(context =>
         {

@@ -17,9 +17,8 @@ public enum Quality : int
 /// A region: a fixed-size shared block of named points with exactly one writer and any number
 /// of readers: the process image that drivers write and controllers read. Each point carries a
 /// value, a quality and a source timestamp. Readers take whole snapshots under a sequence lock
-/// (Linux's seqlock): the writer makes the sequence odd, writes, makes it even; a reader that saw
-/// an odd sequence, or a different one after copying, copies again. So a snapshot is never torn,
-/// and the writer never waits for a reader. The layout lives in plain bytes so the same region
+/// (<see cref="SeqLock"/>, whose first word is the header's), so a snapshot is never torn, and
+/// the writer never waits for a reader. The layout lives in plain bytes so the same region
 /// can sit in a managed buffer (simulation) or a shared mapping between processes (Linux).
 /// </summary>
 public sealed class Region
@@ -29,7 +28,7 @@ public sealed class Region
     public const int PointsMax = 4_096;
 
     /// <summary>A reader gives up after this many torn attempts and reports the snapshot as not taken.</summary>
-    public const int ReadAttemptsMax = 64;
+    public const int ReadAttemptsMax = SeqLock.ReadAttemptsMax;
 
     private readonly RegionMemory memory;
     private readonly Dictionary<string, int> pointIndex;
@@ -96,44 +95,12 @@ public sealed class Region
     public bool HasPoint(string point) => pointIndex.ContainsKey(point);
 
     /// <summary>Publishes <paramref name="payload"/> (PayloadBytes long) as one atomic update. Single writer only.</summary>
-    internal long Publish(ReadOnlySpan<byte> payload)
-    {
-        ref var sequence = ref SequenceRef;
-        var start = sequence;
-        Volatile.Write(ref sequence, start + 1);
-        Interlocked.MemoryBarrier();
-        payload.CopyTo(memory.Bytes.Slice(HeaderBytes, PayloadBytes));
-        Volatile.Write(ref sequence, start + 2);
-        return start + 2;
-    }
+    internal long Publish(ReadOnlySpan<byte> payload) =>
+        SeqLock.Write(ref SequenceRef, payload, memory.Bytes.Slice(HeaderBytes, PayloadBytes));
 
     /// <summary>Copies a consistent snapshot into <paramref name="destination"/>; false when every attempt was torn.</summary>
-    internal bool TryCopy(Span<byte> destination, out long sequenceSeen)
-    {
-        ref var sequence = ref SequenceRef;
-        var source = memory.Bytes.Slice(HeaderBytes, PayloadBytes);
-        for (var attempt = 0; attempt < ReadAttemptsMax; attempt++)
-        {
-            var before = Volatile.Read(ref sequence);
-            if ((before & 1) != 0)
-            {
-                Thread.SpinWait(1 << Math.Min(attempt, 6));
-                continue;
-            }
-
-            source.CopyTo(destination);
-            Interlocked.MemoryBarrier();
-            var after = Volatile.Read(ref sequence);
-            if (before == after)
-            {
-                sequenceSeen = before;
-                return true;
-            }
-        }
-
-        sequenceSeen = -1;
-        return false;
-    }
+    internal bool TryCopy(Span<byte> destination, out long sequenceSeen) =>
+        SeqLock.TryRead(ref SequenceRef, memory.Bytes.Slice(HeaderBytes, PayloadBytes), destination, out sequenceSeen);
 
     /// <summary>
     /// The kernel's own write, used when the writer is gone: marks every point with

@@ -4,7 +4,7 @@ namespace Neokernel.Rt.Cyclic;
 
 /// <summary>
 /// The release grid every cyclic executor follows: phase + k × period on the platform clock,
-/// never drifting, and where the next release falls after an overrun under each policy.
+/// never drifting. Where the next release falls after an overrun is <see cref="OverrunStep"/>'s.
 /// </summary>
 internal static class ReleaseGrid
 {
@@ -31,8 +31,4 @@ internal static class ReleaseGrid
         var k = ((nowNs - phase) / spec.PeriodNs) + 1;
         return phase + (k * spec.PeriodNs);
     }
-
-    /// <summary>After a cycle that ended at <paramref name="endNs"/> past its deadline: catch-up runs the next release at once, skip and fault drop the missed ones.</summary>
-    public static long AfterOverrun(CyclicTaskSpec spec, long releaseNs, long endNs) =>
-        spec.OverrunPolicy == OverrunPolicy.CatchUp ? releaseNs + spec.PeriodNs : FirstReleaseAfter(spec, endNs);
 }

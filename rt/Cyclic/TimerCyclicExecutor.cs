@@ -25,6 +25,7 @@ public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
         : ICyclicTaskHandle, ITimerCallback
     {
         private readonly CyclicStatisticsRecorder recorder = new();
+        private readonly OverrunStep overrun = new(spec);
         private IPlatformTimer? timer;
         private long releaseNs;
         private long cycleIndex;
@@ -89,26 +90,25 @@ public sealed class TimerCyclicExecutor(IPlatform platform) : ICyclicExecutor
         /// <summary>Sets the next release; true when the watchdog stopped the task.</summary>
         private bool HandleOverrun(long endNs)
         {
-            var lateNs = endNs - (releaseNs + spec.DeadlineNs);
-            if (lateNs <= 0)
+            var decision = overrun.After(releaseNs, endNs);
+            if (!decision.IsOverrun)
             {
                 recorder.RecordOnTime();
-                releaseNs += spec.PeriodNs;
+                releaseNs = decision.NextReleaseNs;
                 return false;
             }
 
-            var consecutive = recorder.RecordOverrun();
-            observer.OnOverrun(lateNs);
-            if (spec.OverrunPolicy == OverrunPolicy.Fault && consecutive >= spec.OverrunsMax)
+            recorder.RecordOverrun();
+            observer.OnOverrun(decision.LateNs);
+            if (decision.Verdict == CycleVerdict.Watchdog)
             {
                 stopped = true;
-                observer.OnWatchdog(consecutive);
+                observer.OnWatchdog(decision.ConsecutiveOverruns);
                 return true;
             }
 
-            releaseNs = ReleaseGrid.AfterOverrun(spec, releaseNs, endNs);
+            releaseNs = decision.NextReleaseNs;
             return false;
         }
-
     }
 }

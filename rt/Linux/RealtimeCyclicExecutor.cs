@@ -40,7 +40,7 @@ public sealed record RealtimeCyclicOptions
 /// configured from its timing capability (class, priority, CPU; see <see cref="LinuxScheduling"/>),
 /// with absolute wake-ups on the grid phase + k × period (clock_nanosleep TIMER_ABSTIME on
 /// CLOCK_MONOTONIC: no drift). Per cycle it records wake-up latency and execution time, detects
-/// overruns and applies the overrun policy exactly as <see cref="TimerCyclicExecutor"/> does.
+/// overruns and applies the overrun policy through the same <see cref="OverrunStep"/> as <see cref="TimerCyclicExecutor"/>.
 /// After its first cycle the loop allocates nothing (the imports it calls are warmed before it),
 /// so the garbage collector never has a reason to stop it; the rest of the process must not
 /// allocate either, or the collections it causes stop this thread too.
@@ -80,13 +80,13 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
     private readonly ICyclicBody body;
     private readonly ICyclicTaskObserver observer;
     private readonly PublishedCyclicStatistics statistics = new();
+    private readonly OverrunStep overrun;
     private readonly Thread thread;
     private ManualResetEventSlim? configured;
     private ExceptionDispatchInfo? startFailure;
     private volatile bool stopRequested;
     private long releaseNs;
     private long cycleIndex;
-    private long consecutiveOverruns;
 
     internal RealtimeCyclicTask(RealtimeCyclicOptions options, CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
     {
@@ -94,6 +94,7 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
         this.spec = spec;
         this.body = body;
         this.observer = observer;
+        overrun = new OverrunStep(spec);
         thread = new Thread(Run, options.ThreadStackBytes) { IsBackground = true, Name = spec.ServiceId };
     }
 
@@ -255,27 +256,22 @@ public sealed class RealtimeCyclicTask : ICyclicTaskHandle
     /// <summary>Records the cycle and sets the next release; true when the watchdog ended the task.</summary>
     private bool HandleOverrun(long startNs, long endNs)
     {
-        var latencyNs = startNs - releaseNs;
-        var executionNs = endNs - startNs;
-        var lateNs = endNs - (releaseNs + spec.DeadlineNs);
-        if (lateNs <= 0)
+        var decision = overrun.After(releaseNs, endNs);
+        statistics.Record(startNs - releaseNs, endNs - startNs, decision.Outcome);
+        if (!decision.IsOverrun)
         {
-            statistics.Record(latencyNs, executionNs, CycleOutcome.OnTime);
-            consecutiveOverruns = 0;
-            releaseNs += spec.PeriodNs;
+            releaseNs = decision.NextReleaseNs;
             return false;
         }
 
-        statistics.Record(latencyNs, executionNs, CycleOutcome.Overrun);
-        var consecutive = ++consecutiveOverruns;
-        observer.OnOverrun(lateNs);
-        if (spec.OverrunPolicy == OverrunPolicy.Fault && consecutive >= spec.OverrunsMax)
+        observer.OnOverrun(decision.LateNs);
+        if (decision.Verdict == CycleVerdict.Watchdog)
         {
-            ReportWatchdog(consecutive);
+            ReportWatchdog(decision.ConsecutiveOverruns);
             return true;
         }
 
-        releaseNs = ReleaseGrid.AfterOverrun(spec, releaseNs, endNs);
+        releaseNs = decision.NextReleaseNs;
         return false;
     }
 

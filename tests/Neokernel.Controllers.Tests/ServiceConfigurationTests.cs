@@ -1,5 +1,6 @@
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Services;
+using Neokernel.Testing;
 
 namespace Neokernel.Controllers.Tests;
 

@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Testing;
 
@@ -12,12 +13,15 @@ public sealed class HilServiceTests
         ["level"] = "sim://tank/level",
     };
 
+    private static FakeServiceContext Context(Dictionary<string, string> parameters, SimulatedDeviceBus bus) =>
+        new FakeServiceContext(parameters, devices: bus, seed: 11).MapDevices(TankDevices);
+
     [Fact]
     public void The_tank_plant_steps_its_model_from_the_pump_device_to_the_level_device()
     {
         var bus = new SimulatedDeviceBus();
         var parameters = new Dictionary<string, string> { ["levelInitialMeters"] = "0.4", ["valveOpening"] = "0.5" };
-        var context = new FakeServiceContext(parameters, bus, TankDevices, periodUs: 100_000);
+        var context = Context(parameters, bus);
         var plant = new TankPlantService();
         plant.Start(context);
         using var pump = bus.Open("sim://tank/pump", DeviceAccess.Write);
@@ -41,7 +45,7 @@ public sealed class HilServiceTests
     public void A_pump_command_that_is_no_number_stops_the_pump()
     {
         var bus = new SimulatedDeviceBus();
-        var context = new FakeServiceContext(new Dictionary<string, string> { ["levelInitialMeters"] = "1" }, bus, TankDevices);
+        var context = Context(new Dictionary<string, string> { ["levelInitialMeters"] = "1" }, bus);
         var plant = new TankPlantService();
         plant.Start(context);
         using var pump = bus.Open("sim://tank/pump", DeviceAccess.Write);
@@ -49,7 +53,7 @@ public sealed class HilServiceTests
         context.RunCycles(1);
         Assert.Equal(0.0, plant.Model!.PumpPercent);
         SimulatedDeviceBus.WriteDouble(pump, 250.0);
-        context.RunCycles(1, 1);
+        context.RunCycles(1);
         Assert.Equal(100.0, plant.Model.PumpPercent);
     }
 
@@ -57,9 +61,29 @@ public sealed class HilServiceTests
     public void The_tank_plant_cycle_allocates_nothing()
     {
         var bus = new SimulatedDeviceBus();
-        var context = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
+        var context = Context(new Dictionary<string, string>(), bus);
         new TankPlantService().Start(context);
-        AllocationAssert.NoAllocations(10_000, i => context.RunCycles(1, i));
+        AllocationAssert.NoAllocations(10_000, _ => context.RunCycles(1));
+    }
+
+    /// <summary>Against a real region from the shipped fake: what the sensor reads from its device is what a reader of its region sees.</summary>
+    [Fact]
+    public void The_level_sensor_publishes_the_device_level_into_its_region()
+    {
+        var bus = new SimulatedDeviceBus();
+        var context = Context(new Dictionary<string, string> { ["outputRegion"] = "tank.inputs" }, bus);
+        context.AddRegion("tank.inputs", context.ServiceId, "level");
+        using var level = bus.Open("sim://tank/level", DeviceAccess.Write);
+        SimulatedDeviceBus.WriteDouble(level, 0.75);
+        new LevelSensorService().Start(context);
+        context.RunCycles(2);
+
+        var reader = context.Objects.OpenRegionReader("tank.inputs", FakeServiceContext.PeerId);
+        var snapshot = reader.CreateSnapshot();
+        Assert.True(reader.TryRead(snapshot));
+        Assert.Equal((0.75, Quality.Good), (snapshot.Value(0), snapshot.Quality(0)));
+        Assert.Equal(2 * context.TaskSpec!.PeriodNs, snapshot.TimestampNs(0));
+        Assert.Equal(["device level", "writer tank.inputs", "cyclic"], context.Opened);
     }
 
     [Theory]
@@ -68,7 +92,7 @@ public sealed class HilServiceTests
     [InlineData("areaSquareMeters", "wide", "areaSquareMeters")]
     public void Tank_configuration_errors_name_the_parameter_before_opening_devices(string parameter, string value, string named)
     {
-        var context = new FakeServiceContext(new Dictionary<string, string> { [parameter] = value }, new SimulatedDeviceBus(), TankDevices);
+        var context = Context(new Dictionary<string, string> { [parameter] = value }, new SimulatedDeviceBus());
         Assert.Equal(named, Assert.Throws<ServiceConfigurationException>(() => new TankPlantService().Start(context)).Parameter);
         Assert.Empty(context.Opened);
     }
@@ -77,11 +101,11 @@ public sealed class HilServiceTests
     public void The_level_sensor_needs_an_output_region_and_a_sane_range()
     {
         var bus = new SimulatedDeviceBus();
-        var missing = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
+        var missing = Context(new Dictionary<string, string>(), bus);
         Assert.Equal("outputRegion", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(missing)).Parameter);
-        var inverted = new FakeServiceContext(new Dictionary<string, string> { ["outputRegion"] = "level", ["rangeMinMeters"] = "3" }, bus, TankDevices);
+        var inverted = Context(new Dictionary<string, string> { ["outputRegion"] = "level", ["rangeMinMeters"] = "3" }, bus);
         Assert.Equal("rangeMaxMeters", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(inverted)).Parameter);
-        var negativeNoise = new FakeServiceContext(new Dictionary<string, string> { ["outputRegion"] = "level", ["noiseStdDevMeters"] = "-1" }, bus, TankDevices);
+        var negativeNoise = Context(new Dictionary<string, string> { ["outputRegion"] = "level", ["noiseStdDevMeters"] = "-1" }, bus);
         Assert.Equal("noiseStdDevMeters", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(negativeNoise)).Parameter);
     }
 
@@ -89,11 +113,11 @@ public sealed class HilServiceTests
     public void The_pump_actuator_checks_its_parameters()
     {
         var bus = new SimulatedDeviceBus();
-        var missing = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
+        var missing = Context(new Dictionary<string, string>(), bus);
         Assert.Equal("inputRegion", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(missing)).Parameter);
-        var halfFeedback = new FakeServiceContext(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["feedbackRegion"] = "fb" }, bus, TankDevices);
+        var halfFeedback = Context(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["feedbackRegion"] = "fb" }, bus);
         Assert.Equal("feedbackPoint", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(halfFeedback)).Parameter);
-        var unsafeValue = new FakeServiceContext(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["safeOutputPercent"] = "120" }, bus, TankDevices);
+        var unsafeValue = Context(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["safeOutputPercent"] = "120" }, bus);
         Assert.Equal("safeOutputPercent", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(unsafeValue)).Parameter);
     }
 

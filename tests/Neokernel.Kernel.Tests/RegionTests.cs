@@ -11,17 +11,12 @@ namespace Neokernel.Kernel.Tests;
 
 public sealed class RegionTests
 {
-    private sealed class ZeroClock : Platform.IClock
-    {
-        public long NowNs => 0;
-    }
-
     private static (Region Region, RegionWriter Writer, RegionReader Reader) Create(int points)
     {
         var names = Enumerable.Range(0, points).Select(i => $"p{i}").ToArray();
         var memory = new ManagedRegionMemoryProvider().Allocate("r", Region.BytesFor(points));
         var region = new Region("r", names, memory, "writer");
-        var trace = new KernelTrace(new ZeroClock());
+        var trace = new KernelTrace(new FakeClock());
         var space = new CapabilitySpace("writer");
         var writer = new RegionWriter(region, space.Grant(CapabilityKind.Region, "r", region, Rights.Read | Rights.Write), trace, 0);
         var reader = new RegionReader(region, new CapabilitySpace("reader").Grant(CapabilityKind.Region, "r", region, Rights.Read), trace, 1);

@@ -2,6 +2,7 @@ using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;
 using Neokernel.Kernel.Tests.Support;
+using Neokernel.Testing;
 
 namespace Neokernel.Kernel.Tests;
 
@@ -80,11 +81,6 @@ public sealed class ServiceHostTests
         Assert.Equal(ServiceState.Failed, service.State);
         Assert.Equal("reported: calibration missing", service.LastFault);
     }
-
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
 }
 
 /// <summary>A body that overruns its deadline trips the watchdog after N overruns, and the supervisor acts.</summary>
@@ -110,10 +106,5 @@ public sealed class WatchdogTests
         Assert.Contains("watchdog: 3 consecutive overruns", service.LastFault, StringComparison.Ordinal);
         Assert.NotEmpty(kernel.Trace.Events(Trace.TraceEventKind.Watchdog));
         kernel.Shutdown();
-    }
-
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
     }
 }

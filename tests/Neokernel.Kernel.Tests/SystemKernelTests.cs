@@ -357,11 +357,6 @@ public sealed class SystemKernelTests
         return snapshot.Quality(0);
     }
 
-    private sealed class NoDevices : Platform.IDeviceProvider
-    {
-        public Platform.IDeviceChannel Open(string uri, Platform.DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     private sealed class EchoHandler : IMessageHandler
     {
         public void OnMessage(EndpointServer server, in EndpointMessage message)

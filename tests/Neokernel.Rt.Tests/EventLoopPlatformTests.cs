@@ -1,16 +1,12 @@
 using Neokernel.Kernel.Platform;
 using Neokernel.Rt.Linux;
 using Neokernel.Rt.Simulation;
+using Neokernel.Testing;
 
 namespace Neokernel.Rt.Tests;
 
 public sealed class EventLoopPlatformTests
 {
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     private sealed class Recorder(List<(string Name, long Ns)> log, string name) : ITimerCallback
     {
         public void OnTimer(long nowNs) => log.Add((name, nowNs));

@@ -21,11 +21,6 @@ public sealed class RealtimeServiceExecutorTests
     private const int SamplesMax = 400;
     private static readonly TimeSpan WaitMax = TimeSpan.FromSeconds(30);
 
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     /// <summary>What ran on which thread, whether two callbacks overlapped, and what the task's thread allocated, in preallocated arrays.</summary>
     private sealed class ThreadProbe
     {

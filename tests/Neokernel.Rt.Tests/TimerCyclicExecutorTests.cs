@@ -8,11 +8,6 @@ public sealed class TimerCyclicExecutorTests
 {
     private const long Ms = 1_000_000;
 
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     /// <summary>A body that "takes" virtual time by moving a platform it cannot move: it records releases and can throw.</summary>
     private sealed class Body(Func<CycleInfo, bool>? fail = null) : ICyclicBody
     {

@@ -4,6 +4,7 @@ using Neokernel.Kernel.Platform;
 using Neokernel.Rt.Linux;
 using Neokernel.Kernel.Services;
 using Neokernel.Rt.Simulation;
+using Neokernel.Testing;
 
 namespace Neokernel.Kernel.Tests.Support;
 
@@ -46,7 +47,7 @@ internal sealed class TestSystem
 
     public (SystemKernel Kernel, SimulationPlatform Platform) Boot(ulong seed = 1)
     {
-        var platform = new SimulationPlatform(seed, new NullDevices());
+        var platform = new SimulationPlatform(seed, new NoDevices());
         var kernel = new SystemKernel(Definition(), Catalog, platform);
         kernel.Boot();
         return (kernel, platform);
@@ -55,7 +56,7 @@ internal sealed class TestSystem
     /// <summary>Boots the system on real time: the same event loop, paced by CLOCK_MONOTONIC.</summary>
     public (SystemKernel Kernel, PacedPlatform Platform) BootPaced(ulong seed = 1)
     {
-        var platform = new PacedPlatform(seed, new NullDevices());
+        var platform = new PacedPlatform(seed, new NoDevices());
         var kernel = new SystemKernel(Definition(), Catalog, platform);
         kernel.Boot();
         return (kernel, platform);
@@ -64,11 +65,6 @@ internal sealed class TestSystem
     public static RegionManifest Writes(string region, params string[] points) => new() { Name = region, Access = "write", Points = [.. points] };
 
     public static RegionManifest Reads(string region) => new() { Name = region, Access = "read" };
-
-    private sealed class NullDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException($"no device '{uri}' in this test");
-    }
 }
 
 /// <summary>A program made of delegates, for tests.</summary>

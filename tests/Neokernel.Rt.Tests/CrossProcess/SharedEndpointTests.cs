@@ -318,9 +318,4 @@ public sealed class SharedEndpointTests
     {
         public void OnReply(EndpointClient client, long correlation, ReadOnlySpan<byte> reply) => replies.Add(correlation);
     }
-
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException($"no device '{uri}' in this test");
-    }
 }

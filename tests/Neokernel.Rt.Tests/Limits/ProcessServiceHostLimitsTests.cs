@@ -62,11 +62,6 @@ public sealed class ProcessServiceHostLimitsTests
             : new ServiceHostCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer.dll"), "oom-host"], "unused.yaml");
     }
 
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     private sealed class StopWhenFaulted(ServiceRuntime service, CancellationTokenSource stop) : ITimerCallback
     {
         public IPlatformTimer? Timer { get; set; }
