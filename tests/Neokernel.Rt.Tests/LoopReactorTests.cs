@@ -8,11 +8,6 @@ namespace Neokernel.Rt.Tests;
 /// <summary>The paced loop waits in one place for its next timer, ready descriptors and posted work.</summary>
 public sealed class LoopReactorTests
 {
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     private sealed class Counter : IFdReadyCallback, ITimerCallback
     {
         public int Calls { get; private set; }
