@@ -206,9 +206,10 @@ public sealed class SystemKernel
             Grant(CapabilityKind.Device, device.Name, device.Uri, rights);
         }
 
+        // Every service, cyclic or not, has the clock and its timers; a timing section adds the cyclic task.
+        Grant(CapabilityKind.Clock, "clock", Platform.Clock, Rights.Read);
         if (manifest.Timing is not null)
         {
-            Grant(CapabilityKind.Clock, "clock", Platform.Clock, Rights.Read);
             Grant(CapabilityKind.Timer, "cyclic", service.TaskSpec!, Rights.Read);
         }
 

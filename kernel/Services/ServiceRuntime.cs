@@ -138,10 +138,11 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
         Lifecycle.Fire(ServiceTrigger.Started);
         lastHeartbeatNs = kernel.Platform.Clock.NowNs + (instance?.StartupGraceNs ?? 0);
-        if (TaskSpec is not null)
-        {
-            ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs + TaskSpec.PhaseNs + TaskSpec.PeriodNs);
-        }
+
+        // Every service is watched, cyclic or not: a cyclic one beats with each completed cycle
+        // (its first is due one phase and period after start), any other with its event loop.
+        var firstBeatNs = TaskSpec is null ? 0 : TaskSpec.PhaseNs + TaskSpec.PeriodNs;
+        ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs + firstBeatNs);
     }
 
     /// <summary>Stops the instance in order: its own Stop, then teardown and revocation.</summary>
@@ -316,7 +317,8 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         if (nowNs - lastHeartbeatNs >= HeartbeatTimeoutNs && nowNs >= lastHeartbeatNs)
         {
             kernel.Trace.Record(TraceEventKind.Heartbeat, TraceId, -1, nowNs - lastHeartbeatNs);
-            HandleFault($"missed heartbeat: no cycle completed for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");
+            var silence = TaskSpec is null ? "its event loop gave no sign of life" : "no cycle completed";
+            HandleFault($"missed heartbeat: {silence} for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");
             return;
         }
 
@@ -363,9 +365,23 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
             return manifest.Restart.HeartbeatTimeoutMs * 1_000_000;
         }
 
-        var periodNs = (manifest.Timing?.PeriodUs ?? 100_000) * 1000;
-        return Math.Max(3 * periodNs, 50_000_000);
+        if (manifest.Timing is not { } timing)
+        {
+            return HeartbeatTimeoutNsWithoutPeriod;
+        }
+
+        return Math.Max(3 * timing.PeriodUs * 1000, 50_000_000);
     }
+
+    /// <summary>
+    /// The default heartbeat timeout of a service without a cyclic task: its event loop beats every
+    /// quarter of this (in a process of its own, every 20 ms on the status page), so one second
+    /// leaves room for a loaded machine and still catches a handler that never returns.
+    /// </summary>
+    public const long HeartbeatTimeoutNsWithoutPeriod = 1_000_000_000;
+
+    /// <summary>How often the event loop of a service without a cyclic task proves it is alive.</summary>
+    internal long LoopHeartbeatIntervalNs => HeartbeatTimeoutNs / 4;
 
     private sealed class TimerAction(Action<long> action) : ITimerCallback
     {

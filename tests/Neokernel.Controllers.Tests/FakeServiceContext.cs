@@ -51,6 +51,8 @@ internal sealed class FakeServiceContext : IServiceContext
 
     public ICyclicTaskHandle StartCyclic(ICyclicBody body) => Refuse<ICyclicTaskHandle>("cyclic");
 
+    public IServiceTimer CreateTimer(ITimerCallback callback) => Refuse<IServiceTimer>("timer");
+
     public void ReportFault(string reason) => Opened.Add("fault " + reason);
 
     private T Refuse<T>(string what)

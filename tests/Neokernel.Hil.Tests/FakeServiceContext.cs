@@ -66,6 +66,12 @@ internal sealed class FakeServiceContext : IServiceContext
         return new Handle();
     }
 
+    public IServiceTimer CreateTimer(ITimerCallback callback)
+    {
+        Opened.Add("timer");
+        throw new NotSupportedException("the fake context has no timers");
+    }
+
     public void ReportFault(string reason) => Opened.Add("fault " + reason);
 
     /// <summary>Runs <paramref name="cycles"/> releases of the cyclic body, one period apart.</summary>

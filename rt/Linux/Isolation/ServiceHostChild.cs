@@ -185,12 +185,24 @@ public static class ServiceHostChild
     /// </summary>
     private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, KernelTrace trace, ProcessCollections baseline) : ITimerCallback
     {
+        private long loopBeats;
+
         public IPlatformTimer? Timer { get; set; }
 
         public void OnTimer(long nowNs)
         {
+            if (runtime.TaskSpec is null)
+            {
+                // No cyclic task to beat: this loop's own run is the heartbeat the kernel watches.
+                IsolationProtocol.WriteStatus(status.Bytes, ++loopBeats, nowNs);
+            }
+
             IsolationProtocol.WriteTraceCounts(status.Bytes, trace);
             IsolationProtocol.WriteCollections(status.Bytes, ProcessCollections.SinceProcessStart().Since(baseline));
+            if (runtime.Statistics is { } statistics)
+            {
+                IsolationProtocol.WriteStatistics(status.Bytes, statistics);
+            }
             if (runtime.State == ServiceState.Running)
             {
                 if (!Timer!.IsArmed)
