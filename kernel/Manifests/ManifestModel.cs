@@ -250,4 +250,7 @@ public sealed class RouteManifest
 
     /// <summary>The endpoint it may call.</summary>
     public string Endpoint { get; set; } = "";
+
+    /// <summary>For a route to kernel.control only: the operations it grants (restart, stop, start, acknowledge), each its own right.</summary>
+    public List<string> Operations { get; set; } = [];
 }

@@ -70,6 +70,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     /// <summary>Faults since boot, in every incarnation.</summary>
     public int Faults { get; private set; }
 
+    /// <summary>Failed, and acknowledged by an operator through kernel.control: it may start again.</summary>
+    public bool Acknowledged { get; private set; }
+
     /// <summary>Stopped by the kernel and its outputs driven to their declared safe values.</summary>
     public bool InSafeState { get; internal set; }
 
@@ -117,6 +120,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         Lifecycle.Fire(ServiceTrigger.Start);
         Incarnation++;
         InSafeState = false;
+        Acknowledged = false;
         space = kernel.GrantCapabilities(this);
         var random = new DeterministicRandom(kernel.Platform.Seed).Fork($"{Id}/{Incarnation}");
         try
@@ -196,6 +200,13 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     }
 
     internal void ReportFault(string reason) => HandleFault($"reported: {reason}");
+
+    /// <summary>An operator acknowledged the failure: the restart history that failed it is cleared, and it may start again.</summary>
+    internal void Acknowledge()
+    {
+        restartTimesNs.Clear();
+        Acknowledged = true;
+    }
 
     internal void RecordRestart(long nowNs, long windowNs)
     {
