@@ -163,15 +163,21 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         }
 
         Lifecycle.Fire(ServiceTrigger.Stop);
+
+        // Its statistics count in the totals before it stops: an isolated instance's go with its process.
+        KeepStatistics();
         try
         {
             instance?.Stop();
-            instance = null;
         }
         catch (Exception exception)
         {
             LastFault = $"stop failed: {exception.Message}";
             kernel.Trace.Record(TraceEventKind.Fault, TraceId, LastFault);
+        }
+        finally
+        {
+            instance = null;
         }
 
         Teardown();
@@ -259,17 +265,24 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private void Teardown()
     {
         heartbeatTimer.Cancel();
-        if (instance?.Statistics is { } statistics)
-        {
-            executionNsMaxEver = Math.Max(executionNsMaxEver, statistics.ExecutionNsMax);
-            cyclesEver += statistics.Cycles;
-            overrunsEver += statistics.Overruns;
-        }
-
+        KeepStatistics();
         instance?.Teardown();
         instance = null;
         Revoke();
         kernel.OnWriterGone(this);
+    }
+
+    /// <summary>Adds the current instance's statistics to the totals over every incarnation; once per instance, just before it goes.</summary>
+    private void KeepStatistics()
+    {
+        if (instance?.Statistics is not { } statistics)
+        {
+            return;
+        }
+
+        executionNsMaxEver = Math.Max(executionNsMaxEver, statistics.ExecutionNsMax);
+        cyclesEver += statistics.Cycles;
+        overrunsEver += statistics.Overruns;
     }
 
     /// <summary>Revokes the instance's whole capability space, tracing each capability.</summary>
