@@ -24,7 +24,7 @@ public sealed class ServiceManifest
     /// <summary>The built-in program this service runs and its parameters.</summary>
     public ProgramManifest Program { get; set; } = new();
 
-    /// <summary>Scheduling grant; absent means the service has no clock and no cyclic task.</summary>
+    /// <summary>Scheduling grant of the cyclic task; absent means no cyclic task (every service has the clock and its timers).</summary>
     public TimingManifest? Timing { get; set; }
 
     public List<RegionManifest> Regions { get; set; } = [];
