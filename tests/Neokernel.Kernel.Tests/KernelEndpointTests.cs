@@ -259,6 +259,25 @@ public sealed class KernelEndpointTests
     }
 
     [Fact]
+    public void Service_LongLastFault_IsCutToItsBoundAtACharacterBoundary()
+    {
+        var (kernel, platform, gateway, _, _) = Boot();
+        platform.RunUntil(20 * Ms);
+        kernel.Service("sensor").ReportFault(string.Concat(Enumerable.Repeat("Überlauf ", 40)));
+        Span<byte> request = stackalloc byte[8];
+
+        var reply = Ask(platform, gateway.Status!, gateway.StatusReplies, request[..KernelMessages.EncodeIndexedRequest(KernelOperation.Service, 0, request)]);
+
+        Assert.True(reply.Length <= KernelEndpoints.MaxMessageBytes);
+        Assert.True(KernelMessages.TryDecodeService(reply, out var sensor));
+        Assert.InRange(sensor.LastFaultUtf8.Length, KernelEndpoints.FaultBytesMax - 1, KernelEndpoints.FaultBytesMax);
+        var text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(sensor.LastFaultUtf8);
+        Assert.StartsWith("reported: Überlauf Überlauf", text, StringComparison.Ordinal);
+        Assert.Equal(ServiceStateCode.Restarting, sensor.Fields.State);
+        Assert.Equal(1, sensor.Fields.Faults);
+    }
+
+    [Fact]
     public void StateCodes_AreTheKernelsStates()
     {
         Assert.Equal(Enum.GetNames<ServiceState>(), Enum.GetNames<ServiceStateCode>());
