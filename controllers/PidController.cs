@@ -1,12 +1,5 @@
 namespace Neokernel.Controllers;
 
-/// <summary>Who decides the controller's output: the algorithm (auto) or the operator (manual).</summary>
-public enum PidMode
-{
-    Manual = 0,
-    Auto = 1,
-}
-
 /// <summary>
 /// Tuning of a <see cref="PidController"/> in ISA (standard) form:
 /// u = Kc (e + 1/Ti ∫e dt − Td d(pv)/dt), with the derivative filtered by Td/N.

@@ -1,4 +1,6 @@
+using Neokernel.Contracts;
 using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Control;
 using Neokernel.Kernel.Ipc;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
@@ -22,6 +24,7 @@ public sealed class SystemKernel
     private readonly List<ServiceRuntime> services = [];
     private readonly HashSet<(string Client, string Endpoint)> routes = [];
     private List<ServiceRuntime> bootOrder = [];
+    private KernelEndpointServer? kernelEndpoints;
 
     private readonly Func<ServiceRuntime, IServiceHost?>? hostSelector;
     private readonly InProcessServiceHost inProcess;
@@ -127,6 +130,13 @@ public sealed class SystemKernel
         LinkDependencies();
         bootOrder = BootOrdering.Order(services);
         IsBooted = true;
+        if (only is null)
+        {
+            // The kernel that runs the whole system serves its own endpoints; a service host's local kernel leaves them to it.
+            kernelEndpoints = new KernelEndpointServer(this);
+            kernelEndpoints.Bind(endpoints);
+        }
+
         foreach (var service in bootOrder)
         {
             if (only is null || only.Contains(service.Id))
@@ -153,6 +163,7 @@ public sealed class SystemKernel
             service.StopInstance();
         }
 
+        kernelEndpoints?.Unbind();
         Trace.Record(TraceEventKind.Shutdown, 0);
     }
 
@@ -206,9 +217,10 @@ public sealed class SystemKernel
             Grant(CapabilityKind.Device, device.Name, device.Uri, rights);
         }
 
+        // Every service, cyclic or not, has the clock and its timers; a timing section adds the cyclic task.
+        Grant(CapabilityKind.Clock, "clock", Platform.Clock, Rights.Read);
         if (manifest.Timing is not null)
         {
-            Grant(CapabilityKind.Clock, "clock", Platform.Clock, Rights.Read);
             Grant(CapabilityKind.Timer, "cyclic", service.TaskSpec!, Rights.Read);
         }
 
@@ -333,6 +345,25 @@ public sealed class SystemKernel
                 endpoints.Add(provided.Name, new Endpoint(spec, Platform.MessageQueues, Platform, Trace));
             }
         }
+
+        foreach (var name in (ReadOnlySpan<string>)[KernelEndpoints.Status, KernelEndpoints.Control])
+        {
+            if (KernelEndpointSpec(System, name) is { } spec)
+            {
+                endpoints.Add(name, new Endpoint(spec, Platform.MessageQueues, Platform, Trace));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A kernel endpoint's queues, when the system routes a client to it (null otherwise: an
+    /// unrouted kernel endpoint is not built). Its provider is the kernel; its size is fixed.
+    /// </summary>
+    public static EndpointQueueSpec? KernelEndpointSpec(SystemDefinition system, string name)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var clients = system.Manifest.Routes.Where(r => r.Endpoint == name).Select(r => r.Client).Distinct(StringComparer.Ordinal).ToArray();
+        return clients.Length == 0 ? null : new EndpointQueueSpec(name, KernelEndpoints.Provider, clients, KernelEndpoints.QueueDepth, KernelEndpoints.MaxMessageBytes);
     }
 
     /// <summary>An endpoint's queues as the system defines them: its routed clients in the order of the system file's routes.</summary>

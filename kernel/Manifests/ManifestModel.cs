@@ -24,7 +24,7 @@ public sealed class ServiceManifest
     /// <summary>The built-in program this service runs and its parameters.</summary>
     public ProgramManifest Program { get; set; } = new();
 
-    /// <summary>Scheduling grant; absent means the service has no clock and no cyclic task.</summary>
+    /// <summary>Scheduling grant of the cyclic task; absent means no cyclic task (every service has the clock and its timers).</summary>
     public TimingManifest? Timing { get; set; }
 
     public List<RegionManifest> Regions { get; set; } = [];
@@ -250,4 +250,7 @@ public sealed class RouteManifest
 
     /// <summary>The endpoint it may call.</summary>
     public string Endpoint { get; set; } = "";
+
+    /// <summary>For a route to kernel.control only: the operations it grants (restart, stop, start, acknowledge), each its own right.</summary>
+    public List<string> Operations { get; set; } = [];
 }

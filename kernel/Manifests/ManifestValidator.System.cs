@@ -59,6 +59,8 @@ public static partial class ManifestValidator
         var byId = CheckUniqueIds(sink, services);
         CheckRegionsAcross(sink, services);
         var providers = CheckProvidersAcross(sink, services);
+        AddKernelProviders(providers);
+        CheckKernelAcross(sink, system, systemPositions, services);
         var routes = new RouteTable(system, systemPositions, byId, providers);
         routes.Check(sink);
         CheckUsesAcross(sink, services, providers, routes);

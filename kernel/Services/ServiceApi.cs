@@ -32,8 +32,15 @@ public interface IServiceContext
 
     ProgramParameters Parameters { get; }
 
-    /// <summary>The clock; granted with a timing section.</summary>
+    /// <summary>The clock, granted to every service, cyclic or not.</summary>
     IClock Clock { get; }
+
+    /// <summary>
+    /// A one-shot or periodic timer whose callback runs on this service's event loop, never
+    /// concurrently with its other callbacks; at most 64 per
+    /// instance. Control plane: make timers in <see cref="IService.Start"/>, re-arm them anywhere.
+    /// </summary>
+    IServiceTimer CreateTimer(ITimerCallback callback);
 
     /// <summary>This service's own deterministic random stream.</summary>
     DeterministicRandom Random { get; }

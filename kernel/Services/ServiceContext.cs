@@ -13,13 +13,19 @@ namespace Neokernel.Kernel.Services;
 /// instance stops, its space is revoked, and every reader, writer, client and device it opened
 /// stops working with it.
 /// </summary>
-internal sealed class ServiceContext : IServiceContext
+internal sealed class ServiceContext : IServiceContext, ITimerCallback
 {
+    /// <summary>Timers one instance may make: bounded like everything else.</summary>
+    public const int TimersMax = 64;
+
     private readonly SystemKernel kernel;
     private readonly ServiceRuntime runtime;
     private readonly List<IDisposable> devices = [];
     private readonly List<ICyclicTaskHandle> tasks = [];
     private readonly List<Endpoint> served = [];
+    private readonly List<ServiceTimer> timers = [];
+    private IPlatformTimer? loopHeartbeat;
+    private bool tornDown;
 
     public ServiceContext(SystemKernel kernel, ServiceRuntime runtime, CapabilitySpace space, DeterministicRandom random)
     {
@@ -44,10 +50,25 @@ internal sealed class ServiceContext : IServiceContext
     {
         get
         {
-            var capability = Require(CapabilityKind.Clock, "clock", Rights.Read, "add a timing section to the manifest");
+            var capability = Require(CapabilityKind.Clock, "clock", Rights.Read, "every service is granted the clock; this instance was torn down");
             capability.MarkUsed();
             return kernel.Platform.Clock;
         }
+    }
+
+    public IServiceTimer CreateTimer(ITimerCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        var capability = Require(CapabilityKind.Clock, "clock", Rights.Read, "every service is granted the clock; this instance was torn down");
+        if (timers.Count >= TimersMax)
+        {
+            throw new InvalidOperationException($"service '{ServiceId}' already has {TimersMax} timers, the most one instance may make; re-arm the ones it has");
+        }
+
+        capability.MarkUsed();
+        var timer = new ServiceTimer(kernel.Platform, callback, capability, runtime);
+        timers.Add(timer);
+        return timer;
     }
 
     public CyclicStatistics? CyclicStatistics => tasks.Count > 0 ? tasks[0].Statistics : null;
@@ -127,9 +148,37 @@ internal sealed class ServiceContext : IServiceContext
 
     public void ReportFault(string reason) => runtime.ReportFault(reason);
 
+    /// <summary>
+    /// A service without a cyclic task proves its event loop alive with a beat on that loop: a
+    /// handler that never returns stops the beat, and the kernel's watchdog faults the service.
+    /// </summary>
+    public void StartLoopHeartbeat()
+    {
+        if (runtime.TaskSpec is not null || tornDown)
+        {
+            return;
+        }
+
+        loopHeartbeat ??= kernel.Platform.CreateTimer(this);
+        loopHeartbeat.ArmAt(kernel.Platform.Clock.NowNs + runtime.LoopHeartbeatIntervalNs);
+    }
+
+    void ITimerCallback.OnTimer(long nowNs)
+    {
+        if (tornDown)
+        {
+            return;
+        }
+
+        runtime.NoteHeartbeat(nowNs);
+        loopHeartbeat!.ArmAt(nowNs + runtime.LoopHeartbeatIntervalNs);
+    }
+
     /// <summary>Stops what this instance started; the kernel revokes its capabilities. Safe to call twice.</summary>
     public void Teardown()
     {
+        tornDown = true;
+        loopHeartbeat?.Cancel();
         foreach (var task in tasks)
         {
             task.Stop();
@@ -140,6 +189,11 @@ internal sealed class ServiceContext : IServiceContext
             endpoint.Bind(null);
         }
 
+        foreach (var timer in timers)
+        {
+            timer.Revoke();
+        }
+
         foreach (var device in devices)
         {
             device.Dispose();
@@ -148,6 +202,7 @@ internal sealed class ServiceContext : IServiceContext
         tasks.Clear();
         served.Clear();
         devices.Clear();
+        timers.Clear();
     }
 
     private Capability Require(CapabilityKind kind, string name, Rights rights, string howToFix)

@@ -53,7 +53,11 @@ internal sealed class InProcessServiceHost(SystemKernel kernel) : IServiceHost
 
         public long StartupGraceNs => 0;
 
-        public void Start() => service.Start(context);
+        public void Start()
+        {
+            service.Start(context);
+            context.StartLoopHeartbeat();
+        }
 
         public void Stop()
         {

@@ -70,6 +70,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     /// <summary>Faults since boot, in every incarnation.</summary>
     public int Faults { get; private set; }
 
+    /// <summary>Failed, and acknowledged by an operator through kernel.control: it may start again.</summary>
+    public bool Acknowledged { get; private set; }
+
     /// <summary>Stopped by the kernel and its outputs driven to their declared safe values.</summary>
     public bool InSafeState { get; internal set; }
 
@@ -117,6 +120,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         Lifecycle.Fire(ServiceTrigger.Start);
         Incarnation++;
         InSafeState = false;
+        Acknowledged = false;
         space = kernel.GrantCapabilities(this);
         var random = new DeterministicRandom(kernel.Platform.Seed).Fork($"{Id}/{Incarnation}");
         try
@@ -138,10 +142,11 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
         Lifecycle.Fire(ServiceTrigger.Started);
         lastHeartbeatNs = kernel.Platform.Clock.NowNs + (instance?.StartupGraceNs ?? 0);
-        if (TaskSpec is not null)
-        {
-            ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs + TaskSpec.PhaseNs + TaskSpec.PeriodNs);
-        }
+
+        // Every service is watched, cyclic or not: a cyclic one beats with each completed cycle
+        // (its first is due one phase and period after start), any other with its event loop.
+        var firstBeatNs = TaskSpec is null ? 0 : TaskSpec.PhaseNs + TaskSpec.PeriodNs;
+        ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs + firstBeatNs);
     }
 
     /// <summary>Stops the instance in order: its own Stop, then teardown and revocation.</summary>
@@ -158,15 +163,21 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         }
 
         Lifecycle.Fire(ServiceTrigger.Stop);
+
+        // Its statistics count in the totals before it stops: an isolated instance's go with its process.
+        KeepStatistics();
         try
         {
             instance?.Stop();
-            instance = null;
         }
         catch (Exception exception)
         {
             LastFault = $"stop failed: {exception.Message}";
             kernel.Trace.Record(TraceEventKind.Fault, TraceId, LastFault);
+        }
+        finally
+        {
+            instance = null;
         }
 
         Teardown();
@@ -195,6 +206,13 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     }
 
     internal void ReportFault(string reason) => HandleFault($"reported: {reason}");
+
+    /// <summary>An operator acknowledged the failure: the restart history that failed it is cleared, and it may start again.</summary>
+    internal void Acknowledge()
+    {
+        restartTimesNs.Clear();
+        Acknowledged = true;
+    }
 
     internal void RecordRestart(long nowNs, long windowNs)
     {
@@ -247,17 +265,24 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private void Teardown()
     {
         heartbeatTimer.Cancel();
-        if (instance?.Statistics is { } statistics)
-        {
-            executionNsMaxEver = Math.Max(executionNsMaxEver, statistics.ExecutionNsMax);
-            cyclesEver += statistics.Cycles;
-            overrunsEver += statistics.Overruns;
-        }
-
+        KeepStatistics();
         instance?.Teardown();
         instance = null;
         Revoke();
         kernel.OnWriterGone(this);
+    }
+
+    /// <summary>Adds the current instance's statistics to the totals over every incarnation; once per instance, just before it goes.</summary>
+    private void KeepStatistics()
+    {
+        if (instance?.Statistics is not { } statistics)
+        {
+            return;
+        }
+
+        executionNsMaxEver = Math.Max(executionNsMaxEver, statistics.ExecutionNsMax);
+        cyclesEver += statistics.Cycles;
+        overrunsEver += statistics.Overruns;
     }
 
     /// <summary>Revokes the instance's whole capability space, tracing each capability.</summary>
@@ -316,7 +341,8 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         if (nowNs - lastHeartbeatNs >= HeartbeatTimeoutNs && nowNs >= lastHeartbeatNs)
         {
             kernel.Trace.Record(TraceEventKind.Heartbeat, TraceId, -1, nowNs - lastHeartbeatNs);
-            HandleFault($"missed heartbeat: no cycle completed for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");
+            var silence = TaskSpec is null ? "its event loop gave no sign of life" : "no cycle completed";
+            HandleFault($"missed heartbeat: {silence} for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");
             return;
         }
 
@@ -363,9 +389,23 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
             return manifest.Restart.HeartbeatTimeoutMs * 1_000_000;
         }
 
-        var periodNs = (manifest.Timing?.PeriodUs ?? 100_000) * 1000;
-        return Math.Max(3 * periodNs, 50_000_000);
+        if (manifest.Timing is not { } timing)
+        {
+            return HeartbeatTimeoutNsWithoutPeriod;
+        }
+
+        return Math.Max(3 * timing.PeriodUs * 1000, 50_000_000);
     }
+
+    /// <summary>
+    /// The default heartbeat timeout of a service without a cyclic task: its event loop beats every
+    /// quarter of this (in a process of its own, every 20 ms on the status page), so one second
+    /// leaves room for a loaded machine and still catches a handler that never returns.
+    /// </summary>
+    public const long HeartbeatTimeoutNsWithoutPeriod = 1_000_000_000;
+
+    /// <summary>How often the event loop of a service without a cyclic task proves it is alive.</summary>
+    internal long LoopHeartbeatIntervalNs => HeartbeatTimeoutNs / 4;
 
     private sealed class TimerAction(Action<long> action) : ITimerCallback
     {

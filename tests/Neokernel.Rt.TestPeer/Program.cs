@@ -26,6 +26,11 @@ internal static class Program
             return OomHostRole.Run(args);
         }
 
+        if (args is ["kernel-host", "service-host", ..])
+        {
+            return KernelClientRole.Run(args[1..], Console.Error);
+        }
+
         if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo" or "limits"))
         {
             Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo|limits SOCKET_PATH");

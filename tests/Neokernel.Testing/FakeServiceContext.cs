@@ -94,9 +94,16 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
     /// <summary>Overruns of the cyclic task so far.</summary>
     public long Overruns { get; private set; }
 
-    public IClock Clock => TaskSpec is not null
-        ? Platform.Clock
-        : throw Denied(CapabilityKind.Clock, "clock", "the fake context was made with periodUs: 0, so it grants no timing");
+    /// <summary>Every service is granted the clock, cyclic or not.</summary>
+    public IClock Clock => Platform.Clock;
+
+    /// <summary>Timers on the fake's virtual time: <see cref="RunFor"/> fires them. A callback that throws fails the test.</summary>
+    public IServiceTimer CreateTimer(ITimerCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        Opened.Add("timer");
+        return new FakeServiceTimer(Platform, callback);
+    }
 
     public CyclicStatistics? CyclicStatistics => task?.Statistics;
 

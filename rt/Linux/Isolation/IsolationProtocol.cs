@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
@@ -36,18 +37,24 @@ internal static class IsolationProtocol
     public const byte Text = (byte)'T';
 
     /// <summary>
-    /// Status page, little-endian i64s: 0 the time of the last completed cycle, 8 cycles completed
-    /// (the heartbeat), 16..56 the host's trace counts (in <see cref="CountedKinds"/> order), 56 a
-    /// sequence count (odd while the child writes the rest), 64..96 the process's
-    /// <see cref="ProcessCollections"/> since its service started.
+    /// Status page, little-endian i64s: 0 the time of the last heartbeat, 8 heartbeats (completed
+    /// cycles, or for a service without a cyclic task the beats of its event loop), 16..56 the
+    /// host's trace counts (in <see cref="CountedKinds"/> order), 56 a sequence count (odd while
+    /// the child writes) over 64..96 the process's <see cref="ProcessCollections"/> since its service
+    /// started, 96 a sequence count over 104..208 its cyclic task's <see cref="CyclicStatistics"/>
+    /// (its 13 fields in declaration order; the count stays 0 while it has no task).
     /// </summary>
-    public const int StatusPageBytes = CollectionsOffset + 32;
+    public const int StatusPageBytes = StatisticsOffset + (StatisticsFields * 8);
 
     private const int TraceCountsOffset = 16;
     private const int TraceCountKinds = 5;
     internal const int CollectionsSequenceOffset = TraceCountsOffset + (TraceCountKinds * 8);
     private const int CollectionsOffset = CollectionsSequenceOffset + 8;
-    private const int CollectionsReadAttemptsMax = 8;
+    private const int CollectionsFields = 4;
+    internal const int StatisticsSequenceOffset = CollectionsOffset + (CollectionsFields * 8);
+    private const int StatisticsOffset = StatisticsSequenceOffset + 8;
+    private const int StatisticsFields = 13;
+    private const int SequencedReadAttemptsMax = 8;
 
     public static void Send(Socket socket, byte type, ReadOnlySpan<byte> body, params ReadOnlySpan<SafeHandle> fds)
     {
@@ -86,43 +93,78 @@ internal static class IsolationProtocol
 
     public static long ReadCycles(Span<byte> page) => Volatile.Read(ref MemoryMarshal.AsRef<long>(page[8..]));
 
-    /// <summary>Child: publishes its collection counts under a sequence count. Allocation-free.</summary>
+    /// <summary>Child: publishes its collection counts under their sequence count. Allocation-free.</summary>
     public static void WriteCollections(Span<byte> page, ProcessCollections counts)
     {
-        ref var sequence = ref MemoryMarshal.AsRef<long>(page[CollectionsSequenceOffset..]);
-        var next = Volatile.Read(ref sequence) + 1;
-
-        // A full fence, not a release: the counts written below must not become visible before the odd count.
-        Interlocked.Exchange(ref sequence, next);
-        var fields = MemoryMarshal.Cast<byte, long>(page[CollectionsOffset..(CollectionsOffset + 32)]);
-        fields[0] = counts.Gen0;
-        fields[1] = counts.Gen1;
-        fields[2] = counts.Gen2;
-        fields[3] = counts.AllocatedBytes;
-        Volatile.Write(ref sequence, next + 1);
+        ReadOnlySpan<long> fields = [counts.Gen0, counts.Gen1, counts.Gen2, counts.AllocatedBytes];
+        WriteSequenced(page, CollectionsSequenceOffset, fields);
     }
 
     /// <summary>Kernel: the child's collection counts, or null before it published any (or while it keeps writing).</summary>
     public static ProcessCollections? ReadCollections(Span<byte> page)
     {
-        ref var sequence = ref MemoryMarshal.AsRef<long>(page[CollectionsSequenceOffset..]);
-        var fields = MemoryMarshal.Cast<byte, long>(page[CollectionsOffset..(CollectionsOffset + 32)]);
-        for (var attempt = 0; attempt < CollectionsReadAttemptsMax; attempt++)
+        Span<long> f = stackalloc long[CollectionsFields];
+        return TryReadSequenced(page, CollectionsSequenceOffset, f) ? new ProcessCollections(f[0], f[1], f[2], f[3]) : null;
+    }
+
+    /// <summary>Child: publishes its cyclic task's statistics under their sequence count. Allocation-free.</summary>
+    public static void WriteStatistics(Span<byte> page, in CyclicStatistics s)
+    {
+        ReadOnlySpan<long> fields =
+        [
+            s.Cycles, s.Overruns, s.ConsecutiveOverruns,
+            s.LatencyNsMin, s.LatencyNsMean, s.LatencyNsP99, s.LatencyNsP999, s.LatencyNsMax,
+            s.ExecutionNsMin, s.ExecutionNsMean, s.ExecutionNsP99, s.ExecutionNsP999, s.ExecutionNsMax,
+        ];
+        WriteSequenced(page, StatisticsSequenceOffset, fields);
+    }
+
+    /// <summary>Kernel: the child's cyclic statistics as last published, or null when it has no task (or keeps writing).</summary>
+    public static CyclicStatistics? ReadStatistics(Span<byte> page)
+    {
+        Span<long> f = stackalloc long[StatisticsFields];
+        return TryReadSequenced(page, StatisticsSequenceOffset, f)
+            ? new CyclicStatistics(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12])
+            : null;
+    }
+
+    /// <summary>Writes <paramref name="fields"/> after the sequence count at <paramref name="sequenceOffset"/>: odd while writing, even when whole.</summary>
+    private static void WriteSequenced(Span<byte> page, int sequenceOffset, ReadOnlySpan<long> fields)
+    {
+        ref var sequence = ref MemoryMarshal.AsRef<long>(page[sequenceOffset..]);
+        var next = Volatile.Read(ref sequence) + 1;
+
+        // A full fence, not a release: the fields written below must not become visible before the odd count.
+        Interlocked.Exchange(ref sequence, next);
+        fields.CopyTo(MemoryMarshal.Cast<byte, long>(page[(sequenceOffset + 8)..(sequenceOffset + 8 + (fields.Length * 8))]));
+        Volatile.Write(ref sequence, next + 1);
+    }
+
+    /// <summary>Reads whole fields or nothing: false before the first publication and while the writer keeps writing.</summary>
+    private static bool TryReadSequenced(Span<byte> page, int sequenceOffset, Span<long> into)
+    {
+        ref var sequence = ref MemoryMarshal.AsRef<long>(page[sequenceOffset..]);
+        var fields = MemoryMarshal.Cast<byte, long>(page[(sequenceOffset + 8)..(sequenceOffset + 8 + (into.Length * 8))]);
+        for (var attempt = 0; attempt < SequencedReadAttemptsMax; attempt++)
         {
             var before = Volatile.Read(ref sequence);
             if (before == 0)
             {
-                return null;
+                return false;
             }
 
-            var counts = new ProcessCollections(Volatile.Read(ref fields[0]), Volatile.Read(ref fields[1]), Volatile.Read(ref fields[2]), Volatile.Read(ref fields[3]));
+            for (var i = 0; i < into.Length; i++)
+            {
+                into[i] = Volatile.Read(ref fields[i]);
+            }
+
             if ((before & 1) == 0 && Volatile.Read(ref sequence) == before)
             {
-                return counts;
+                return true;
             }
         }
 
-        return null;
+        return false;
     }
 
     /// <summary>The trace events a host counts for the kernel: what its service's IPC did in its process.</summary>

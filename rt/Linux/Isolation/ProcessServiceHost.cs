@@ -121,7 +121,8 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         private string? lastText;
         private bool ended;
 
-        public CyclicStatistics? Statistics => null;
+        /// <summary>The child's cyclic statistics as its status page last showed them (it publishes every 20 ms).</summary>
+        public CyclicStatistics? Statistics => status is null ? null : IsolationProtocol.ReadStatistics(status.Bytes);
 
         public long StartupGraceNs => ProcessServiceHost.StartupGraceNs;
 

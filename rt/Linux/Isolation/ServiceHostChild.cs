@@ -100,11 +100,13 @@ public static class ServiceHostChild
         var receiveBuffer = new byte[FdPassing.PayloadBytesMax];
         var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop)) { IsBackground = true, Name = "service-host-socket" };
         listener.Start();
-        var watch = new Watch(runtime, socket, stop, status, kernel.Trace, StartMeasuring());
+
+        // A real-time task's statistics are read on this thread while it sleeps (their reader side), not on the task's.
+        var watch = new Watch(runtime, socket, stop, status, kernel.Trace, StartMeasuring()) { PublishesStatistics = realtime?.Task is null };
         watch.Timer = platform.CreateTimer(watch);
         watch.Timer.ArmAt(platform.NowNs + WatchIntervalNs);
         watch.OnTimer(platform.NowNs);
-        if (realtime?.Task is { } task && !LendUntilStopped(realtime, task, runtime, platform, stop))
+        if (realtime?.Task is { } task && !LendUntilStopped(realtime, task, runtime, platform, stop, status))
         {
             TryTell(socket, $"fault: the cyclic body of '{arguments.ServiceId}' did not return; the process exits without stopping the service");
             return 1;
@@ -135,7 +137,7 @@ public static class ServiceHostChild
     /// takes the loop back and runs what the task reported. False when the task's thread did not
     /// give the loop back: its body is stuck.
     /// </summary>
-    private static bool LendUntilStopped(RealtimeServiceExecutor realtime, RealtimeCyclicTask task, ServiceRuntime runtime, PacedPlatform platform, CancellationTokenSource stop)
+    private static bool LendUntilStopped(RealtimeServiceExecutor realtime, RealtimeCyclicTask task, ServiceRuntime runtime, PacedPlatform platform, CancellationTokenSource stop, MemfdRegionMemory status)
     {
         // The cycles released since the service started were skipped, not missed: its heartbeat
         // window starts now, or a slow boot on a loaded machine would look like a hung task.
@@ -144,6 +146,7 @@ public static class ServiceHostChild
         while (!stop.IsCancellationRequested && task.IsRunning)
         {
             Thread.Sleep(LentCheckInterval);
+            IsolationProtocol.WriteStatistics(status.Bytes, task.Statistics);
         }
 
         if (!realtime.Reclaim(TimeSpan.FromMilliseconds(1_000) + TimeSpan.FromTicks(2 * task.PeriodNs / 100)))
@@ -194,12 +197,27 @@ public static class ServiceHostChild
     /// </summary>
     private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, KernelTrace trace, ProcessCollections baseline) : ITimerCallback
     {
+        private long loopBeats;
+
         public IPlatformTimer? Timer { get; set; }
+
+        /// <summary>False while a real-time task holds the loop: its statistics are then published by the main thread.</summary>
+        public bool PublishesStatistics { get; set; } = true;
 
         public void OnTimer(long nowNs)
         {
+            if (runtime.TaskSpec is null)
+            {
+                // No cyclic task to beat: this loop's own run is the heartbeat the kernel watches.
+                IsolationProtocol.WriteStatus(status.Bytes, ++loopBeats, nowNs);
+            }
+
             IsolationProtocol.WriteTraceCounts(status.Bytes, trace);
             IsolationProtocol.WriteCollections(status.Bytes, ProcessCollections.SinceProcessStart().Since(baseline));
+            if (PublishesStatistics && runtime.Statistics is { } statistics)
+            {
+                IsolationProtocol.WriteStatistics(status.Bytes, statistics);
+            }
             if (runtime.State == ServiceState.Running)
             {
                 if (!Timer!.IsArmed)

@@ -32,7 +32,8 @@ internal sealed class TestSystem
         return manifest;
     }
 
-    public void Route(string client, string endpoint) => routes.Add(new RouteManifest { Client = client, Endpoint = endpoint });
+    public void Route(string client, string endpoint, params string[] operations) =>
+        routes.Add(new RouteManifest { Client = client, Endpoint = endpoint, Operations = [.. operations] });
 
     public SystemDefinition Definition() => new(
         new SystemManifest

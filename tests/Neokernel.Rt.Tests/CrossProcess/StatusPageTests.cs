@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using Neokernel.Kernel.Platform;
 using Neokernel.Rt.Linux.Isolation;
+using Neokernel.Testing;
 
 namespace Neokernel.Rt.Tests.CrossProcess;
 
@@ -33,6 +35,33 @@ public sealed class StatusPageTests
         MemoryMarshal.Cast<byte, long>(page.AsSpan(IsolationProtocol.CollectionsSequenceOffset, 8))[0]++;
 
         Assert.Null(IsolationProtocol.ReadCollections(page));
+    }
+
+    [Fact]
+    public void Statistics_Published_ReadBackWhole_BesideTheCollections()
+    {
+        var page = new byte[IsolationProtocol.StatusPageBytes];
+        Assert.Null(IsolationProtocol.ReadStatistics(page));
+        var statistics = new CyclicStatistics(1_000, 2, 0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100);
+
+        IsolationProtocol.WriteCollections(page, new ProcessCollections(1, 0, 0, 8_200));
+        IsolationProtocol.WriteStatistics(page, statistics);
+
+        Assert.Equal(statistics, IsolationProtocol.ReadStatistics(page));
+        Assert.Equal(new ProcessCollections(1, 0, 0, 8_200), IsolationProtocol.ReadCollections(page));
+    }
+
+    [Fact]
+    public void Statistics_WhileTheChildWrites_AreNotRead_AndPublishingAllocatesNothing()
+    {
+        var page = new byte[IsolationProtocol.StatusPageBytes];
+        var statistics = new CyclicStatistics(5, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        IsolationProtocol.WriteStatistics(page, statistics);
+
+        AllocationAssert.NoAllocations(1_000, _ => IsolationProtocol.WriteStatistics(page, statistics));
+        MemoryMarshal.Cast<byte, long>(page.AsSpan(IsolationProtocol.StatisticsSequenceOffset, 8))[0]++;
+
+        Assert.Null(IsolationProtocol.ReadStatistics(page));
     }
 
     [Fact]

@@ -1,6 +1,15 @@
 using System.Buffers.Binary;
 
+// In the contracts assembly, under the controllers' namespace: senders (the operator script, a
+// gateway) and the controller share this one definition of the wire format.
 namespace Neokernel.Controllers;
+
+/// <summary>Who decides the controller's output: the algorithm (auto) or the operator (manual).</summary>
+public enum PidMode
+{
+    Manual = 0,
+    Auto = 1,
+}
 
 /// <summary>The commands a controller's command endpoint accepts.</summary>
 public enum ControllerCommandKind : byte
