@@ -36,6 +36,7 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
         : base(seed, devices, regionMemory)
     {
         this.originNs = originNs;
+        Streams = new Devices.LinuxStreamDevices(reactor, this);
     }
 
     /// <summary>The CLOCK_MONOTONIC reading that is this platform's time zero.</summary>
