@@ -39,6 +39,15 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
         Streams = new Devices.LinuxStreamDevices(reactor, this);
     }
 
+    /// <summary>
+    /// Where stream devices get their descriptors: opened in this process, or (an isolated
+    /// service's process) only those the kernel handed over. Before boot.
+    /// </summary>
+    public Devices.IStreamFdSource StreamFds
+    {
+        init => Streams = new Devices.LinuxStreamDevices(reactor, this, value);
+    }
+
     /// <summary>The CLOCK_MONOTONIC reading that is this platform's time zero.</summary>
     public long OriginNs => originNs;
 

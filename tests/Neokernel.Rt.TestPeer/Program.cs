@@ -26,9 +26,9 @@ internal static class Program
             return OomHostRole.Run(args);
         }
 
-        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo" or "limits"))
+        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo" or "limits" or "stream-echo"))
         {
-            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo|limits SOCKET_PATH");
+            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo|limits|stream-echo SOCKET_PATH");
             return 2;
         }
 
@@ -39,6 +39,7 @@ internal static class Program
             "region" => RegionRole.Run(socket),
             "region-store" => RegionRole.Store(socket),
             "limits" => LimitsRole.Run(socket),
+            "stream-echo" => StreamEchoRole.Run(socket),
             _ => EchoRole.Run(socket),
         };
     }

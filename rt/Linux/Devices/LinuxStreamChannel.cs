@@ -223,36 +223,21 @@ internal sealed unsafe class LinuxStreamChannel : IStreamChannel, IFdReadyCallba
     /// <summary>Begins a non-blocking connect; 0 when it is under way or done, else the errno.</summary>
     private int StartConnect()
     {
-        fd = DeviceNative.socket(DeviceNative.AF_INET, DeviceNative.SOCK_STREAM | DeviceNative.SOCK_NONBLOCK | DeviceNative.SOCK_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            return DeviceNative.LastErrno;
-        }
-
-        LinuxStreamDevices.SetNoDelay(fd);
-        var target = DeviceNative.SockaddrIn.Of(address.Ipv4, address.Port);
-        var result = DeviceNative.connect(fd, &target, sizeof(DeviceNative.SockaddrIn));
-        var errno = result == 0 ? 0 : DeviceNative.LastErrno;
-        if (errno is not (0 or DeviceNative.EINPROGRESS))
+        var errno = devices.Fds.StartConnect(address, out fd, out var connected);
+        if (errno != 0)
         {
             return errno;
         }
 
         registration = devices.Reactor.Register(fd, Interest, this);
-        State = result == 0 ? LinkState.Up : LinkState.Connecting;
+        State = connected ? LinkState.Up : LinkState.Connecting;
         return 0;
     }
 
     /// <summary>Opens and configures the tty; 0 or the errno.</summary>
     private int OpenSerial()
     {
-        fd = DeviceNative.open(address.Path, DeviceNative.O_RDWR | DeviceNative.O_NOCTTY | DeviceNative.O_NONBLOCK | DeviceNative.O_CLOEXEC);
-        if (fd < 0)
-        {
-            return DeviceNative.LastErrno;
-        }
-
-        var errno = SerialLine.Configure(fd, address.Serial);
+        var errno = devices.Fds.OpenSerial(address, out fd);
         if (errno != 0)
         {
             return errno;

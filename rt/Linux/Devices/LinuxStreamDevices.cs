@@ -8,8 +8,11 @@ namespace Neokernel.Rt.Linux.Devices;
 /// serial lines, each a non-blocking descriptor in the loop's <see cref="LoopReactor"/>, so their
 /// callbacks run on the loop thread between the loop's other events.
 /// </summary>
-public sealed unsafe class LinuxStreamDevices(LoopReactor reactor, IPlatform platform) : IStreamDeviceProvider
+public sealed class LinuxStreamDevices(LoopReactor reactor, IPlatform platform, IStreamFdSource? fds = null) : IStreamDeviceProvider
 {
+    /// <summary>Where descriptors come from: opened here, unless the kernel hands them over (an isolated service).</summary>
+    internal IStreamFdSource Fds { get; } = fds ?? OwnStreamFds.Instance;
+
     internal LoopReactor Reactor => reactor;
 
     internal IPlatform Platform => platform;
@@ -29,13 +32,6 @@ public sealed unsafe class LinuxStreamDevices(LoopReactor reactor, IPlatform pla
 
         return new LinuxStreamListener(this, address, handler);
     }
-
-    /// <summary>Small request/response protocols (Modbus, OPC UA) want each write on the wire now, not after Nagle's delay.</summary>
-    internal static void SetNoDelay(int fd)
-    {
-        var one = 1;
-        _ = DeviceNative.setsockopt(fd, DeviceNative.IPPROTO_TCP, DeviceNative.TCP_NODELAY, &one, sizeof(int));
-    }
 }
 
 /// <summary>A bound, listening socket; accepts on readiness, and closes at once what is over its maximum.</summary>
@@ -54,7 +50,7 @@ internal sealed unsafe class LinuxStreamListener : IStreamListener, IFdReadyCall
         this.address = address;
         this.handler = handler;
         connectionClosed = () => Connections--;
-        fd = Bind(address);
+        fd = Bind(devices, address);
         LocalEndpoint = LocalAddress(fd);
         registration = devices.Reactor.Register(fd, FdEvents.Readable, this);
     }
@@ -107,7 +103,7 @@ internal sealed unsafe class LinuxStreamListener : IStreamListener, IFdReadyCall
             return;
         }
 
-        LinuxStreamDevices.SetNoDelay(connection);
+        DeviceFds.SetNoDelay(connection);
         var channel = LinuxStreamChannel.Accepted(devices, address, connection, peer);
         Connections++;
         channel.OnClosed = connectionClosed;
@@ -121,22 +117,12 @@ internal sealed unsafe class LinuxStreamListener : IStreamListener, IFdReadyCall
         channel.Bind(serviceHandler);
     }
 
-    private static int Bind(DeviceAddress address)
+    private static int Bind(LinuxStreamDevices devices, DeviceAddress address)
     {
-        var fd = DeviceNative.socket(DeviceNative.AF_INET, DeviceNative.SOCK_STREAM | DeviceNative.SOCK_NONBLOCK | DeviceNative.SOCK_CLOEXEC, 0);
-        if (fd < 0)
+        var errno = devices.Fds.BindListener(address, out var fd);
+        if (errno != 0)
         {
-            throw new LinuxErrnoException("socket(AF_INET)", DeviceNative.LastErrno, "EMFILE: raise files.openMax");
-        }
-
-        var one = 1;
-        _ = DeviceNative.setsockopt(fd, DeviceNative.SOL_SOCKET, DeviceNative.SO_REUSEADDR, &one, sizeof(int));
-        var local = DeviceNative.SockaddrIn.Of(address.Ipv4, address.Port);
-        if (DeviceNative.bind(fd, &local, sizeof(DeviceNative.SockaddrIn)) < 0 || DeviceNative.listen(fd, address.ConnectionsMax) < 0)
-        {
-            var errno = DeviceNative.LastErrno;
-            _ = DeviceNative.close(fd);
-            throw new LinuxErrnoException($"bind/listen {address.Endpoint} for {address.Text}", errno, "EADDRINUSE: another program listens there; EACCES: ports below 1024 need CAP_NET_BIND_SERVICE");
+            throw new LinuxErrnoException($"bind/listen {address.Endpoint} for {address.Text}", errno, "EADDRINUSE: another program listens there; EACCES: ports below 1024 need CAP_NET_BIND_SERVICE, or the kernel granted no such listener");
         }
 
         return fd;

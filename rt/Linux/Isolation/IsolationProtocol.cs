@@ -20,6 +20,9 @@ internal static class IsolationProtocol
     /// <summary>Kernel → host: a simulated device's register bank (a CapabilityGrant named by URI and its memfd).</summary>
     public const byte DeviceGrant = (byte)'D';
 
+    /// <summary>Kernel → host: a stream device the kernel opened (a CapabilityGrant named by URI, and its socket or tty).</summary>
+    public const byte StreamGrant = (byte)'N';
+
     /// <summary>Kernel → host: one ring of an endpoint (a CapabilityGrant named by the ring, and its memfd).</summary>
     public const byte RingGrant = (byte)'E';
 

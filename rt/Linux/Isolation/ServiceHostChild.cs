@@ -68,6 +68,7 @@ public static class ServiceHostChild
         var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
+            StreamFds = grants.Streams,
         };
         RealtimeServiceExecutor? realtime = null;
         platform.DecorateCyclicExecutor(inner =>
@@ -215,6 +216,8 @@ public static class ServiceHostChild
 
         public Dictionary<string, SharedMessageRing> Rings { get; } = new(StringComparer.Ordinal);
 
+        public GrantedStreamFds Streams { get; } = new();
+
         public MemfdRegionMemory? Status { get; private set; }
 
         public static Grants Receive(Socket socket)
@@ -237,6 +240,9 @@ public static class ServiceHostChild
                     case IsolationProtocol.RingGrant:
                         var ring = CapabilityGrant.Decode(message.Body);
                         grants.Rings[ring.Name] = SharedMessageRing.Attach(ring.Name, Single(message.Fds), ring.Capacity, ring.MaxMessageBytes);
+                        break;
+                    case IsolationProtocol.StreamGrant:
+                        grants.Streams.Add(CapabilityGrant.Decode(message.Body).Name, Single(message.Fds));
                         break;
                     case IsolationProtocol.StatusPage:
                         grants.Status = MemfdRegionMemory.Attach("status", Single(message.Fds), IsolationProtocol.StatusPageBytes, writable: true);

@@ -3,6 +3,12 @@ using Neokernel.Kernel.Platform;
 
 namespace Neokernel.Rt.Tests.Devices;
 
+/// <summary>No register banks: the stream tests open none.</summary>
+internal sealed class NoDevices : IDeviceProvider
+{
+    public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
+}
+
 /// <summary>Sends every byte it reads back on the same channel: the far end of the echo tests, on either platform.</summary>
 internal sealed class EchoPeer : IListenerHandler, IStreamHandler
 {

@@ -12,11 +12,6 @@ public sealed class LinuxStreamDevicesTests
 {
     private const long RunNs = 5_000_000_000;
 
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     [Fact]
     public void Echo_LoopbackTcp_EveryMessageComesBack()
     {
@@ -107,7 +102,7 @@ public sealed class LinuxStreamDevicesTests
         Assert.Equal([(LinkState.Down, DeviceError.NotFound)], client.Links);
     }
 
-    private static Process StartSocat(string directory)
+    internal static Process StartSocat(string directory)
     {
         var start = new ProcessStartInfo("socat", ["-d", "-d", $"pty,raw,echo=0,link={directory}/a", $"pty,raw,echo=0,link={directory}/b"])
         {
@@ -124,7 +119,7 @@ public sealed class LinuxStreamDevicesTests
         return socat;
     }
 
-    private static void RunWhile(PacedPlatform platform, Func<bool> condition)
+    internal static void RunWhile(PacedPlatform platform, Func<bool> condition)
     {
         var endNs = platform.NowNs + RunNs;
         while (condition() && platform.NowNs < endNs)
@@ -133,7 +128,7 @@ public sealed class LinuxStreamDevicesTests
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();

@@ -8,11 +8,6 @@ namespace Neokernel.Rt.Tests.Devices;
 /// <summary>The virtual network and serial lines: deterministic on virtual time, faults as link states.</summary>
 public sealed class VirtualNetworkTests
 {
-    private sealed class NoDevices : IDeviceProvider
-    {
-        public IDeviceChannel Open(string uri, DeviceAccess access) => throw new InvalidOperationException(uri);
-    }
-
     [Fact]
     public void Echo_RunTwiceWithOneSeed_SameDigest()
     {
