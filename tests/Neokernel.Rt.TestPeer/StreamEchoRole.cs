@@ -9,9 +9,10 @@ namespace Neokernel.Rt.TestPeer;
 /// <summary>
 /// <c>stream-echo</c>: an isolated service's process as the kernel leaves it, holding only the
 /// stream descriptors the test handed over. It receives grants (a CapabilityGrant named by URI
-/// and one fd each) until the text <c>ready</c>, then echoes every byte on each granted listener's
-/// connections and each granted serial line, and reports what a connect and a listen it was not
-/// granted get. It runs its paced loop until the test closes the socket.
+/// and one fd each) until one named <c>ready URI</c>, then echoes every byte on each granted
+/// listener's connections and each granted serial line, asks the test (as the kernel) to connect
+/// it to URI and echoes through it, and reports what a connect and a listen it was not granted
+/// get. It runs its paced loop until the test closes the socket.
 /// </summary>
 internal static class StreamEchoRole
 {
@@ -24,11 +25,13 @@ internal static class StreamEchoRole
     {
         var fds = new GrantedStreamFds();
         var uris = new List<string>();
+        var connectUri = "";
         while (true)
         {
             var (grant, handles) = Wire.ReceiveGrant(socket);
-            if (grant.Name == "ready")
+            if (grant.Name.StartsWith("ready ", StringComparison.Ordinal))
             {
+                connectUri = grant.Name["ready ".Length..];
                 break;
             }
 
@@ -37,6 +40,7 @@ internal static class StreamEchoRole
         }
 
         using var platform = new PacedPlatform(1, new NoDevices()) { StreamFds = fds };
+        fds.ConnectThrough(socket, platform.Post);
         var echo = new Echo();
         var opened = new List<IDisposable>();
         foreach (var uri in uris)
@@ -45,19 +49,29 @@ internal static class StreamEchoRole
             opened.Add(address.Transport == DeviceTransport.TcpListen ? platform.Streams.Listen(address, echo) : platform.Streams.Open(address, echo));
         }
 
-        var refused = new Echo();
-        using var connect = platform.Streams.Open(DeviceUri.Parse("tcp://127.0.0.1:9"), refused);
+        // The one outgoing connection the "manifest" names (the test answers as the kernel), and one it does not.
+        var client = new Client();
+        using var granted = platform.Streams.Open(DeviceUri.Parse(connectUri), client);
+        using var refused = platform.Streams.Open(DeviceUri.Parse("tcp://127.0.0.1:9"), new Echo());
         var listen = TryListen(platform, "tcp-listen://127.0.0.1:1?connectionsMax=1");
-        platform.RunUntil(platform.NowNs + 50_000_000);
-        Wire.SendText(socket, $"connect {connect.State} {connect.LastError}; listen {listen}");
         using var stop = new CancellationTokenSource();
-        var watcher = new Thread(() =>
+        var reader = new Thread(() =>
         {
-            _ = Wire.ReceiveText(socket, out _);
+            while (IsolationProtocol.Receive(socket) is { } message && fds.TryDeliver(message.Type, message.Body, message.Fds))
+            {
+            }
+
             stop.Cancel();
             platform.Post(static () => { });
         }) { IsBackground = true };
-        watcher.Start();
+        reader.Start();
+        var endNs = platform.NowNs + 5_000_000_000;
+        while (!stop.IsCancellationRequested && (client.Echoes < 10 || refused.State != LinkState.Down) && platform.NowNs < endNs)
+        {
+            platform.RunUntil(platform.NowNs + 10_000_000, stop.Token);
+        }
+
+        IsolationProtocol.SendText(socket, $"connect {refused.State} {refused.LastError}; listen {listen}; client echoes {(client.Echoes >= 10 ? "10 or more" : client.Echoes.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         platform.RunUntil(long.MaxValue, stop.Token);
         opened.ForEach(o => o.Dispose());
         return 0;
@@ -73,6 +87,40 @@ internal static class StreamEchoRole
         catch (LinuxErrnoException exception)
         {
             return exception.Errno == Errnos.EACCES ? "EACCES" : exception.Message;
+        }
+    }
+
+    /// <summary>Writes 8 bytes whenever the last 8 came back.</summary>
+    private sealed class Client : IStreamHandler
+    {
+        private readonly byte[] buffer = new byte[64];
+        private int pending;
+
+        public int Echoes { get; private set; }
+
+        public void OnLinkChanged(IStreamChannel channel, LinkState state, DeviceError reason)
+        {
+            if (state == LinkState.Up)
+            {
+                pending = channel.Write(buffer.AsSpan(0, 8)).Bytes;
+            }
+        }
+
+        public void OnReadable(IStreamChannel channel)
+        {
+            while (channel.Read(buffer) is { IsDone: true, Bytes: var count })
+            {
+                pending -= count;
+                if (pending == 0)
+                {
+                    Echoes++;
+                    pending = channel.Write(buffer.AsSpan(0, 8)).Bytes;
+                }
+            }
+        }
+
+        public void OnWritable(IStreamChannel channel)
+        {
         }
     }
 

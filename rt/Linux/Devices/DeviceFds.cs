@@ -94,11 +94,21 @@ public static unsafe class DeviceFds
     }
 }
 
+/// <summary>Told, on the loop thread, the descriptor of a connection another process started for this channel.</summary>
+public interface IConnectWaiter
+{
+    /// <summary><paramref name="fd"/> is a connecting (or connected) socket this channel now owns, or -1 with the <paramref name="errno"/> why not.</summary>
+    void OnConnectFd(int fd, int errno);
+}
+
 /// <summary>Where a channel's descriptors come from: opened in this process, or handed over by the kernel.</summary>
 public interface IStreamFdSource
 {
-    /// <summary>0 and a connecting socket, or the errno.</summary>
-    int StartConnect(DeviceAddress address, out int fd, out bool connected);
+    /// <summary>
+    /// 0 and a connecting socket; or EINPROGRESS with no socket yet, which then comes to
+    /// <paramref name="waiter"/> (the kernel connects for an isolated service); or the errno.
+    /// </summary>
+    int StartConnect(DeviceAddress address, IConnectWaiter waiter, out int fd, out bool connected);
 
     /// <summary>0 and a listening socket, or the errno.</summary>
     int BindListener(DeviceAddress address, out int fd);
@@ -112,7 +122,7 @@ public sealed class OwnStreamFds : IStreamFdSource
 {
     public static OwnStreamFds Instance { get; } = new();
 
-    public int StartConnect(DeviceAddress address, out int fd, out bool connected) => DeviceFds.StartConnect(address, out fd, out connected);
+    public int StartConnect(DeviceAddress address, IConnectWaiter waiter, out int fd, out bool connected) => DeviceFds.StartConnect(address, out fd, out connected);
 
     public int BindListener(DeviceAddress address, out int fd) => DeviceFds.BindListener(address, out fd);
 

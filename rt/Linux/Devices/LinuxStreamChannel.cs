@@ -10,7 +10,7 @@ namespace Neokernel.Rt.Linux.Devices;
 /// inside its own read or write, nor from inside <see cref="LinuxStreamDevices.Open"/>. Reads and
 /// writes are one syscall on a pinned span and allocate nothing.
 /// </summary>
-internal sealed unsafe class LinuxStreamChannel : IStreamChannel, IFdReadyCallback, ITimerCallback
+internal sealed unsafe class LinuxStreamChannel : IStreamChannel, IFdReadyCallback, ITimerCallback, IConnectWaiter
 {
     /// <summary>EPOLLET: told once per change, so a handler reads until would-block, as in the simulation.</summary>
     private const FdEvents EdgeTriggered = (FdEvents)0x8000_0000;
@@ -223,7 +223,14 @@ internal sealed unsafe class LinuxStreamChannel : IStreamChannel, IFdReadyCallba
     /// <summary>Begins a non-blocking connect; 0 when it is under way or done, else the errno.</summary>
     private int StartConnect()
     {
-        var errno = devices.Fds.StartConnect(address, out fd, out var connected);
+        var errno = devices.Fds.StartConnect(address, this, out fd, out var connected);
+        if (errno == DeviceNative.EINPROGRESS && fd < 0)
+        {
+            // The kernel connects for this process: the socket comes to OnConnectFd.
+            State = LinkState.Connecting;
+            return 0;
+        }
+
         if (errno != 0)
         {
             return errno;
@@ -246,6 +253,28 @@ internal sealed unsafe class LinuxStreamChannel : IStreamChannel, IFdReadyCallba
         registration = devices.Reactor.Register(fd, Interest, this);
         State = LinkState.Up;
         return 0;
+    }
+
+    public void OnConnectFd(int connectingFd, int errno)
+    {
+        if (disposed || State != LinkState.Connecting || fd >= 0)
+        {
+            // Late: the attempt timed out, or the channel closed, before the socket came.
+            DeviceFds.Close(ref connectingFd);
+            return;
+        }
+
+        if (errno != 0)
+        {
+            linkTimer.Cancel();
+            State = LinkState.Down;
+            LastError = DeviceNative.ErrorOf(errno);
+            Notify();
+            return;
+        }
+
+        fd = connectingFd;
+        registration = devices.Reactor.Register(fd, Interest, this);
     }
 
     private void FinishConnect()

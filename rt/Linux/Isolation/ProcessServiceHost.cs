@@ -367,6 +367,10 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 {
                     lastText = Encoding.UTF8.GetString(message.Body);
                 }
+                else if (message.Type == IsolationProtocol.ConnectRequest)
+                {
+                    KernelConnects.Answer(socket, uri => KernelConnects.Holds(launch.Capabilities, uri), message.Body);
+                }
             }
         }
 

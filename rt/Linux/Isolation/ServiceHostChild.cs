@@ -70,6 +70,7 @@ public static class ServiceHostChild
             MessageQueues = new GrantedMessageQueues(grants.Rings),
             StreamFds = grants.Streams,
         };
+        grants.Streams.ConnectThrough(socket, platform.Post);
         RealtimeServiceExecutor? realtime = null;
         platform.DecorateCyclicExecutor(inner =>
         {
@@ -92,7 +93,7 @@ public static class ServiceHostChild
         IsolationProtocol.SendText(socket, "started");
         using var stop = new CancellationTokenSource();
         var receiveBuffer = new byte[FdPassing.PayloadBytesMax];
-        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop)) { IsBackground = true, Name = "service-host-socket" };
+        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop, grants.Streams)) { IsBackground = true, Name = "service-host-socket" };
         listener.Start();
         var watch = new Watch(runtime, socket, stop, status, kernel.Trace, StartMeasuring());
         watch.Timer = platform.CreateTimer(watch);
@@ -159,12 +160,17 @@ public static class ServiceHostChild
         }
     }
 
-    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop)
+    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop, GrantedStreamFds streams)
     {
         try
         {
             while (IsolationProtocol.Receive(socket, buffer) is { } message && message.Type != IsolationProtocol.Quit)
             {
+                if (streams.TryDeliver(message.Type, message.Body, message.Fds))
+                {
+                    continue;
+                }
+
                 foreach (var fd in message.Fds)
                 {
                     fd.Dispose();

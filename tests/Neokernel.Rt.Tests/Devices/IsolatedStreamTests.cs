@@ -27,19 +27,25 @@ public sealed class IsolatedStreamTests
             using var peer = PeerProcess.Start("stream-echo");
             Grant(peer, $"tcp-listen://127.0.0.1:{port}?connectionsMax=2");
             Grant(peer, $"serial://{directory.FullName}/a?baud=19200");
-            peer.SendGrant(new CapabilityGrant(CapabilityKind.Device, "ready", Rights.None, 0, 0, 0));
-
-            Assert.Equal("connect Down AccessDenied; listen EACCES", peer.ReceiveText());
-
             using var platform = new PacedPlatform(1, new NoDevices());
+            var echo = new EchoPeer();
+            using var echoListener = platform.Streams.Listen(DeviceUri.Parse($"tcp-listen://127.0.0.1:{LinuxStreamDevicesTests.FreePort()}"), echo);
+            var connectUri = "tcp://" + echoListener.LocalEndpoint;
+            peer.SendGrant(new CapabilityGrant(CapabilityKind.Device, "ready " + connectUri, Rights.None, 0, 0, 0));
+            var report = new Report();
+            var kernel = new Thread(() => ActAsKernel(peer, connectUri, report)) { IsBackground = true };
+            kernel.Start();
+
             var tcp = new EchoClient(platform, 50);
             var serial = new EchoClient(platform, 20);
             using var tcpChannel = platform.Streams.Open(DeviceUri.Parse($"tcp://127.0.0.1:{port}"), tcp);
             using var serialChannel = platform.Streams.Open(DeviceUri.Parse($"serial://{directory.FullName}/b?baud=19200"), serial);
-            LinuxStreamDevicesTests.RunWhile(platform, () => !(tcp.Done && serial.Done));
+            LinuxStreamDevicesTests.RunWhile(platform, () => !(tcp.Done && serial.Done && report.Text is not null));
 
             Assert.True(tcp.Done, $"tcp: {string.Join(", ", tcp.Links)}\n{peer.Stderr}");
             Assert.True(serial.Done, $"serial: {string.Join(", ", serial.Links)}\n{peer.Stderr}");
+            Assert.True(report.Text is not null, peer.Stderr);
+            Assert.Equal("connect Down AccessDenied; listen EACCES; client echoes 10 or more", report.Text);
             Assert.Equal(0, peer.CloseAndWait());
         }
         finally
@@ -63,9 +69,38 @@ public sealed class IsolatedStreamTests
         Assert.Null(DeviceGrants.Open("master", "modbus-tcp://127.0.0.1:502?unit=1"));
     }
 
+    /// <summary>Answers the peer's connect requests, allowing only <paramref name="allowed"/>, until it reports.</summary>
+    private static void ActAsKernel(PeerProcess peer, string allowed, Report report)
+    {
+        while (IsolationProtocol.Receive(peer.Socket) is { } message)
+        {
+            if (message.Type == IsolationProtocol.ConnectRequest)
+            {
+                KernelConnects.Answer(peer.Socket, uri => uri == allowed, message.Body);
+            }
+            else if (message.Type == IsolationProtocol.Text)
+            {
+                report.Text = System.Text.Encoding.UTF8.GetString(message.Body);
+                return;
+            }
+        }
+    }
+
     private static void Grant(PeerProcess peer, string uri)
     {
         using var fd = DeviceGrants.Open("echo", uri)!;
         peer.SendGrant(new CapabilityGrant(CapabilityKind.Device, uri, Rights.Read | Rights.Write, 0, 0, 0), fd);
+    }
+
+    /// <summary>The peer's one report line, set by the thread that plays the kernel.</summary>
+    private sealed class Report
+    {
+        private volatile string? text;
+
+        public string? Text
+        {
+            get => text;
+            set => text = value;
+        }
     }
 }
