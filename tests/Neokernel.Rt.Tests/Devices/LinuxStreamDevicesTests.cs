@@ -102,6 +102,21 @@ public sealed class LinuxStreamDevicesTests
         Assert.Equal([(LinkState.Down, DeviceError.NotFound)], client.Links);
     }
 
+    [Fact]
+    public void ReadWriteReadiness_LoopbackTcpRunning_AllocatesNothing()
+    {
+        using var platform = new PacedPlatform(1, new NoDevices());
+        var echo = new EchoPeer();
+        using var listener = platform.Streams.Listen(DeviceUri.Parse($"tcp-listen://127.0.0.1:{FreePort()}"), echo);
+        var client = new EchoClient(platform, int.MaxValue) { KeepLog = false };
+        using var channel = platform.Streams.Open(DeviceUri.Parse("tcp://" + listener.LocalEndpoint), client);
+        RunWhile(platform, () => client.Echoed < 1_000);
+
+        AllocationAssert.NoAllocations(2_000, _ => platform.RunUntil(platform.NowNs + 200_000));
+
+        Assert.True(client.Echoed > 2_000, $"{client.Echoed} echoes");
+    }
+
     internal static Process StartSocat(string directory)
     {
         var start = new ProcessStartInfo("socat", ["-d", "-d", $"pty,raw,echo=0,link={directory}/a", $"pty,raw,echo=0,link={directory}/b"])
