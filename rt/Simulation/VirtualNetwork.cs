@@ -92,8 +92,7 @@ public sealed class VirtualNetwork : IStreamDeviceProvider
         }
 
         // A wildcard listener (0.0.0.0) hears every address on its port.
-        var wildcard = DeviceUri.Parse($"tcp-listen://0.0.0.0:{address.Port}").Endpoint;
-        return listeners.GetValueOrDefault(wildcard);
+        return listeners.GetValueOrDefault("0.0.0.0:" + address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     internal static bool IsLoopback(DeviceAddress address) => (address.Ipv4 & 0xFF00_0000) == LoopbackNet;
