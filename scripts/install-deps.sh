@@ -18,6 +18,7 @@ PACKAGES=(
   stress-ng                    # background load for the loaded loop-latency benchmark (Bench target)
   python3                      # helper scripts and test fixtures
   procps                       # pgrep, for the kill -9 soak (scripts/kill-soak.sh)
+  socat                        # pseudo-terminal pairs for the serial-line tests (tests/Neokernel.Rt.Tests/Devices)
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }

@@ -31,6 +31,7 @@ internal static class AuditCommand
         var session = SimulationSession.Boot(system, catalog, seed);
         var outcome = session.Run(durationNs, failOnFault: false, cancellation);
         output.WriteLine($"least-privilege audit of {system.Manifest.System}: simulated {Format.Seconds(outcome.SimulatedNs)}, seed {seed}");
+        AuditDevices.Write(session.Kernel, output);
         var findings = WriteUnused(session.Kernel, output) + WriteTiming(session.Kernel, output);
         output.WriteLine(findings == 0 ? "no excess grants found" : $"{findings} grant(s) larger than needed");
         session.Kernel.Shutdown();

@@ -40,6 +40,7 @@ public static partial class ManifestValidator
         CheckRegions(sink, m.Regions, p);
         CheckEndpoints(sink, m.Endpoints, p);
         CheckDevices(sink, m.Devices, p);
+        CheckDeviceUris(sink, m.Devices, p);
         CheckLimits(sink, m, p);
         CheckRestart(sink, m.Restart, p);
         if (m.SafeState is not null)

@@ -227,6 +227,9 @@ public interface IPlatform
 
     IDeviceProvider Devices { get; }
 
+    /// <summary>Byte-stream devices (TCP, serial lines): the virtual network in simulation, sockets and ttys on Linux.</summary>
+    Devices.IStreamDeviceProvider Streams { get; }
+
     IRegionMemoryProvider RegionMemory { get; }
 
     IMessageQueueProvider MessageQueues { get; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Neokernel.Kernel.Devices;
 using Neokernel.Kernel.Ipc;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
@@ -54,6 +55,18 @@ public interface IServiceContext
     EndpointClient OpenEndpointClient(string endpoint, IReplyHandler? replyHandler = null);
 
     IDeviceChannel OpenDevice(string name);
+
+    /// <summary>
+    /// Opens the stream device (outgoing TCP, serial line) granted as <paramref name="name"/>; its
+    /// callbacks go to <paramref name="handler"/> on this service's event loop. A context without
+    /// stream devices (a test fake) denies it.
+    /// </summary>
+    IStreamChannel OpenStream(string name, IStreamHandler handler) =>
+        throw new Capabilities.CapabilityDeniedException(ServiceId, Capabilities.CapabilityKind.Device, name, "this context grants no stream devices");
+
+    /// <summary>Listens on the socket granted as <paramref name="name"/>; each accepted connection is offered to <paramref name="handler"/>.</summary>
+    IStreamListener OpenListener(string name, IListenerHandler handler) =>
+        throw new Capabilities.CapabilityDeniedException(ServiceId, Capabilities.CapabilityKind.Device, name, "this context grants no listening sockets");
 
     /// <summary>Starts the service's cyclic task on the timing its manifest grants.</summary>
     ICyclicTaskHandle StartCyclic(ICyclicBody body);

@@ -13,7 +13,7 @@ namespace Neokernel.Kernel.Services;
 /// instance stops, its space is revoked, and every reader, writer, client and device it opened
 /// stops working with it.
 /// </summary>
-internal sealed class ServiceContext : IServiceContext, ITimerCallback
+internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
 {
     /// <summary>Timers one instance may make: bounded like everything else.</summary>
     public const int TimersMax = 64;
@@ -121,8 +121,13 @@ internal sealed class ServiceContext : IServiceContext, ITimerCallback
             throw Deny(CapabilityKind.Device, name, Rights.Read, "list it under devices with its uri");
         }
 
-        capability.MarkUsed();
         var uri = (string)capability.KernelObject;
+        if (Devices.DeviceUri.TryParse(uri, out var address, out _) && address!.Transport != Devices.DeviceTransport.RegisterBank)
+        {
+            throw new InvalidOperationException($"service '{ServiceId}': device '{name}' ({uri}) is a stream device: open it with OpenStream or OpenListener");
+        }
+
+        capability.MarkUsed();
         var access = DeviceAccess.None;
         access |= (capability.Rights & Rights.Read) != 0 ? DeviceAccess.Read : DeviceAccess.None;
         access |= (capability.Rights & Rights.Write) != 0 ? DeviceAccess.Write : DeviceAccess.None;

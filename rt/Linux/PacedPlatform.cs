@@ -36,6 +36,16 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
         : base(seed, devices, regionMemory)
     {
         this.originNs = originNs;
+        Streams = new Devices.LinuxStreamDevices(reactor, this);
+    }
+
+    /// <summary>
+    /// Where stream devices get their descriptors: opened in this process, or (an isolated
+    /// service's process) only those the kernel handed over. Before boot.
+    /// </summary>
+    public Devices.IStreamFdSource StreamFds
+    {
+        init => Streams = new Devices.LinuxStreamDevices(reactor, this, value);
     }
 
     /// <summary>The CLOCK_MONOTONIC reading that is this platform's time zero.</summary>

@@ -40,6 +40,9 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 
     public IDeviceProvider Devices { get; }
 
+    /// <summary>Stream devices: the virtual network in simulation, sockets and ttys when paced on Linux.</summary>
+    public Kernel.Devices.IStreamDeviceProvider Streams { get; protected set; } = null!;
+
     public IRegionMemoryProvider RegionMemory { get; }
 
     public abstract long NowNs { get; }
@@ -211,9 +214,19 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 }
 
 /// <summary>The deterministic simulation: virtual time that jumps to the next event. Never reads wall time.</summary>
-public sealed class SimulationPlatform(ulong seed, IDeviceProvider devices) : EventLoopPlatform(seed, devices)
+public sealed class SimulationPlatform : EventLoopPlatform
 {
     private long nowNs;
+
+    public SimulationPlatform(ulong seed, IDeviceProvider devices)
+        : base(seed, devices)
+    {
+        Network = new VirtualNetwork(this, new DeterministicRandom(seed).Fork("virtual-network"));
+        Streams = Network;
+    }
+
+    /// <summary>The virtual network and serial lines services' stream devices open on; simulated peers join it here.</summary>
+    public VirtualNetwork Network { get; }
 
     public override string Name => "simulation";
 

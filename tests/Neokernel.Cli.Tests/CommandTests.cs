@@ -42,6 +42,8 @@ public sealed class CommandTests
         var result = CliResult.Run("audit", system, "--duration", "5s");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("pump-actuator: device 'spare'", result.Output, StringComparison.Ordinal);
+        Assert.Contains("device grants:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("pump-actuator: device 'spare' read: sim://tank/spare (register bank", result.Output, StringComparison.Ordinal);
         Assert.Contains("tank-controller: rt-fifo priority 80", result.Output, StringComparison.Ordinal);
     }
 

@@ -31,9 +31,9 @@ internal static class Program
             return KernelClientRole.Run(args[1..], Console.Error);
         }
 
-        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo" or "limits"))
+        if (args.Length != 2 || args[0] is not ("region" or "region-store" or "echo" or "limits" or "stream-echo"))
         {
-            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo|limits SOCKET_PATH");
+            Console.Error.WriteLine("usage: Neokernel.Rt.TestPeer region|region-store|echo|limits|stream-echo SOCKET_PATH");
             return 2;
         }
 
@@ -44,6 +44,7 @@ internal static class Program
             "region" => RegionRole.Run(socket),
             "region-store" => RegionRole.Store(socket),
             "limits" => LimitsRole.Run(socket),
+            "stream-echo" => StreamEchoRole.Run(socket),
             _ => EchoRole.Run(socket),
         };
     }

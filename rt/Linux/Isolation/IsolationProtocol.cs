@@ -21,6 +21,15 @@ internal static class IsolationProtocol
     /// <summary>Kernel → host: a simulated device's register bank (a CapabilityGrant named by URI and its memfd).</summary>
     public const byte DeviceGrant = (byte)'D';
 
+    /// <summary>Kernel → host: a stream device the kernel opened (a CapabilityGrant named by URI, and its socket or tty).</summary>
+    public const byte StreamGrant = (byte)'N';
+
+    /// <summary>Host → kernel: connect for me to this device URI (UTF-8); the kernel checks the service holds it.</summary>
+    public const byte ConnectRequest = (byte)'C';
+
+    /// <summary>Kernel → host: the answer to a connect request (i32 errno, then the URI), with the connecting socket when errno is 0.</summary>
+    public const byte ConnectReply = (byte)'K';
+
     /// <summary>Kernel → host: one ring of an endpoint (a CapabilityGrant named by the ring, and its memfd).</summary>
     public const byte RingGrant = (byte)'E';
 

@@ -301,6 +301,12 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         private void SendDevice(Capability capability)
         {
             var uri = (string)capability.KernelObject;
+            if (DeviceGrants.IsStream(uri))
+            {
+                DeviceGrants.Send(socket!, launch.Service.Id, capability);
+                return;
+            }
+
             var memory = (platform.Devices as IShareableDevices)?.SharedMemoryOf(uri) as MemfdRegionMemory
                 ?? throw new InvalidOperationException($"device '{uri}' cannot be shared with another process; run the service with isolated: false");
             var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, memory.Length, 0, 0);
@@ -361,6 +367,10 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 if (message.Type == IsolationProtocol.Text)
                 {
                     lastText = Encoding.UTF8.GetString(message.Body);
+                }
+                else if (message.Type == IsolationProtocol.ConnectRequest)
+                {
+                    KernelConnects.Answer(socket, uri => KernelConnects.Holds(launch.Capabilities, uri), message.Body);
                 }
             }
         }

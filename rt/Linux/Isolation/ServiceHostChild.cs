@@ -75,7 +75,9 @@ public static class ServiceHostChild
         var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
+            StreamFds = grants.Streams,
         };
+        grants.Streams.ConnectThrough(socket, platform.Post);
         RealtimeServiceExecutor? realtime = null;
         platform.DecorateCyclicExecutor(inner =>
         {
@@ -98,7 +100,7 @@ public static class ServiceHostChild
         IsolationProtocol.SendText(socket, "started");
         using var stop = new CancellationTokenSource();
         var receiveBuffer = new byte[FdPassing.PayloadBytesMax];
-        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop)) { IsBackground = true, Name = "service-host-socket" };
+        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop, grants.Streams)) { IsBackground = true, Name = "service-host-socket" };
         listener.Start();
 
         // A real-time task's statistics are read on this thread while it sleeps (their reader side), not on the task's.
@@ -170,12 +172,17 @@ public static class ServiceHostChild
         }
     }
 
-    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop)
+    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop, GrantedStreamFds streams)
     {
         try
         {
             while (IsolationProtocol.Receive(socket, buffer) is { } message && message.Type != IsolationProtocol.Quit)
             {
+                if (streams.TryDeliver(message.Type, message.Body, message.Fds))
+                {
+                    continue;
+                }
+
                 foreach (var fd in message.Fds)
                 {
                     fd.Dispose();
@@ -242,6 +249,8 @@ public static class ServiceHostChild
 
         public Dictionary<string, SharedMessageRing> Rings { get; } = new(StringComparer.Ordinal);
 
+        public GrantedStreamFds Streams { get; } = new();
+
         public MemfdRegionMemory? Status { get; private set; }
 
         public static Grants Receive(Socket socket)
@@ -264,6 +273,9 @@ public static class ServiceHostChild
                     case IsolationProtocol.RingGrant:
                         var ring = CapabilityGrant.Decode(message.Body);
                         grants.Rings[ring.Name] = SharedMessageRing.Attach(ring.Name, Single(message.Fds), ring.Capacity, ring.MaxMessageBytes);
+                        break;
+                    case IsolationProtocol.StreamGrant:
+                        grants.Streams.Add(CapabilityGrant.Decode(message.Body).Name, Single(message.Fds));
                         break;
                     case IsolationProtocol.StatusPage:
                         grants.Status = MemfdRegionMemory.Attach("status", Single(message.Fds), IsolationProtocol.StatusPageBytes, writable: true);
