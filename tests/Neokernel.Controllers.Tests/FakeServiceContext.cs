@@ -13,23 +13,28 @@ namespace Neokernel.Controllers.Tests;
 /// </summary>
 internal sealed class FakeServiceContext : IServiceContext
 {
-    public FakeServiceContext(IReadOnlyDictionary<string, string> parameters, long periodUs = 100_000, SafeStateManifest? safeState = null)
+    private readonly Lazy<ServiceSpec> spec;
+
+    // The parameters are typed against the declarations (the PID's by default) when first read, as the kernel's spec builder would.
+    public FakeServiceContext(IReadOnlyDictionary<string, string> parameters, long periodUs = 100_000, SafeStateManifest? safeState = null, IReadOnlyList<ParameterDeclaration>? declarations = null)
     {
         ServiceId = "svc";
-        Manifest = new ServiceManifest
+        var manifest = new ServiceManifest
         {
             Id = ServiceId,
+            Kind = "controller",
+            Program = new ProgramManifest { Type = "test", Parameters = new Dictionary<string, string>(parameters) },
             Timing = periodUs > 0 ? new TimingManifest { PeriodUs = periodUs } : null,
             SafeState = safeState,
         };
-        Parameters = new ProgramParameters(ServiceId, parameters);
+        spec = new Lazy<ServiceSpec>(() => SpecBuilder.ServiceWithParameters(manifest, declarations ?? PidServiceSettings.Parameters));
     }
 
     public string ServiceId { get; }
 
-    public ServiceManifest Manifest { get; }
+    public ServiceSpec Spec => spec.Value;
 
-    public ProgramParameters Parameters { get; }
+    public ProgramParameters Parameters => Spec.Program.Parameters;
 
     public IClock Clock { get; } = new FixedClock();
 
@@ -52,6 +57,8 @@ internal sealed class FakeServiceContext : IServiceContext
     public ICyclicTaskHandle StartCyclic(ICyclicBody body) => Refuse<ICyclicTaskHandle>("cyclic");
 
     public void ReportFault(string reason) => Opened.Add("fault " + reason);
+
+    public void Complete(string reason) => Opened.Add("complete " + reason);
 
     private T Refuse<T>(string what)
     {

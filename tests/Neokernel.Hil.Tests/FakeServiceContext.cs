@@ -16,7 +16,11 @@ internal sealed class FakeServiceContext : IServiceContext
     private readonly SimulatedDeviceBus bus;
     private readonly IReadOnlyDictionary<string, string> deviceUris;
 
+    private readonly Lazy<ServiceSpec> spec;
+
+    // The parameters are typed against the program's declarations when first read, as the kernel's spec builder would.
     public FakeServiceContext(
+        IReadOnlyList<ParameterDeclaration> declarations,
         IReadOnlyDictionary<string, string> parameters,
         SimulatedDeviceBus bus,
         IReadOnlyDictionary<string, string> deviceUris,
@@ -25,15 +29,21 @@ internal sealed class FakeServiceContext : IServiceContext
         this.bus = bus;
         this.deviceUris = deviceUris;
         ServiceId = "svc";
-        Manifest = new ServiceManifest { Id = ServiceId, Timing = periodUs > 0 ? new TimingManifest { PeriodUs = periodUs } : null };
-        Parameters = new ProgramParameters(ServiceId, parameters);
+        var manifest = new ServiceManifest
+        {
+            Id = ServiceId,
+            Kind = "plant",
+            Program = new ProgramManifest { Type = "test", Parameters = new Dictionary<string, string>(parameters) },
+            Timing = periodUs > 0 ? new TimingManifest { PeriodUs = periodUs } : null,
+        };
+        spec = new Lazy<ServiceSpec>(() => SpecBuilder.ServiceWithParameters(manifest, declarations));
     }
 
     public string ServiceId { get; }
 
-    public ServiceManifest Manifest { get; }
+    public ServiceSpec Spec => spec.Value;
 
-    public ProgramParameters Parameters { get; }
+    public ProgramParameters Parameters => Spec.Program.Parameters;
 
     public IClock Clock { get; } = new FixedClock();
 
@@ -68,10 +78,12 @@ internal sealed class FakeServiceContext : IServiceContext
 
     public void ReportFault(string reason) => Opened.Add("fault " + reason);
 
+    public void Complete(string reason) => Opened.Add("complete " + reason);
+
     /// <summary>Runs <paramref name="cycles"/> releases of the cyclic body, one period apart.</summary>
     public void RunCycles(int cycles, long firstIndex = 0)
     {
-        var periodNs = Manifest.Timing!.PeriodUs * 1_000;
+        var periodNs = Spec.Timing!.PeriodUs * 1_000;
         for (var i = firstIndex; i < firstIndex + cycles; i++)
         {
             Body!.Execute(new CycleInfo(i, i * periodNs, i * periodNs));

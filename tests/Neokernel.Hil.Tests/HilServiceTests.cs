@@ -17,7 +17,7 @@ public sealed class HilServiceTests
     {
         var bus = new SimulatedDeviceBus();
         var parameters = new Dictionary<string, string> { ["levelInitialMeters"] = "0.4", ["valveOpening"] = "0.5" };
-        var context = new FakeServiceContext(parameters, bus, TankDevices, periodUs: 100_000);
+        var context = new FakeServiceContext(TankPlantService.Parameters, parameters, bus, TankDevices, periodUs: 100_000);
         var plant = new TankPlantService();
         plant.Start(context);
         using var pump = bus.Open("sim://tank/pump", DeviceAccess.Write);
@@ -41,7 +41,7 @@ public sealed class HilServiceTests
     public void A_pump_command_that_is_no_number_stops_the_pump()
     {
         var bus = new SimulatedDeviceBus();
-        var context = new FakeServiceContext(new Dictionary<string, string> { ["levelInitialMeters"] = "1" }, bus, TankDevices);
+        var context = new FakeServiceContext(TankPlantService.Parameters, new Dictionary<string, string> { ["levelInitialMeters"] = "1" }, bus, TankDevices);
         var plant = new TankPlantService();
         plant.Start(context);
         using var pump = bus.Open("sim://tank/pump", DeviceAccess.Write);
@@ -57,7 +57,7 @@ public sealed class HilServiceTests
     public void The_tank_plant_cycle_allocates_nothing()
     {
         var bus = new SimulatedDeviceBus();
-        var context = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
+        var context = new FakeServiceContext(TankPlantService.Parameters, new Dictionary<string, string>(), bus, TankDevices);
         new TankPlantService().Start(context);
         AllocationAssert.NoAllocations(10_000, i => context.RunCycles(1, i));
     }
@@ -68,7 +68,7 @@ public sealed class HilServiceTests
     [InlineData("areaSquareMeters", "wide", "areaSquareMeters")]
     public void Tank_configuration_errors_name_the_parameter_before_opening_devices(string parameter, string value, string named)
     {
-        var context = new FakeServiceContext(new Dictionary<string, string> { [parameter] = value }, new SimulatedDeviceBus(), TankDevices);
+        var context = new FakeServiceContext(TankPlantService.Parameters, new Dictionary<string, string> { [parameter] = value }, new SimulatedDeviceBus(), TankDevices);
         Assert.Equal(named, Assert.Throws<ServiceConfigurationException>(() => new TankPlantService().Start(context)).Parameter);
         Assert.Empty(context.Opened);
     }
@@ -77,11 +77,11 @@ public sealed class HilServiceTests
     public void The_level_sensor_needs_an_output_region_and_a_sane_range()
     {
         var bus = new SimulatedDeviceBus();
-        var missing = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
+        var missing = new FakeServiceContext(LevelSensorService.Parameters, new Dictionary<string, string>(), bus, TankDevices);
         Assert.Equal("outputRegion", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(missing)).Parameter);
-        var inverted = new FakeServiceContext(new Dictionary<string, string> { ["outputRegion"] = "level", ["rangeMinMeters"] = "3" }, bus, TankDevices);
+        var inverted = new FakeServiceContext(LevelSensorService.Parameters, new Dictionary<string, string> { ["outputRegion"] = "level", ["rangeMinMeters"] = "3" }, bus, TankDevices);
         Assert.Equal("rangeMaxMeters", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(inverted)).Parameter);
-        var negativeNoise = new FakeServiceContext(new Dictionary<string, string> { ["outputRegion"] = "level", ["noiseStdDevMeters"] = "-1" }, bus, TankDevices);
+        var negativeNoise = new FakeServiceContext(LevelSensorService.Parameters, new Dictionary<string, string> { ["outputRegion"] = "level", ["noiseStdDevMeters"] = "-1" }, bus, TankDevices);
         Assert.Equal("noiseStdDevMeters", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(negativeNoise)).Parameter);
     }
 
@@ -89,11 +89,11 @@ public sealed class HilServiceTests
     public void The_pump_actuator_checks_its_parameters()
     {
         var bus = new SimulatedDeviceBus();
-        var missing = new FakeServiceContext(new Dictionary<string, string>(), bus, TankDevices);
+        var missing = new FakeServiceContext(PumpActuatorService.Parameters, new Dictionary<string, string>(), bus, TankDevices);
         Assert.Equal("inputRegion", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(missing)).Parameter);
-        var halfFeedback = new FakeServiceContext(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["feedbackRegion"] = "fb" }, bus, TankDevices);
+        var halfFeedback = new FakeServiceContext(PumpActuatorService.Parameters, new Dictionary<string, string> { ["inputRegion"] = "cmd", ["feedbackRegion"] = "fb" }, bus, TankDevices);
         Assert.Equal("feedbackPoint", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(halfFeedback)).Parameter);
-        var unsafeValue = new FakeServiceContext(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["safeOutputPercent"] = "120" }, bus, TankDevices);
+        var unsafeValue = new FakeServiceContext(PumpActuatorService.Parameters, new Dictionary<string, string> { ["inputRegion"] = "cmd", ["safeOutputPercent"] = "120" }, bus, TankDevices);
         Assert.Equal("safeOutputPercent", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(unsafeValue)).Parameter);
     }
 
@@ -104,8 +104,8 @@ public sealed class HilServiceTests
         Assert.IsType<TankPlantService>(catalog.Find("hil.tank-plant")!.Create());
         Assert.IsType<LevelSensorService>(catalog.Find("hil.level-sensor")!.Create());
         Assert.IsType<PumpActuatorService>(catalog.Find("hil.pump-actuator")!.Create());
-        Assert.Contains("pumpFlowMaxCubicMetersPerSecond", catalog.Find("hil.tank-plant")!.Parameters);
-        Assert.Contains("quantizationMeters", catalog.Find("hil.level-sensor")!.Parameters);
-        Assert.Contains("slewPercentPerSecond", catalog.Find("hil.pump-actuator")!.Parameters);
+        Assert.NotNull(catalog.Find("hil.tank-plant")!.FindParameter("pumpFlowMaxCubicMetersPerSecond"));
+        Assert.NotNull(catalog.Find("hil.level-sensor")!.FindParameter("quantizationMeters"));
+        Assert.NotNull(catalog.Find("hil.pump-actuator")!.FindParameter("slewPercentPerSecond"));
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 using Neokernel.Rt.Linux;
 using Neokernel.Testing;
@@ -110,7 +111,7 @@ public sealed class RealtimeCyclicExecutorTests
         OverrunPolicy policy = OverrunPolicy.Skip,
         int overrunsMax = 3,
         string service = "rt-test") =>
-        new(service, schedulingClass, priority, cpu, periodNs, phaseNs, deadlineNs < 0 ? periodNs : deadlineNs, deadlineNs < 0 ? periodNs : deadlineNs, policy, overrunsMax);
+        new(service, ManifestWords.TimingClasses.Parse(schedulingClass, "timing.class"), priority, cpu, periodNs, phaseNs, deadlineNs < 0 ? periodNs : deadlineNs, deadlineNs < 0 ? periodNs : deadlineNs, policy, overrunsMax);
 
     private static void WaitFor(Func<bool> condition, string what)
     {
@@ -262,7 +263,7 @@ public sealed class RealtimeCyclicExecutorTests
     public void Deadline_WhenAdmitted_RunsAsSchedDeadline_OrSaysWhy()
     {
         var body = new RecordingBody(capacity: 100);
-        var spec = new CyclicTaskSpec("dl-svc", "rt-deadline", 0, null, 2 * Ms, 0, 1 * Ms, 200 * Us, OverrunPolicy.Skip, 3);
+        var spec = new CyclicTaskSpec("dl-svc", TimingClass.RtDeadline, 0, null, 2 * Ms, 0, 1 * Ms, 200 * Us, OverrunPolicy.Skip, 3);
         ICyclicTaskHandle handle;
         try
         {

@@ -21,7 +21,7 @@ internal static class TestPrograms
         .Add(Program("gateway.http", "listen"));
 
     private static ProgramDescriptor Program(string type, params string[] parameters) =>
-        new(type, "test program", parameters, () => new NoService());
+        new(type, "test program", [.. parameters.Select(p => ParameterDeclaration.Text(p, "test parameter"))], () => new NoService());
 
     private sealed class NoService : IService
     {

@@ -33,7 +33,7 @@ internal sealed class TestSystem
 
     public void Route(string client, string endpoint) => routes.Add(new RouteManifest { Client = client, Endpoint = endpoint });
 
-    public SystemDefinition Definition() => new(
+    public SystemDefinition Definition() => SpecBuilder.Definition(
         new SystemManifest
         {
             System = "test",
@@ -42,7 +42,8 @@ internal sealed class TestSystem
             Routes = routes,
         },
         "test.yaml",
-        [.. services.Select(s => new ServiceDefinition(s, s.Id + ".yaml"))]);
+        services.Select(s => (s, s.Id + ".yaml")),
+        Catalog);
 
     public (SystemKernel Kernel, SimulationPlatform Platform) Boot(ulong seed = 1)
     {
