@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Services;
 
 namespace Neokernel.Cli.Commands;
@@ -5,8 +6,17 @@ namespace Neokernel.Cli.Commands;
 /// <summary>Commands that describe the binary: its programs and the service lifecycle.</summary>
 internal static class InfoCommands
 {
-    public static int Programs(TextWriter output)
+    public static int Programs(IReadOnlyList<string> args, TextWriter output)
     {
+        var line = CommandLine.Parse(args);
+        var schema = line.Flag("schema");
+        line.RejectUnknown();
+        if (schema)
+        {
+            output.WriteLine(ProgramSchema.AllOf(Composition.Catalog()));
+            return 0;
+        }
+
         foreach (var program in Composition.Catalog().All)
         {
             output.WriteLine($"{program.Type}: {program.Description}");
