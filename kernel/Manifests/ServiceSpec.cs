@@ -87,7 +87,7 @@ public sealed record ServiceSpec
     /// <summary>The isolation in effect: the manifest's word, or the default for the kind.</summary>
     public required bool Isolated { get; init; }
 
-    /// <summary>True if the service writes a cyclic task on a real-time class.</summary>
+    /// <summary>True if its timing grants a real-time class (rt-fifo or rt-deadline).</summary>
     public bool IsRealtime => Timing is { Class: TimingClass.RtFifo or TimingClass.RtDeadline };
 }
 

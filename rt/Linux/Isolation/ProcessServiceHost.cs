@@ -369,6 +369,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             ended = true;
             NoteTraceCounts();
             process!.WaitForExit();
+            DrainMessages();
             var code = process.ExitCode;
             var how = limits?.ExplainExit(code) ?? (code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}");
             var said = lastText is { } text && text.StartsWith("fault:", StringComparison.Ordinal) ? $"; it said: {text}" : "";
