@@ -90,7 +90,9 @@ internal static class Cli
           audit SYSTEM [--seed N] [--duration D]
                         least-privilege report: capabilities never used in a simulated run, timing grants
                         larger than the measured need
-          programs      list the built-in programs and their parameters
+          programs [--schema]
+                        list the built-in programs and their parameters (type, unit, default, range);
+                        --schema prints the JSON Schema allOf that service.schema.json carries for them
           lifecycle [--format dot|mermaid]
                         print the service lifecycle state machine
           --version     print the version
@@ -116,7 +118,7 @@ internal static class Cli
                 "sim" => Commands.SimCommand.Execute(rest, output, error, cancellation),
                 "validate" => Commands.ValidateCommand.Execute(rest, output, error),
                 "audit" => Commands.AuditCommand.Execute(rest, output, error, cancellation),
-                "programs" => rest.Length == 0 ? Commands.InfoCommands.Programs(output) : throw new UsageException($"programs takes no arguments; '{rest[0]}' is one too many"),
+                "programs" => Commands.InfoCommands.Programs(rest, output),
                 "service-host" => Commands.ServiceHostCommand.Execute(rest, error),
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle (see neokernel --help)"),

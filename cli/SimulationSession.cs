@@ -77,7 +77,7 @@ internal sealed class SimulationSession
     {
         var services = Kernel.Services;
         var speed = outcome.WallSeconds > 0 ? outcome.SimulatedNs / 1e9 / outcome.WallSeconds : 0;
-        output.WriteLine($"system {Kernel.System.Manifest.System}: simulated {Format.Seconds(outcome.SimulatedNs)} in {Format.Number(outcome.WallSeconds, "0.00")} s wall ({Format.Number(speed, "0.0")} simulated s per wall s), seed {seed}");
+        output.WriteLine($"system {Kernel.System.Spec.Name}: simulated {Format.Seconds(outcome.SimulatedNs)} in {Format.Number(outcome.WallSeconds, "0.00")} s wall ({Format.Number(speed, "0.0")} simulated s per wall s), seed {seed}");
         output.WriteLine($"services: {services.Count(s => s.State == ServiceState.Running)} running, {services.Count(s => s.State == ServiceState.Failed)} failed, {services.Count(s => s.InSafeState)} in safe state; restarts {services.Sum(s => s.Restarts)}; faults {services.Sum(s => s.Faults)}");
         output.WriteLine($"cycles {services.Sum(s => s.CyclesEver)}, overruns {services.Sum(s => s.OverrunsEver)}");
         foreach (var service in services.Where(s => s.Faults > 0))

@@ -15,12 +15,12 @@ public static class ControllerPrograms
             .Add(new ProgramDescriptor(
                 PidType,
                 "PID loop (ISA form, derivative on measurement, anti-windup, bumpless auto/manual) from a region point to a region point, with an optional command endpoint",
-                PidServiceSettings.ParameterNames,
+                PidServiceSettings.Parameters,
                 static () => new PidService()))
             .Add(new ProgramDescriptor(
                 OperatorScriptType,
                 "scripted operator: sends one setpoint step to a controller's command endpoint at a given time after start",
-                OperatorScriptService.ParameterNames,
+                OperatorScriptService.Parameters,
                 static () => new OperatorScriptService()));
     }
 }

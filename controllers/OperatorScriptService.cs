@@ -14,7 +14,12 @@ namespace Neokernel.Controllers;
 /// </summary>
 public sealed class OperatorScriptService : IService
 {
-    public static readonly IReadOnlyList<string> ParameterNames = ["endpoint", "setpointStepAtSeconds", "setpointStepTo"];
+    public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
+    [
+        ParameterDeclaration.RequiredText("endpoint", "the controller's command endpoint"),
+        ParameterDeclaration.Number("setpointStepAtSeconds", "when the step is sent, after the script's own start", 0.0, "s", min: 0),
+        ParameterDeclaration.Number("setpointStepTo", "the setpoint the step sets", 0.0, "PV units"),
+    ];
 
     private Running? running;
 
@@ -26,8 +31,8 @@ public sealed class OperatorScriptService : IService
         ArgumentNullException.ThrowIfNull(context);
         var endpoint = ServiceSettings.RequiredString(context, "endpoint");
         var script = new OperatorScript(
-            context.Parameters.GetDouble("setpointStepAtSeconds", 0.0, 0.0),
-            context.Parameters.GetDouble("setpointStepTo", 0.0));
+            context.Parameters.Number("setpointStepAtSeconds"),
+            context.Parameters.Number("setpointStepTo"));
         // The script runs on the cycle's release time, so it needs a timing section; check it before opening anything.
         ServiceSettings.PeriodSeconds(context);
         var state = new Running(context, script, context.Clock.NowNs);

@@ -1,16 +1,7 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Regions;
 
 namespace Neokernel.Controllers;
-
-/// <summary>What a controller does when its input is bad: the manifest's <c>safeState.onBadInput</c>.</summary>
-public enum BadInputPolicy
-{
-    /// <summary>Keep the last output, frozen; it is published as Uncertain (last usable value).</summary>
-    Hold,
-
-    /// <summary>Drive the configured safe value; the controller tracks it so recovery is bumpless.</summary>
-    SafeState,
-}
 
 /// <summary>One cycle's result: the output to publish and the quality to publish it with.</summary>
 public readonly record struct PidLoopOutput(double Output, Quality Quality);

@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
@@ -21,10 +22,25 @@ public sealed record PidServiceSettings(
     BadInputPolicy BadInputPolicy,
     double SafeOutput)
 {
-    public static readonly IReadOnlyList<string> ParameterNames =
+    /// <summary>
+    /// The parameters <c>validate</c> checks. Relations between them (outputMin below outputMax,
+    /// kc nonzero) are the tuning's own check, at start.
+    /// </summary>
+    public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
     [
-        "kc", "tiSeconds", "tdSeconds", "derivativeFilter", "trackingTimeSeconds", "outputMin", "outputMax", "setpoint",
-        "inputRegion", "inputPoint", "outputRegion", "outputPoint", "commandEndpoint",
+        ParameterDeclaration.Number("kc", "controller gain (negative for reverse action, nonzero)", 1.0, "output units per PV unit"),
+        ParameterDeclaration.Number("tiSeconds", "integral time; 0 turns the integral action off", 0.0, "s", min: 0),
+        ParameterDeclaration.Number("tdSeconds", "derivative time; 0 turns the derivative action off", 0.0, "s", min: 0),
+        ParameterDeclaration.Number("derivativeFilter", "derivative filter N (positive): the derivative's lag is tdSeconds/N", 10.0),
+        ParameterDeclaration.Number("trackingTimeSeconds", "anti-windup tracking time; 0 derives it from ti and td", 0.0, "s", min: 0),
+        ParameterDeclaration.Number("outputMin", "lowest output", 0.0, "output units"),
+        ParameterDeclaration.Number("outputMax", "highest output", 100.0, "output units"),
+        ParameterDeclaration.Number("setpoint", "setpoint at start", 0.0, "PV units"),
+        ParameterDeclaration.RequiredText("inputRegion", "region the process value is read from"),
+        ParameterDeclaration.RequiredText("inputPoint", "point of inputRegion holding the process value"),
+        ParameterDeclaration.RequiredText("outputRegion", "region the output (and setpoint, pv, mode where it has them) is written to"),
+        ParameterDeclaration.RequiredText("outputPoint", "point of outputRegion the output goes to"),
+        ParameterDeclaration.Text("commandEndpoint", "endpoint served for operator commands; empty for none"),
     ];
 
     public static PidServiceSettings From(IServiceContext context)
@@ -32,13 +48,13 @@ public sealed record PidServiceSettings(
         ArgumentNullException.ThrowIfNull(context);
         var parameters = context.Parameters;
         var tuning = new PidTuning(
-            parameters.GetDouble("kc", 1.0),
-            parameters.GetDouble("tiSeconds", 0.0),
-            parameters.GetDouble("tdSeconds", 0.0),
-            parameters.GetDouble("derivativeFilter", 10.0),
-            parameters.GetDouble("outputMin", 0.0),
-            parameters.GetDouble("outputMax", 100.0),
-            parameters.GetDouble("trackingTimeSeconds", 0.0));
+            parameters.Number("kc"),
+            parameters.Number("tiSeconds"),
+            parameters.Number("tdSeconds"),
+            parameters.Number("derivativeFilter"),
+            parameters.Number("outputMin"),
+            parameters.Number("outputMax"),
+            parameters.Number("trackingTimeSeconds"));
         try
         {
             tuning.Validate();
@@ -51,10 +67,10 @@ public sealed record PidServiceSettings(
         var outputRegion = ServiceSettings.RequiredString(context, "outputRegion");
         var outputPoint = ServiceSettings.RequiredString(context, "outputPoint");
         var (policy, safeOutput) = SafeState(context, outputRegion, outputPoint);
-        var commandEndpoint = parameters.GetString("commandEndpoint", "");
+        var commandEndpoint = parameters.Text("commandEndpoint");
         return new PidServiceSettings(
             tuning,
-            parameters.GetDouble("setpoint", 0.0),
+            parameters.Number("setpoint"),
             ServiceSettings.RequiredString(context, "inputRegion"),
             ServiceSettings.RequiredString(context, "inputPoint"),
             outputRegion,
@@ -67,7 +83,7 @@ public sealed record PidServiceSettings(
 
     private static (BadInputPolicy Policy, double SafeOutput) SafeState(IServiceContext context, string outputRegion, string outputPoint)
     {
-        var safeState = context.Manifest.SafeState;
+        var safeState = context.Spec.SafeState;
         double? safeOutput = null;
         foreach (var output in safeState?.Outputs ?? [])
         {
@@ -77,23 +93,21 @@ public sealed record PidServiceSettings(
             }
         }
 
-        switch (safeState?.OnBadInput ?? "hold")
+        var policy = safeState?.OnBadInput ?? BadInputPolicy.Hold;
+        if (policy == BadInputPolicy.Hold)
         {
-            case "hold":
-                return (BadInputPolicy.Hold, safeOutput ?? 0.0);
-            case "safe-state" when safeOutput is { } value && double.IsFinite(value):
-                return (BadInputPolicy.SafeState, value);
-            case "safe-state":
-                throw new ServiceConfigurationException(
-                    context.ServiceId,
-                    "safeState.outputs",
-                    $"onBadInput is safe-state but no finite safe value is given for {outputRegion}.{outputPoint}");
-            default:
-                throw new ServiceConfigurationException(
-                    context.ServiceId,
-                    "safeState.onBadInput",
-                    $"'{safeState?.OnBadInput}' is not one of: hold, safe-state");
+            return (BadInputPolicy.Hold, safeOutput ?? 0.0);
         }
+
+        if (safeOutput is not { } value || !double.IsFinite(value))
+        {
+            throw new ServiceConfigurationException(
+                context.ServiceId,
+                "safeState.outputs",
+                $"onBadInput is safe-state but no finite safe value is given for {outputRegion}.{outputPoint}");
+        }
+
+        return (BadInputPolicy.SafeState, value);
     }
 
     private static string TuningParameter(string? tuningMember) => tuningMember switch

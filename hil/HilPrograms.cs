@@ -16,17 +16,17 @@ public static class HilPrograms
             .Add(new ProgramDescriptor(
                 TankPlantType,
                 "cylindrical tank plant model (pump in, Torricelli valve out, RK4) between a pump-command device and a level device",
-                TankPlantService.ParameterNames,
+                TankPlantService.Parameters,
                 static () => new TankPlantService()))
             .Add(new ProgramDescriptor(
                 LevelSensorType,
                 "level transmitter: true level from a device, plus noise and quantisation, clamped to its range, into a region point",
-                LevelSensorService.ParameterNames,
+                LevelSensorService.Parameters,
                 static () => new LevelSensorService()))
             .Add(new ProgramDescriptor(
                 PumpActuatorType,
                 "pump drive: command from a region point, safe output on bad input, clamp and slew limit, to a pump device",
-                PumpActuatorService.ParameterNames,
+                PumpActuatorService.Parameters,
                 static () => new PumpActuatorService()));
     }
 }

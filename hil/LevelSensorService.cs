@@ -12,9 +12,16 @@ namespace Neokernel.Hil;
 /// </summary>
 public sealed class LevelSensorService : IService
 {
-    public static readonly IReadOnlyList<string> ParameterNames =
+    /// <summary>The parameters <c>validate</c> checks; that rangeMin is below rangeMax is checked at start.</summary>
+    public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
     [
-        "noiseStdDevMeters", "quantizationMeters", "rangeMinMeters", "rangeMaxMeters", "levelDevice", "outputRegion", "outputPoint",
+        ParameterDeclaration.Number("noiseStdDevMeters", "standard deviation of the measurement noise", 0.0, "m", min: 0),
+        ParameterDeclaration.Number("quantizationMeters", "resolution of the reading; 0 for none", 0.0, "m", min: 0),
+        ParameterDeclaration.Number("rangeMinMeters", "lowest level the transmitter reports", 0.0, "m"),
+        ParameterDeclaration.Number("rangeMaxMeters", "highest level the transmitter reports", 2.0, "m"),
+        ParameterDeclaration.Text("levelDevice", "device the true level (f64 m) is read from", "level"),
+        ParameterDeclaration.RequiredText("outputRegion", "region the reading is published to"),
+        ParameterDeclaration.Text("outputPoint", "point of outputRegion the reading goes to", "level"),
     ];
 
     private Running? running;
@@ -23,10 +30,10 @@ public sealed class LevelSensorService : IService
     {
         ArgumentNullException.ThrowIfNull(context);
         var parameters = context.Parameters;
-        var noise = parameters.GetDouble("noiseStdDevMeters", 0.0, 0.0);
-        var quantization = parameters.GetDouble("quantizationMeters", 0.0, 0.0);
-        var rangeMin = parameters.GetDouble("rangeMinMeters", 0.0);
-        var rangeMax = parameters.GetDouble("rangeMaxMeters", 2.0);
+        var noise = parameters.Number("noiseStdDevMeters");
+        var quantization = parameters.Number("quantizationMeters");
+        var rangeMin = parameters.Number("rangeMinMeters");
+        var rangeMax = parameters.Number("rangeMaxMeters");
         if (rangeMin >= rangeMax)
         {
             throw new ServiceConfigurationException(context.ServiceId, "rangeMaxMeters", $"must be above rangeMinMeters ({rangeMin})");
@@ -40,10 +47,10 @@ public sealed class LevelSensorService : IService
         ArgumentNullException.ThrowIfNull(context);
         var transmitter = ReadTransmitter(context);
         var outputRegion = ServiceSettings.RequiredString(context, "outputRegion");
-        var outputPoint = context.Parameters.GetString("outputPoint", "level");
+        var outputPoint = context.Parameters.Text("outputPoint");
         // Cyclic: refuse a manifest without timing before opening anything.
         ServiceSettings.PeriodSeconds(context);
-        var device = context.OpenDevice(context.Parameters.GetString("levelDevice", "level"));
+        var device = context.OpenDevice(context.Parameters.Text("levelDevice"));
         var writer = context.OpenRegionWriter(outputRegion);
         var point = ServiceSettings.PointIndex(context, writer.Region, "outputPoint", outputPoint);
         var state = new Running(transmitter, context.Random, device, writer, point);

@@ -12,9 +12,16 @@ namespace Neokernel.Hil;
 /// </summary>
 public sealed class PumpActuatorService : IService
 {
-    public static readonly IReadOnlyList<string> ParameterNames =
+    /// <summary>The parameters <c>validate</c> checks; that feedbackRegion and feedbackPoint go together is checked at start.</summary>
+    public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
     [
-        "inputRegion", "inputPoint", "slewPercentPerSecond", "safeOutputPercent", "pumpDevice", "feedbackRegion", "feedbackPoint",
+        ParameterDeclaration.RequiredText("inputRegion", "region the pump command is read from"),
+        ParameterDeclaration.Text("inputPoint", "point of inputRegion holding the command", "pump"),
+        ParameterDeclaration.Number("slewPercentPerSecond", "fastest change of the output; 0 for no limit", 0.0, "%/s", min: 0),
+        ParameterDeclaration.Number("safeOutputPercent", "output driven while the command is bad", 0.0, "%", min: 0, max: 100),
+        ParameterDeclaration.Text("pumpDevice", "device the output (f64 %) is written to", "pump"),
+        ParameterDeclaration.Text("feedbackRegion", "region the driven output is published to; empty for none"),
+        ParameterDeclaration.Text("feedbackPoint", "point of feedbackRegion for the driven output; with feedbackRegion"),
     ];
 
     private Running? running;
@@ -23,8 +30,8 @@ public sealed class PumpActuatorService : IService
     {
         ArgumentNullException.ThrowIfNull(parameters);
         return new PumpActuator(
-            parameters.GetDouble("slewPercentPerSecond", 0.0, 0.0),
-            parameters.GetDouble("safeOutputPercent", 0.0, 0.0, 100.0));
+            parameters.Number("slewPercentPerSecond"),
+            parameters.Number("safeOutputPercent"));
     }
 
     public void Start(IServiceContext context)
@@ -32,9 +39,9 @@ public sealed class PumpActuatorService : IService
         ArgumentNullException.ThrowIfNull(context);
         var actuator = ReadActuator(context.Parameters);
         var inputRegion = ServiceSettings.RequiredString(context, "inputRegion");
-        var inputPoint = context.Parameters.GetString("inputPoint", "pump");
-        var feedbackRegion = context.Parameters.GetString("feedbackRegion", "");
-        var feedbackPoint = context.Parameters.GetString("feedbackPoint", "");
+        var inputPoint = context.Parameters.Text("inputPoint");
+        var feedbackRegion = context.Parameters.Text("feedbackRegion");
+        var feedbackPoint = context.Parameters.Text("feedbackPoint");
         if ((feedbackRegion.Length == 0) != (feedbackPoint.Length == 0))
         {
             throw new ServiceConfigurationException(context.ServiceId, feedbackRegion.Length == 0 ? "feedbackRegion" : "feedbackPoint", "feedbackRegion and feedbackPoint go together");
@@ -51,7 +58,7 @@ public sealed class PumpActuatorService : IService
             feedbackIndex = ServiceSettings.PointIndex(context, feedback.Region, "feedbackPoint", feedbackPoint);
         }
 
-        var pump = context.OpenDevice(context.Parameters.GetString("pumpDevice", "pump"));
+        var pump = context.OpenDevice(context.Parameters.Text("pumpDevice"));
         SimulatedDeviceBus.WriteDouble(pump, actuator.OutputPercent);
         var state = new Running(actuator, reader, input, pump, feedback, feedbackIndex, periodSeconds);
         running = state;

@@ -11,10 +11,17 @@ namespace Neokernel.Hil;
 /// </summary>
 public sealed class TankPlantService : IService
 {
-    public static readonly IReadOnlyList<string> ParameterNames =
+    /// <summary>The parameters <c>validate</c> checks; that the initial level is within the height is the model's own check, at start.</summary>
+    public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
     [
-        "areaSquareMeters", "heightMeters", "pumpFlowMaxCubicMetersPerSecond", "valveCoefficient", "valveOpening",
-        "levelInitialMeters", "pumpDevice", "levelDevice",
+        ParameterDeclaration.Number("areaSquareMeters", "cross-section of the tank (positive)", TankParameters.Default.AreaSquareMeters, "m²", min: 0),
+        ParameterDeclaration.Number("heightMeters", "height of the tank (positive)", TankParameters.Default.HeightMeters, "m", min: 0),
+        ParameterDeclaration.Number("pumpFlowMaxCubicMetersPerSecond", "inflow at 100 % pump command", TankParameters.Default.PumpFlowMaxCubicMetersPerSecond, "m³/s", min: 0),
+        ParameterDeclaration.Number("valveCoefficient", "outflow coefficient k in q = k·opening·√level", TankParameters.Default.ValveCoefficient, "m^2.5/s", min: 0),
+        ParameterDeclaration.Number("valveOpening", "opening of the outlet valve", TankParameters.Default.ValveOpening, min: 0, max: 1),
+        ParameterDeclaration.Number("levelInitialMeters", "level at start, within the height", TankParameters.Default.LevelInitialMeters, "m", min: 0),
+        ParameterDeclaration.Text("pumpDevice", "device the pump command (f64 %) is read from", "pump"),
+        ParameterDeclaration.Text("levelDevice", "device the true level (f64 m) is written to", "level"),
     ];
 
     private Running? running;
@@ -25,14 +32,13 @@ public sealed class TankPlantService : IService
     public static TankParameters ReadParameters(ProgramParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var defaults = TankParameters.Default;
         return new TankParameters(
-            parameters.GetDouble("areaSquareMeters", defaults.AreaSquareMeters),
-            parameters.GetDouble("heightMeters", defaults.HeightMeters),
-            parameters.GetDouble("pumpFlowMaxCubicMetersPerSecond", defaults.PumpFlowMaxCubicMetersPerSecond),
-            parameters.GetDouble("valveCoefficient", defaults.ValveCoefficient),
-            parameters.GetDouble("valveOpening", defaults.ValveOpening),
-            parameters.GetDouble("levelInitialMeters", defaults.LevelInitialMeters));
+            parameters.Number("areaSquareMeters"),
+            parameters.Number("heightMeters"),
+            parameters.Number("pumpFlowMaxCubicMetersPerSecond"),
+            parameters.Number("valveCoefficient"),
+            parameters.Number("valveOpening"),
+            parameters.Number("levelInitialMeters"));
     }
 
     public void Start(IServiceContext context)
@@ -41,8 +47,8 @@ public sealed class TankPlantService : IService
         var tankParameters = ReadParameters(context.Parameters);
         var model = ServiceSettings.Checked(context, () => new TankModel(tankParameters));
         var periodSeconds = ServiceSettings.PeriodSeconds(context);
-        var pump = context.OpenDevice(context.Parameters.GetString("pumpDevice", "pump"));
-        var level = context.OpenDevice(context.Parameters.GetString("levelDevice", "level"));
+        var pump = context.OpenDevice(context.Parameters.Text("pumpDevice"));
+        var level = context.OpenDevice(context.Parameters.Text("levelDevice"));
         SimulatedDeviceBus.WriteDouble(level, model.LevelMeters);
         var state = new Running(model, pump, level, periodSeconds);
         running = state;

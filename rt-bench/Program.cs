@@ -25,7 +25,7 @@ internal static class Program
         using var dmaLatency = CpuDmaLatency.TryHoldZero();
         var body = new LatencyBody(options.Cycles);
         var spec = new CyclicTaskSpec(
-            "latency", "rt-fifo", options.Priority, options.Cpu, options.PeriodNs, 0, options.PeriodNs, options.PeriodNs, OverrunPolicy.Skip, 1);
+            "latency", TimingClass.RtFifo, options.Priority, options.Cpu, options.PeriodNs, 0, options.PeriodNs, options.PeriodNs, OverrunPolicy.Skip, 1);
         ICyclicTaskHandle handle;
         try
         {

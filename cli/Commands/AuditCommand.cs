@@ -1,6 +1,8 @@
 using Neokernel.Kernel;
 using Neokernel.Kernel.Analysis;
 using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
 
 namespace Neokernel.Cli.Commands;
 
@@ -20,7 +22,7 @@ internal static class AuditCommand
         var path = SimCommand.SinglePath(line, "audit");
         var catalog = Composition.Catalog();
         var system = Composition.LoadSystem(path, catalog, error);
-        var seed = line.Seed(system?.Manifest.Seed ?? 1);
+        var seed = line.Seed(system?.Spec.Seed ?? 1);
         var durationNs = line.DurationNs() ?? SimCommand.DurationDefaultNs;
         line.RejectUnknown();
         if (system is null)
@@ -30,7 +32,7 @@ internal static class AuditCommand
 
         var session = SimulationSession.Boot(system, catalog, seed);
         var outcome = session.Run(durationNs, failOnFault: false, cancellation);
-        output.WriteLine($"least-privilege audit of {system.Manifest.System}: simulated {Format.Seconds(outcome.SimulatedNs)}, seed {seed}");
+        output.WriteLine($"least-privilege audit of {system.Spec.Name}: simulated {Format.Seconds(outcome.SimulatedNs)}, seed {seed}");
         AuditDevices.Write(session.Kernel, output);
         var findings = WriteUnused(session.Kernel, output) + WriteTiming(session.Kernel, output);
         output.WriteLine(findings == 0 ? "no excess grants found" : $"{findings} grant(s) larger than needed");
@@ -81,13 +83,13 @@ internal static class AuditCommand
             var suggestedBudgetNs = RoundUp(Math.Max(2 * task.ExecutionNs, BudgetFloorNs), 10_000);
             var budgetNote = spec.BudgetNs > suggestedBudgetNs ? $"; {Format.Micros(suggestedBudgetNs)} would do (2x measured)" : "";
             count += budgetNote.Length > 0 ? 1 : 0;
-            output.WriteLine($"  {service.Id}: {spec.SchedulingClass} priority {spec.Priority}, period {Format.Micros(spec.PeriodNs)}, budget {Format.Micros(spec.BudgetNs)}; measured p99.9 {Format.Micros(task.ExecutionNs)} (max {Format.Micros(service.ExecutionNsMaxEver)}) over {service.CyclesEver} cycles{budgetNote}");
-            if (spec.SchedulingClass != "rt-fifo")
+            output.WriteLine($"  {service.Id}: {ManifestWords.TimingClasses.Word(spec.SchedulingClass)} priority {spec.Priority}, period {Format.Micros(spec.PeriodNs)}, budget {Format.Micros(spec.BudgetNs)}; measured p99.9 {Format.Micros(task.ExecutionNs)} (max {Format.Micros(service.ExecutionNsMaxEver)}) over {service.CyclesEver} cycles{budgetNote}");
+            if (spec.SchedulingClass != TimingClass.RtFifo)
             {
                 continue;
             }
 
-            var others = tasks.Where(t => t.Task.Id != task.Id && t.Service.TaskSpec!.SchedulingClass == "rt-fifo" && SameCpu(t.Service.TaskSpec.Cpu, spec.Cpu)).Select(t => t.Task).ToList();
+            var others = tasks.Where(t => t.Task.Id != task.Id && t.Service.TaskSpec!.SchedulingClass == TimingClass.RtFifo && SameCpu(t.Service.TaskSpec.Cpu, spec.Cpu)).Select(t => t.Task).ToList();
             var needed = TimingAnalysis.NeededPriority(task, others);
             if (needed is null)
             {

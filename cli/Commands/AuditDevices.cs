@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel;
 using Neokernel.Kernel.Devices;
 
@@ -12,10 +13,10 @@ internal static class AuditDevices
         var count = 0;
         foreach (var service in kernel.Services)
         {
-            foreach (var device in service.Manifest.Devices)
+            foreach (var device in service.Spec.Devices)
             {
                 var what = DeviceUri.TryParse(device.Uri, out var address, out _) ? address!.Describe() : device.Uri;
-                output.WriteLine($"  {service.Id}: device '{device.Name}' {device.Access}: {device.Uri} ({what})");
+                output.WriteLine($"  {service.Id}: device '{device.Name}' {ManifestWords.DeviceAccesses.Word(device.Access)}: {device.Uri} ({what})");
                 count++;
             }
         }

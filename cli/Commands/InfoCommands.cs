@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Services;
 
 namespace Neokernel.Cli.Commands;
@@ -5,15 +6,51 @@ namespace Neokernel.Cli.Commands;
 /// <summary>Commands that describe the binary: its programs and the service lifecycle.</summary>
 internal static class InfoCommands
 {
-    public static int Programs(TextWriter output)
+    public static int Programs(IReadOnlyList<string> args, TextWriter output)
     {
+        var line = CommandLine.Parse(args, "schema");
+        var schema = line.Flag("schema");
+        line.RejectUnknown();
+        line.RejectPositional("programs");
+        if (schema)
+        {
+            output.WriteLine(ProgramSchema.AllOf(Composition.Catalog()));
+            return 0;
+        }
+
         foreach (var program in Composition.Catalog().All)
         {
             output.WriteLine($"{program.Type}: {program.Description}");
-            output.WriteLine($"  parameters: {(program.Parameters.Count == 0 ? "none" : string.Join(", ", program.Parameters))}");
+            if (program.Parameters.Count == 0)
+            {
+                output.WriteLine("  parameters: none");
+            }
+
+            foreach (var parameter in program.Parameters)
+            {
+                output.WriteLine($"  {parameter.Name} ({Describe(parameter)}): {parameter.Description}");
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>Type, unit, default or required, range: <c>number, s, default 0, 0 or more</c>.</summary>
+    private static string Describe(ParameterDeclaration parameter)
+    {
+        var parts = new List<string> { parameter.TypeWord };
+        if (parameter.Unit is { } unit)
+        {
+            parts.Add(unit);
+        }
+
+        parts.Add(parameter.Default is { } value ? $"default {(value.Text.Length == 0 ? "empty" : value.Text)}" : "required");
+        if (parameter.RangeText.Length > 0)
+        {
+            parts.Add(parameter.RangeText);
+        }
+
+        return string.Join(", ", parts);
     }
 
     public static int Lifecycle(IReadOnlyList<string> args, TextWriter output)

@@ -1,5 +1,6 @@
 using Neokernel.Kernel;
 using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Hil;
@@ -67,7 +68,7 @@ internal static class RunCommand
             var path = SimCommand.SinglePath(line, "run");
             var catalog = Composition.Catalog();
             var system = Composition.LoadSystem(path, catalog, error);
-            var seed = line.Seed(system?.Manifest.Seed ?? 1);
+            var seed = line.Seed(system?.Spec.Seed ?? 1);
             var durationNs = line.DurationNs();
             var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
             var inProcess = line.Flag("in-process");
@@ -91,7 +92,7 @@ internal static class RunCommand
     {
         private readonly SharedMessageQueueProvider queues;
 
-        private RunHosts(SharedMessageQueueProvider queues, PacedPlatform platform, ProcessServiceHost processes, List<ServiceManifest> isolated, SystemKernel kernel)
+        private RunHosts(SharedMessageQueueProvider queues, PacedPlatform platform, ProcessServiceHost processes, List<ServiceSpec> isolated, SystemKernel kernel)
         {
             this.queues = queues;
             Platform = platform;
@@ -106,7 +107,7 @@ internal static class RunCommand
         public ProcessServiceHost Processes { get; }
 
         /// <summary>The services that run in processes of their own, decided once for every report.</summary>
-        public List<ServiceManifest> Isolated { get; }
+        public List<ServiceSpec> Isolated { get; }
 
         public SystemKernel Kernel { get; }
 
@@ -116,7 +117,7 @@ internal static class RunCommand
         {
             var regions = new MemfdRegionMemoryProvider();
             // Isolated services run in processes of their own, with their endpoints on shared-memory rings.
-            var isolatedServices = options.InProcess ? [] : options.System.Services.Select(s => s.Manifest).Where(m => m.IsolationInEffect()).ToList();
+            var isolatedServices = options.InProcess ? [] : options.System.Services.Select(s => s.Spec).Where(m => m.Isolated).ToList();
             var isolated = isolatedServices.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
             var queues = new SharedMessageQueueProvider(isolated.Contains);
             try
@@ -204,7 +205,7 @@ internal static class RunCommand
     /// <summary>What runs where, before the first status.</summary>
     private static void WriteStart(RunHosts hosts, RunOptions options, TextWriter output, TextWriter error)
     {
-        output.WriteLine($"running {options.System.Manifest.System} in real time on {hosts.Platform.Name}, seed {options.Seed}; Ctrl-C stops");
+        output.WriteLine($"running {options.System.Spec.Name} in real time on {hosts.Platform.Name}, seed {options.Seed}; Ctrl-C stops");
         WriteIsolation(hosts.Isolated, options.InProcess, output);
         WriteRealTime(hosts.Isolated, options.RealTime, output, error);
     }
@@ -236,7 +237,7 @@ internal static class RunCommand
         SimCommand.WriteTraces(kernel.Trace, options.TraceJsonlPath, options.TraceChromePath, output);
     }
 
-    private static void WriteIsolation(List<ServiceManifest> isolated, bool inProcess, TextWriter output)
+    private static void WriteIsolation(List<ServiceSpec> isolated, bool inProcess, TextWriter output)
     {
         if (inProcess)
         {
@@ -263,9 +264,9 @@ internal static class RunCommand
     /// Which cyclic tasks run on real-time threads: those of isolated services whose timing grants
     /// rt-fifo or rt-deadline. With --no-rt they run best-effort, and the user is warned.
     /// </summary>
-    private static void WriteRealTime(List<ServiceManifest> isolated, bool realTime, TextWriter output, TextWriter error)
+    private static void WriteRealTime(List<ServiceSpec> isolated, bool realTime, TextWriter output, TextWriter error)
     {
-        var realtimeTasks = isolated.Where(m => m.Timing is { } t && RealtimeServiceExecutor.IsRealtimeClass(t.Class)).ToList();
+        var realtimeTasks = isolated.Where(m => m.IsRealtime).ToList();
         if (realtimeTasks.Count == 0)
         {
             return;
@@ -273,18 +274,18 @@ internal static class RunCommand
 
         if (!realTime)
         {
-            error.WriteLine($"warning: --no-rt: {string.Join(", ", realtimeTasks.Select(m => $"{m.Id} ({m.Timing!.Class})"))} run best-effort on their process's event loop: no real-time scheduling, no locked memory, no timing guarantees");
+            error.WriteLine($"warning: --no-rt: {string.Join(", ", realtimeTasks.Select(m => $"{m.Id} ({ManifestWords.TimingClasses.Word(m.Timing!.Class)})"))} run best-effort on their process's event loop: no real-time scheduling, no locked memory, no timing guarantees");
             return;
         }
 
         output.WriteLine($"on real-time threads in their processes: {string.Join(", ", realtimeTasks.Select(Grant))}");
     }
 
-    private static string Grant(ServiceManifest manifest)
+    private static string Grant(ServiceSpec spec)
     {
-        var timing = manifest.Timing!;
-        var priority = timing.Class == LinuxScheduling.ClassFifo ? $" {timing.Priority}" : "";
-        return $"{manifest.Id} {timing.Class}{priority}{(timing.Cpu is { } cpu ? $" on cpu {cpu}" : "")}";
+        var timing = spec.Timing!;
+        var priority = timing.Class == TimingClass.RtFifo ? $" {timing.Priority}" : "";
+        return $"{spec.Id} {ManifestWords.TimingClasses.Word(timing.Class)}{priority}{(timing.Cpu is { } cpu ? $" on cpu {cpu}" : "")}";
     }
 
     /// <summary>Per isolated service: how often its processes collected garbage after their service started (the goal: never).</summary>
@@ -366,7 +367,7 @@ internal static class RunCommand
 
     private static Rows Render(StatusFrame frame, SystemDefinition system)
     {
-        var services = new Table().Title($"{system.Manifest.System} at {Format.Seconds(frame.TimeNs)}")
+        var services = new Table().Title($"{system.Spec.Name} at {Format.Seconds(frame.TimeNs)}")
             .AddColumns("service", "state", "restarts", "cycles", "overruns", "wake p99", "exec p99", "gc after start", "last fault");
         foreach (var s in frame.Services)
         {

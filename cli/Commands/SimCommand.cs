@@ -13,7 +13,7 @@ internal static class SimCommand
         var path = SinglePath(line, "sim");
         var catalog = Composition.Catalog();
         var system = Composition.LoadSystem(path, catalog, error);
-        var seed = line.Seed(system?.Manifest.Seed ?? 1);
+        var seed = line.Seed(system?.Spec.Seed ?? 1);
         var durationNs = line.DurationNs() ?? DurationDefaultNs;
         var failOnFault = line.Flag("fail-on-fault");
         var jsonl = line.Option("trace-jsonl");

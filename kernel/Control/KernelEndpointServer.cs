@@ -130,7 +130,7 @@ internal sealed class KernelEndpointServer : IMessageHandler, IFaultSink
     private void GrantControlRights(Endpoint endpoint)
     {
         controlTraceId = endpoint.TraceId;
-        var routes = Kernel.System.Manifest.Routes.Where(r => r.Endpoint == KernelEndpoints.Control).ToList();
+        var routes = Kernel.System.Spec.Routes.Where(r => r.Endpoint == KernelEndpoints.Control).ToList();
         var clients = routes.Select(r => r.Client).Distinct(StringComparer.Ordinal).ToList();
         controlRights = new ControlRights[clients.Count];
         controlClientTraceIds = new int[clients.Count];
@@ -138,10 +138,7 @@ internal sealed class KernelEndpointServer : IMessageHandler, IFaultSink
         {
             var clientId = endpoint.ClientIdOf(route.Client);
             controlClientTraceIds[clientId] = Kernel.Trace.Intern(route.Client);
-            foreach (var operation in route.Operations)
-            {
-                controlRights[clientId] |= ControlOperationNames.Parse(operation);
-            }
+            controlRights[clientId] |= route.Operations;
         }
     }
 }

@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Contracts;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;
@@ -30,7 +31,7 @@ internal static class KernelStatusOperations
         flags |= service.InSafeState ? ServiceFlags.InSafeState : ServiceFlags.None;
         flags |= service.Statistics is not null ? ServiceFlags.HasStatistics : ServiceFlags.None;
         flags |= service.Acknowledged ? ServiceFlags.Acknowledged : ServiceFlags.None;
-        var fields = new ServiceFields(KindOf(service.Manifest.Kind), (ServiceStateCode)service.State, flags, service.Incarnation, service.Restarts, service.Faults);
+        var fields = new ServiceFields(KindOf(service.Spec.Kind), (ServiceStateCode)service.State, flags, service.Incarnation, service.Restarts, service.Faults);
         return KernelMessages.EncodeService(fields, service.Id, service.LastFault, reply);
     }
 
@@ -117,12 +118,12 @@ internal static class KernelStatusOperations
         return true;
     }
 
-    private static ServiceKindCode KindOf(string kind) => kind switch
+    private static ServiceKindCode KindOf(ServiceKind kind) => kind switch
     {
-        "driver" => ServiceKindCode.Driver,
-        "controller" => ServiceKindCode.Controller,
-        "gateway" => ServiceKindCode.Gateway,
-        "plant" => ServiceKindCode.Plant,
+        ServiceKind.Driver => ServiceKindCode.Driver,
+        ServiceKind.Controller => ServiceKindCode.Controller,
+        ServiceKind.Gateway => ServiceKindCode.Gateway,
+        ServiceKind.Plant => ServiceKindCode.Plant,
         _ => ServiceKindCode.Unknown,
     };
 

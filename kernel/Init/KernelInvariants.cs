@@ -16,7 +16,7 @@ public static class KernelInvariants
         var now = kernel.Platform.Clock.NowNs;
         foreach (var service in kernel.Services)
         {
-            var restart = service.Manifest.Restart;
+            var restart = service.Spec.Restart;
             var recent = service.RestartsWithin(now, restart.WithinMs * 1_000_000);
             if (recent > restart.MaxRestarts)
             {

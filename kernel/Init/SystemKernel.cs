@@ -48,7 +48,7 @@ public sealed class SystemKernel
         Catalog = catalog;
         Platform = platform;
         Trace = new KernelTrace(platform.Clock, traceCapacity);
-        Supervisor = new Supervisor(this, Supervisor.ParseStrategy(system.Manifest.Supervisor.Strategy));
+        Supervisor = new Supervisor(this, system.Spec.Strategy);
         this.hostSelector = hostSelector;
         inProcess = new InProcessServiceHost(this);
     }
@@ -98,7 +98,7 @@ public sealed class SystemKernel
 
     public ServiceRuntime? FindService(string id) => services.Find(s => s.Id == id);
 
-    public ServiceRuntime Service(string id) => FindService(id) ?? throw new ArgumentException($"no service '{id}' in system '{System.Manifest.System}'", nameof(id));
+    public ServiceRuntime Service(string id) => FindService(id) ?? throw new ArgumentException($"no service '{id}' in system '{System.Spec.Name}'", nameof(id));
 
     /// <summary>Creates the kernel objects and starts every service, dependencies first.</summary>
     public void Boot() => Boot(null);
@@ -122,7 +122,7 @@ public sealed class SystemKernel
         CreateServices();
         CreateRegions();
         CreateEndpoints();
-        foreach (var route in System.Manifest.Routes)
+        foreach (var route in System.Spec.Routes)
         {
             routes.Add((route.Client, route.Endpoint));
         }
@@ -167,11 +167,16 @@ public sealed class SystemKernel
         Trace.Record(TraceEventKind.Shutdown, 0);
     }
 
-    /// <summary>Builds a fresh capability space for a service's new instance from its manifest and the routes.</summary>
+    /// <summary>
+    /// Builds a fresh capability space for a service's new instance from its spec and the routes,
+    /// at every start and restart. The spec is immutable and the kernel's own, so nothing the
+    /// service did in an earlier incarnation can widen this. Write on a region goes only to the
+    /// writer the region was created for.
+    /// </summary>
     internal CapabilitySpace GrantCapabilities(ServiceRuntime service)
     {
         var space = new CapabilitySpace(service.Id);
-        var manifest = service.Manifest;
+        var spec = service.Spec;
         var first = service.GrantedCapabilities.Count == 0;
         void Grant(CapabilityKind kind, string name, object target, Rights rights)
         {
@@ -183,19 +188,20 @@ public sealed class SystemKernel
             }
         }
 
-        foreach (var entry in manifest.Regions)
+        foreach (var entry in spec.Regions)
         {
             var region = regions.GetValueOrDefault(entry.Name)
                 ?? throw new InvalidOperationException($"service '{service.Id}' reads region '{entry.Name}' that no service writes");
-            Grant(CapabilityKind.Region, entry.Name, region, entry.Access == "write" ? Rights.Read | Rights.Write : Rights.Read);
+            var writes = entry.Access == RegionAccess.Write && region.Writer == service.Id;
+            Grant(CapabilityKind.Region, entry.Name, region, writes ? Rights.Read | Rights.Write : Rights.Read);
         }
 
-        foreach (var provided in manifest.Endpoints.Provides)
+        foreach (var provided in spec.Provides)
         {
             Grant(CapabilityKind.Endpoint, provided.Name, endpoints[provided.Name], Rights.Read | Rights.Write);
         }
 
-        foreach (var used in manifest.Endpoints.Uses)
+        foreach (var used in spec.Uses)
         {
             if (!routes.Contains((service.Id, used)) || !endpoints.TryGetValue(used, out var endpoint))
             {
@@ -206,20 +212,16 @@ public sealed class SystemKernel
             Grant(CapabilityKind.Endpoint, used, endpoint, Rights.Call);
         }
 
-        foreach (var device in manifest.Devices)
+        foreach (var device in spec.Devices)
         {
-            var rights = device.Access switch
-            {
-                "read" => Rights.Read,
-                "write" => Rights.Write,
-                _ => Rights.Read | Rights.Write,
-            };
+            var rights = ((device.Access & DeviceAccess.Read) != 0 ? Rights.Read : Rights.None)
+                | ((device.Access & DeviceAccess.Write) != 0 ? Rights.Write : Rights.None);
             Grant(CapabilityKind.Device, device.Name, device.Uri, rights);
         }
 
         // Every service, cyclic or not, has the clock and its timers; a timing section adds the cyclic task.
         Grant(CapabilityKind.Clock, "clock", Platform.Clock, Rights.Read);
-        if (manifest.Timing is not null)
+        if (spec.Timing is not null)
         {
             Grant(CapabilityKind.Timer, "cyclic", service.TaskSpec!, Rights.Read);
         }
@@ -266,7 +268,7 @@ public sealed class SystemKernel
 
         foreach (var service in affected)
         {
-            if (service.Manifest.SafeState is not { Outputs.Count: > 0 } safe)
+            if (service.Spec.SafeState is not { Outputs.Length: > 0 } safe)
             {
                 continue;
             }
@@ -274,7 +276,7 @@ public sealed class SystemKernel
             service.StopInstance();
             service.InSafeState = true;
             DriveSafeOutputs(service, safe);
-            Trace.Record(TraceEventKind.SafeState, service.TraceId, -1, failed.TraceId, safe.Outputs.Count);
+            Trace.Record(TraceEventKind.SafeState, service.TraceId, -1, failed.TraceId, safe.Outputs.Length);
         }
     }
 
@@ -284,13 +286,13 @@ public sealed class SystemKernel
         var list = new List<ServiceStatus>(services.Count);
         foreach (var s in services)
         {
-            list.Add(new ServiceStatus(s.Id, s.Manifest.Kind, s.State, s.Incarnation, s.Restarts, s.InSafeState, s.LastFault, s.Statistics));
+            list.Add(new ServiceStatus(s.Id, s.Spec.Kind, s.State, s.Incarnation, s.Restarts, s.InSafeState, s.LastFault, s.Statistics));
         }
 
         return list;
     }
 
-    private void DriveSafeOutputs(ServiceRuntime service, SafeStateManifest safe)
+    private void DriveSafeOutputs(ServiceRuntime service, SafeStateSpec safe)
     {
         foreach (var group in safe.Outputs.GroupBy(o => o.Region, StringComparer.Ordinal))
         {
@@ -317,9 +319,9 @@ public sealed class SystemKernel
     {
         foreach (var service in services)
         {
-            foreach (var entry in service.Manifest.Regions)
+            foreach (var entry in service.Spec.Regions)
             {
-                if (entry.Access != "write")
+                if (entry.Access != RegionAccess.Write)
                 {
                     continue;
                 }
@@ -329,7 +331,7 @@ public sealed class SystemKernel
                     throw new InvalidOperationException($"region '{entry.Name}' has two writers; a region has exactly one");
                 }
 
-                var memory = Platform.RegionMemory.Allocate(entry.Name, Region.BytesFor(entry.Points.Count));
+                var memory = Platform.RegionMemory.Allocate(entry.Name, Region.BytesFor(entry.Points.Length));
                 regions.Add(entry.Name, new Region(entry.Name, entry.Points, memory, service.Id) { TraceId = Trace.Intern(entry.Name) });
             }
         }
@@ -339,7 +341,7 @@ public sealed class SystemKernel
     {
         foreach (var service in services)
         {
-            foreach (var provided in service.Manifest.Endpoints.Provides)
+            foreach (var provided in service.Spec.Provides)
             {
                 var spec = EndpointSpec(System, provided, service.Id);
                 endpoints.Add(provided.Name, new Endpoint(spec, Platform.MessageQueues, Platform, Trace));
@@ -362,16 +364,16 @@ public sealed class SystemKernel
     public static EndpointQueueSpec? KernelEndpointSpec(SystemDefinition system, string name)
     {
         ArgumentNullException.ThrowIfNull(system);
-        var clients = system.Manifest.Routes.Where(r => r.Endpoint == name).Select(r => r.Client).Distinct(StringComparer.Ordinal).ToArray();
+        var clients = system.Spec.Routes.Where(r => r.Endpoint == name).Select(r => r.Client).Distinct(StringComparer.Ordinal).ToArray();
         return clients.Length == 0 ? null : new EndpointQueueSpec(name, KernelEndpoints.Provider, clients, KernelEndpoints.QueueDepth, KernelEndpoints.MaxMessageBytes);
     }
 
     /// <summary>An endpoint's queues as the system defines them: its routed clients in the order of the system file's routes.</summary>
-    public static EndpointQueueSpec EndpointSpec(SystemDefinition system, ProvidedEndpointManifest provided, string providerId)
+    public static EndpointQueueSpec EndpointSpec(SystemDefinition system, ProvidedEndpointSpec provided, string providerId)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(provided);
-        var clients = system.Manifest.Routes.Where(r => r.Endpoint == provided.Name).Select(r => r.Client).Distinct(StringComparer.Ordinal).ToArray();
+        var clients = system.Spec.Routes.Where(r => r.Endpoint == provided.Name).Select(r => r.Client).Distinct(StringComparer.Ordinal).ToArray();
         return new EndpointQueueSpec(provided.Name, providerId, clients, provided.QueueDepth, provided.MaxMessageBytes);
     }
 
@@ -379,15 +381,15 @@ public sealed class SystemKernel
     {
         foreach (var service in services)
         {
-            foreach (var entry in service.Manifest.Regions)
+            foreach (var entry in service.Spec.Regions)
             {
-                if (entry.Access == "read" && regions.TryGetValue(entry.Name, out var region))
+                if (entry.Access == RegionAccess.Read && regions.TryGetValue(entry.Name, out var region))
                 {
                     Link(service, region.Writer);
                 }
             }
 
-            foreach (var used in service.Manifest.Endpoints.Uses)
+            foreach (var used in service.Spec.Uses)
             {
                 if (endpoints.TryGetValue(used, out var endpoint))
                 {
@@ -395,7 +397,7 @@ public sealed class SystemKernel
                 }
             }
 
-            foreach (var other in service.Manifest.DependsOn)
+            foreach (var other in service.Spec.DependsOn)
             {
                 Link(service, other);
             }
@@ -418,7 +420,7 @@ public sealed class SystemKernel
 /// <summary>One service as a display shows it.</summary>
 public sealed record ServiceStatus(
     string Id,
-    string Kind,
+    ServiceKind Kind,
     ServiceState State,
     int Incarnation,
     int Restarts,

@@ -49,8 +49,8 @@ public static partial class ManifestLoader
             return new ManifestLoadResult(null, sink.Items);
         }
 
-        var definitions = services.Select(s => new ServiceDefinition(s.Manifest, s.File)).ToList();
-        return new ManifestLoadResult(new SystemDefinition(system.Value.Manifest, systemPath, definitions), sink.Items);
+        var definition = SpecBuilder.Definition(system.Value.Manifest, systemPath, services.Select(s => (s.Manifest, s.File)), catalog);
+        return new ManifestLoadResult(definition, sink.Items);
     }
 
     /// <summary>Loads and checks one service file on its own; the manifest is null unless it has no diagnostics.</summary>

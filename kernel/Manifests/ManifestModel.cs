@@ -3,8 +3,9 @@ using YamlDotNet.Serialization;
 namespace Neokernel.Kernel.Manifests;
 
 // The manifest object model: what a YAML service or system file says, field for field.
-// These classes hold text as written; ManifestValidator turns them into checked facts and
-// says, with file, line and column, what is wrong and what is allowed. Authority in Neokernel
+// These classes hold text as written and are the loader's input only: ManifestValidator checks
+// them and says, with file, line and column, what is wrong and what is allowed, and SpecBuilder
+// turns them into the immutable specs (ServiceSpec.cs) the kernel grants from. Authority in Neokernel
 // comes only from here: a service is granted exactly the regions, endpoints, devices and timing
 // its manifest declares and the system routes, and nothing else.
 
@@ -56,9 +57,6 @@ public sealed class ServiceManifest
     /// world), controllers and plants run in the real-time process.
     /// </summary>
     public bool? Isolated { get; set; }
-
-    /// <summary>The isolation in effect: the manifest's word, or the default for the kind. A method, not a property, so it is no manifest field.</summary>
-    public bool IsolationInEffect() => Isolated ?? Kind is "driver" or "gateway";
 }
 
 [YamlSerializable]
@@ -67,7 +65,7 @@ public sealed class ProgramManifest
     /// <summary>Built-in program type, e.g. <c>hil.level-sensor</c> or <c>controllers.pid</c>.</summary>
     public string Type { get; set; } = "";
 
-    /// <summary>Program parameters as written; the program parses and checks them.</summary>
+    /// <summary>Program parameters as written; the validator types them against the program's declarations.</summary>
     public Dictionary<string, string> Parameters { get; set; } = [];
 }
 

@@ -9,14 +9,14 @@ namespace Neokernel.Kernel.Manifests;
 public static class ManifestRules
 {
     public const int IdLengthMax = 48;
-    public static readonly IReadOnlyList<string> Kinds = ["driver", "controller", "gateway", "plant"];
-    public static readonly IReadOnlyList<string> TimingClasses = ["rt-fifo", "rt-deadline", "best-effort"];
-    public static readonly IReadOnlyList<string> OverrunPolicies = ["skip", "catch-up", "fault"];
-    public static readonly IReadOnlyList<string> RegionAccesses = ["read", "write"];
-    public static readonly IReadOnlyList<string> DeviceAccesses = ["read", "write", "read-write"];
-    public static readonly IReadOnlyList<string> RestartPolicies = ["permanent", "transient", "temporary"];
-    public static readonly IReadOnlyList<string> BadInputPolicies = ["hold", "safe-state"];
-    public static readonly IReadOnlyList<string> SupervisorStrategies = ["one-for-one", "rest-for-one"];
+    public static readonly IReadOnlyList<string> Kinds = ManifestWords.Kinds.Words;
+    public static readonly IReadOnlyList<string> TimingClasses = ManifestWords.TimingClasses.Words;
+    public static readonly IReadOnlyList<string> OverrunPolicies = ManifestWords.OverrunPolicies.Words;
+    public static readonly IReadOnlyList<string> RegionAccesses = ManifestWords.RegionAccesses.Words;
+    public static readonly IReadOnlyList<string> DeviceAccesses = ManifestWords.DeviceAccesses.Words;
+    public static readonly IReadOnlyList<string> RestartPolicies = ManifestWords.RestartPolicies.Words;
+    public static readonly IReadOnlyList<string> BadInputPolicies = ManifestWords.BadInputPolicies.Words;
+    public static readonly IReadOnlyList<string> SupervisorStrategies = ManifestWords.SupervisorStrategies.Words;
 
     public const int FifoPriorityMin = 1;
     public const int FifoPriorityMax = 99;

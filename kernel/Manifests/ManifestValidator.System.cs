@@ -26,11 +26,12 @@ public static partial class ManifestValidator
     }
 
     /// <summary>Checks a system built in code, where there are no line numbers: diagnostics name files only.</summary>
-    public static IReadOnlyList<ManifestDiagnostic> ValidateSystem(SystemDefinition definition, ProgramCatalog? catalog = null)
+    public static IReadOnlyList<ManifestDiagnostic> ValidateSystem(SystemManifest system, string systemFile, IEnumerable<(ServiceManifest Manifest, string SourceFile)> services, ProgramCatalog? catalog = null)
     {
-        ArgumentNullException.ThrowIfNull(definition);
-        var services = definition.Services.Select(s => new LocatedService(s.Manifest, ManifestPositions.None(s.SourceFile))).ToList();
-        return ValidateSystem(definition.Manifest, ManifestPositions.None(definition.SourceFile), services, catalog);
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(services);
+        var located = services.Select(s => new LocatedService(s.Manifest, ManifestPositions.None(s.SourceFile))).ToList();
+        return ValidateSystem(system, ManifestPositions.None(systemFile), located, catalog);
     }
 
     internal static void CheckSystemFile(DiagnosticSink sink, SystemManifest system, ManifestPositions p)

@@ -80,11 +80,31 @@ public static partial class ManifestValidator
             return;
         }
 
-        foreach (var name in program.Parameters.Keys)
+        CheckParameters(sink, program, descriptor, p);
+    }
+
+    /// <summary>Each value against its declaration (type, range), every required one present, no unknown names.</summary>
+    private static void CheckParameters(DiagnosticSink sink, ProgramManifest program, ProgramDescriptor descriptor, ManifestPositions p)
+    {
+        foreach (var (name, text) in program.Parameters)
         {
-            if (!descriptor.Parameters.Contains(name, StringComparer.Ordinal))
+            var path = $"program.parameters.{name}";
+            var declaration = descriptor.FindParameter(name);
+            if (declaration is null)
             {
-                sink.AtKey(p, $"program.parameters.{name}", $"unknown parameter for program '{program.Type}'", DiagnosticSink.Names(descriptor.Parameters, "no parameters"));
+                sink.AtKey(p, path, $"unknown parameter for program '{program.Type}'", DiagnosticSink.Names(descriptor.Parameters.Select(d => d.Name), "no parameters"));
+            }
+            else if (!declaration.TryRead(text, out _, out var problem))
+            {
+                sink.At(p, path, problem, declaration.Allowed);
+            }
+        }
+
+        foreach (var declaration in descriptor.Parameters)
+        {
+            if (declaration.Required && !program.Parameters.ContainsKey(declaration.Name))
+            {
+                sink.AtKey(p, $"program.parameters.{declaration.Name}", $"required parameter of program '{program.Type}' is missing", $"{declaration.Allowed}: {declaration.Description}");
             }
         }
     }

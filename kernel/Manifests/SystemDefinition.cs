@@ -17,26 +17,38 @@ public sealed record ManifestDiagnostic(SourceLocation Location, string Field, s
             : $"{Location}: error: {Field}: {Problem}; allowed: {Allowed}";
 }
 
-/// <summary>A service manifest together with the file it came from.</summary>
-public sealed record ServiceDefinition(ServiceManifest Manifest, string SourceFile);
+/// <summary>A service's spec together with the file it came from.</summary>
+public sealed record ServiceDefinition(ServiceSpec Spec, string SourceFile);
 
 /// <summary>
-/// A system whose manifests were read and validated: the only input from which the kernel
-/// grants authority. Services are in the order the system file lists them, which is also the
-/// order rest-for-one restarts follow; boot order is derived from dependencies.
+/// A system whose manifests were read, validated and built into specs: the only input from which
+/// the kernel grants authority. Services are in the order the system file lists them, which is
+/// also the order rest-for-one restarts follow; boot order is derived from dependencies.
 /// </summary>
-public sealed record SystemDefinition(SystemManifest Manifest, string SourceFile, IReadOnlyList<ServiceDefinition> Services)
+public sealed record SystemDefinition(SystemSpec Spec, string SourceFile, IReadOnlyList<ServiceDefinition> Services)
 {
     public ServiceDefinition? Find(string serviceId)
     {
         foreach (var service in Services)
         {
-            if (service.Manifest.Id == serviceId)
+            if (service.Spec.Id == serviceId)
             {
                 return service;
             }
         }
 
         return null;
+    }
+
+    /// <summary>A copy in which one service's spec is replaced by <paramref name="change"/> of it; this definition stays as it was.</summary>
+    public SystemDefinition WithService(string serviceId, Func<ServiceSpec, ServiceSpec> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (Find(serviceId) is null)
+        {
+            throw new ArgumentException($"system '{Spec.Name}' has no service '{serviceId}'", nameof(serviceId));
+        }
+
+        return this with { Services = [.. Services.Select(s => s.Spec.Id == serviceId ? s with { Spec = change(s.Spec) } : s)] };
     }
 }

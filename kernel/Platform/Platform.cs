@@ -33,7 +33,7 @@ public interface IPlatformTimer
 /// <summary>What a cyclic task was granted: from the manifest's timing section, checked.</summary>
 public sealed record CyclicTaskSpec(
     string ServiceId,
-    string SchedulingClass,
+    TimingClass SchedulingClass,
     int Priority,
     int? Cpu,
     long PeriodNs,
@@ -42,6 +42,19 @@ public sealed record CyclicTaskSpec(
     long BudgetNs,
     OverrunPolicy OverrunPolicy,
     int OverrunsMax);
+
+/// <summary>The scheduling class a cyclic task is granted (manifest words rt-fifo, rt-deadline, best-effort).</summary>
+public enum TimingClass
+{
+    /// <summary>The normal scheduler, with a nice value.</summary>
+    BestEffort,
+
+    /// <summary>SCHED_FIFO with a fixed priority.</summary>
+    RtFifo,
+
+    /// <summary>SCHED_DEADLINE with runtime, deadline and period.</summary>
+    RtDeadline,
+}
 
 public enum OverrunPolicy
 {

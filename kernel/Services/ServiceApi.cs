@@ -1,4 +1,3 @@
-using System.Globalization;
 using Neokernel.Kernel.Devices;
 using Neokernel.Kernel.Ipc;
 using Neokernel.Kernel.Manifests;
@@ -29,8 +28,10 @@ public interface IServiceContext
 {
     string ServiceId { get; }
 
-    ServiceManifest Manifest { get; }
+    /// <summary>The service's validated spec: immutable, so nothing here can widen what the kernel grants.</summary>
+    ServiceSpec Spec { get; }
 
+    /// <summary>The program's parameters, typed and checked when the manifest was validated.</summary>
     ProgramParameters Parameters { get; }
 
     /// <summary>The clock, granted to every service, cyclic or not.</summary>
@@ -76,43 +77,12 @@ public interface IServiceContext
 
     /// <summary>Tells the supervisor this service cannot go on.</summary>
     void ReportFault(string reason);
-}
 
-/// <summary>A program's parameters from its manifest, parsed on demand with errors that name the service and the parameter.</summary>
-public sealed class ProgramParameters
-{
-    private readonly Dictionary<string, string> values;
-    private readonly string serviceId;
-
-    public ProgramParameters(string serviceId, IReadOnlyDictionary<string, string> values)
-    {
-        this.serviceId = serviceId;
-        this.values = new Dictionary<string, string>(values, StringComparer.Ordinal);
-    }
-
-    public IReadOnlyDictionary<string, string> All => values;
-
-    public double GetDouble(string name, double defaultValue, double min = double.MinValue, double max = double.MaxValue)
-    {
-        if (!values.TryGetValue(name, out var text))
-        {
-            return defaultValue;
-        }
-
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-        {
-            throw new ServiceConfigurationException(serviceId, name, $"'{text}' is not a number");
-        }
-
-        if (value < min || value > max)
-        {
-            throw new ServiceConfigurationException(serviceId, name, $"{text} is outside {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
-        }
-
-        return value;
-    }
-
-    public string GetString(string name, string defaultValue) => values.TryGetValue(name, out var text) ? text : defaultValue;
+    /// <summary>
+    /// Tells the supervisor this service has done its work and ends normally: the kernel stops
+    /// it, and restarts it only under restart policy permanent (transient and temporary stay stopped).
+    /// </summary>
+    void Complete(string reason);
 }
 
 /// <summary>A service's configuration is wrong: which service, which parameter, why.</summary>
@@ -124,8 +94,22 @@ public sealed class ServiceConfigurationException(string serviceId, string param
     public string Parameter { get; } = parameter;
 }
 
-/// <summary>One built-in program: its type name, what it does, its parameters and how to make an instance.</summary>
-public sealed record ProgramDescriptor(string Type, string Description, IReadOnlyList<string> Parameters, Func<IService> Create);
+/// <summary>One built-in program: its type name, what it does, the parameters it declares and how to make an instance.</summary>
+public sealed record ProgramDescriptor(string Type, string Description, IReadOnlyList<ParameterDeclaration> Parameters, Func<IService> Create)
+{
+    public ParameterDeclaration? FindParameter(string name)
+    {
+        foreach (var parameter in Parameters)
+        {
+            if (parameter.Name == name)
+            {
+                return parameter;
+            }
+        }
+
+        return null;
+    }
+}
 
 /// <summary>The built-in programs a system can run. Composed by the host (the CLI) from the libraries.</summary>
 public sealed class ProgramCatalog

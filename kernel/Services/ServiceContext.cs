@@ -33,16 +33,15 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
         this.runtime = runtime;
         Space = space;
         Random = random;
-        Parameters = new ProgramParameters(runtime.Id, runtime.Manifest.Program.Parameters);
     }
 
     public CapabilitySpace Space { get; }
 
     public string ServiceId => runtime.Id;
 
-    public ServiceManifest Manifest => runtime.Manifest;
+    public ServiceSpec Spec => runtime.Spec;
 
-    public ProgramParameters Parameters { get; }
+    public ProgramParameters Parameters => runtime.Spec.Program.Parameters;
 
     public DeterministicRandom Random { get; }
 
@@ -178,6 +177,8 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
         runtime.NoteHeartbeat(nowNs);
         loopHeartbeat!.ArmAt(nowNs + runtime.LoopHeartbeatIntervalNs);
     }
+
+    public void Complete(string reason) => runtime.HandleCompletion(reason);
 
     /// <summary>Stops what this instance started; the kernel revokes its capabilities. Safe to call twice.</summary>
     public void Teardown()

@@ -41,8 +41,8 @@ internal sealed class InProcessServiceHost(SystemKernel kernel) : IServiceHost
 {
     public IServiceInstance Create(ServiceLaunch launch)
     {
-        var descriptor = kernel.Catalog.Find(launch.Service.Manifest.Program.Type)
-            ?? throw new InvalidOperationException($"program type '{launch.Service.Manifest.Program.Type}' is not built in; neokernel programs lists them");
+        var descriptor = kernel.Catalog.Find(launch.Service.Spec.Program.Type)
+            ?? throw new InvalidOperationException($"program type '{launch.Service.Spec.Program.Type}' is not built in; neokernel programs lists them");
         var context = new ServiceContext(kernel, launch.Service, launch.Capabilities, launch.Random);
         return new Instance(descriptor.Create(), context);
     }

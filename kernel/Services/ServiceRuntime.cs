@@ -26,6 +26,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private long cyclesEver;
     private long overrunsEver;
     private long faultedAtNs = -1;
+    private string? completionPending;
 
     internal ServiceRuntime(SystemKernel kernel, ServiceDefinition definition, int order)
     {
@@ -34,17 +35,18 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         Order = order;
         TraceId = kernel.Trace.Intern(Id);
         Lifecycle = new ServiceLifecycle((from, to) => kernel.Trace.Record(TraceEventKind.ServiceState, TraceId, -1, (long)from, (long)to));
-        TaskSpec = BuildTaskSpec(definition.Manifest);
-        HeartbeatTimeoutNs = HeartbeatTimeout(definition.Manifest);
+        TaskSpec = BuildTaskSpec(definition.Spec);
+        HeartbeatTimeoutNs = HeartbeatTimeout(definition.Spec);
         heartbeatTimer = kernel.Platform.CreateTimer(new TimerAction(CheckHeartbeat));
         restartTimer = kernel.Platform.CreateTimer(new TimerAction(_ => kernel.Supervisor.OnRestartDue(this)));
     }
 
     public ServiceDefinition Definition { get; }
 
-    public ServiceManifest Manifest => Definition.Manifest;
+    /// <summary>The validated spec: immutable, the kernel's only source of this service's grants.</summary>
+    public ServiceSpec Spec => Definition.Spec;
 
-    public string Id => Manifest.Id;
+    public string Id => Spec.Id;
 
     /// <summary>Position in the system file: rest-for-one restarts the services after this one.</summary>
     public int Order { get; }
@@ -118,6 +120,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     internal void StartInstance()
     {
         Lifecycle.Fire(ServiceTrigger.Start);
+        completionPending = null;
         Incarnation++;
         InSafeState = false;
         Acknowledged = false;
@@ -147,6 +150,12 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         // (its first is due one phase and period after start), any other with its event loop.
         var firstBeatNs = TaskSpec is null ? 0 : TaskSpec.PhaseNs + TaskSpec.PeriodNs;
         ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs + firstBeatNs);
+
+        if (completionPending is { } reason)
+        {
+            completionPending = null;
+            HandleCompletion(reason);
+        }
     }
 
     /// <summary>Stops the instance in order: its own Stop, then teardown and revocation.</summary>
@@ -213,6 +222,33 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         restartTimesNs.Clear();
         Acknowledged = true;
     }
+
+    /// <summary>
+    /// A normal end: the service said its work is done (here, or in its own process, which then
+    /// exited cleanly). The instance is stopped in order, not torn down as after a fault, and the
+    /// supervisor restarts it only if its policy is permanent. Said during its own start, the end
+    /// takes effect once the start has finished.
+    /// </summary>
+    internal void HandleCompletion(string reason)
+    {
+        if (State == ServiceState.Starting)
+        {
+            completionPending = reason;
+            return;
+        }
+
+        if (State != ServiceState.Running)
+        {
+            return;
+        }
+
+        LastCompletion = reason;
+        StopInstance();
+        kernel.Supervisor.OnCompleted(this);
+    }
+
+    /// <summary>Why the service last ended normally, if it did.</summary>
+    public string? LastCompletion { get; private set; }
 
     internal void RecordRestart(long nowNs, long windowNs)
     {
@@ -363,33 +399,34 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         }
     }
 
-    private static CyclicTaskSpec? BuildTaskSpec(ServiceManifest manifest)
+    private static CyclicTaskSpec? BuildTaskSpec(ServiceSpec spec)
     {
-        if (manifest.Timing is not { } timing)
+        if (spec.Timing is not { } timing)
         {
             return null;
         }
 
-        var periodNs = timing.PeriodUs * 1000;
-        var deadlineNs = (timing.DeadlineUs ?? timing.PeriodUs) * 1000;
-        var budgetNs = (timing.BudgetUs ?? timing.DeadlineUs ?? timing.PeriodUs) * 1000;
-        var policy = timing.OverrunPolicy switch
-        {
-            "catch-up" => OverrunPolicy.CatchUp,
-            "fault" => OverrunPolicy.Fault,
-            _ => OverrunPolicy.Skip,
-        };
-        return new CyclicTaskSpec(manifest.Id, timing.Class, timing.Priority, timing.Cpu, periodNs, timing.PhaseUs * 1000, deadlineNs, budgetNs, policy, timing.OverrunsMax);
+        return new CyclicTaskSpec(
+            spec.Id,
+            timing.Class,
+            timing.Priority,
+            timing.Cpu,
+            timing.PeriodUs * 1000,
+            timing.PhaseUs * 1000,
+            timing.DeadlineUs * 1000,
+            timing.BudgetUs * 1000,
+            timing.OverrunPolicy,
+            timing.OverrunsMax);
     }
 
-    private static long HeartbeatTimeout(ServiceManifest manifest)
+    private static long HeartbeatTimeout(ServiceSpec spec)
     {
-        if (manifest.Restart.HeartbeatTimeoutMs > 0)
+        if (spec.Restart.HeartbeatTimeoutMs > 0)
         {
-            return manifest.Restart.HeartbeatTimeoutMs * 1_000_000;
+            return spec.Restart.HeartbeatTimeoutMs * 1_000_000;
         }
 
-        if (manifest.Timing is not { } timing)
+        if (spec.Timing is not { } timing)
         {
             return HeartbeatTimeoutNsWithoutPeriod;
         }

@@ -8,13 +8,14 @@ namespace Neokernel.Kernel.Services;
 /// </summary>
 public static class ServiceSettings
 {
-    /// <summary>A parameter the program cannot run without.</summary>
+    /// <summary>A text parameter the program cannot run without: declared required, so validated present; empty text is refused here.</summary>
     public static string RequiredString(IServiceContext context, string name)
     {
-        var value = context.Parameters.GetString(name, "");
+        ArgumentNullException.ThrowIfNull(context);
+        var value = context.Parameters.Text(name);
         if (value.Length == 0)
         {
-            throw new ServiceConfigurationException(context.ServiceId, name, "is required");
+            throw new ServiceConfigurationException(context.ServiceId, name, "must not be empty");
         }
 
         return value;
@@ -23,7 +24,8 @@ public static class ServiceSettings
     /// <summary>The cyclic period the manifest grants, in seconds: the step the models integrate over.</summary>
     public static double PeriodSeconds(IServiceContext context)
     {
-        var periodUs = context.Manifest.Timing?.PeriodUs ?? 0;
+        ArgumentNullException.ThrowIfNull(context);
+        var periodUs = context.Spec.Timing?.PeriodUs ?? 0;
         if (periodUs <= 0)
         {
             throw new ServiceConfigurationException(context.ServiceId, "timing.periodUs", "a cyclic program needs a timing section with a positive period");

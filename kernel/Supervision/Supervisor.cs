@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Services;
 using Neokernel.Kernel.Trace;
 
@@ -13,10 +14,12 @@ public enum RestartStrategy
 }
 
 /// <summary>
-/// Restarts faulted services under their manifests' policies, as an Erlang/OTP supervisor does:
-/// permanent and transient services are restarted after an exponential backoff, unless that
-/// would exceed their restart intensity (more than maxRestarts within withinMs); then the
+/// Restarts services under their specs' policies, as an Erlang/OTP supervisor does: after a
+/// fault, permanent and transient services are restarted after an exponential backoff, unless
+/// that would exceed their restart intensity (more than maxRestarts within withinMs); then the
 /// service is failed and the loops that depend on it drive their outputs to their safe state.
+/// After a normal end (<see cref="IServiceContext.Complete"/>) only permanent services are
+/// restarted, on the same backoff and intensity; transient and temporary ones stay stopped.
 /// Temporary services are never restarted.
 /// </summary>
 public sealed class Supervisor
@@ -30,9 +33,6 @@ public sealed class Supervisor
     }
 
     public RestartStrategy Strategy { get; }
-
-    public static RestartStrategy ParseStrategy(string text) =>
-        text == "rest-for-one" ? RestartStrategy.RestForOne : RestartStrategy.OneForOne;
 
     /// <summary>The backoff before restart number <paramref name="recentRestarts"/>+1: initial, doubled each time, capped.</summary>
     public static long BackoffNs(long initialMs, long maxMs, int recentRestarts)
@@ -53,19 +53,48 @@ public sealed class Supervisor
             return;
         }
 
-        var restart = service.Manifest.Restart;
-        if (restart.Policy == "temporary")
+        if (service.Spec.Restart.Policy == RestartPolicy.Temporary)
         {
             Fail(service, "restart policy is temporary: not restarted");
             return;
         }
 
+        ScheduleRestart(service, afterFault: true);
+    }
+
+    /// <summary>The service ended normally and is stopped: permanent restarts it, transient and temporary leave it stopped.</summary>
+    internal void OnCompleted(ServiceRuntime service)
+    {
+        if (kernel.IsShuttingDown || service.Spec.Restart.Policy != RestartPolicy.Permanent || service.State != ServiceState.Stopped)
+        {
+            return;
+        }
+
+        ScheduleRestart(service, afterFault: false);
+    }
+
+    /// <summary>
+    /// Arms the restart after the backoff, or, past the restart intensity, fails a faulted service
+    /// (safe state follows) and leaves a normally ended one stopped.
+    /// </summary>
+    private void ScheduleRestart(ServiceRuntime service, bool afterFault)
+    {
+        var restart = service.Spec.Restart;
         var now = kernel.Platform.Clock.NowNs;
         var windowNs = restart.WithinMs * 1_000_000;
         var recent = service.RestartsWithin(now, windowNs);
         if (recent >= restart.MaxRestarts)
         {
-            Fail(service, $"restart intensity exhausted: {recent} restarts within {restart.WithinMs} ms (at most {restart.MaxRestarts})");
+            var reason = $"restart intensity exhausted: {recent} restarts within {restart.WithinMs} ms (at most {restart.MaxRestarts})";
+            if (afterFault)
+            {
+                Fail(service, reason);
+            }
+            else
+            {
+                kernel.Trace.Record(TraceEventKind.Fault, service.TraceId, $"not restarted after a normal end: {reason}");
+            }
+
             return;
         }
 
@@ -86,7 +115,7 @@ public sealed class Supervisor
         }
 
         var now = kernel.Platform.Clock.NowNs;
-        service.RecordRestart(now, service.Manifest.Restart.WithinMs * 1_000_000);
+        service.RecordRestart(now, service.Spec.Restart.WithinMs * 1_000_000);
         service.StartInstance();
         if (Strategy != RestartStrategy.RestForOne)
         {

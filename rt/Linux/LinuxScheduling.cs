@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 
 namespace Neokernel.Rt.Linux;
@@ -16,10 +17,6 @@ namespace Neokernel.Rt.Linux;
 /// </summary>
 public static partial class LinuxScheduling
 {
-    public const string ClassFifo = "rt-fifo";
-    public const string ClassDeadline = "rt-deadline";
-    public const string ClassBestEffort = "best-effort";
-
     /// <summary>Stack touched before the loop, so its first deep call does not page-fault.</summary>
     public const int StackPrefaultBytes = 256 * 1024;
 
@@ -47,20 +44,20 @@ public static partial class LinuxScheduling
         ArgumentNullException.ThrowIfNull(spec);
         switch (spec.SchedulingClass)
         {
-            case ClassFifo:
+            case TimingClass.RtFifo:
                 RequireRange(spec, "SCHED_FIFO priority", spec.Priority, 1, 99);
                 PinIfAsked(spec);
                 SetFifo(spec.ServiceId, spec.Priority);
                 LockMemory(spec.ServiceId);
                 SetTimerSlackMinimal(spec.ServiceId);
                 break;
-            case ClassDeadline:
+            case TimingClass.RtDeadline:
                 RequireUnpinnedDeadline(spec);
                 SetDeadline(spec.ServiceId, spec.BudgetNs, spec.DeadlineNs, spec.PeriodNs);
                 LockMemory(spec.ServiceId);
                 SetTimerSlackMinimal(spec.ServiceId);
                 break;
-            case ClassBestEffort:
+            case TimingClass.BestEffort:
                 RequireRange(spec, "nice value", spec.Priority, -20, 19);
                 PinIfAsked(spec);
                 SetTimerSlackMinimal(spec.ServiceId);
@@ -69,9 +66,9 @@ public static partial class LinuxScheduling
             default:
                 throw new SchedulingDeniedException(
                     spec.ServiceId,
-                    $"scheduling class '{spec.SchedulingClass}'",
+                    $"scheduling class {spec.SchedulingClass}",
                     0,
-                    $"unknown class; use {ClassFifo}, {ClassDeadline} or {ClassBestEffort}");
+                    $"unknown class; use {string.Join(", ", ManifestWords.TimingClasses.Words)}");
         }
 
         PrefaultStack();
@@ -255,7 +252,7 @@ public static partial class LinuxScheduling
     {
         if (value < min || value > max)
         {
-            throw new SchedulingDeniedException(spec.ServiceId, Inv($"{spec.SchedulingClass} {what} {value}"), 0, Inv($"use a {what} in {min}..{max}"));
+            throw new SchedulingDeniedException(spec.ServiceId, Inv($"{ManifestWords.TimingClasses.Word(spec.SchedulingClass)} {what} {value}"), 0, Inv($"use a {what} in {min}..{max}"));
         }
     }
 

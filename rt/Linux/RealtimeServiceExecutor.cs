@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using System.Collections.Concurrent;
 using Neokernel.Kernel.Platform;
 using Neokernel.Rt.Simulation;
@@ -69,8 +70,8 @@ public sealed class RealtimeServiceExecutor : ICyclicExecutor
     public long CyclesSkipped => Interlocked.Read(ref cyclesSkipped);
 
     /// <summary>True for the classes that get a thread of their own.</summary>
-    public static bool IsRealtimeClass(string schedulingClass) =>
-        schedulingClass is LinuxScheduling.ClassFifo or LinuxScheduling.ClassDeadline;
+    public static bool IsRealtimeClass(TimingClass schedulingClass) =>
+        schedulingClass is TimingClass.RtFifo or TimingClass.RtDeadline;
 
     public ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
     {
@@ -82,7 +83,7 @@ public sealed class RealtimeServiceExecutor : ICyclicExecutor
 
         if (lateTasksRefused)
         {
-            throw new InvalidOperationException($"service '{spec.ServiceId}': a {spec.SchedulingClass} cyclic task must start in the service's Start; the event loop no longer lends itself to a task started later");
+            throw new InvalidOperationException($"service '{spec.ServiceId}': a {ManifestWords.TimingClasses.Word(spec.SchedulingClass)} cyclic task must start in the service's Start; the event loop no longer lends itself to a task started later");
         }
 
         if (task is { IsRunning: true })

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Neokernel.Cli.Tests;
 
 public sealed class CommandTests
@@ -21,6 +23,21 @@ public sealed class CommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"tank-controller.yaml:{line}:", result.Error, StringComparison.Ordinal);
         Assert.Contains("timing.periodUs", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("    tiSeconds: 60", "    tiSeconds: -60", "program.parameters.tiSeconds: -60 is out of range; allowed: a number in 0 or more s")]
+    [InlineData("    kc: 250", "    kc: strong", "program.parameters.kc: 'strong' is not a number")]
+    [InlineData("    inputPoint: level\n", "", "program.parameters.inputPoint: required parameter of program 'controllers.pid' is missing")]
+    [InlineData("    kc: 250", "    kp: 250", "program.parameters.kp: unknown parameter for program 'controllers.pid'")]
+    public void Validate_BadParameterValue_IsAnErrorAtItsPlace(string oldText, string newText, string message)
+    {
+        var system = Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", "tank-controller.yaml"), oldText, newText));
+        var result = CliResult.Run("validate", system);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(@"tank-controller\.yaml:\d+:\d+: error: ", result.Error);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -59,7 +76,7 @@ public sealed class CommandTests
     [InlineData("sim x.yaml --trace-chrome=", "--trace-chrome needs a value")]
     [InlineData("sim x.yaml --fail-on-fault=yes", "--fail-on-fault takes no value")]
     [InlineData("sim a.yaml b.yaml", "sim takes one system manifest")]
-    [InlineData("programs extra", "programs takes no arguments; 'extra' is one too many")]
+    [InlineData("programs extra", "programs takes no arguments besides its options; 'extra' is one too many")]
     [InlineData("lifecycle extra", "lifecycle takes no arguments besides its options; 'extra' is one too many")]
     public void BadCommandLine_ExitsTwoWithAClearMessage(string commandLine, string message)
     {
@@ -76,6 +93,22 @@ public sealed class CommandTests
         {
             Assert.Contains(program, result.Output, StringComparison.Ordinal);
         }
+
+        Assert.Contains("  tiSeconds (number, s, default 0, 0 or more): ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("  inputRegion (string, required): ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("  safeOutputPercent (number, %, default 0, 0..100): ", result.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The schema file carries every program's parameters as the programs declare them; regenerate with neokernel programs --schema.</summary>
+    [Fact]
+    public void Schema_ProgramParameters_AreWhatTheProgramsDeclare()
+    {
+        var file = Path.Combine(Repository.Root, "manifests", "schema", "service.schema.json");
+        var written = JsonNode.Parse(File.ReadAllText(file))!["allOf"];
+
+        var declared = JsonNode.Parse(CliResult.Run("programs", "--schema").Output);
+
+        Assert.True(JsonNode.DeepEquals(declared, written), "service.schema.json allOf differs from neokernel programs --schema; paste its output there");
     }
 
     [Fact]

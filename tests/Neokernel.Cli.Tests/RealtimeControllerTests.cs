@@ -1,6 +1,7 @@
 using Neokernel.Kernel;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
 using Neokernel.Rt.Linux;
 using Neokernel.Testing;
 
@@ -23,8 +24,8 @@ public sealed class RealtimeControllerTests
     public void Controller_OnItsFifoThread_TakesTheOperatorsSetpointRequestOnThatThread_WithoutAllocating()
     {
         var catalog = Composition.Catalog();
-        var system = Composition.LoadSystem(Repository.TankDemo, catalog, TextWriter.Null) ?? throw new InvalidOperationException("the demo does not load");
-        system.Find("operator")!.Manifest.Program.Parameters["setpointStepAtSeconds"] = "1.5";
+        var system = (Composition.LoadSystem(Repository.TankDemo, catalog, TextWriter.Null) ?? throw new InvalidOperationException("the demo does not load"))
+            .WithService("operator", s => s with { Program = s.Program with { Parameters = s.Program.Parameters.With("setpointStepAtSeconds", ParameterValue.OfNumber(1.5)) } });
         var platform = new PacedPlatform(1, Composition.Devices());
         var sampler = new ThreadAllocationSampler(SamplesMax);
         RealtimeServiceExecutor? executor = null;

@@ -20,11 +20,11 @@ public sealed class SimCommandTests
     public void Sim_ServiceThatCannotStart_WithFailOnFault_PrintsTheCommandThatReproducesIt()
     {
         var system = Repository.CopyManifests(dir =>
-            Repository.Replace(Path.Combine(dir, "services", "level-sensor.yaml"), "noiseStdDevMeters: 0.001", "noiseStdDevMeters: -1"));
+            Repository.Replace(Path.Combine(dir, "services", "level-sensor.yaml"), "rangeMinMeters: 0.0", "rangeMinMeters: 3.0"));
         var result = CliResult.Run("sim", system, "--seed", "3", "--duration", "10s", "--fail-on-fault");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("invariant violated at", result.Error, StringComparison.Ordinal);
-        Assert.Contains("noiseStdDevMeters", result.Error, StringComparison.Ordinal);
+        Assert.Contains("rangeMaxMeters", result.Error, StringComparison.Ordinal);
         Assert.Contains($"reproduce: neokernel sim {system} --seed 3 --duration 10s --fail-on-fault", result.Error, StringComparison.Ordinal);
     }
 
@@ -32,7 +32,7 @@ public sealed class SimCommandTests
     public void Sim_SensorFailsForGood_ControllerGoesToSafeState_PumpStops()
     {
         var system = Repository.CopyManifests(dir =>
-            Repository.Replace(Path.Combine(dir, "services", "level-sensor.yaml"), "noiseStdDevMeters: 0.001", "noiseStdDevMeters: -1"));
+            Repository.Replace(Path.Combine(dir, "services", "level-sensor.yaml"), "rangeMinMeters: 0.0", "rangeMinMeters: 3.0"));
         var result = CliResult.Run("sim", system, "--duration", "30s");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("1 failed, 1 in safe state", result.Output, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Regions;
 using Neokernel.Testing;
 

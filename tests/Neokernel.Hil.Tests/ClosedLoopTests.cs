@@ -128,8 +128,9 @@ public sealed class ClosedLoopTests
             Services = [.. services.Select(s => new SystemServiceEntry { Manifest = s.Id + ".yaml" })],
             Routes = [new RouteManifest { Client = "operator", Endpoint = "level-controller.commands" }],
         };
-        var definition = new SystemDefinition(system, "tank-loop.yaml", [.. services.Select(s => new ServiceDefinition(s, s.Id + ".yaml"))]);
-        Assert.Empty(ManifestValidator.ValidateSystem(definition, catalog));
+        var files = services.Select(s => (s, s.Id + ".yaml")).ToList();
+        Assert.Empty(ManifestValidator.ValidateSystem(system, "tank-loop.yaml", files, catalog));
+        var definition = SpecBuilder.Definition(system, "tank-loop.yaml", files, catalog);
         var platform = new SimulationPlatform(seed, probe.Devices);
         var kernel = new SystemKernel(definition, catalog, platform);
         kernel.Boot();

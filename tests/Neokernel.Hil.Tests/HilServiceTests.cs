@@ -13,15 +13,15 @@ public sealed class HilServiceTests
         ["level"] = "sim://tank/level",
     };
 
-    private static FakeServiceContext Context(Dictionary<string, string> parameters, SimulatedDeviceBus bus) =>
-        new FakeServiceContext(parameters, devices: bus, seed: 11).MapDevices(TankDevices);
+    private static FakeServiceContext Context(IReadOnlyList<ParameterDeclaration> declarations, Dictionary<string, string> parameters, SimulatedDeviceBus bus) =>
+        new FakeServiceContext(parameters, devices: bus, seed: 11, declarations: declarations).MapDevices(TankDevices);
 
     [Fact]
     public void The_tank_plant_steps_its_model_from_the_pump_device_to_the_level_device()
     {
         var bus = new SimulatedDeviceBus();
         var parameters = new Dictionary<string, string> { ["levelInitialMeters"] = "0.4", ["valveOpening"] = "0.5" };
-        var context = Context(parameters, bus);
+        var context = Context(TankPlantService.Parameters, parameters, bus);
         var plant = new TankPlantService();
         plant.Start(context);
         using var pump = bus.Open("sim://tank/pump", DeviceAccess.Write);
@@ -45,7 +45,7 @@ public sealed class HilServiceTests
     public void A_pump_command_that_is_no_number_stops_the_pump()
     {
         var bus = new SimulatedDeviceBus();
-        var context = Context(new Dictionary<string, string> { ["levelInitialMeters"] = "1" }, bus);
+        var context = Context(TankPlantService.Parameters, new Dictionary<string, string> { ["levelInitialMeters"] = "1" }, bus);
         var plant = new TankPlantService();
         plant.Start(context);
         using var pump = bus.Open("sim://tank/pump", DeviceAccess.Write);
@@ -61,7 +61,7 @@ public sealed class HilServiceTests
     public void The_tank_plant_cycle_allocates_nothing()
     {
         var bus = new SimulatedDeviceBus();
-        var context = Context(new Dictionary<string, string>(), bus);
+        var context = Context(TankPlantService.Parameters, new Dictionary<string, string>(), bus);
         new TankPlantService().Start(context);
         AllocationAssert.NoAllocations(10_000, _ => context.RunCycles(1));
     }
@@ -71,7 +71,7 @@ public sealed class HilServiceTests
     public void The_level_sensor_publishes_the_device_level_into_its_region()
     {
         var bus = new SimulatedDeviceBus();
-        var context = Context(new Dictionary<string, string> { ["outputRegion"] = "tank.inputs" }, bus);
+        var context = Context(LevelSensorService.Parameters, new Dictionary<string, string> { ["outputRegion"] = "tank.inputs" }, bus);
         context.AddRegion("tank.inputs", context.ServiceId, "level");
         using var level = bus.Open("sim://tank/level", DeviceAccess.Write);
         SimulatedDeviceBus.WriteDouble(level, 0.75);
@@ -92,7 +92,7 @@ public sealed class HilServiceTests
     [InlineData("areaSquareMeters", "wide", "areaSquareMeters")]
     public void Tank_configuration_errors_name_the_parameter_before_opening_devices(string parameter, string value, string named)
     {
-        var context = Context(new Dictionary<string, string> { [parameter] = value }, new SimulatedDeviceBus());
+        var context = Context(TankPlantService.Parameters, new Dictionary<string, string> { [parameter] = value }, new SimulatedDeviceBus());
         Assert.Equal(named, Assert.Throws<ServiceConfigurationException>(() => new TankPlantService().Start(context)).Parameter);
         Assert.Empty(context.Opened);
     }
@@ -101,11 +101,11 @@ public sealed class HilServiceTests
     public void The_level_sensor_needs_an_output_region_and_a_sane_range()
     {
         var bus = new SimulatedDeviceBus();
-        var missing = Context(new Dictionary<string, string>(), bus);
+        var missing = Context(LevelSensorService.Parameters, new Dictionary<string, string>(), bus);
         Assert.Equal("outputRegion", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(missing)).Parameter);
-        var inverted = Context(new Dictionary<string, string> { ["outputRegion"] = "level", ["rangeMinMeters"] = "3" }, bus);
+        var inverted = Context(LevelSensorService.Parameters, new Dictionary<string, string> { ["outputRegion"] = "level", ["rangeMinMeters"] = "3" }, bus);
         Assert.Equal("rangeMaxMeters", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(inverted)).Parameter);
-        var negativeNoise = Context(new Dictionary<string, string> { ["outputRegion"] = "level", ["noiseStdDevMeters"] = "-1" }, bus);
+        var negativeNoise = Context(LevelSensorService.Parameters, new Dictionary<string, string> { ["outputRegion"] = "level", ["noiseStdDevMeters"] = "-1" }, bus);
         Assert.Equal("noiseStdDevMeters", Assert.Throws<ServiceConfigurationException>(() => new LevelSensorService().Start(negativeNoise)).Parameter);
     }
 
@@ -113,11 +113,11 @@ public sealed class HilServiceTests
     public void The_pump_actuator_checks_its_parameters()
     {
         var bus = new SimulatedDeviceBus();
-        var missing = Context(new Dictionary<string, string>(), bus);
+        var missing = Context(PumpActuatorService.Parameters, new Dictionary<string, string>(), bus);
         Assert.Equal("inputRegion", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(missing)).Parameter);
-        var halfFeedback = Context(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["feedbackRegion"] = "fb" }, bus);
+        var halfFeedback = Context(PumpActuatorService.Parameters, new Dictionary<string, string> { ["inputRegion"] = "cmd", ["feedbackRegion"] = "fb" }, bus);
         Assert.Equal("feedbackPoint", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(halfFeedback)).Parameter);
-        var unsafeValue = Context(new Dictionary<string, string> { ["inputRegion"] = "cmd", ["safeOutputPercent"] = "120" }, bus);
+        var unsafeValue = Context(PumpActuatorService.Parameters, new Dictionary<string, string> { ["inputRegion"] = "cmd", ["safeOutputPercent"] = "120" }, bus);
         Assert.Equal("safeOutputPercent", Assert.Throws<ServiceConfigurationException>(() => new PumpActuatorService().Start(unsafeValue)).Parameter);
     }
 
@@ -128,8 +128,8 @@ public sealed class HilServiceTests
         Assert.IsType<TankPlantService>(catalog.Find("hil.tank-plant")!.Create());
         Assert.IsType<LevelSensorService>(catalog.Find("hil.level-sensor")!.Create());
         Assert.IsType<PumpActuatorService>(catalog.Find("hil.pump-actuator")!.Create());
-        Assert.Contains("pumpFlowMaxCubicMetersPerSecond", catalog.Find("hil.tank-plant")!.Parameters);
-        Assert.Contains("quantizationMeters", catalog.Find("hil.level-sensor")!.Parameters);
-        Assert.Contains("slewPercentPerSecond", catalog.Find("hil.pump-actuator")!.Parameters);
+        Assert.NotNull(catalog.Find("hil.tank-plant")!.FindParameter("pumpFlowMaxCubicMetersPerSecond"));
+        Assert.NotNull(catalog.Find("hil.level-sensor")!.FindParameter("quantizationMeters"));
+        Assert.NotNull(catalog.Find("hil.pump-actuator")!.FindParameter("slewPercentPerSecond"));
     }
 }

@@ -84,7 +84,7 @@ public sealed class KernelEndpointTests
             gatewayClients.Control = c.OpenEndpointClient(KernelEndpoints.Control, gatewayClients.ControlReplies);
         }));
         system.Catalog.Program("test.viewer", () => new DelegateService(c => viewerClients.Control = c.OpenEndpointClient(KernelEndpoints.Control, viewerClients.ControlReplies)));
-        Assert.Empty(ManifestValidator.ValidateSystem(system.Definition(), system.Catalog));
+        Assert.Empty(system.Validate());
         var (kernel, platform) = system.Boot(seed);
         return (kernel, platform, gatewayClients, viewerClients, system);
     }

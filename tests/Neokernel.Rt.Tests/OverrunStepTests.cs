@@ -80,5 +80,5 @@ public sealed class OverrunStepTests
     }
 
     private static CyclicTaskSpec Spec(OverrunPolicy policy, int overrunsMax = 3) =>
-        new("svc", "best-effort", 0, null, PeriodNs, PhaseNs, DeadlineNs, DeadlineNs, policy, overrunsMax);
+        new("svc", TimingClass.BestEffort, 0, null, PeriodNs, PhaseNs, DeadlineNs, DeadlineNs, policy, overrunsMax);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 using Neokernel.Rt.Linux;
 using Neokernel.Testing;
@@ -110,7 +111,7 @@ public sealed class RealtimeCyclicExecutorTests
         OverrunPolicy policy = OverrunPolicy.Skip,
         int overrunsMax = 3,
         string service = "rt-test") =>
-        new(service, schedulingClass, priority, cpu, periodNs, phaseNs, deadlineNs < 0 ? periodNs : deadlineNs, deadlineNs < 0 ? periodNs : deadlineNs, policy, overrunsMax);
+        new(service, ManifestWords.TimingClasses.Parse(schedulingClass, "timing.class"), priority, cpu, periodNs, phaseNs, deadlineNs < 0 ? periodNs : deadlineNs, deadlineNs < 0 ? periodNs : deadlineNs, policy, overrunsMax);
 
     private static void WaitFor(Func<bool> condition, string what)
     {
@@ -207,13 +208,22 @@ public sealed class RealtimeCyclicExecutorTests
     [Theory]
     [InlineData("rt-fifo", 0, "use a SCHED_FIFO priority in 1..99")]
     [InlineData("best-effort", -21, "use a nice value in -20..19")]
-    [InlineData("rt-idle", 0, "unknown class")]
     public void InvalidRequests_AreDenied_BeforeAnySystemCall(string schedulingClass, int priority, string expected)
     {
         var exception = Assert.Throws<SchedulingDeniedException>(
             () => new RealtimeCyclicExecutor().Start(Spec(schedulingClass, priority), new RecordingBody(1), new Observer()));
         Assert.Equal(0, exception.Errno);
         Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A manifest cannot name an unknown class (the validator refuses the word); a spec built in code still gets a clear denial.</summary>
+    [Fact]
+    public void UnknownClass_IsDenied_BeforeAnySystemCall()
+    {
+        var exception = Assert.Throws<SchedulingDeniedException>(
+            () => new RealtimeCyclicExecutor().Start(Spec() with { SchedulingClass = (TimingClass)99 }, new RecordingBody(1), new Observer()));
+        Assert.Equal(0, exception.Errno);
+        Assert.Contains("unknown class; use rt-fifo, rt-deadline, best-effort", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -262,7 +272,7 @@ public sealed class RealtimeCyclicExecutorTests
     public void Deadline_WhenAdmitted_RunsAsSchedDeadline_OrSaysWhy()
     {
         var body = new RecordingBody(capacity: 100);
-        var spec = new CyclicTaskSpec("dl-svc", "rt-deadline", 0, null, 2 * Ms, 0, 1 * Ms, 200 * Us, OverrunPolicy.Skip, 3);
+        var spec = new CyclicTaskSpec("dl-svc", TimingClass.RtDeadline, 0, null, 2 * Ms, 0, 1 * Ms, 200 * Us, OverrunPolicy.Skip, 3);
         ICyclicTaskHandle handle;
         try
         {

@@ -116,7 +116,7 @@ public sealed class RealtimeServiceExecutorTests
     }
 
     private static CyclicTaskSpec Fifo(string id, long periodNs = 2 * Ms) =>
-        new(id, LinuxScheduling.ClassFifo, 10, null, periodNs, 0, periodNs, periodNs, OverrunPolicy.Skip, 3);
+        new(id, TimingClass.RtFifo, 10, null, periodNs, 0, periodNs, periodNs, OverrunPolicy.Skip, 3);
 
     private static RealtimeServiceExecutor ExecutorFor(PacedPlatform platform) =>
         new(platform, platform.CyclicExecutor, new RealtimeCyclicOptions { OriginNs = platform.OriginNs });
@@ -194,7 +194,7 @@ public sealed class RealtimeServiceExecutorTests
     {
         var platform = new PacedPlatform(1, new NoDevices());
         var executor = ExecutorFor(platform);
-        var spec = Fifo("calm") with { SchedulingClass = LinuxScheduling.ClassBestEffort, Priority = 0 };
+        var spec = Fifo("calm") with { SchedulingClass = TimingClass.BestEffort, Priority = 0 };
         var handle = executor.Start(spec, new ThrowingBody(), new CountingObserver());
         Assert.IsNotType<RealtimeCyclicTask>(handle);
         Assert.Null(executor.Task);
@@ -210,11 +210,11 @@ public sealed class RealtimeServiceExecutorTests
         var catalog = new ProgramCatalog()
             .Add(new ProgramDescriptor("test.rt-server", "test", [], () => server))
             .Add(new ProgramDescriptor("test.client", "test", [], () => new ClientService()));
-        var serverManifest = Manifest("server", "test.rt-server", LinuxScheduling.ClassFifo, 10);
+        var serverManifest = Manifest("server", "test.rt-server", "rt-fifo", 10);
         serverManifest.Endpoints.Provides.Add(new ProvidedEndpointManifest { Name = "commands", MaxMessageBytes = 16, QueueDepth = 8 });
-        var clientManifest = Manifest("client", "test.client", LinuxScheduling.ClassBestEffort, 0);
+        var clientManifest = Manifest("client", "test.client", "best-effort", 0);
         clientManifest.Endpoints.Uses.Add("commands");
-        var system = new SystemDefinition(
+        var system = SpecBuilder.Definition(
             new SystemManifest
             {
                 System = "rt-endpoint",
@@ -222,7 +222,8 @@ public sealed class RealtimeServiceExecutorTests
                 Routes = [new RouteManifest { Client = "client", Endpoint = "commands" }],
             },
             "rt-endpoint.yaml",
-            [new ServiceDefinition(serverManifest, "server.yaml"), new ServiceDefinition(clientManifest, "client.yaml")]);
+            [(serverManifest, "server.yaml"), (clientManifest, "client.yaml")],
+            catalog);
         var platform = new PacedPlatform(1, new NoDevices());
         RealtimeServiceExecutor? executor = null;
         platform.DecorateCyclicExecutor(inner => executor = new RealtimeServiceExecutor(platform, inner, new RealtimeCyclicOptions { OriginNs = platform.OriginNs }));

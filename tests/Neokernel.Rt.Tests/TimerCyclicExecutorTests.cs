@@ -43,7 +43,7 @@ public sealed class TimerCyclicExecutorTests
     }
 
     private static CyclicTaskSpec Spec(long periodMs = 10, long phaseMs = 0, long deadlineMs = 10, OverrunPolicy policy = OverrunPolicy.Skip, int overrunsMax = 3) =>
-        new("svc", "best-effort", 0, null, periodMs * Ms, phaseMs * Ms, deadlineMs * Ms, deadlineMs * Ms, policy, overrunsMax);
+        new("svc", TimingClass.BestEffort, 0, null, periodMs * Ms, phaseMs * Ms, deadlineMs * Ms, deadlineMs * Ms, policy, overrunsMax);
 
     [Fact]
     public void Releases_FollowTheGrid_WithPhase()

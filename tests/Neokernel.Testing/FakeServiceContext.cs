@@ -27,6 +27,7 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
     public const string PeerId = "peer";
 
     private readonly Dictionary<string, (string Uri, DeviceAccess Access)> devices = new(StringComparer.Ordinal);
+    private readonly Lazy<ServiceSpec> spec;
     private ICyclicTaskHandle? task;
 
     /// <param name="parameters">The program's parameters, as a manifest's <c>program.parameters</c>.</param>
@@ -35,38 +36,46 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
     /// <param name="devices">Opens the URIs of <see cref="MapDevice"/>; a <see cref="FakeDevices"/> by default.</param>
     /// <param name="serviceId">The service's id: the writer or provider the test names for what the service owns.</param>
     /// <param name="seed">Seed of the platform and of the service's random stream.</param>
+    /// <param name="declarations">The program's parameter declarations: the parameters are typed against them as the kernel's spec builder would (null: left as text).</param>
+    /// <param name="kind">The service's kind as a manifest writes it.</param>
     public FakeServiceContext(
         IReadOnlyDictionary<string, string>? parameters = null,
         long periodUs = 100_000,
         SafeStateManifest? safeState = null,
         IDeviceProvider? devices = null,
         string serviceId = "svc",
-        ulong seed = 7)
+        ulong seed = 7,
+        IReadOnlyList<ParameterDeclaration>? declarations = null,
+        string kind = "plant")
     {
         ArgumentException.ThrowIfNullOrEmpty(serviceId);
         ArgumentOutOfRangeException.ThrowIfNegative(periodUs);
         ServiceId = serviceId;
-        Manifest = new ServiceManifest
+        var manifest = new ServiceManifest
         {
             Id = serviceId,
+            Kind = kind,
+            Program = new ProgramManifest { Type = "test", Parameters = new Dictionary<string, string>(parameters ?? new Dictionary<string, string>()) },
             Timing = periodUs > 0 ? new TimingManifest { PeriodUs = periodUs } : null,
             SafeState = safeState,
         };
-        Parameters = new ProgramParameters(serviceId, parameters ?? new Dictionary<string, string>());
+
+        // Typed when first read, so a test of a bad parameter sees the error where the service reads it.
+        spec = new Lazy<ServiceSpec>(() => SpecBuilder.ServiceWithParameters(manifest, declarations));
         Devices = devices ?? new FakeDevices();
         Platform = new SimulationPlatform(seed, Devices);
         Objects = new StandaloneKernelObjects(Platform);
         Random = new DeterministicRandom(seed);
         TaskSpec = periodUs > 0
-            ? new CyclicTaskSpec(serviceId, "best-effort", 0, null, periodUs * 1_000, 0, periodUs * 1_000, periodUs * 1_000, OverrunPolicy.Skip, 3)
+            ? new CyclicTaskSpec(serviceId, TimingClass.BestEffort, 0, null, periodUs * 1_000, 0, periodUs * 1_000, periodUs * 1_000, OverrunPolicy.Skip, 3)
             : null;
     }
 
     public string ServiceId { get; }
 
-    public ServiceManifest Manifest { get; }
+    public ServiceSpec Spec => spec.Value;
 
-    public ProgramParameters Parameters { get; }
+    public ProgramParameters Parameters => Spec.Program.Parameters;
 
     public DeterministicRandom Random { get; }
 
@@ -187,6 +196,9 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
         task = Platform.CyclicExecutor.Start(TaskSpec, body, this);
         return task;
     }
+
+    /// <summary>The service said its work is done: recorded in <see cref="Opened"/> as <c>complete REASON</c>.</summary>
+    public void Complete(string reason) => Opened.Add("complete " + reason);
 
     public void ReportFault(string reason)
     {

@@ -134,7 +134,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
             listener.Listen(1);
             InheritedFds.MarkCloseOnExec();
-            var declared = ProcessLimits.Of(launch.Service.Manifest);
+            var declared = ProcessLimits.Of(launch.Service.Spec);
             var info = StartInfo();
             ProcessLimiter.PrepareStart(info, declared);
             process = Process.Start(info) ?? throw new InvalidOperationException($"service '{launch.Service.Id}': the service host process did not start");
@@ -380,10 +380,17 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             ended = true;
             NoteTraceCounts();
             process!.WaitForExit();
+            DrainMessages();
             var code = process.ExitCode;
             var how = limits?.ExplainExit(code) ?? (code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}");
             var said = lastText is { } text && text.StartsWith("fault:", StringComparison.Ordinal) ? $"; it said: {text}" : "";
             var errors = ChildErrors();
+            if (code == 0 && lastText is { } done && done.StartsWith("completed:", StringComparison.Ordinal))
+            {
+                launch.Service.HandleCompletion($"service host process {process.Id} exited normally; it said: {done}");
+                return;
+            }
+
             launch.Service.HandleFault($"service host process {process.Id} {how}{said}{(errors.Length > 0 ? "; stderr: " + errors : "")}");
         }
 

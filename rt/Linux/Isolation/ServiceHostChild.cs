@@ -62,11 +62,11 @@ public static class ServiceHostChild
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(devicesFor);
         ArgumentNullException.ThrowIfNull(error);
-        var service = system.Find(arguments.ServiceId)
-            ?? throw new ArgumentException($"system '{system.Manifest.System}' has no service '{arguments.ServiceId}'", nameof(arguments));
+        _ = system.Find(arguments.ServiceId)
+            ?? throw new ArgumentException($"system '{system.Spec.Name}' has no service '{arguments.ServiceId}'", nameof(arguments));
 
-        // The kernel's supervisor restarts; here a fault ends the process.
-        service.Manifest.Restart.Policy = "temporary";
+        // The kernel's supervisor restarts; here a fault ends the process: this process's copy of the spec is temporary.
+        system = system.WithService(arguments.ServiceId, s => s with { Restart = s.Restart with { Policy = RestartPolicy.Temporary } });
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(arguments.SocketPath));
         var grants = Grants.Receive(socket);
@@ -115,7 +115,7 @@ public static class ServiceHostChild
         }
 
         platform.RunUntil(long.MaxValue, stop.Token);
-        var faulted = runtime.State != ServiceState.Running;
+        var faulted = runtime.State is not (ServiceState.Running or ServiceState.Stopped);
         kernel.Shutdown();
         IsolationProtocol.WriteTraceCounts(status.Bytes, kernel.Trace);
         return faulted ? 1 : 0;
@@ -235,7 +235,7 @@ public static class ServiceHostChild
                 return;
             }
 
-            TryTell(socket, $"fault: {runtime.LastFault}");
+            TryTell(socket, runtime.State == ServiceState.Stopped ? $"completed: {runtime.LastCompletion}" : $"fault: {runtime.LastFault}");
             stop.Cancel();
         }
     }

@@ -65,7 +65,7 @@ public sealed class ProcessLimiter
     /// Before the run: one warning per limit that some of <paramref name="services"/> declare and
     /// this machine cannot apply, naming them, why, and how to get it.
     /// </summary>
-    public void WarnAboutMissing(IEnumerable<ServiceManifest> services)
+    public void WarnAboutMissing(IEnumerable<ServiceSpec> services)
     {
         ArgumentNullException.ThrowIfNull(services);
         var all = services.ToList();

@@ -26,15 +26,15 @@ public sealed record ProcessLimits(long MemoryBytes, long CpuQuotaUs, long CpuPe
     /// </summary>
     public long GcHeapHardLimitBytes => MemoryBytes / 4 * 3;
 
-    public static ProcessLimits Of(ServiceManifest manifest)
+    public static ProcessLimits Of(ServiceSpec spec)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(spec);
         return new ProcessLimits(
-            manifest.Memory?.LimitBytes ?? 0,
-            manifest.Cpu?.QuotaUs ?? 0,
-            manifest.Cpu?.PeriodUs ?? 0,
-            manifest.Files?.OpenMax ?? 0,
-            manifest.Timing?.Class is "rt-fifo" or "rt-deadline");
+            spec.Limits.MemoryLimitBytes,
+            spec.Limits.CpuQuotaUs,
+            spec.Limits.CpuPeriodUs,
+            spec.Limits.FilesOpenMax,
+            spec.IsRealtime);
     }
 
     /// <summary>The manifest fields as written, for messages: "memory.limitBytes 33554432, files.openMax 256".</summary>

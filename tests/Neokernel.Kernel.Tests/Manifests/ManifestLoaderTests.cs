@@ -1,6 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Supervision;
 using YamlDotNet.Core;
 
 namespace Neokernel.Kernel.Tests.Manifests;
@@ -16,10 +18,10 @@ public sealed class ManifestLoaderTests
 
         Assert.True(result.Succeeded, TestPrograms.Describe(result.Diagnostics));
         var system = result.System!;
-        Assert.Equal("tank-level", system.Manifest.System);
-        Assert.Equal(42UL, system.Manifest.Seed);
-        Assert.Equal("rest-for-one", system.Manifest.Supervisor.Strategy);
-        Assert.Equal(["plant", "level-sensor", "pump", "level-controller", "gateway"], system.Services.Select(s => s.Manifest.Id));
+        Assert.Equal("tank-level", system.Spec.Name);
+        Assert.Equal(42UL, system.Spec.Seed);
+        Assert.Equal(RestartStrategy.RestForOne, system.Spec.Strategy);
+        Assert.Equal(["plant", "level-sensor", "pump", "level-controller", "gateway"], system.Services.Select(s => s.Spec.Id));
         Assert.EndsWith(Path.Combine("services", "pump.yaml"), system.Find("pump")!.SourceFile, StringComparison.Ordinal);
     }
 
@@ -33,21 +35,19 @@ public sealed class ManifestLoaderTests
         Assert.True(result.Succeeded, TestPrograms.Describe(result.Diagnostics));
         var sensor = result.System!.Find("level-sensor")!;
         Assert.Equal("services/level-sensor.yaml", sensor.SourceFile);
-        var timing = sensor.Manifest.Timing!;
-        Assert.Equal(("rt-fifo", 80, 1, 1000L, 100L, 500L, 200L, "fault", 3), (timing.Class, timing.Priority, timing.Cpu, timing.PeriodUs, timing.PhaseUs, timing.DeadlineUs, timing.BudgetUs, timing.OverrunPolicy, timing.OverrunsMax));
-        Assert.Equal(["level", "quality"], sensor.Manifest.Regions[0].Points);
-        Assert.Equal("0.001", sensor.Manifest.Program.Parameters["noise"]);
-        Assert.Equal(33554432L, sensor.Manifest.Memory!.LimitBytes);
-        Assert.Equal(2000L, sensor.Manifest.Cpu!.QuotaUs);
-        Assert.Equal(10000L, sensor.Manifest.Cpu.PeriodUs);
-        Assert.Equal(128, sensor.Manifest.Files!.OpenMax);
-        Assert.Equal((5, 60000L, 50L, 2000L, 10L), (sensor.Manifest.Restart.MaxRestarts, sensor.Manifest.Restart.WithinMs, sensor.Manifest.Restart.BackoffInitialMs, sensor.Manifest.Restart.BackoffMaxMs, sensor.Manifest.Restart.HeartbeatTimeoutMs));
-        var controller = result.System.Find("level-controller")!.Manifest;
-        Assert.Equal(["pump.command"], controller.Endpoints.Uses);
-        Assert.Equal(("controller.output", "demand", 0.0), (controller.SafeState!.Outputs[0].Region, controller.SafeState.Outputs[0].Point, controller.SafeState.Outputs[0].Value));
-        Assert.Equal(["plant"], controller.DependsOn);
-        var pump = result.System.Find("pump")!.Manifest;
-        Assert.Equal((64, 8), (pump.Endpoints.Provides[0].MaxMessageBytes, pump.Endpoints.Provides[0].QueueDepth));
+        var spec = sensor.Spec;
+        var timing = spec.Timing!;
+        Assert.Equal((TimingClass.RtFifo, 80, 1, 1000L, 100L, 500L, 200L, OverrunPolicy.Fault, 3), (timing.Class, timing.Priority, timing.Cpu, timing.PeriodUs, timing.PhaseUs, timing.DeadlineUs, timing.BudgetUs, timing.OverrunPolicy, timing.OverrunsMax));
+        Assert.Equal(["level", "quality"], spec.Regions[0].Points.ToArray());
+        Assert.Equal("0.001", spec.Program.Parameters.Text("noise"));
+        Assert.Equal(new LimitsSpec(33554432L, 2000L, 10000L, 128), spec.Limits);
+        Assert.Equal((5, 60000L, 50L, 2000L, 10L), (spec.Restart.MaxRestarts, spec.Restart.WithinMs, spec.Restart.BackoffInitialMs, spec.Restart.BackoffMaxMs, spec.Restart.HeartbeatTimeoutMs));
+        var controller = result.System.Find("level-controller")!.Spec;
+        Assert.Equal(["pump.command"], controller.Uses.ToArray());
+        Assert.Equal(new SafeValueSpec("controller.output", "demand", 0.0), controller.SafeState!.Outputs[0]);
+        Assert.Equal(["plant"], controller.DependsOn.ToArray());
+        var pump = result.System.Find("pump")!.Spec;
+        Assert.Equal((64, 8), (pump.Provides[0].MaxMessageBytes, pump.Provides[0].QueueDepth));
         Assert.Equal("modbus-tcp://127.0.0.1:1502?unit=1", pump.Devices[0].Uri);
     }
 
@@ -69,11 +69,11 @@ public sealed class ManifestLoaderTests
         var result = ManifestLoader.LoadSystem("s.yaml", source);
 
         Assert.True(result.Succeeded, TestPrograms.Describe(result.Diagnostics));
-        var manifest = result.System!.Services[0].Manifest;
-        Assert.Equal(("best-effort", 0, "skip", 3), (manifest.Timing!.Class, manifest.Timing.Priority, manifest.Timing.OverrunPolicy, manifest.Timing.OverrunsMax));
-        Assert.Equal("permanent", manifest.Restart.Policy);
-        Assert.Equal(1UL, result.System.Manifest.Seed);
-        Assert.Equal("one-for-one", result.System.Manifest.Supervisor.Strategy);
+        var spec = result.System!.Services[0].Spec;
+        Assert.Equal((TimingClass.BestEffort, 0, OverrunPolicy.Skip, 3, 1000L, 1000L), (spec.Timing!.Class, spec.Timing.Priority, spec.Timing.OverrunPolicy, spec.Timing.OverrunsMax, spec.Timing.DeadlineUs, spec.Timing.BudgetUs));
+        Assert.Equal(RestartPolicy.Permanent, spec.Restart.Policy);
+        Assert.Equal(1UL, result.System.Spec.Seed);
+        Assert.Equal(RestartStrategy.OneForOne, result.System.Spec.Strategy);
     }
 
     [Fact]
@@ -226,9 +226,7 @@ public sealed class ManifestLoaderTests
         var writer = new ServiceManifest { Id = "a", Kind = "driver", Program = new ProgramManifest { Type = "test.noop" }, Regions = [new RegionManifest { Name = "r", Access = "write", Points = ["p"] }] };
         var second = new ServiceManifest { Id = "b", Kind = "driver", Program = new ProgramManifest { Type = "test.noop" }, Regions = [new RegionManifest { Name = "r", Access = "write", Points = ["p"] }] };
         var system = new SystemManifest { System = "s", Services = [new SystemServiceEntry { Manifest = "a.yaml" }, new SystemServiceEntry { Manifest = "b.yaml" }] };
-        var definition = new SystemDefinition(system, "s.yaml", [new ServiceDefinition(writer, "a.yaml"), new ServiceDefinition(second, "b.yaml")]);
-
-        var diagnostics = ManifestValidator.ValidateSystem(definition, TestPrograms.Catalog());
+        var diagnostics = ManifestValidator.ValidateSystem(system, "s.yaml", [(writer, "a.yaml"), (second, "b.yaml")], TestPrograms.Catalog());
 
         Assert.Equal("b.yaml: error: regions[0].access: region 'r' is written by both 'a' (a.yaml) and 'b' (b.yaml); allowed: one writer per region; other services read it", Assert.Single(diagnostics).ToString());
     }

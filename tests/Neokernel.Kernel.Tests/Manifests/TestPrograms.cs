@@ -18,10 +18,20 @@ internal static class TestPrograms
         .Add(Program("hil.level-sensor", "noise"))
         .Add(Program("hil.pump"))
         .Add(Program("controllers.pid", "kp", "ki", "kd", "setpoint"))
-        .Add(Program("gateway.http", "listen"));
+        .Add(Program("gateway.http", "listen"))
+        .Add(new ProgramDescriptor("test.typed", "test program with typed parameters", TypedParameters, () => new NoService()));
+
+    /// <summary>One parameter of each type, with units, ranges and a required one: what the corpus checks values against.</summary>
+    public static IReadOnlyList<ParameterDeclaration> TypedParameters { get; } =
+    [
+        ParameterDeclaration.Number("gainPercent", "gain", 50.0, "%", min: 0, max: 100),
+        ParameterDeclaration.Integer("samples", "samples per reading", 1, min: 1, max: 16),
+        ParameterDeclaration.RequiredText("region", "region the readings go to"),
+        ParameterDeclaration.Boolean("inverted", "invert the reading", false),
+    ];
 
     private static ProgramDescriptor Program(string type, params string[] parameters) =>
-        new(type, "test program", parameters, () => new NoService());
+        new(type, "test program", [.. parameters.Select(p => ParameterDeclaration.Text(p, "test parameter"))], () => new NoService());
 
     private sealed class NoService : IService
     {

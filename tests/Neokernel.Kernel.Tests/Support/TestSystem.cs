@@ -35,16 +35,20 @@ internal sealed class TestSystem
     public void Route(string client, string endpoint, params string[] operations) =>
         routes.Add(new RouteManifest { Client = client, Endpoint = endpoint, Operations = [.. operations] });
 
-    public SystemDefinition Definition() => new(
-        new SystemManifest
-        {
-            System = "test",
-            Supervisor = new SupervisorManifest { Strategy = Strategy },
-            Services = [.. services.Select(s => new SystemServiceEntry { Manifest = s.Id + ".yaml" })],
-            Routes = routes,
-        },
-        "test.yaml",
-        [.. services.Select(s => new ServiceDefinition(s, s.Id + ".yaml"))]);
+    public SystemDefinition Definition() => SpecBuilder.Definition(SystemManifest(), "test.yaml", ServiceFiles(), Catalog);
+
+    /// <summary>What the validator says of the system as built so far: nothing, for a valid one.</summary>
+    public IReadOnlyList<ManifestDiagnostic> Validate() => ManifestValidator.ValidateSystem(SystemManifest(), "test.yaml", ServiceFiles(), Catalog);
+
+    private SystemManifest SystemManifest() => new()
+    {
+        System = "test",
+        Supervisor = new SupervisorManifest { Strategy = Strategy },
+        Services = [.. services.Select(s => new SystemServiceEntry { Manifest = s.Id + ".yaml" })],
+        Routes = routes,
+    };
+
+    private IEnumerable<(ServiceManifest, string)> ServiceFiles() => services.Select(s => (s, s.Id + ".yaml"));
 
     public (SystemKernel Kernel, SimulationPlatform Platform) Boot(ulong seed = 1)
     {

@@ -139,12 +139,12 @@ public sealed class ProcessLimiterTests : IDisposable
     public void WarnAboutMissing_NoCgroups_OneWarningPerLimit_NamingEveryServiceAndTheFix()
     {
         var limiter = Limiter(new FakeCgroupFiles(CgroupVersion.V2), "", "");
-        ServiceManifest[] services =
+        ServiceSpec[] services =
         [
-            Service("a", memory: 16_777_216),
-            Service("b", cpuQuotaUs: 2_000),
-            Service("c", memory: 16_777_216, cpuQuotaUs: 2_000),
-            Service("d"),
+            Spec(Service("a", memory: 16_777_216)),
+            Spec(Service("b", cpuQuotaUs: 2_000)),
+            Spec(Service("c", memory: 16_777_216, cpuQuotaUs: 2_000)),
+            Spec(Service("d")),
         ];
 
         limiter.WarnAboutMissing(services);
@@ -175,11 +175,11 @@ public sealed class ProcessLimiterTests : IDisposable
         manifest.Files = new FilesManifest { OpenMax = 128 };
         manifest.Timing = new TimingManifest { Class = "rt-fifo", Priority = 50, PeriodUs = 1000 };
 
-        var limits = ProcessLimits.Of(manifest);
+        var limits = ProcessLimits.Of(Spec(manifest));
 
         Assert.Equal(new ProcessLimits(8_388_608, 3_000, 100_000, 128, true), limits);
         Assert.Equal("memory.limitBytes 8388608, cpu.quotaUs 3000 per cpu.periodUs 100000, files.openMax 128", limits.ToString());
-        Assert.Equal("no limits", ProcessLimits.Of(Service("bare")).ToString());
+        Assert.Equal("no limits", ProcessLimits.Of(Spec(Service("bare"))).ToString());
     }
 
     private const string V2Mount = "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
@@ -193,6 +193,8 @@ public sealed class ProcessLimiterTests : IDisposable
 
     private ProcessLimiter Limiter(FakeCgroupFiles files, string mountInfo, string memberships) =>
         new(warnings, CgroupHierarchy.Discover(files, mountInfo, memberships), files);
+
+    private static ServiceSpec Spec(ServiceManifest manifest) => SpecBuilder.Service(manifest, catalog: null);
 
     private static ServiceManifest Service(string id, long memory = 0, long cpuQuotaUs = 0) => new()
     {

@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Kernel.Manifests;
+
+/// <summary>
+/// The JSON Schema of each program's parameters, from the programs' own declarations: one
+/// <c>if program.type is X then program.parameters is ...</c> per program, for the root
+/// <c>allOf</c> of <c>service.schema.json</c>. Editors then complete and check parameters as
+/// <c>validate</c> does; a test keeps the file equal to what this writes.
+/// </summary>
+public static class ProgramSchema
+{
+    /// <summary>The <c>allOf</c> array, indented as the schema file is.</summary>
+    public static string AllOf(ProgramCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var program in catalog.All)
+            {
+                WriteProgram(json, program);
+            }
+
+            json.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteProgram(Utf8JsonWriter json, ProgramDescriptor program)
+    {
+        json.WriteStartObject();
+        json.WriteStartObject("if");
+        json.WriteStartObject("properties");
+        json.WriteStartObject("program");
+        json.WriteStartObject("properties");
+        json.WriteStartObject("type");
+        json.WriteString("const", program.Type);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteStartObject("then");
+        json.WriteStartObject("properties");
+        json.WriteStartObject("program");
+        json.WriteStartObject("properties");
+        json.WriteStartObject("parameters");
+        WriteParameters(json, program);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        WriteRequiredParameters(json, program);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteParameters(Utf8JsonWriter json, ProgramDescriptor program)
+    {
+        json.WriteString("description", $"Parameters of {program.Type}: {program.Description}.");
+        json.WriteBoolean("additionalProperties", false);
+        json.WriteStartObject("properties");
+        foreach (var parameter in program.Parameters)
+        {
+            json.WriteStartObject(parameter.Name);
+            json.WriteString("type", parameter.TypeWord);
+            json.WriteString("description", parameter.Unit is null ? parameter.Description : $"{parameter.Description} ({parameter.Unit})");
+            WriteBounds(json, parameter);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        var required = program.Parameters.Where(p => p.Required).ToList();
+        if (required.Count > 0)
+        {
+            json.WriteStartArray("required");
+            foreach (var parameter in required)
+            {
+                json.WriteStringValue(parameter.Name);
+            }
+
+            json.WriteEndArray();
+        }
+    }
+
+    /// <summary>A program with required parameters needs its parameters mapping.</summary>
+    private static void WriteRequiredParameters(Utf8JsonWriter json, ProgramDescriptor program)
+    {
+        if (program.Parameters.Any(p => p.Required))
+        {
+            json.WriteStartArray("required");
+            json.WriteStringValue("parameters");
+            json.WriteEndArray();
+        }
+    }
+
+    private static void WriteBounds(Utf8JsonWriter json, ParameterDeclaration parameter)
+    {
+        if (parameter.Min is { } min)
+        {
+            json.WriteNumber("minimum", min);
+        }
+
+        if (parameter.Max is { } max)
+        {
+            json.WriteNumber("maximum", max);
+        }
+
+        if (parameter.Default is not { } value)
+        {
+            return;
+        }
+
+        switch (value.Type)
+        {
+            case ParameterType.Number:
+                json.WriteNumber("default", value.Number);
+                break;
+            case ParameterType.Integer:
+                json.WriteNumber("default", value.Integer);
+                break;
+            case ParameterType.Boolean:
+                json.WriteBoolean("default", value.Boolean);
+                break;
+            default:
+                json.WriteString("default", value.Text);
+                break;
+        }
+    }
+}
