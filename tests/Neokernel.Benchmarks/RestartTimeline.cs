@@ -60,15 +60,21 @@ internal static class TraceFile
     {
         using var json = JsonDocument.Parse(line);
         var e = json.RootElement;
+        var kind = e.GetProperty("kind").GetString() ?? "";
+        var schema = TraceSchema.All.FirstOrDefault(s => s.Name == kind);
         return new TraceLine(
             e.GetProperty("seq").GetInt64(),
             e.GetProperty("tNs").GetInt64(),
-            e.GetProperty("kind").GetString() ?? "",
+            kind,
             e.GetProperty("service").GetString() ?? "",
-            e.GetProperty("arg0").GetInt64(),
-            e.GetProperty("arg1").GetInt64(),
+            Number(e, schema?.Arg0),
+            Number(e, schema?.Arg1),
             e.TryGetProperty("note", out var note) ? note.GetString() : null);
     }
+
+    /// <summary>An argument under its schema name; 0 where the kind leaves it unused.</summary>
+    private static long Number(JsonElement e, TraceField? field) =>
+        field is not null && e.TryGetProperty(field.Name, out var value) ? value.GetInt64() : 0;
 }
 
 /// <summary>
