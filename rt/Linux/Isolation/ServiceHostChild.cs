@@ -175,7 +175,14 @@ public static class ServiceHostChild
             // The kernel went away: stop as if told to.
         }
 
-        stop.Cancel();
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Run already returned (a watchdog fault ended the service) and disposed the source: nothing left to stop.
+        }
     }
 
     /// <summary>
