@@ -48,6 +48,7 @@ internal static class RunCommand
         var isolated = isolatedServices.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         using var queues = new SharedMessageQueueProvider(isolated.Contains);
         var platform = new PacedPlatform(seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
+        queues.ArrivalLoop = platform.Reactor;
         var limiter = new ProcessLimiter(error);
         var processes = new ProcessServiceHost(platform, Composition.ServiceHost(path) with { RealTime = realTime }, limiter);
         if (!inProcess)

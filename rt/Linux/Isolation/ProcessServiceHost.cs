@@ -308,7 +308,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     /// </summary>
     private sealed class GrantList : IDisposable
     {
-        private readonly List<(byte Type, byte[] Body, SafeHandle Fd)> messages = [];
+        private readonly List<(byte Type, byte[] Body, SafeHandle[] Fds)> messages = [];
         private readonly List<SafeHandle> owned = [];
 
         public static GrantList For(ServiceLaunch launch, IPlatform platform, MemfdRegionMemory status)
@@ -327,16 +327,16 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 throw;
             }
 
-            list.messages.Add((IsolationProtocol.StatusPage, [], status.FileDescriptor));
+            list.messages.Add((IsolationProtocol.StatusPage, [], [status.FileDescriptor]));
             return list;
         }
 
         /// <summary>Every grant, the status page, then Ready. Control thread.</summary>
         public void Send(Socket socket)
         {
-            foreach (var (type, body, fd) in messages)
+            foreach (var (type, body, fds) in messages)
             {
-                IsolationProtocol.Send(socket, type, body, fd);
+                IsolationProtocol.Send(socket, type, body, fds);
             }
 
             IsolationProtocol.Send(socket, IsolationProtocol.Ready, []);
@@ -402,7 +402,8 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             foreach (var ring in rings.RingsFor(capability.ObjectName, serviceId, capability.Rights))
             {
                 var grant = CapabilityGrant.ForEndpoint(ring.Name, capability.Rights, ring.Capacity, ring.MaxMessageBytes);
-                messages.Add((IsolationProtocol.RingGrant, grant.Encode(), ring.FileDescriptor));
+                SafeHandle[] fds = ring.DoorbellDescriptor is { } doorbell ? [ring.FileDescriptor, doorbell] : [ring.FileDescriptor];
+                messages.Add((IsolationProtocol.RingGrant, grant.Encode(), fds));
             }
         }
 
@@ -410,13 +411,13 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         {
             if (writable)
             {
-                messages.Add((type, grant.Encode(), memory.FileDescriptor));
+                messages.Add((type, grant.Encode(), [memory.FileDescriptor]));
                 return;
             }
 
             var readOnly = memory.OpenReadOnlyDescriptor();
             owned.Add(readOnly);
-            messages.Add((type, grant.Encode(), readOnly));
+            messages.Add((type, grant.Encode(), [readOnly]));
         }
     }
 

@@ -69,6 +69,12 @@ public static class ServiceHostChild
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
         };
+
+        // The service's endpoints sleep on their rings' doorbells in this loop, not on a poll timer.
+        foreach (var ring in grants.Rings.Values)
+        {
+            ring.ArrivalLoop = platform.Reactor;
+        }
         RealtimeServiceExecutor? realtime = null;
         platform.DecorateCyclicExecutor(inner =>
         {
@@ -243,7 +249,7 @@ public static class ServiceHostChild
                         break;
                     case IsolationProtocol.RingGrant:
                         var ring = CapabilityGrant.Decode(message.Body);
-                        grants.Rings[ring.Name] = SharedMessageRing.Attach(ring.Name, Single(message.Fds), ring.Capacity, ring.MaxMessageBytes);
+                        grants.Rings[ring.Name] = AttachRing(ring, message.Fds);
                         break;
                     case IsolationProtocol.StatusPage:
                         grants.Status = MemfdRegionMemory.Attach("status", Single(message.Fds), IsolationProtocol.StatusPageBytes, writable: true);
@@ -255,6 +261,14 @@ public static class ServiceHostChild
 
             throw new InvalidDataException("the kernel hung up before it sent every grant");
         }
+
+        /// <summary>A ring rides with its doorbell (memfd, then eventfd); a ring without one is polled.</summary>
+        private static SharedMessageRing AttachRing(CapabilityGrant ring, SafeFileHandle[] fds) => fds.Length switch
+        {
+            1 => SharedMessageRing.Attach(ring.Name, fds[0], ring.Capacity, ring.MaxMessageBytes),
+            2 => SharedMessageRing.Attach(ring.Name, fds[0], ring.Capacity, ring.MaxMessageBytes, fds[1]),
+            _ => throw new InvalidDataException($"ring '{ring.Name}' carries {fds.Length} file descriptors; a ring grant carries its memfd and at most its doorbell"),
+        };
 
         private static SafeFileHandle Single(SafeFileHandle[] fds) =>
             fds.Length == 1 ? fds[0] : throw new InvalidDataException($"a grant carries one file descriptor, this one {fds.Length}");
