@@ -98,7 +98,7 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
     /// <summary>kill -9 to the first good sample: the restart time.</summary>
     public long? TotalNs => FirstGoodSourceNs - KillNs;
 
-    /// <summary>kill to the kernel's fault: its 10 ms poll of the child noticing the exit.</summary>
+    /// <summary>kill to the kernel's fault: the child's pidfd reporting the exit, through the control thread.</summary>
     public long? DetectionNs => FaultNs - KillNs;
 
     /// <summary>fault to restart: the supervisor's backoff timer.</summary>

@@ -468,8 +468,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 host.NotePid(ServiceId, process.Id);
                 limits = host.limiter.Apply(process.Id, ServiceId, launch.Incarnation, declared);
             }
-            catch (Exception exception) when (exception is InvalidOperationException or LinuxErrnoException or SocketException or IOException or System.ComponentModel.Win32Exception)
+            catch (Exception exception) when (exception is not OutOfMemoryException)
             {
+                // Whatever failed (the binary, the socket, a limit the OS refused), the service faults with it; the kernel goes on.
                 Kill();
                 host.control.PostToKernel(() => ended($"service host process of '{ServiceId}' did not start: {exception.Message}"));
                 return;
@@ -545,9 +546,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 return;
             }
 
-            socket = listener!.Accept();
             try
             {
+                socket = listener!.Accept();
                 grants.Send(socket);
             }
             catch (Exception exception) when (exception is SocketException or LinuxErrnoException)

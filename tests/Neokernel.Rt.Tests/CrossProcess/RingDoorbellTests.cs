@@ -74,6 +74,7 @@ public sealed class RingDoorbellTests(ITestOutputHelper output)
         var latenciesNs = new List<long>(messages);
         using var delivered = new SemaphoreSlim(0);
         using var stop = new CancellationTokenSource();
+        using var watching = new ManualResetEventSlim();
         var consumerThread = new Thread(() =>
         {
             using var loop = new LoopReactor();
@@ -88,12 +89,17 @@ public sealed class RingDoorbellTests(ITestOutputHelper output)
                 }
             });
             Assert.True(consumer.WatchArrivals(listener));
+
+            // As an endpoint does when it binds: what came before the watch is taken now, what comes after rings.
+            listener.OnArrival();
+            watching.Set();
             while (!stop.IsCancellationRequested)
             {
                 loop.WaitUntil(LinuxTime.MonotonicNs() + 50_000_000);
             }
         }) { IsBackground = true };
         consumerThread.Start();
+        Assert.True(watching.Wait(TimeSpan.FromSeconds(10)), "the consumer's loop did not start");
 
         var message = new byte[8];
         for (var i = 0; i < messages; i++)
