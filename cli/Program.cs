@@ -95,6 +95,7 @@ internal static class Cli
                         --schema prints the JSON Schema allOf that service.schema.json carries for them
           lifecycle [--format dot|mermaid]
                         print the service lifecycle state machine
+          trace-schema  print what each trace event's fields mean (docs/TRACE.md)
           --version     print the version
 
         durations: 500ms, 30s, 10m, 2h
@@ -121,7 +122,8 @@ internal static class Cli
                 "programs" => Commands.InfoCommands.Programs(rest, output),
                 "service-host" => Commands.ServiceHostCommand.Execute(rest, error),
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle (see neokernel --help)"),
+                "trace-schema" => Commands.InfoCommands.TraceSchema(output),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema (see neokernel --help)"),
             };
         }
         catch (UsageException exception)

@@ -3,7 +3,7 @@ using Neokernel.Kernel.Services;
 
 namespace Neokernel.Cli.Commands;
 
-/// <summary>Commands that describe the binary: its programs and the service lifecycle.</summary>
+/// <summary>Commands that describe the binary: its programs, the service lifecycle and the trace's fields.</summary>
 internal static class InfoCommands
 {
     public static int Programs(IReadOnlyList<string> args, TextWriter output)
@@ -65,6 +65,13 @@ internal static class InfoCommands
             "mermaid" => ServiceLifecycle.ToMermaid(),
             _ => throw new UsageException($"--format {format}: known formats are dot and mermaid"),
         });
+        return 0;
+    }
+
+    /// <summary>The trace schema as Markdown: the text of docs/TRACE.md.</summary>
+    public static int TraceSchema(TextWriter output)
+    {
+        output.Write(Kernel.Trace.TraceSchema.Markdown());
         return 0;
     }
 }

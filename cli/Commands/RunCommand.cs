@@ -123,6 +123,9 @@ internal static class RunCommand
             try
             {
                 var platform = new PacedPlatform(options.Seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
+
+                // A message into a ring this process consumes rings its doorbell, registered in this loop.
+                queues.ArrivalLoop = platform.Reactor;
                 var limiter = new ProcessLimiter(error);
                 var processes = new ProcessServiceHost(platform, Composition.ServiceHost(options.Path) with { RealTime = options.RealTime }, limiter);
                 if (!options.InProcess)
@@ -141,7 +144,12 @@ internal static class RunCommand
             }
         }
 
-        public void Dispose() => queues.Dispose();
+        public void Dispose()
+        {
+            Processes.Dispose();
+            queues.Dispose();
+            Platform.Dispose();
+        }
     }
 
     /// <summary>

@@ -30,6 +30,14 @@ public interface IMessageQueue
     /// </summary>
     long PollIntervalNs => 0;
 
+    /// <summary>
+    /// Another process fills this queue: asks to be told, on the consumer's own event loop, when a
+    /// message arrives after the consumer found the queue empty, so that it need not poll. True:
+    /// the queue will call <paramref name="listener"/> (a later call replaces it, for the next
+    /// incarnation of the consumer); false: poll every <see cref="PollIntervalNs"/>. Control plane.
+    /// </summary>
+    bool WatchArrivals(IArrivalListener listener) => false;
+
     EnqueueResult TryEnqueue(ReadOnlySpan<byte> message, MessageHeader header);
 
     /// <summary>The oldest message, without removing it; the span is valid until <see cref="Advance"/>.</summary>
@@ -37,6 +45,12 @@ public interface IMessageQueue
 
     /// <summary>Removes the oldest message.</summary>
     void Advance();
+}
+
+/// <summary>Told on the consumer's event loop that a message arrived in a queue another process fills.</summary>
+public interface IArrivalListener
+{
+    void OnArrival();
 }
 
 /// <summary>

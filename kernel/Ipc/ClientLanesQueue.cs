@@ -64,6 +64,21 @@ public sealed class ClientLanesQueue : IMessageQueue
 
     public IMessageQueue Lane(int clientId) => lanes[clientId];
 
+    /// <summary>True when every lane another process fills will tell <paramref name="listener"/> of arrivals (lanes this process fills need not).</summary>
+    public bool WatchArrivals(IArrivalListener listener)
+    {
+        var all = PollIntervalNs > 0;
+        foreach (var lane in lanes)
+        {
+            if (lane.PollIntervalNs > 0 && !lane.WatchArrivals(listener))
+            {
+                all = false;
+            }
+        }
+
+        return all;
+    }
+
     /// <summary>Into the sender's lane. The kernel numbers the senders, so one without a lane is the kernel's bug.</summary>
     public EnqueueResult TryEnqueue(ReadOnlySpan<byte> message, MessageHeader header)
     {

@@ -60,13 +60,14 @@ internal interface IFaultSink
 /// its own bounded reply queue, so the provider and its clients agree on who is who even when
 /// they run in different processes.
 /// </summary>
-internal sealed class Endpoint : ITimerCallback
+internal sealed class Endpoint : ITimerCallback, IArrivalListener
 {
     private readonly IPlatformTimer notify;
     private readonly IReadOnlyList<string> clientIds;
     private readonly IMessageQueue[] replies;
     private readonly EndpointClient?[] clients;
     private EndpointServer? server;
+    private bool arrivalsWatched;
 
     public Endpoint(EndpointQueueSpec spec, IMessageQueueProvider queues, IPlatform platform, KernelTrace trace)
     {
@@ -118,10 +119,29 @@ internal sealed class Endpoint : ITimerCallback
     /// <summary>The client's current incarnation in this process takes over its id.</summary>
     public void Register(EndpointClient client, int clientId) => clients[clientId] = client;
 
+    /// <summary>How often the bound server looks at a queue another process fills: never when the queue tells of arrivals.</summary>
+    private long PollIntervalNs => arrivalsWatched ? 0 : Queue.PollIntervalNs;
+
     public void Bind(EndpointServer? bound)
     {
         server = bound;
-        if (server is not null && (Queue.Count > 0 || Queue.PollIntervalNs > 0) && !notify.IsArmed)
+
+        // Watched before the count is read: a message sent after this wakes the loop, one sent before is counted.
+        if (server is not null && !arrivalsWatched && Queue.PollIntervalNs > 0)
+        {
+            arrivalsWatched = Queue.WatchArrivals(this);
+        }
+
+        if (server is not null && (Queue.Count > 0 || PollIntervalNs > 0) && !notify.IsArmed)
+        {
+            notify.ArmAt(Clock.NowNs);
+        }
+    }
+
+    /// <summary>Another process put a message in the queue while the server slept: deliver it now.</summary>
+    public void OnArrival()
+    {
+        if (server is not null && !notify.IsArmed)
         {
             notify.ArmAt(Clock.NowNs);
         }
@@ -195,10 +215,10 @@ internal sealed class Endpoint : ITimerCallback
     {
         server?.Drain();
 
-        // Another process fills the queue: look again on the poll period while a server is bound here.
-        if (server is not null && Queue.PollIntervalNs > 0 && !notify.IsArmed)
+        // Another process fills the queue and cannot wake this loop: look again on the poll period while a server is bound here.
+        if (server is not null && PollIntervalNs > 0 && !notify.IsArmed)
         {
-            notify.ArmAt(nowNs + Queue.PollIntervalNs);
+            notify.ArmAt(nowNs + PollIntervalNs);
         }
     }
 }
@@ -271,7 +291,7 @@ public sealed class EndpointServer
 /// earlier incarnation (the client crashed while its request waited) is dropped and traced, never
 /// mistaken for the answer to the new incarnation's request with the same number.
 /// </remarks>
-public sealed class EndpointClient : ITimerCallback
+public sealed class EndpointClient : ITimerCallback, IArrivalListener
 {
     /// <summary>IpcReject reason (after the EnqueueResult values) for a reply to a request of an earlier incarnation of its client.</summary>
     public const long RejectStaleReply = 3;
@@ -288,6 +308,7 @@ public sealed class EndpointClient : ITimerCallback
     private readonly int subject;
     private readonly int clientId;
     private readonly long epoch;
+    private readonly bool arrivalsWatched;
     private long nextCorrelation;
 
     internal EndpointClient(Endpoint endpoint, Capability capability, IReplyHandler? replyHandler, IFaultSink faults, IPlatform platform, int subject, int clientId, int incarnation)
@@ -305,6 +326,7 @@ public sealed class EndpointClient : ITimerCallback
         endpoint.Register(this, clientId);
         if (replyHandler is not null && replies.PollIntervalNs > 0)
         {
+            arrivalsWatched = replies.WatchArrivals(this);
             notify.ArmAt(endpoint.Clock.NowNs);
         }
     }
@@ -346,6 +368,9 @@ public sealed class EndpointClient : ITimerCallback
         return result;
     }
 
+    /// <summary>The provider in another process replied while this client's loop slept.</summary>
+    void IArrivalListener.OnArrival() => NotifyReply();
+
     internal void NotifyReply()
     {
         if (!notify.IsArmed)
@@ -367,8 +392,8 @@ public sealed class EndpointClient : ITimerCallback
             return;
         }
 
-        // Another process answers: look again on the poll period while this incarnation lives.
-        if (capability.IsValid && replyHandler is not null && replies.PollIntervalNs > 0 && !notify.IsArmed)
+        // Another process answers and cannot wake this loop: look again on the poll period while this incarnation lives.
+        if (capability.IsValid && replyHandler is not null && !arrivalsWatched && replies.PollIntervalNs > 0 && !notify.IsArmed)
         {
             notify.ArmAt(nowNs + replies.PollIntervalNs);
         }

@@ -47,12 +47,24 @@ public readonly record struct TraceEvent(
 /// lines or Chrome/Perfetto trace JSON. Recording is allocation-free; the digest is stable
 /// across runs, processes and architectures for the same sequence of events.
 /// </summary>
+/// <remarks>
+/// Recording takes no lock, so a real-time thread never waits for a thread the OS preempted
+/// while it held one. A writer claims the next sequence number with one atomic increment,
+/// writes its slot and publishes it by stamping the slot with its sequence (a per-slot seqlock:
+/// the stamp is cleared while the slot is written, so a reader never takes a torn event). The
+/// digest is a chain over the events in sequence order; whoever finds the fold free
+/// (<c>folding</c>, taken by compare-and-swap, never waited for) folds every published event
+/// after the last folded one, so with one writer (the simulation, and every test digest) each
+/// event is folded by its own Record, exactly as before. A writer waits only if the fold is a
+/// whole ring behind its slot, which no bounded burst reaches.
+/// </remarks>
 public sealed class KernelTrace
 {
     public const int CapacityDefault = 65_536;
     public const int NotesMax = 1_024;
 
     private readonly TraceEvent[] ring;
+    private readonly long[] stamps;
     private readonly long[] countsByKind = new long[(int)TraceEventKind.Heartbeat + 1];
     private readonly List<string> names = [];
     private readonly Dictionary<string, int> nameIndex = new(StringComparer.Ordinal);
@@ -60,6 +72,8 @@ public sealed class KernelTrace
     private readonly IClock clock;
     private readonly Lock gate = new();
     private long next;
+    private long folded;
+    private int folding;
     private ulong digest = StableHash.FnvOffset;
 
     public KernelTrace(IClock clock, int capacity = CapacityDefault)
@@ -68,32 +82,25 @@ public sealed class KernelTrace
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 16);
         this.clock = clock;
         ring = new TraceEvent[capacity];
+        stamps = new long[capacity];
         Intern("kernel");
     }
 
     public int Capacity => ring.Length;
 
-    /// <summary>How many events were ever recorded.</summary>
+    /// <summary>How many events were ever recorded (claimed: a concurrent writer may still be writing the newest).</summary>
     public long Count => Volatile.Read(ref next);
 
     /// <summary>How many events of <paramref name="kind"/> were ever recorded: what a service host process reports to the kernel.</summary>
-    public long CountOf(TraceEventKind kind)
-    {
-        lock (gate)
-        {
-            return countsByKind[(int)kind];
-        }
-    }
+    public long CountOf(TraceEventKind kind) => Interlocked.Read(ref countsByKind[(int)kind]);
 
-    /// <summary>Digest over every event recorded so far.</summary>
+    /// <summary>Digest over every event recorded so far (every published one: a write in progress on another thread is not yet in it).</summary>
     public ulong Digest
     {
         get
         {
-            lock (gate)
-            {
-                return digest;
-            }
+            TryFold();
+            return Volatile.Read(ref digest);
         }
     }
 
@@ -123,53 +130,116 @@ public sealed class KernelTrace
         }
     }
 
-    /// <summary>Records one event. Allocation-free.</summary>
-    public void Record(TraceEventKind kind, int subject, int obj = -1, long arg0 = 0, long arg1 = 0)
-    {
-        var now = clock.NowNs;
-        lock (gate)
-        {
-            var sequence = next;
-            ring[(int)(sequence % ring.Length)] = new TraceEvent(sequence, now, kind, subject, obj, arg0, arg1);
-            next = sequence + 1;
-            countsByKind[(int)kind]++;
-            var h = StableHash.Mix(digest, (ulong)now);
-            h = StableHash.Mix(h, ((ulong)kind << 56) ^ ((ulong)(uint)subject << 24) ^ (uint)(obj + 1));
-            h = StableHash.Mix(h, (ulong)arg0);
-            digest = StableHash.Mix(h, (ulong)arg1);
-        }
-    }
+    /// <summary>Records one event. Allocation-free and lock-free: safe on a real-time thread.</summary>
+    public void Record(TraceEventKind kind, int subject, int obj = -1, long arg0 = 0, long arg1 = 0) =>
+        Publish(kind, subject, obj, arg0, arg1);
 
     /// <summary>Records an event with a text note (a fault message). Control plane: allocates.</summary>
     public void Record(TraceEventKind kind, int subject, string note, long arg0 = 0, long arg1 = 0)
     {
+        ArgumentNullException.ThrowIfNull(note);
+        var sequence = Publish(kind, subject, -1, arg0 ^ (long)StableHash.Fnv1a64(note), arg1);
         lock (gate)
         {
-            notes.Enqueue((next, note));
+            notes.Enqueue((sequence, note));
             while (notes.Count > NotesMax)
             {
                 notes.Dequeue();
             }
         }
-
-        Record(kind, subject, -1, arg0 ^ (long)StableHash.Fnv1a64(note), arg1);
     }
 
-    /// <summary>The events still in the ring, oldest first. Control plane.</summary>
-    public IReadOnlyList<TraceEvent> Snapshot()
+    /// <summary>Claims a sequence, writes and stamps its slot, counts it, and folds what is ready. Returns the sequence.</summary>
+    private long Publish(TraceEventKind kind, int subject, int obj, long arg0, long arg1)
     {
-        lock (gate)
+        var now = clock.NowNs;
+        var sequence = Interlocked.Increment(ref next) - 1;
+        var index = (int)(sequence % ring.Length);
+        WaitForFoldWithin(sequence);
+
+        // Cleared first (a full fence), so a reader that sees the stamp unchanged around its read saw no half-written slot.
+        Interlocked.Exchange(ref stamps[index], 0);
+        ring[index] = new TraceEvent(sequence, now, kind, subject, obj, arg0, arg1);
+        Volatile.Write(ref stamps[index], sequence + 1);
+        Interlocked.Increment(ref countsByKind[(int)kind]);
+        TryFold();
+        return sequence;
+    }
+
+    /// <summary>The slot of <paramref name="sequence"/> still holds an event the digest has not folded: help fold it first.</summary>
+    private void WaitForFoldWithin(long sequence)
+    {
+        var spinner = default(SpinWait);
+        while (sequence - Volatile.Read(ref folded) >= ring.Length)
         {
-            var count = (int)Math.Min(next, ring.Length);
-            var result = new TraceEvent[count];
-            var first = next - count;
-            for (var i = 0; i < count; i++)
+            TryFold();
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>
+    /// Folds published events into the digest in sequence order, if no other thread is folding.
+    /// Looks once more after letting go: an event published while it folded is not left behind.
+    /// </summary>
+    private void TryFold()
+    {
+        while (Interlocked.CompareExchange(ref folding, 1, 0) == 0)
+        {
+            var cursor = folded;
+            var h = digest;
+            while (Volatile.Read(ref stamps[(int)(cursor % ring.Length)]) == cursor + 1)
             {
-                result[i] = ring[(int)((first + i) % ring.Length)];
+                h = Fold(h, ring[(int)(cursor % ring.Length)]);
+                cursor++;
             }
 
-            return result;
+            digest = h;
+            Volatile.Write(ref folded, cursor);
+            Volatile.Write(ref folding, 0);
+            if (Volatile.Read(ref stamps[(int)(cursor % ring.Length)]) != cursor + 1)
+            {
+                return;
+            }
         }
+    }
+
+    private static ulong Fold(ulong digest, in TraceEvent e)
+    {
+        var h = StableHash.Mix(digest, (ulong)e.TimeNs);
+        h = StableHash.Mix(h, ((ulong)e.Kind << 56) ^ ((ulong)(uint)e.Subject << 24) ^ (uint)(e.Object + 1));
+        h = StableHash.Mix(h, (ulong)e.Arg0);
+        return StableHash.Mix(h, (ulong)e.Arg1);
+    }
+
+    /// <summary>The event of <paramref name="sequence"/> if its slot holds it whole now.</summary>
+    private bool TryRead(long sequence, out TraceEvent e)
+    {
+        var index = (int)(sequence % ring.Length);
+        var before = Volatile.Read(ref stamps[index]);
+        e = ring[index];
+        Interlocked.MemoryBarrier();
+        return before == sequence + 1 && Volatile.Read(ref stamps[index]) == before;
+    }
+
+    /// <summary>
+    /// The events still in the ring, oldest first, whole: an event another thread is writing (or
+    /// overwriting) at this moment is left out. Control plane.
+    /// </summary>
+    public IReadOnlyList<TraceEvent> Snapshot()
+    {
+        TryFold();
+        var last = Volatile.Read(ref folded);
+        var first = Math.Max(0, last - ring.Length);
+        var result = new List<TraceEvent>((int)(last - first));
+        for (var sequence = first; sequence < last; sequence++)
+        {
+            if (TryRead(sequence, out var e))
+            {
+                result.Add(e);
+            }
+        }
+
+        return result;
     }
 
     public IReadOnlyList<TraceEvent> Events(TraceEventKind kind)
@@ -274,16 +344,32 @@ public sealed class KernelTrace
         json.WriteEndObject();
     }
 
-    /// <summary>The fields both exports share: the object, the two arguments and the note.</summary>
+    /// <summary>The fields both exports share: the object and the two arguments under their <see cref="TraceSchema"/> names, and the note.</summary>
     private void WriteDetails(Utf8JsonWriter json, TraceEvent e)
     {
-        if (e.Object >= 0)
+        var schema = TraceSchema.Of(e.Kind);
+        if (schema.Object is { } obj && (e.Object >= 0 || !schema.ObjectIsName))
         {
-            json.WriteString("object", NameOf(e.Object));
+            if (schema.ObjectIsName)
+            {
+                json.WriteString(obj.Name, NameOf(e.Object));
+            }
+            else
+            {
+                json.WriteNumber(obj.Name, e.Object);
+            }
         }
 
-        json.WriteNumber("arg0", e.Arg0);
-        json.WriteNumber("arg1", e.Arg1);
+        if (schema.Arg0 is { } arg0)
+        {
+            json.WriteNumber(arg0.Name, e.Arg0);
+        }
+
+        if (schema.Arg1 is { } arg1)
+        {
+            json.WriteNumber(arg1.Name, e.Arg1);
+        }
+
         var note = NoteOf(e.Sequence);
         if (note is not null)
         {
@@ -291,26 +377,6 @@ public sealed class KernelTrace
         }
     }
 
-    public static string KindName(TraceEventKind kind) => kind switch
-    {
-        TraceEventKind.Boot => "boot",
-        TraceEventKind.Shutdown => "shutdown",
-        TraceEventKind.ServiceState => "service-state",
-        TraceEventKind.CapabilityGrant => "grant",
-        TraceEventKind.CapabilityDeny => "deny",
-        TraceEventKind.CapabilityRevoke => "revoke",
-        TraceEventKind.IpcSend => "send",
-        TraceEventKind.IpcReject => "reject",
-        TraceEventKind.IpcDeliver => "deliver",
-        TraceEventKind.IpcReply => "reply",
-        TraceEventKind.RegionPublish => "publish",
-        TraceEventKind.QualityChange => "quality",
-        TraceEventKind.Fault => "fault",
-        TraceEventKind.Restart => "restart",
-        TraceEventKind.SafeState => "safe-state",
-        TraceEventKind.Overrun => "overrun",
-        TraceEventKind.Watchdog => "watchdog",
-        TraceEventKind.Heartbeat => "heartbeat",
-        _ => kind.ToString(),
-    };
+    /// <summary>The kind's name in the exports and docs (<see cref="TraceSchema"/>).</summary>
+    public static string KindName(TraceEventKind kind) => TraceSchema.Of(kind).Name;
 }

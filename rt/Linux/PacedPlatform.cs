@@ -65,6 +65,9 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
     /// <summary>Runs <paramref name="action"/> on the loop's thread as soon as it can. Thread-safe; control plane (allocates).</summary>
     public void Post(Action action) => reactor.Post(action);
 
+    /// <summary>Ready descriptors (a ring's doorbell) and posted work, without waiting. Allocation-free when nothing was posted.</summary>
+    public override int LookAtSources() => reactor.HasSources ? reactor.PollNow() : 0;
+
     protected override Advance AdvanceTo(long dueNs, CancellationToken cancellation)
     {
         while (true)

@@ -13,8 +13,9 @@ namespace Neokernel.Rt.Linux;
 /// <para>
 /// The rule: whoever holds the loop runs everything of the service and of its local kernel. The
 /// control thread holds it while it boots and while it shuts down; in between it <see cref="Lend"/>s
-/// it to the task's thread, which at the start of each cycle runs the loop's due events (message
-/// and reply deliveries, the kernel's timers; at most <see cref="EventsPerCycleMax"/>), then the
+/// it to the task's thread, which at the start of each cycle looks at the loop's descriptors (the
+/// rings' doorbells), runs the loop's due events (message and reply deliveries, the kernel's
+/// timers; at most <see cref="EventsPerCycleMax"/>), then the
 /// body. A cycle released while the control thread holds the loop is skipped: neither the body
 /// nor the kernel's observer is called, so nothing of the service or the kernel is touched from
 /// two threads. When the task ends on its own (a body fault, the watchdog, a fault handled on its
@@ -181,9 +182,13 @@ public sealed class RealtimeServiceExecutor : ICyclicExecutor
         return false;
     }
 
-    /// <summary>Task thread, holding the loop: the events due by now, bounded. Allocation-free.</summary>
+    /// <summary>
+    /// Task thread, holding the loop: what arrived since the last cycle (a ring's doorbell arms
+    /// its delivery), then the events due by now, bounded. Allocation-free.
+    /// </summary>
     private void RunDueEvents()
     {
+        loop.LookAtSources();
         var limitNs = loop.NowNs;
         for (var i = 0; i < EventsPerCycleMax && loop.TryRunNext(limitNs); i++)
         {

@@ -29,6 +29,12 @@ public sealed class SharedMessageQueueProvider(Func<string, bool> runsInOwnProce
     private readonly Dictionary<string, EndpointQueueSpec> shared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SharedMessageRing> rings = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The kernel's event loop: a ring this process consumes (its provider or client runs here)
+    /// registers its doorbell there instead of being polled. Set before the kernel boots.
+    /// </summary>
+    public LoopReactor? ArrivalLoop { get; set; }
+
     /// <summary>Endpoints whose queues are rings, by name.</summary>
     public IReadOnlyCollection<string> SharedEndpoints => shared.Keys;
 
@@ -95,6 +101,7 @@ public sealed class SharedMessageQueueProvider(Func<string, bool> runsInOwnProce
     private SharedMessageRing NewRing(string name, EndpointQueueSpec endpoint)
     {
         var ring = SharedMessageRing.Create(name, endpoint.Capacity, endpoint.MaxMessageBytes);
+        ring.ArrivalLoop = ArrivalLoop;
         rings.Add(name, ring);
         return ring;
     }

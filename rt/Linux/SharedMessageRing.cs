@@ -21,6 +21,14 @@ namespace Neokernel.Rt.Linux;
 /// costs the producer no system call. Flag-then-check on one side and publish-then-check on the
 /// other, each with a full fence between, is Dekker's pattern: at least one side sees the other,
 /// and the futex compares the word atomically with going to sleep, so no wake-up is lost.
+/// <para>
+/// A consumer on an event loop sleeps in epoll, not in FUTEX_WAIT: the ring's doorbell (an
+/// eventfd handed over with the memfd) is in its loop's reactor (<see cref="WatchArrivals"/>).
+/// When its TryPeek finds the ring empty it raises the flag to "asleep on the doorbell"; the
+/// producer that sees that flag takes it down (compare-and-swap, so only one producer rings) and
+/// rings once. So a consumer that keeps up costs the producer no system call, and one that sleeps
+/// costs one per wake-up, not one per message. Same Dekker pattern, same guarantee.
+/// </para>
 /// The peer can write this memory, so every counter and length read from it is range-checked:
 /// a corrupted ring throws <see cref="InvalidDataException"/> instead of reading out of bounds.
 /// Sending and receiving allocate nothing.
@@ -31,11 +39,16 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
     public const int MessageBytesMax = BoundedMessageQueue.MessageBytesMax;
 
     /// <summary>
-    /// How often an endpoint in the consuming process looks at the ring on its event loop: the
-    /// producer is in another process, and the loop sleeps on the clock, not on the futex. At
-    /// most this much delay for a cross-process message, for one word read per period.
+    /// How often an endpoint in the consuming process looks at a ring without a doorbell (or whose
+    /// consumer has no loop to register it in): at most this much delay for a cross-process
+    /// message, for one word read per period. A ring with a doorbell in the consumer's loop is not
+    /// polled.
     /// </summary>
     public const long PollIntervalNsDefault = 1_000_000;
+
+    private const int Awake = 0;
+    private const int AsleepOnFutex = 1;
+    private const int AsleepOnDoorbell = 2;
 
     private const uint Magic = 0x3152_4B4E; // "NKR1"
     private const int CacheLineBytes = 64;
@@ -50,9 +63,14 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
     private readonly byte* slots;
     private readonly int slotStrideBytes;
 
-    private SharedMessageRing(SharedMapping mapping, string name, int capacity, int maxMessageBytes)
+    private readonly Doorbell? doorbell;
+    private FdRegistration? doorbellWatch;
+    private IArrivalListener? arrivals;
+
+    private SharedMessageRing(SharedMapping mapping, string name, int capacity, int maxMessageBytes, Doorbell? doorbell)
     {
         this.mapping = mapping;
+        this.doorbell = doorbell;
         Name = name;
         Capacity = capacity;
         MaxMessageBytes = maxMessageBytes;
@@ -69,6 +87,15 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
     /// <summary>The memfd, owned by this object: pass it to the peer process with <see cref="FdPassing"/>.</summary>
     public SafeFileHandle FileDescriptor => mapping.FileDescriptor;
 
+    /// <summary>The doorbell's eventfd (null: none), owned by this object: pass it along with the memfd.</summary>
+    public SafeFileHandle? DoorbellDescriptor => doorbell?.FileDescriptor;
+
+    /// <summary>
+    /// The event loop of this process's consumer, where <see cref="WatchArrivals"/> registers the
+    /// doorbell; null: the consumer here polls. Set once the loop exists, before the kernel boots.
+    /// </summary>
+    public LoopReactor? ArrivalLoop { get; set; }
+
     /// <summary>The other side is in another process: its consumer polls (see <see cref="PollIntervalNsDefault"/>).</summary>
     public long PollIntervalNs => PollIntervalNsDefault;
 
@@ -78,7 +105,7 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
     /// <summary>Messages this side was refused because the ring was full, since construction.</summary>
     public long RejectedFull { get; private set; }
 
-    /// <summary>FUTEX_WAKE calls this side made: far fewer than messages while the consumer keeps up.</summary>
+    /// <summary>FUTEX_WAKE calls and doorbell rings this side made: far fewer than messages while the consumer keeps up.</summary>
     public long WakeCalls { get; private set; }
 
     /// <summary>FUTEX_WAIT calls this side made.</summary>
@@ -100,7 +127,7 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
         return SlotsOffset + (capacity * SlotStrideFor(maxMessageBytes));
     }
 
-    /// <summary>Creates an empty ring in a new sealed memfd, mapped read-write.</summary>
+    /// <summary>Creates an empty ring in a new sealed memfd, mapped read-write, with its doorbell.</summary>
     public static SharedMessageRing Create(string name, int capacity, int maxMessageBytes)
     {
         if (!BitConverter.IsLittleEndian)
@@ -115,15 +142,16 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
         shape[3] = maxMessageBytes;
         shape[4] = SlotStrideFor(maxMessageBytes);
         Volatile.Write(ref Unsafe.AsRef<uint>(shape), Magic);
-        return new SharedMessageRing(mapping, name, capacity, maxMessageBytes);
+        return new SharedMessageRing(mapping, name, capacity, maxMessageBytes, Doorbell.Create());
     }
 
     /// <summary>
     /// Maps a ring whose fd another process passed, taking ownership of the fd. The shape comes
     /// from the grant, not from the memory: size (fstat) and the ring's own header must both
-    /// agree with it, or the fd is refused.
+    /// agree with it, or the fd is refused. The doorbell's eventfd, if given, is owned from now on
+    /// too; without one the consumer here polls.
     /// </summary>
-    public static SharedMessageRing Attach(string name, SafeFileHandle fd, int capacity, int maxMessageBytes)
+    public static SharedMessageRing Attach(string name, SafeFileHandle fd, int capacity, int maxMessageBytes, SafeFileHandle? doorbellFd = null)
     {
         var mapping = SharedMapping.Attach(fd, BytesFor(capacity, maxMessageBytes), writable: true, requireSizeSealed: true);
         var shape = (int*)(mapping.Pointer + ShapeOffset);
@@ -133,7 +161,27 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
             throw new InvalidDataException($"ring '{name}': the shared memory's header (magic 0x{(uint)shape[0]:x8}, capacity {shape[2]}, max message {shape[3]} bytes) does not match the grant (capacity {capacity}, max message {maxMessageBytes} bytes): wrong fd, or not a ring");
         }
 
-        return new SharedMessageRing(mapping, name, capacity, maxMessageBytes);
+        return new SharedMessageRing(mapping, name, capacity, maxMessageBytes, doorbellFd is null ? null : Doorbell.Attach(doorbellFd));
+    }
+
+    /// <summary>
+    /// Consumer side, on the loop thread of <see cref="ArrivalLoop"/>: from now on a message that
+    /// arrives after TryPeek found the ring empty rings the doorbell, and <paramref name="listener"/>
+    /// runs on that loop. False without a doorbell or a loop: poll. A later call replaces the
+    /// listener (the consumer's next incarnation). Control plane.
+    /// </summary>
+    public bool WatchArrivals(IArrivalListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (doorbell is null || ArrivalLoop is not { } loop)
+        {
+            return false;
+        }
+
+        arrivals = listener;
+        doorbellWatch ??= loop.Register((int)doorbell.FileDescriptor.DangerousGetHandle(), FdEvents.Readable, new DoorbellCallback(this));
+        SleepOnDoorbell();
+        return true;
     }
 
     /// <summary>Producer side: copies the message into the next slot and publishes it, or refuses it whole.</summary>
@@ -173,6 +221,12 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
         var head = HeadRef;
         var available = Volatile.Read(ref TailRef) - head;
         CheckOccupancy(available);
+        if (available == 0 && arrivals is not null && SleepOnDoorbell())
+        {
+            available = Volatile.Read(ref TailRef) - head;
+            CheckOccupancy(available);
+        }
+
         if (available == 0)
         {
             header = default;
@@ -237,28 +291,33 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
         var deadlineNs = startNs + timeoutNs;
         while (true)
         {
-            Interlocked.Exchange(ref ConsumerWaitingRef, 1);
+            Interlocked.Exchange(ref ConsumerWaitingRef, AsleepOnFutex);
             var observed = Volatile.Read(ref TailLowRef);
             if (HasMessage())
             {
-                Volatile.Write(ref ConsumerWaitingRef, 0);
+                Volatile.Write(ref ConsumerWaitingRef, Awake);
                 return true;
             }
 
             var remainingNs = deadlineNs - LinuxTime.MonotonicNs();
             if (remainingNs <= 0)
             {
-                Volatile.Write(ref ConsumerWaitingRef, 0);
+                Volatile.Write(ref ConsumerWaitingRef, Awake);
                 return false;
             }
 
             WaitCalls++;
             Futex.Wait(ref TailLowRef, observed, remainingNs);
-            Volatile.Write(ref ConsumerWaitingRef, 0);
+            Volatile.Write(ref ConsumerWaitingRef, Awake);
         }
     }
 
-    public void Dispose() => mapping.Dispose();
+    public void Dispose()
+    {
+        doorbellWatch?.Dispose();
+        doorbell?.Dispose();
+        mapping.Dispose();
+    }
 
     private static int SlotStrideFor(int maxMessageBytes) => SlotHeaderBytes + ((maxMessageBytes + 7) & ~7);
 
@@ -274,15 +333,47 @@ public sealed unsafe class SharedMessageRing : IMessageQueue, IDisposable
 
     private byte* Slot(long counter) => slots + ((int)(counter % Capacity) * slotStrideBytes);
 
-    /// <summary>The consumer may be in FUTEX_WAIT: the fence orders our tail store before the flag load (store-load, which acquire/release alone do not).</summary>
+    /// <summary>
+    /// The consumer may be asleep: the fence orders our tail store before the flag load (store-load,
+    /// which acquire/release alone do not). A futex sleeper is woken; a doorbell sleeper's flag is
+    /// taken down by exactly one producer, which rings.
+    /// </summary>
     private void WakeConsumerIfSleeping()
     {
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref ConsumerWaitingRef) != 0)
+        switch (Volatile.Read(ref ConsumerWaitingRef))
         {
-            WakeCalls++;
-            Futex.Wake(ref TailLowRef, 1);
+            case Awake:
+                return;
+            case AsleepOnFutex:
+                WakeCalls++;
+                Futex.Wake(ref TailLowRef, 1);
+                return;
+            default:
+                // AsleepOnDoorbell, or a value a corrupting peer wrote: either way, ring once.
+                if (Interlocked.Exchange(ref ConsumerWaitingRef, Awake) != Awake && doorbell is not null)
+                {
+                    WakeCalls++;
+                    doorbell.Ring();
+                }
+
+                return;
         }
+    }
+
+    /// <summary>Consumer: raises the doorbell flag (a full fence, the consumer's half of Dekker's pattern). True when it was not raised yet: look at the tail again.</summary>
+    private bool SleepOnDoorbell() => Interlocked.Exchange(ref ConsumerWaitingRef, AsleepOnDoorbell) != AsleepOnDoorbell;
+
+    /// <summary>The doorbell rang: reset it, then let the consumer look (on its loop, where this runs).</summary>
+    private void OnDoorbell()
+    {
+        doorbell!.Drain();
+        arrivals?.OnArrival();
+    }
+
+    private sealed class DoorbellCallback(SharedMessageRing ring) : IFdReadyCallback
+    {
+        public void OnFdReady(FdEvents events) => ring.OnDoorbell();
     }
 
     private void CheckOccupancy(long used)

@@ -84,6 +84,13 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         return ran;
     }
 
+    /// <summary>
+    /// Runs the callbacks of descriptors ready now and of posted work, without waiting: for a
+    /// thread that holds the loop without waiting in it (a real-time task's cycle start). Returns
+    /// how many ran. Nothing to look at in simulation.
+    /// </summary>
+    public virtual int LookAtSources() => 0;
+
     /// <summary>Runs the next event if it is due by <paramref name="limitNs"/>.</summary>
     public bool TryRunNext(long limitNs, CancellationToken cancellation = default)
     {

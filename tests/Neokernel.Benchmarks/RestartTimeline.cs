@@ -60,15 +60,21 @@ internal static class TraceFile
     {
         using var json = JsonDocument.Parse(line);
         var e = json.RootElement;
+        var kind = e.GetProperty("kind").GetString() ?? "";
+        var schema = TraceSchema.All.FirstOrDefault(s => s.Name == kind);
         return new TraceLine(
             e.GetProperty("seq").GetInt64(),
             e.GetProperty("tNs").GetInt64(),
-            e.GetProperty("kind").GetString() ?? "",
+            kind,
             e.GetProperty("service").GetString() ?? "",
-            e.GetProperty("arg0").GetInt64(),
-            e.GetProperty("arg1").GetInt64(),
+            Number(e, schema?.Arg0),
+            Number(e, schema?.Arg1),
             e.TryGetProperty("note", out var note) ? note.GetString() : null);
     }
+
+    /// <summary>An argument under its schema name; 0 where the kind leaves it unused.</summary>
+    private static long Number(JsonElement e, TraceField? field) =>
+        field is not null && e.TryGetProperty(field.Name, out var value) ? value.GetInt64() : 0;
 }
 
 /// <summary>
@@ -92,7 +98,7 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
     /// <summary>kill -9 to the first good sample: the restart time.</summary>
     public long? TotalNs => FirstGoodSourceNs - KillNs;
 
-    /// <summary>kill to the kernel's fault: its 10 ms poll of the child noticing the exit.</summary>
+    /// <summary>kill to the kernel's fault: the child's pidfd reporting the exit, through the control thread.</summary>
     public long? DetectionNs => FaultNs - KillNs;
 
     /// <summary>fault to restart: the supervisor's backoff timer.</summary>

@@ -119,8 +119,37 @@ internal static class OomHostRole
 
     public static int Run(string[] args)
     {
+        using var socket = ServiceHostPeer.Started(args);
+        for (var i = 0; i < MiBMax; i++)
+        {
+            LimitsRole.TouchOneMiB();
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>A service host that takes its grants, says it started, and idles until the kernel hangs up or kills it.</summary>
+internal static class IdleHostRole
+{
+    public static int Run(string[] args)
+    {
+        using var socket = ServiceHostPeer.Started(args);
+        while (IsolationProtocol.Receive(socket) is { } message && message.Type != IsolationProtocol.Quit)
+        {
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>What every stand-in service host does first: connect to the kernel's socket, take its grants (closing them), and say it started.</summary>
+internal static class ServiceHostPeer
+{
+    public static Socket Started(string[] args)
+    {
         var socketPath = args[Array.IndexOf(args, "--socket") + 1];
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(socketPath));
         while (IsolationProtocol.Receive(socket) is { } message && message.Type != IsolationProtocol.Ready)
         {
@@ -131,11 +160,6 @@ internal static class OomHostRole
         }
 
         IsolationProtocol.SendText(socket, "started");
-        for (var i = 0; i < MiBMax; i++)
-        {
-            LimitsRole.TouchOneMiB();
-        }
-
-        return 0;
+        return socket;
     }
 }

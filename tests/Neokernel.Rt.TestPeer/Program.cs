@@ -15,7 +15,7 @@ namespace Neokernel.Rt.TestPeer;
 /// <c>region</c> maps a region read-only, reports what a write attempt gets, and answers snapshot
 /// requests; <c>echo</c> maps an endpoint's two rings and replies to every request with its own
 /// bytes, pausing and resuming on command; <c>limits</c> runs into the resource limits the test
-/// puts on it; <c>oom-host</c> plays a leaking service host. The first two report their open fds. Exit code 0 when the test closes the socket.
+/// puts on it; <c>oom-host</c> plays a leaking service host, <c>idle-host</c> one that idles until it is killed. The first two report their open fds. Exit code 0 when the test closes the socket.
 /// </summary>
 internal static class Program
 {
@@ -24,6 +24,11 @@ internal static class Program
         if (args is ["oom-host", ..])
         {
             return OomHostRole.Run(args);
+        }
+
+        if (args is ["idle-host", ..])
+        {
+            return IdleHostRole.Run(args);
         }
 
         if (args is ["kernel-host", "service-host", ..])

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
@@ -25,15 +26,23 @@ public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> P
 /// incarnation as file descriptors over a Unix socket: each region as its memfd (read-only unless
 /// the grant has Write), each simulated device's register bank, and a status page the child
 /// publishes its heartbeat in. A crash in the child (an exception, a signal, kill -9) ends only
-/// the child: the kernel notices the exit on its next poll and the supervisor restarts it.
-/// Everything here runs on the kernel's event-loop thread, from a poll timer. Each child runs
+/// the child: its pidfd becomes readable at once, and the supervisor restarts it.
+/// <para>
+/// Two threads share the work. A control thread (<see cref="ProcessControl"/>) does everything
+/// that blocks: it spawns the child (<see cref="ChildProcess.Spawn"/>), applies its limits, accepts
+/// its connection and sends its grants the moment it connects, reads what it says, and reaps it
+/// when its pidfd says it exited (<see cref="ChildProcess.OnExited"/>); it posts what the kernel
+/// must know to the kernel's event loop. The loop only prepares the grants
+/// (<see cref="GrantList"/>), reads the status page on a timer (<see cref="StatusPageReader"/>:
+/// heartbeat, collections, trace counts) and reports exits to the supervisor. Each child runs
 /// under its manifest's limits (memory, CPU, open files), applied by <see cref="ProcessLimiter"/>
 /// before the child receives its first capability.
+/// </para>
 /// </summary>
-public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand command, ProcessLimiter? limiter = null) : IServiceHost
+public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand command, ProcessLimiter? limiter = null) : IServiceHost, IDisposable
 {
-    /// <summary>How often the kernel looks at each child: its socket, its heartbeat page, its exit.</summary>
-    public const long PollIntervalNs = 10_000_000;
+    /// <summary>How often the kernel reads each child's status page: its heartbeat, collections and trace counts. Exits do not wait for it.</summary>
+    public const long StatusIntervalNs = 10_000_000;
 
     /// <summary>How long a child may take to come up (JIT start of a .NET process on a loaded 2-core VM).</summary>
     public const long StartupGraceNs = 15_000_000_000;
@@ -41,6 +50,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
     private readonly ProcessLimiter limiter = limiter ?? new ProcessLimiter(Console.Error);
     private readonly Dictionary<string, TraceCounts> traceCounts = new(StringComparer.Ordinal);
+    private readonly ProcessControl control = new(PostFor(platform));
 
     /// <summary>What each service's processes collected after their service started, as their status pages say.</summary>
     public CollectionLedger Collections { get; } = new();
@@ -79,15 +89,27 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         return new ProcessInstance(this, platform, command, launch);
     }
 
-    private void NotePid(string serviceId, int? pid)
+    /// <summary>Stops the control thread. Children still running are left to their kernel's shutdown.</summary>
+    public void Dispose() => control.Dispose();
+
+    /// <summary>The kernel's loop takes posted results: only the paced (real-time) loop runs beside a control thread.</summary>
+    private static Action<Action> PostFor(IPlatform platform) => platform is PacedPlatform paced
+        ? paced.Post
+        : throw new ArgumentException($"services in processes of their own need the paced real-time loop (PacedPlatform), not '{platform.Name}'", nameof(platform));
+
+    private void NotePid(string serviceId, int pid)
     {
         lock (pids)
         {
-            if (pid is { } p)
-            {
-                pids[serviceId] = p;
-            }
-            else
+            pids[serviceId] = pid;
+        }
+    }
+
+    private void ForgetPid(string serviceId, int pid)
+    {
+        lock (pids)
+        {
+            if (pids.GetValueOrDefault(serviceId) == pid)
             {
                 pids.Remove(serviceId);
             }
@@ -105,105 +127,55 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         return delta.Denials;
     }
 
+    /// <summary>
+    /// One incarnation in a process, as the kernel's loop sees it: prepares its grants and status
+    /// page, hands the spawn to the control thread, and turns what comes back (an exit, a spawn
+    /// that failed) into the supervisor's fault. Loop thread only.
+    /// </summary>
     private sealed class ProcessInstance(ProcessServiceHost host, IPlatform platform, ServiceHostCommand command, ServiceLaunch launch)
-        : IServiceInstance, ITimerCallback, IDisposable
+        : IServiceInstance, IDisposable
     {
-        private readonly string socketPath = Path.Combine(Path.GetTempPath(), $"neokernel-{Environment.ProcessId}-{launch.Service.Id}-{launch.Incarnation}.sock");
-        private readonly StringBuilder childErrors = new();
-        private IPlatformTimer? poll;
-        private Socket? listener;
-        private Socket? socket;
-        private Process? process;
-        private MemfdRegionMemory? status;
-        private AppliedLimits? limits;
-        private long cyclesSeen;
-        private TraceCounts countsSeen;
-        private string? lastText;
+        /// <summary>How long Stop waits for the child to quit on its own before it is killed.</summary>
+        private static readonly TimeSpan QuitTimeout = TimeSpan.FromSeconds(2);
+
+        private ChildProcess? child;
+        private StatusPageReader? reader;
+        private MemfdRegionMemory? statusPage;
         private bool ended;
 
-        /// <summary>The child's cyclic statistics as its status page last showed them (it publishes every 20 ms).</summary>
-        public CyclicStatistics? Statistics => status is null ? null : IsolationProtocol.ReadStatistics(status.Bytes);
+        /// <summary>The child's cyclic statistics as its status page last showed them (it publishes every 20 ms); none once torn down.</summary>
+        public CyclicStatistics? Statistics => statusPage is null ? null : IsolationProtocol.ReadStatistics(statusPage.Bytes);
 
         public long StartupGraceNs => ProcessServiceHost.StartupGraceNs;
 
         public void Start()
         {
-            status = MemfdRegionMemory.Create($"status-{launch.Service.Id}", IsolationProtocol.StatusPageBytes);
-            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            File.Delete(socketPath);
-            listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-            listener.Listen(1);
-            InheritedFds.MarkCloseOnExec();
-            var declared = ProcessLimits.Of(launch.Service.Spec);
-            var info = StartInfo();
-            ProcessLimiter.PrepareStart(info, declared);
-            process = Process.Start(info) ?? throw new InvalidOperationException($"service '{launch.Service.Id}': the service host process did not start");
-            process.ErrorDataReceived += (_, e) => AppendError(e.Data);
-            process.BeginErrorReadLine();
-            host.NotePid(launch.Service.Id, process.Id);
+            var status = MemfdRegionMemory.Create($"status-{launch.Service.Id}", IsolationProtocol.StatusPageBytes);
+            GrantList grants;
             try
             {
-                limits = host.limiter.Apply(process.Id, launch.Service.Id, launch.Incarnation, declared);
+                grants = GrantList.For(launch, platform, status);
             }
-            catch (Exception exception) when (exception is InvalidOperationException or LinuxErrnoException)
+            catch
             {
-                Teardown();
+                status.Dispose();
                 throw;
             }
 
-            poll = platform.CreateTimer(this);
-            poll.ArmAt(platform.Clock.NowNs + PollIntervalNs);
-        }
-
-        public void OnTimer(long nowNs)
-        {
-            if (ended)
-            {
-                return;
-            }
-
-            if (socket is null && listener!.Poll(0, SelectMode.SelectRead))
-            {
-                socket = listener.Accept();
-                SendGrants();
-            }
-
-            DrainMessages();
-            NoteTraceCounts();
-            var cycles = IsolationProtocol.ReadCycles(status!.Bytes);
-            if (cycles != cyclesSeen)
-            {
-                cyclesSeen = cycles;
-                launch.Service.NoteHeartbeat(nowNs);
-            }
-
-            if (IsolationProtocol.ReadCollections(status.Bytes) is { } collections)
-            {
-                host.Collections.Note(launch.Service.Id, collections);
-            }
-
-            if (process!.HasExited)
-            {
-                ReportExit();
-                return;
-            }
-
-            poll!.ArmAt(nowNs + PollIntervalNs);
+            var socketPath = Path.Combine(Path.GetTempPath(), $"neokernel-{Environment.ProcessId}-{launch.Service.Id}-{launch.Incarnation}.sock");
+            statusPage = status;
+            child = new ChildProcess(host, launch, StartInfo(socketPath), socketPath, grants, status, OnChildEnded);
+            reader = new StatusPageReader(host, launch, status);
+            reader.Timer = platform.CreateTimer(reader);
+            reader.Timer.ArmAt(platform.Clock.NowNs + StatusIntervalNs);
+            host.control.Post(child.Spawn);
         }
 
         public void Stop()
         {
-            if (socket is not null && process is { HasExited: false })
+            if (child is { } running && !ended)
             {
-                try
-                {
-                    IsolationProtocol.Send(socket, IsolationProtocol.Quit, []);
-                    process.WaitForExit(2_000);
-                }
-                catch (SocketException)
-                {
-                    // The child is already gone; Teardown reaps it.
-                }
+                host.control.Run(() => running.Quit(QuitTimeout), QuitTimeout + TimeSpan.FromSeconds(1));
             }
 
             Teardown();
@@ -211,29 +183,49 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
         public void Dispose() => Teardown();
 
+        /// <summary>Stops reading the status page (after a last look) and has the control thread kill, reap and close the child.</summary>
         public void Teardown()
         {
-            ended = true;
-            poll?.Cancel();
-            if (process is { HasExited: false })
+            if (child is null)
             {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(2_000);
+                return;
             }
 
-            host.NotePid(launch.Service.Id, null);
-            limits?.Dispose();
-            NoteTraceCounts();
+            ended = true;
+            reader?.Stop();
             host.Collections.EndProcess(launch.Service.Id);
-            socket?.Dispose();
-            listener?.Dispose();
-            status?.Dispose();
-            process?.Dispose();
-            (socket, listener, status, process, limits) = (null, null, null, null, null);
-            File.Delete(socketPath);
+
+            // The control thread unmaps the page when it closes the child: nothing here reads it after this.
+            statusPage = null;
+            var closing = child;
+            child = null;
+            host.control.Post(closing.Close);
         }
 
-        private ProcessStartInfo StartInfo()
+        /// <summary>
+        /// Posted by the control thread: the child exited, or never started. A child that said
+        /// <c>completed:</c> and exited with 0 ended normally (its service said it is done); any
+        /// other end is a fault. Loop thread.
+        /// </summary>
+        private void OnChildEnded(string reason, bool completed)
+        {
+            if (ended)
+            {
+                return;
+            }
+
+            ended = true;
+            reader?.Stop();
+            if (completed)
+            {
+                launch.Service.HandleCompletion(reason);
+                return;
+            }
+
+            launch.Service.HandleFault(reason);
+        }
+
+        private ProcessStartInfo StartInfo(string socketPath)
         {
             var info = new ProcessStartInfo(command.FileName) { UseShellExecute = false, RedirectStandardError = true };
             foreach (var argument in command.PrefixArguments)
@@ -262,77 +254,59 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             return info;
         }
+    }
 
-        /// <summary>Exactly this incarnation's capabilities, each as the memory behind it.</summary>
-        private void SendGrants()
+    /// <summary>
+    /// Reads a child's status page on the kernel's loop: its completed cycles are the service's
+    /// heartbeat, its collection counts go to the ledger, its trace counts to the host's totals.
+    /// </summary>
+    private sealed class StatusPageReader(ProcessServiceHost host, ServiceLaunch launch, MemfdRegionMemory status) : ITimerCallback
+    {
+        private long cyclesSeen;
+        private TraceCounts countsSeen;
+        private bool stopped;
+
+        public IPlatformTimer? Timer { get; set; }
+
+        public void OnTimer(long nowNs)
         {
-            foreach (var capability in launch.Capabilities.All)
+            if (stopped)
             {
-                switch (capability.Kind)
-                {
-                    case CapabilityKind.Region:
-                        SendRegion(capability);
-                        break;
-                    case CapabilityKind.Device:
-                        SendDevice(capability);
-                        break;
-                    case CapabilityKind.Endpoint:
-                        SendRings(capability);
-                        break;
-                    default:
-                        // Clock and cyclic timer: the child has its own clock on the shared origin.
-                        break;
-                }
-            }
-
-            IsolationProtocol.Send(socket!, IsolationProtocol.StatusPage, [], status!.FileDescriptor);
-            IsolationProtocol.Send(socket!, IsolationProtocol.Ready, []);
-        }
-
-        private void SendRegion(Capability capability)
-        {
-            var region = (Region)capability.KernelObject;
-            var memory = region.Memory as MemfdRegionMemory
-                ?? throw new InvalidOperationException($"region '{region.Name}' is not in shared memory; the platform must allocate regions with MemfdRegionMemoryProvider");
-            var grant = CapabilityGrant.ForRegion(region.Name, capability.Rights, memory.Length);
-            SendMemory(IsolationProtocol.RegionGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
-        }
-
-        private void SendDevice(Capability capability)
-        {
-            var uri = (string)capability.KernelObject;
-            if (DeviceGrants.IsStream(uri))
-            {
-                DeviceGrants.Send(socket!, launch.Service.Id, capability);
                 return;
             }
 
-            var memory = (platform.Devices as IShareableDevices)?.SharedMemoryOf(uri) as MemfdRegionMemory
-                ?? throw new InvalidOperationException($"device '{uri}' cannot be shared with another process; run the service with isolated: false");
-            var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, memory.Length, 0, 0);
-            SendMemory(IsolationProtocol.DeviceGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
+            NoteTraceCounts();
+            var cycles = IsolationProtocol.ReadCycles(status.Bytes);
+            if (cycles != cyclesSeen)
+            {
+                cyclesSeen = cycles;
+                launch.Service.NoteHeartbeat(nowNs);
+            }
+
+            if (IsolationProtocol.ReadCollections(status.Bytes) is { } collections)
+            {
+                host.Collections.Note(launch.Service.Id, collections);
+            }
+
+            Timer!.ArmAt(nowNs + StatusIntervalNs);
         }
 
-        /// <summary>The rings this endpoint capability allows (the provider's lanes and reply rings, or a client's own two), read-write: both ends of a ring move a counter in it.</summary>
-        private void SendRings(Capability capability)
+        /// <summary>A last look at the trace counts; the page is not read again (the control thread closes it).</summary>
+        public void Stop()
         {
-            var rings = platform.MessageQueues as SharedMessageQueueProvider
-                ?? throw new InvalidOperationException($"endpoint '{capability.ObjectName}' is not in shared memory; the platform must make queues with SharedMessageQueueProvider");
-            foreach (var ring in rings.RingsFor(capability.ObjectName, launch.Service.Id, capability.Rights))
+            if (stopped)
             {
-                var grant = CapabilityGrant.ForEndpoint(ring.Name, capability.Rights, ring.Capacity, ring.MaxMessageBytes);
-                IsolationProtocol.Send(socket!, IsolationProtocol.RingGrant, grant.Encode(), ring.FileDescriptor);
+                return;
             }
+
+            NoteTraceCounts();
+            stopped = true;
+            Timer?.Cancel();
         }
 
         /// <summary>The child's trace counts since the last look go to the host's totals; its denials also into the kernel's trace.</summary>
         private void NoteTraceCounts()
         {
-            if (status is null)
-            {
-                return;
-            }
-
             var counts = IsolationProtocol.ReadTraceCounts(status.Bytes);
             var delta = counts - countsSeen;
             countsSeen = counts;
@@ -342,56 +316,376 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 launch.Service.Trace.Record(TraceEventKind.CapabilityDeny, launch.Service.TraceId, -1, denials, launch.Incarnation);
             }
         }
+    }
 
-        private void SendMemory(byte type, CapabilityGrant grant, MemfdRegionMemory memory, bool writable)
+    /// <summary>
+    /// Exactly one incarnation's capabilities as the messages that carry them, made on the kernel's
+    /// loop (which owns the kernel objects) and sent by the control thread once the child connects.
+    /// </summary>
+    private sealed class GrantList : IDisposable
+    {
+        private readonly List<(byte Type, byte[] Body, SafeHandle[] Fds)> messages = [];
+        private readonly List<SafeHandle> owned = [];
+
+        public static GrantList For(ServiceLaunch launch, IPlatform platform, MemfdRegionMemory status)
         {
-            if (writable)
+            var list = new GrantList();
+            try
             {
-                IsolationProtocol.Send(socket!, type, grant.Encode(), memory.FileDescriptor);
+                foreach (var capability in launch.Capabilities.All)
+                {
+                    list.Add(capability, launch.Service.Id, platform);
+                }
+            }
+            catch
+            {
+                list.Dispose();
+                throw;
+            }
+
+            list.messages.Add((IsolationProtocol.StatusPage, [], [status.FileDescriptor]));
+            return list;
+        }
+
+        /// <summary>Every grant, the status page, then Ready. Control thread.</summary>
+        public void Send(Socket socket)
+        {
+            foreach (var (type, body, fds) in messages)
+            {
+                IsolationProtocol.Send(socket, type, body, fds);
+            }
+
+            IsolationProtocol.Send(socket, IsolationProtocol.Ready, []);
+        }
+
+        public void Dispose()
+        {
+            foreach (var fd in owned)
+            {
+                fd.Dispose();
+            }
+
+            owned.Clear();
+            messages.Clear();
+        }
+
+        private void Add(Capability capability, string serviceId, IPlatform platform)
+        {
+            switch (capability.Kind)
+            {
+                case CapabilityKind.Region:
+                    AddRegion(capability);
+                    break;
+                case CapabilityKind.Device:
+                    AddDevice(capability, serviceId, platform);
+                    break;
+                case CapabilityKind.Endpoint:
+                    AddRings(capability, serviceId, platform);
+                    break;
+                default:
+                    // Clock and cyclic timer: the child has its own clock on the shared origin.
+                    break;
+            }
+        }
+
+        private void AddRegion(Capability capability)
+        {
+            var region = (Region)capability.KernelObject;
+            var memory = region.Memory as MemfdRegionMemory
+                ?? throw new InvalidOperationException($"region '{region.Name}' is not in shared memory; the platform must allocate regions with MemfdRegionMemoryProvider");
+            var grant = CapabilityGrant.ForRegion(region.Name, capability.Rights, memory.Length);
+            AddMemory(IsolationProtocol.RegionGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
+        }
+
+        private void AddDevice(Capability capability, string serviceId, IPlatform platform)
+        {
+            var uri = (string)capability.KernelObject;
+            if (DeviceGrants.IsStream(uri))
+            {
+                AddStream(capability, serviceId, uri);
                 return;
             }
 
-            using var readOnly = memory.OpenReadOnlyDescriptor();
-            IsolationProtocol.Send(socket!, type, grant.Encode(), readOnly);
+            var memory = (platform.Devices as IShareableDevices)?.SharedMemoryOf(uri) as MemfdRegionMemory
+                ?? throw new InvalidOperationException($"device '{uri}' cannot be shared with another process; run the service with isolated: false");
+            var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, memory.Length, 0, 0);
+            AddMemory(IsolationProtocol.DeviceGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
         }
 
-        private void DrainMessages()
+        /// <summary>
+        /// The rings this endpoint capability allows (the provider's lanes and reply rings, or a
+        /// client's own two), read-write: both ends of a ring move a counter in it. Each ring rides
+        /// with its doorbell, the eventfd its consumer sleeps on.
+        /// </summary>
+        private void AddRings(Capability capability, string serviceId, IPlatform platform)
         {
-            while (socket is { Available: > 0 } && IsolationProtocol.Receive(socket) is { } message)
+            var rings = platform.MessageQueues as SharedMessageQueueProvider
+                ?? throw new InvalidOperationException($"endpoint '{capability.ObjectName}' is not in shared memory; the platform must make queues with SharedMessageQueueProvider");
+            foreach (var ring in rings.RingsFor(capability.ObjectName, serviceId, capability.Rights))
             {
-                foreach (var fd in message.Fds)
-                {
-                    fd.Dispose();
-                }
-
-                if (message.Type == IsolationProtocol.Text)
-                {
-                    lastText = Encoding.UTF8.GetString(message.Body);
-                }
-                else if (message.Type == IsolationProtocol.ConnectRequest)
-                {
-                    KernelConnects.Answer(socket, uri => KernelConnects.Holds(launch.Capabilities, uri), message.Body);
-                }
+                var grant = CapabilityGrant.ForEndpoint(ring.Name, capability.Rights, ring.Capacity, ring.MaxMessageBytes);
+                SafeHandle[] fds = ring.DoorbellDescriptor is { } doorbell ? [ring.FileDescriptor, doorbell] : [ring.FileDescriptor];
+                messages.Add((IsolationProtocol.RingGrant, grant.Encode(), fds));
             }
         }
 
-        private void ReportExit()
+        /// <summary>A listener or serial line the kernel opened for the service; an outgoing connection has nothing to hand over at start (the child asks for it).</summary>
+        private void AddStream(Capability capability, string serviceId, string uri)
         {
-            ended = true;
-            NoteTraceCounts();
-            process!.WaitForExit();
-            DrainMessages();
-            var code = process.ExitCode;
+            var fd = DeviceGrants.Open(serviceId, uri);
+            if (fd is null)
+            {
+                return;
+            }
+
+            owned.Add(fd);
+            var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, 0, 0, 0);
+            messages.Add((IsolationProtocol.StreamGrant, grant.Encode(), [fd]));
+        }
+
+        private void AddMemory(byte type, CapabilityGrant grant, MemfdRegionMemory memory, bool writable)
+        {
+            if (writable)
+            {
+                messages.Add((type, grant.Encode(), [memory.FileDescriptor]));
+                return;
+            }
+
+            var readOnly = memory.OpenReadOnlyDescriptor();
+            owned.Add(readOnly);
+            messages.Add((type, grant.Encode(), [readOnly]));
+        }
+    }
+
+    /// <summary>
+    /// The service host process itself, on the control thread: spawned, limited, connected and
+    /// granted, listened to, and reaped when its pidfd says it exited. Every method runs on the
+    /// control thread; what the kernel must hear goes through <c>ended</c>, posted to its loop.
+    /// </summary>
+    private sealed class ChildProcess(ProcessServiceHost host, ServiceLaunch launch, ProcessStartInfo info, string socketPath, GrantList grants, MemfdRegionMemory status, Action<string, bool> ended)
+        : IDisposable
+    {
+        private readonly StringBuilder childErrors = new();
+        private readonly byte[] receiveBuffer = new byte[FdPassing.PayloadBytesMax];
+        private Process? process;
+        private Socket? listener;
+        private Socket? socket;
+        private SafeFileHandle? pidfd;
+        private FdRegistration? listening;
+        private FdRegistration? talking;
+        private FdRegistration? exiting;
+        private AppliedLimits? limits;
+        private string? lastText;
+        private bool exited;
+        private bool closed;
+
+        private string ServiceId => launch.Service.Id;
+
+        /// <summary>Starts the process, applies its limits, then waits for its connection and its exit.</summary>
+        public void Spawn()
+        {
+            if (closed)
+            {
+                return;
+            }
+
+            try
+            {
+                listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = true };
+                File.Delete(socketPath);
+                listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+                listener.Listen(1);
+                InheritedFds.MarkCloseOnExec();
+                var declared = ProcessLimits.Of(launch.Service.Spec);
+                ProcessLimiter.PrepareStart(info, declared);
+                process = Process.Start(info) ?? throw new InvalidOperationException($"service '{ServiceId}': the service host process did not start");
+                process.ErrorDataReceived += (_, e) => AppendError(e.Data);
+                process.BeginErrorReadLine();
+                host.NotePid(ServiceId, process.Id);
+                limits = host.limiter.Apply(process.Id, ServiceId, launch.Incarnation, declared);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Whatever failed (the binary, the socket, a limit the OS refused), the service faults with it; the kernel goes on.
+                Kill();
+                host.control.PostToKernel(() => ended($"service host process of '{ServiceId}' did not start: {exception.Message}", false));
+                return;
+            }
+
+            WatchExit(process.Id);
+            listening = host.control.Reactor.Register((int)listener.Handle, FdEvents.Readable, new FdReady(_ => OnConnected()));
+        }
+
+        /// <summary>Stop: asks the child to quit and waits for it, at most <paramref name="timeout"/>.</summary>
+        public void Quit(TimeSpan timeout)
+        {
+            if (socket is null || process is null || exited)
+            {
+                return;
+            }
+
+            try
+            {
+                IsolationProtocol.Send(socket, IsolationProtocol.Quit, []);
+                process.WaitForExit(timeout);
+            }
+            catch (Exception exception) when (exception is SocketException or LinuxErrnoException)
+            {
+                // The child is already gone; Close reaps it.
+            }
+        }
+
+        /// <summary>Kills the child if it still runs, reaps it, and releases everything of this incarnation.</summary>
+        public void Close()
+        {
+            closed = true;
+            listening?.Dispose();
+            talking?.Dispose();
+            exiting?.Dispose();
+            Kill();
+            if (process is not null)
+            {
+                host.ForgetPid(ServiceId, process.Id);
+            }
+
+            limits?.Dispose();
+            socket?.Dispose();
+            listener?.Dispose();
+            pidfd?.Dispose();
+            process?.Dispose();
+            grants.Dispose();
+            status.Dispose();
+            (socket, listener, pidfd, process, limits) = (null, null, null, null, null);
+            File.Delete(socketPath);
+        }
+
+        public void Dispose() => Close();
+
+        private void WatchExit(int pid)
+        {
+            pidfd = Pidfd.Open(pid);
+            if (pidfd is null)
+            {
+                OnExited();
+                return;
+            }
+
+            exiting = host.control.Reactor.Register((int)pidfd.DangerousGetHandle(), FdEvents.Readable, new FdReady(_ => OnExited()));
+        }
+
+        /// <summary>The child connected: it gets exactly this incarnation's grants, then the kernel listens to what it says.</summary>
+        private void OnConnected()
+        {
+            listening?.Dispose();
+            if (closed || exited || socket is not null)
+            {
+                return;
+            }
+
+            try
+            {
+                socket = listener!.Accept();
+                grants.Send(socket);
+            }
+            catch (Exception exception) when (exception is SocketException or LinuxErrnoException)
+            {
+                // The child died before it took its grants: its pidfd reports the exit.
+                return;
+            }
+
+            talking = host.control.Reactor.Register((int)socket.Handle, FdEvents.Readable, new FdReady(_ => ReadMessages()));
+        }
+
+        /// <summary>What the child said ("started", "fault: ..."); the last fault text goes into the exit's report.</summary>
+        private void ReadMessages()
+        {
+            try
+            {
+                while (socket is { Available: > 0 } && IsolationProtocol.Receive(socket, receiveBuffer) is { } message)
+                {
+                    foreach (var fd in message.Fds)
+                    {
+                        fd.Dispose();
+                    }
+
+                    if (message.Type == IsolationProtocol.Text)
+                    {
+                        lastText = Encoding.UTF8.GetString(message.Body);
+                    }
+                    else if (message.Type == IsolationProtocol.ConnectRequest)
+                    {
+                        // The kernel connects for the service, only to an address its capabilities name.
+                        KernelConnects.Answer(socket, uri => KernelConnects.Holds(launch.Capabilities, uri), message.Body);
+                    }
+                }
+
+                if (socket is { Available: 0 } && socket.Poll(0, SelectMode.SelectRead))
+                {
+                    // Readable with nothing to read: the child closed its end.
+                    talking?.Dispose();
+                }
+            }
+            catch (Exception exception) when (exception is SocketException or InvalidDataException or ObjectDisposedException)
+            {
+                talking?.Dispose();
+            }
+        }
+
+        /// <summary>The pidfd is readable: the child exited. Reaps it and tells the kernel how it ended.</summary>
+        private void OnExited()
+        {
+            exiting?.Dispose();
+            if (exited || process is null)
+            {
+                return;
+            }
+
+            exited = true;
+            ReadMessages();
+
+            // Read without reaping: the runtime reaps its child on its own SIGCHLD handler, later.
+            var code = (pidfd is null ? null : Pidfd.ExitCodeOf(pidfd)) ?? WaitForExitCode();
             var how = limits?.ExplainExit(code) ?? (code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}");
             var said = lastText is { } text && text.StartsWith("fault:", StringComparison.Ordinal) ? $"; it said: {text}" : "";
             var errors = ChildErrors();
             if (code == 0 && lastText is { } done && done.StartsWith("completed:", StringComparison.Ordinal))
             {
-                launch.Service.HandleCompletion($"service host process {process.Id} exited normally; it said: {done}");
+                var normal = $"service host process {process.Id} exited normally; it said: {done}";
+                host.control.PostToKernel(() => ended(normal, true));
                 return;
             }
 
-            launch.Service.HandleFault($"service host process {process.Id} {how}{said}{(errors.Length > 0 ? "; stderr: " + errors : "")}");
+            var reason = $"service host process {process.Id} {how}{said}{(errors.Length > 0 ? "; stderr: " + errors : "")}";
+            host.control.PostToKernel(() => ended(reason, false));
+        }
+
+        /// <summary>No pidfd, or the runtime reaped the child first: the runtime says how it ended.</summary>
+        private int WaitForExitCode()
+        {
+            process!.WaitForExit();
+            return process.ExitCode;
+        }
+
+        private void Kill()
+        {
+            if (process is null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                process.WaitForExit(2_000);
+            }
+            catch (InvalidOperationException)
+            {
+                // Not started, or already reaped.
+            }
         }
 
         private void AppendError(string? line)
@@ -417,5 +711,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 return childErrors.ToString().Trim().Replace('\n', ' ');
             }
         }
+    }
+
+    /// <summary>A readiness callback as a delegate: the control thread's few registrations, allocated once each.</summary>
+    private sealed class FdReady(Action<FdEvents> onReady) : IFdReadyCallback
+    {
+        public void OnFdReady(FdEvents events) => onReady(events);
     }
 }

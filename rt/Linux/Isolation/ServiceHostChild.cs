@@ -78,6 +78,12 @@ public static class ServiceHostChild
             StreamFds = grants.Streams,
         };
         grants.Streams.ConnectThrough(socket, platform.Post);
+
+        // The service's endpoints sleep on their rings' doorbells in this loop, not on a poll timer.
+        foreach (var ring in grants.Rings.Values)
+        {
+            ring.ArrivalLoop = platform.Reactor;
+        }
         RealtimeServiceExecutor? realtime = null;
         platform.DecorateCyclicExecutor(inner =>
         {
@@ -194,7 +200,14 @@ public static class ServiceHostChild
             // The kernel went away: stop as if told to.
         }
 
-        stop.Cancel();
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Run already returned (a watchdog fault ended the service) and disposed the source: nothing left to stop.
+        }
     }
 
     /// <summary>
@@ -272,7 +285,7 @@ public static class ServiceHostChild
                         break;
                     case IsolationProtocol.RingGrant:
                         var ring = CapabilityGrant.Decode(message.Body);
-                        grants.Rings[ring.Name] = SharedMessageRing.Attach(ring.Name, Single(message.Fds), ring.Capacity, ring.MaxMessageBytes);
+                        grants.Rings[ring.Name] = AttachRing(ring, message.Fds);
                         break;
                     case IsolationProtocol.StreamGrant:
                         grants.Streams.Add(CapabilityGrant.Decode(message.Body).Name, Single(message.Fds));
@@ -287,6 +300,14 @@ public static class ServiceHostChild
 
             throw new InvalidDataException("the kernel hung up before it sent every grant");
         }
+
+        /// <summary>A ring rides with its doorbell (memfd, then eventfd); a ring without one is polled.</summary>
+        private static SharedMessageRing AttachRing(CapabilityGrant ring, SafeFileHandle[] fds) => fds.Length switch
+        {
+            1 => SharedMessageRing.Attach(ring.Name, fds[0], ring.Capacity, ring.MaxMessageBytes),
+            2 => SharedMessageRing.Attach(ring.Name, fds[0], ring.Capacity, ring.MaxMessageBytes, fds[1]),
+            _ => throw new InvalidDataException($"ring '{ring.Name}' carries {fds.Length} file descriptors; a ring grant carries its memfd and at most its doorbell"),
+        };
 
         private static SafeFileHandle Single(SafeFileHandle[] fds) =>
             fds.Length == 1 ? fds[0] : throw new InvalidDataException($"a grant carries one file descriptor, this one {fds.Length}");

@@ -29,8 +29,8 @@ public sealed class ProcessServiceHostLimitsTests
         var loaded = ManifestLoader.LoadSystem("system.yaml", new InMemoryManifestSource().Add("system.yaml", System).Add("hog.yaml", Hog), catalog);
         Assert.True(loaded.Succeeded, ManifestReport.Format(loaded.Diagnostics));
         var regions = new MemfdRegionMemoryProvider();
-        var platform = new PacedPlatform(1, new NoDevices(), regions, LinuxTime.MonotonicNs());
-        var host = new ProcessServiceHost(platform, PeerCommand(), limiter);
+        var platform = new PacedPlatform(1, new StandInServiceHost.NoDevices(), regions, LinuxTime.MonotonicNs());
+        var host = new ProcessServiceHost(platform, StandInServiceHost.Command("oom-host"), limiter);
         var kernel = new SystemKernel(loaded.System!, catalog, platform, hostSelector: _ => host);
 
         kernel.Boot();
@@ -51,15 +51,6 @@ public sealed class ProcessServiceHostLimitsTests
 
         Assert.Matches("^service host process [0-9]+ exceeded its memory limit of 33554432 bytes \\(memory.limitBytes; the OOM killer ended it\\)", hog.LastFault);
         Assert.Empty(warnings.ToString());
-    }
-
-    /// <summary>The test peer's apphost (or dotnet and its assembly) in its oom-host role.</summary>
-    private static ServiceHostCommand PeerCommand()
-    {
-        var apphost = Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer");
-        return File.Exists(apphost)
-            ? new ServiceHostCommand(apphost, ["oom-host"], "unused.yaml")
-            : new ServiceHostCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer.dll"), "oom-host"], "unused.yaml");
     }
 
     private sealed class StopWhenFaulted(ServiceRuntime service, CancellationTokenSource stop) : ITimerCallback
