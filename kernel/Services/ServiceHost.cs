@@ -1,10 +1,117 @@
 using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Kernel.Services;
 
-/// <summary>What the kernel hands a host to start one incarnation of a service.</summary>
-public sealed record ServiceLaunch(ServiceRuntime Service, int Incarnation, CapabilitySpace Capabilities, DeterministicRandom Random);
+/// <summary>
+/// What the kernel hands a host to start one incarnation of a service: the service as a host may
+/// drive it (<see cref="HostedService"/>: its spec and its instance events, not the runtime), the
+/// incarnation's capability space, and what each of those capabilities refers to, as views a host
+/// needs to hand them to another process (<see cref="RegionMemoryOf"/>, <see cref="DeviceUriOf"/>).
+/// Nothing here reaches a kernel object the incarnation was not granted.
+/// </summary>
+public sealed record ServiceLaunch(HostedService Service, int Incarnation, CapabilitySpace Capabilities, DeterministicRandom Random)
+{
+    /// <summary>The memory behind a region capability of this incarnation: a host maps or hands it over, the rights say how.</summary>
+    public RegionMemory RegionMemoryOf(Capability capability) =>
+        ((Region)OwnTarget(capability, CapabilityKind.Region)).Memory;
+
+    /// <summary>The URI of the device a device capability of this incarnation names (its manifest's <c>uri</c>).</summary>
+    public string DeviceUriOf(Capability capability) => (string)OwnTarget(capability, CapabilityKind.Device);
+
+    /// <summary>Whether this incarnation still holds a valid capability for the device at <paramref name="uri"/>.</summary>
+    public bool HoldsDevice(string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return Capabilities.All.Any(c => c.Kind == CapabilityKind.Device && c.IsValid && (string)c.KernelObject == uri);
+    }
+
+    /// <summary>The object behind <paramref name="capability"/>, which must be one of this space's own, of <paramref name="kind"/>.</summary>
+    private object OwnTarget(Capability capability, CapabilityKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(capability);
+        if (capability.Kind != kind)
+        {
+            throw new ArgumentException($"capability {capability} is not a {kind.ToString().ToLowerInvariant()} capability", nameof(capability));
+        }
+
+        if (!ReferenceEquals(Capabilities.Find(kind, capability.ObjectName), capability))
+        {
+            throw new ArgumentException($"capability {capability} is not one of incarnation {Incarnation} of '{Capabilities.Holder}'", nameof(capability));
+        }
+
+        return capability.KernelObject;
+    }
+}
+
+/// <summary>
+/// One incarnation of a service as its host sees it: what it is (id and spec) and the instance
+/// events a host reports for it (a fault, a normal end, a heartbeat, denials counted in another
+/// process). Events of an incarnation that has been replaced are ignored, so a late report from
+/// a dead child cannot fault its successor. Loop thread only, like the kernel.
+/// </summary>
+public sealed class HostedService
+{
+    private readonly ServiceRuntime runtime;
+
+    internal HostedService(ServiceRuntime runtime, int incarnation)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(incarnation);
+        this.runtime = runtime;
+        Incarnation = incarnation;
+    }
+
+    public string Id => runtime.Id;
+
+    public ServiceSpec Spec => runtime.Spec;
+
+    public int Incarnation { get; }
+
+    /// <summary>The kernel's own view, for the in-process host only.</summary>
+    internal ServiceRuntime Runtime => runtime;
+
+    private bool IsCurrent => runtime.Incarnation == Incarnation;
+
+    /// <summary>The instance failed (its process crashed, was killed, or said why); the supervisor decides.</summary>
+    public void Fault(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        if (IsCurrent)
+        {
+            runtime.HandleFault(reason);
+        }
+    }
+
+    /// <summary>The instance ended normally: its service said it is done and its process exited cleanly.</summary>
+    public void Complete(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        if (IsCurrent)
+        {
+            runtime.HandleCompletion(reason);
+        }
+    }
+
+    /// <summary>The instance showed a sign of life at <paramref name="nowNs"/> (a completed cycle, as its host saw it). Allocation-free.</summary>
+    public void Heartbeat(long nowNs)
+    {
+        if (IsCurrent)
+        {
+            runtime.NoteHeartbeat(nowNs);
+        }
+    }
+
+    /// <summary>Records in the kernel's trace that the instance was denied <paramref name="denials"/> times where the kernel could not see it (its own process).</summary>
+    public void RecordDenialsElsewhere(long denials)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(denials);
+        runtime.Trace.Record(TraceEventKind.CapabilityDeny, runtime.TraceId, -1, denials, Incarnation);
+    }
+}
 
 /// <summary>
 /// One incarnation of a service, wherever it runs: in the kernel's process (a program instance
@@ -43,7 +150,7 @@ internal sealed class InProcessServiceHost(SystemKernel kernel) : IServiceHost
     {
         var descriptor = kernel.Catalog.Find(launch.Service.Spec.Program.Type)
             ?? throw new InvalidOperationException($"program type '{launch.Service.Spec.Program.Type}' is not built in; neokernel programs lists them");
-        var context = new ServiceContext(kernel, launch.Service, launch.Capabilities, launch.Random);
+        var context = new ServiceContext(kernel, launch.Service.Runtime, launch.Capabilities, launch.Random);
         return new Instance(descriptor.Create(), context);
     }
 

@@ -128,7 +128,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         var random = new DeterministicRandom(kernel.Platform.Seed).Fork($"{Id}/{Incarnation}");
         try
         {
-            instance = kernel.HostFor(this).Create(new ServiceLaunch(this, Incarnation, space, random));
+            instance = kernel.HostFor(this).Create(new ServiceLaunch(new HostedService(this, Incarnation), Incarnation, space, random));
             instance.Start();
         }
         catch (Exception exception)

@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;
 using Neokernel.Kernel.Tests.Support;
@@ -68,6 +69,75 @@ public sealed class ServiceHostTests
         Assert.Contains("child process exited with code 3", service.LastFault, StringComparison.Ordinal);
         kernel.Shutdown();
         Assert.Equal(2, host.Teardowns);
+    }
+
+    [Fact]
+    public void ServiceLaunch_ViewsOfItsOwnGrants_ResolveRegionMemoryAndDeviceUri_AndRefuseOthers()
+    {
+        const string uri = "tcp://127.0.0.1:1502";
+        var system = new TestSystem();
+        var isolated = system.Add("isolated", "test.none", periodUs: 0);
+        isolated.Regions.Add(TestSystem.Writes("r", "x", "y"));
+        isolated.Devices.Add(new DeviceManifest { Name = "plc", Uri = uri, Access = "read" });
+        var host = new RecordingHost(incarnation => incarnation == 1);
+        var platform = new Rt.Simulation.SimulationPlatform(1, new NoDevices());
+        var kernel = new SystemKernel(system.Definition(), system.Catalog, platform, hostSelector: _ => host);
+        kernel.Boot();
+        platform.RunUntil(1_000 * Ms);
+
+        Assert.Equal(2, host.Launches.Count);
+        var (first, second) = (host.Launches[0], host.Launches[1]);
+        var region = second.Capabilities.Find(CapabilityKind.Region, "r")!;
+        var device = second.Capabilities.Find(CapabilityKind.Device, "plc")!;
+        Assert.Equal(Regions.Region.BytesFor(2), second.RegionMemoryOf(region).Length);
+        Assert.Same(first.RegionMemoryOf(first.Capabilities.Find(CapabilityKind.Region, "r")!), second.RegionMemoryOf(region));
+        Assert.Equal(uri, second.DeviceUriOf(device));
+        Assert.True(second.HoldsDevice(uri));
+        Assert.False(second.HoldsDevice("tcp://127.0.0.1:1503"));
+        Assert.False(first.HoldsDevice(uri));
+
+        var foreign = Assert.Throws<ArgumentException>(() => second.RegionMemoryOf(first.Capabilities.Find(CapabilityKind.Region, "r")!));
+        Assert.Contains("not one of incarnation 2 of 'isolated'", foreign.Message, StringComparison.Ordinal);
+        var wrongKind = Assert.Throws<ArgumentException>(() => second.RegionMemoryOf(device));
+        Assert.Contains("is not a region capability", wrongKind.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => second.DeviceUriOf(region));
+        kernel.Shutdown();
+    }
+
+    [Fact]
+    public void HostedService_EventsOfAReplacedIncarnation_AreIgnored_CurrentOnesAreSupervised()
+    {
+        var system = new TestSystem();
+        var isolated = system.Add("isolated", "test.none", periodUs: 0);
+        isolated.Restart.BackoffInitialMs = 10;
+        isolated.Restart.Policy = "transient";
+        var host = new RecordingHost(_ => false);
+        var platform = new Rt.Simulation.SimulationPlatform(1, new NoDevices());
+        var kernel = new SystemKernel(system.Definition(), system.Catalog, platform, hostSelector: _ => host);
+        kernel.Boot();
+        var service = kernel.Service("isolated");
+        Assert.Equal(1, host.Launches[0].Service.Incarnation);
+
+        host.Launches[0].Service.Fault("child was killed");
+        platform.RunUntil(platform.NowNs + (200 * Ms));
+        Assert.Equal(2, host.Launches.Count);
+        Assert.Equal(1, service.Faults);
+        Assert.Equal("child was killed", service.LastFault);
+
+        host.Launches[0].Service.Fault("late word from the dead child");
+        host.Launches[0].Service.Complete("late completion");
+        Assert.Equal(1, service.Faults);
+        Assert.Equal(ServiceState.Running, service.State);
+
+        var denials = kernel.Trace.Events(Trace.TraceEventKind.CapabilityDeny).Count;
+        host.Launches[1].Service.RecordDenialsElsewhere(3);
+        Assert.Equal(denials + 1, kernel.Trace.Events(Trace.TraceEventKind.CapabilityDeny).Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => host.Launches[1].Service.RecordDenialsElsewhere(0));
+
+        host.Launches[1].Service.Complete("done");
+        Assert.Equal(ServiceState.Stopped, service.State);
+        Assert.Equal("done", service.LastCompletion);
+        kernel.Shutdown();
     }
 
     [Fact]

@@ -49,34 +49,11 @@ public static class DeviceGrants
 
         return new SafeFileHandle(fd, ownsHandle: true);
     }
-
-    /// <summary>Kernel: sends the stream grant of <paramref name="capability"/> (if it has one to hand over) on <paramref name="socket"/>.</summary>
-    public static void Send(Socket socket, string serviceId, Capability capability)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        ArgumentNullException.ThrowIfNull(capability);
-        var uri = (string)capability.KernelObject;
-        using var fd = Open(serviceId, uri);
-        if (fd is null)
-        {
-            return;
-        }
-
-        var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, 0, 0, 0);
-        IsolationProtocol.Send(socket, IsolationProtocol.StreamGrant, grant.Encode(), fd);
-    }
 }
 
 /// <summary>Kernel side of a connect request: connects for the service if it holds the device, and answers.</summary>
 public static class KernelConnects
 {
-    /// <summary>Whether <paramref name="capabilities"/> hold a valid device capability for <paramref name="uri"/>.</summary>
-    public static bool Holds(CapabilitySpace capabilities, string uri)
-    {
-        ArgumentNullException.ThrowIfNull(capabilities);
-        return capabilities.All.Any(c => c.Kind == CapabilityKind.Device && c.IsValid && (string)c.KernelObject == uri);
-    }
-
     /// <summary>Answers <paramref name="body"/> (the device URI) with a connecting socket, or EACCES unless <paramref name="holds"/> says the service holds it.</summary>
     public static void Answer(Socket socket, Func<string, bool> holds, ReadOnlySpan<byte> body)
     {

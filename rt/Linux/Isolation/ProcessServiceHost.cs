@@ -218,11 +218,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             reader?.Stop();
             if (completed)
             {
-                launch.Service.HandleCompletion(reason);
+                launch.Service.Complete(reason);
                 return;
             }
 
-            launch.Service.HandleFault(reason);
+            launch.Service.Fault(reason);
         }
 
         private ProcessStartInfo StartInfo(string socketPath)
@@ -280,7 +280,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             if (cycles != cyclesSeen)
             {
                 cyclesSeen = cycles;
-                launch.Service.NoteHeartbeat(nowNs);
+                launch.Service.Heartbeat(nowNs);
             }
 
             if (IsolationProtocol.ReadCollections(status.Bytes) is { } collections)
@@ -313,7 +313,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             var denials = host.AddTraceCounts(launch.Service.Id, delta);
             if (denials > 0)
             {
-                launch.Service.Trace.Record(TraceEventKind.CapabilityDeny, launch.Service.TraceId, -1, denials, launch.Incarnation);
+                launch.Service.RecordDenialsElsewhere(denials);
             }
         }
     }
@@ -334,7 +334,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             {
                 foreach (var capability in launch.Capabilities.All)
                 {
-                    list.Add(capability, launch.Service.Id, platform);
+                    list.Add(launch, capability, platform);
                 }
             }
             catch
@@ -369,18 +369,18 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             messages.Clear();
         }
 
-        private void Add(Capability capability, string serviceId, IPlatform platform)
+        private void Add(ServiceLaunch launch, Capability capability, IPlatform platform)
         {
             switch (capability.Kind)
             {
                 case CapabilityKind.Region:
-                    AddRegion(capability);
+                    AddRegion(capability, launch.RegionMemoryOf(capability));
                     break;
                 case CapabilityKind.Device:
-                    AddDevice(capability, serviceId, platform);
+                    AddDevice(capability, launch.Service.Id, launch.DeviceUriOf(capability), platform);
                     break;
                 case CapabilityKind.Endpoint:
-                    AddRings(capability, serviceId, platform);
+                    AddRings(capability, launch.Service.Id, platform);
                     break;
                 default:
                     // Clock and cyclic timer: the child has its own clock on the shared origin.
@@ -388,18 +388,16 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
         }
 
-        private void AddRegion(Capability capability)
+        private void AddRegion(Capability capability, RegionMemory regionMemory)
         {
-            var region = (Region)capability.KernelObject;
-            var memory = region.Memory as MemfdRegionMemory
-                ?? throw new InvalidOperationException($"region '{region.Name}' is not in shared memory; the platform must allocate regions with MemfdRegionMemoryProvider");
-            var grant = CapabilityGrant.ForRegion(region.Name, capability.Rights, memory.Length);
+            var memory = regionMemory as MemfdRegionMemory
+                ?? throw new InvalidOperationException($"region '{capability.ObjectName}' is not in shared memory; the platform must allocate regions with MemfdRegionMemoryProvider");
+            var grant = CapabilityGrant.ForRegion(capability.ObjectName, capability.Rights, memory.Length);
             AddMemory(IsolationProtocol.RegionGrant, grant, memory, (capability.Rights & Rights.Write) != 0);
         }
 
-        private void AddDevice(Capability capability, string serviceId, IPlatform platform)
+        private void AddDevice(Capability capability, string serviceId, string uri, IPlatform platform)
         {
-            var uri = (string)capability.KernelObject;
             if (DeviceGrants.IsStream(uri))
             {
                 AddStream(capability, serviceId, uri);
@@ -615,7 +613,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                     else if (message.Type == IsolationProtocol.ConnectRequest)
                     {
                         // The kernel connects for the service, only to an address its capabilities name.
-                        KernelConnects.Answer(socket, uri => KernelConnects.Holds(launch.Capabilities, uri), message.Body);
+                        KernelConnects.Answer(socket, launch.HoldsDevice, message.Body);
                     }
                 }
 

@@ -85,12 +85,14 @@ public static class ServiceHostChild
             ring.ArrivalLoop = platform.Reactor;
         }
         RealtimeServiceExecutor? realtime = null;
+        HeartbeatExecutor? heartbeats = null;
         platform.DecorateCyclicExecutor(inner =>
         {
             realtime = arguments.RealTime
                 ? new RealtimeServiceExecutor(platform, inner, new RealtimeCyclicOptions { OriginNs = arguments.OriginNs }, NoRtHint)
                 : null;
-            return new HeartbeatExecutor(realtime ?? inner, status);
+            heartbeats = new HeartbeatExecutor(realtime ?? inner, status);
+            return heartbeats;
         });
         var kernel = new SystemKernel(system, catalog, platform, TraceCapacity);
         kernel.Boot([arguments.ServiceId], arguments.Incarnation);
@@ -114,7 +116,7 @@ public static class ServiceHostChild
         watch.Timer = platform.CreateTimer(watch);
         watch.Timer.ArmAt(platform.NowNs + WatchIntervalNs);
         watch.OnTimer(platform.NowNs);
-        if (realtime?.Task is { } task && !LendUntilStopped(realtime, task, runtime, platform, stop, status))
+        if (realtime?.Task is { } task && !LendUntilStopped(realtime, task, heartbeats!.KernelObserver!, platform, stop, status))
         {
             TryTell(socket, $"fault: the cyclic body of '{arguments.ServiceId}' did not return; the process exits without stopping the service");
             return 1;
@@ -145,11 +147,12 @@ public static class ServiceHostChild
     /// takes the loop back and runs what the task reported. False when the task's thread did not
     /// give the loop back: its body is stuck.
     /// </summary>
-    private static bool LendUntilStopped(RealtimeServiceExecutor realtime, RealtimeCyclicTask task, ServiceRuntime runtime, PacedPlatform platform, CancellationTokenSource stop, MemfdRegionMemory status)
+    private static bool LendUntilStopped(RealtimeServiceExecutor realtime, RealtimeCyclicTask task, ICyclicTaskObserver kernelObserver, PacedPlatform platform, CancellationTokenSource stop, MemfdRegionMemory status)
     {
         // The cycles released since the service started were skipped, not missed: its heartbeat
-        // window starts now, or a slow boot on a loaded machine would look like a hung task.
-        runtime.NoteHeartbeat(platform.NowNs);
+        // window starts now, or a slow boot on a loaded machine would look like a hung task. The
+        // local kernel hears it as a completed cycle; the status page does not count it.
+        kernelObserver.OnCycleCompleted(platform.NowNs);
         realtime.Lend();
         while (!stop.IsCancellationRequested && task.IsRunning)
         {
@@ -332,8 +335,14 @@ public static class ServiceHostChild
     /// <summary>Publishes every completed cycle to the status page the kernel watches: the heartbeat across processes.</summary>
     private sealed class HeartbeatExecutor(ICyclicExecutor inner, MemfdRegionMemory status) : ICyclicExecutor
     {
-        public ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer) =>
-            inner.Start(spec, body, new Observer(observer, status));
+        /// <summary>The local kernel's observer of the task last started: its heartbeat, without the status page's count.</summary>
+        public ICyclicTaskObserver? KernelObserver { get; private set; }
+
+        public ICyclicTaskHandle Start(CyclicTaskSpec spec, ICyclicBody body, ICyclicTaskObserver observer)
+        {
+            KernelObserver = observer;
+            return inner.Start(spec, body, new Observer(observer, status));
+        }
 
         private sealed class Observer(ICyclicTaskObserver inner, MemfdRegionMemory status) : ICyclicTaskObserver
         {

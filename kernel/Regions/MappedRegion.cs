@@ -1,14 +1,15 @@
 using Neokernel.Kernel.Platform;
-using Neokernel.Kernel.Regions;
 
-namespace Neokernel.Rt.Linux;
+namespace Neokernel.Kernel.Regions;
 
 /// <summary>
-/// A region's seqlock over memory this process mapped itself, outside a kernel's object graph:
-/// what a service host process will wrap into the RegionReader/RegionWriter it hands its
-/// service. Internal until the service host exists; the cross-process tests use it.
+/// A region's seqlock over memory the caller mapped itself, outside any kernel's object graph:
+/// the region layout as a format between processes (a peer that was handed a region's memory
+/// reads or publishes it with the same seqlock). It forges no authority: it reaches only the
+/// memory it is given, and the OS already decided what the caller may do with that mapping (a
+/// read-only mapping faults on a write). Not for services, which get RegionReader and RegionWriter.
 /// </summary>
-internal sealed class MappedRegion
+public sealed class MappedRegion
 {
     private readonly Region region;
     private readonly byte[] staging;
