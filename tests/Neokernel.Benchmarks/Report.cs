@@ -38,6 +38,7 @@ internal static class Report
         text.AppendLine(Inv($"{repetitions} repetitions run back to back in one process; compare ratios, not absolute numbers, and"));
         text.AppendLine("compare only numbers taken on the same machine.");
         text.AppendLine();
+        text.AppendLine(IssueTable.Section(delivery, restarts, memory, demoLoop));
         text.AppendLine(Tables(queue, sockets));
         text.AppendLine(CrossProcessReport.Section(crossProcess));
         text.AppendLine("## How it is measured");
