@@ -6,9 +6,11 @@
 //   Test        every test project; TRX in artifacts/test-results; fails on a failed test or on no tests
 //   Publish     NativeAOT neokernel for linux-x64 and linux-arm64 into artifacts/publish/<rid>/; fails on any warning
 //   SmokeArm64  runs both binaries (arm64 under qemu) with SmokeArguments and compares what they print
-//   Bench       benchmark harness in Release: IPC, restart time of a killed driver under the NativeAOT
-//               neokernel, loop latency with NativeAOT neokernel-latency next to cyclictest; report in
-//               docs/PERFORMANCE.md (not part of CI; run as root; ~8 minutes). --bench-arguments="..."
+//   Bench       benchmark harness in Release: IPC, one-way command delivery (ring + doorbell vs a socket),
+//               restart time of a killed driver under the NativeAOT neokernel (exit detection split into
+//               the OS's part and ours), loop latency with NativeAOT neokernel-latency and of the demo's
+//               isolated controller beside an allocating TCP service, each next to cyclictest; report in
+//               docs/PERFORMANCE.md (not part of CI; run as root; ~11 minutes). --bench-arguments="..."
 //               passes options to the harness (e.g. "--restart-kills 5 --skip latency" while developing)
 //   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
 //   CI          Build + Test + Publish + SmokeArm64 + KillSoak

@@ -178,6 +178,9 @@ internal static class RunCommand
         /// <summary>The quality log, when --quality-log asked for one.</summary>
         public QualityLog? QualityLog { get; private set; }
 
+        /// <summary>Each cyclic service's statistics just before the shutdown, which ends their tasks (an isolated one's from its status page).</summary>
+        public IReadOnlyList<(string ServiceId, CyclicStatistics Statistics)> FinalStatistics { get; private set; } = [];
+
         public void Start() => thread.Start();
 
         public void Join() => thread.Join();
@@ -205,6 +208,7 @@ internal static class RunCommand
             }
             finally
             {
+                FinalStatistics = [.. hosts.Kernel.Services.Where(s => s.Statistics is not null).Select(s => (s.Id, s.Statistics!.Value))];
                 hosts.Kernel.Shutdown();
             }
         }
@@ -238,6 +242,7 @@ internal static class RunCommand
         var final = StatusBoard.Capture(kernel, hosts.Platform.NowNs);
         output.WriteLine($"stopped after {Format.Seconds(final.TimeNs)}: {StatusBoard.StatusLine(final)}");
         WriteRecoveries(kernel, output);
+        WriteStatistics(loop.FinalStatistics, output);
         WriteProcessIpc(hosts.Processes, output);
         WriteCollections(hosts.Processes.Collections, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
@@ -302,6 +307,17 @@ internal static class RunCommand
         foreach (var (serviceId, (total, processes)) in collections.Ever.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             output.WriteLine($"{serviceId}: garbage collections after start in its {processes} process{(processes == 1 ? "" : "es")}: {StatusBoard.Collections(total)}; {total.AllocatedBytes} bytes allocated after start");
+        }
+    }
+
+    /// <summary>Per cyclic service, its current incarnation's loop over the whole run: what the live table shows, kept for scripts (the Bench target reads it).</summary>
+    private static void WriteStatistics(IReadOnlyList<(string ServiceId, CyclicStatistics Statistics)> statistics, TextWriter output)
+    {
+        foreach (var (id, s) in statistics)
+        {
+            output.WriteLine(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"{id}: loop statistics: {s.Cycles} cycles, {s.Overruns} overruns; wake-up µs mean {s.LatencyNsMean / 1e3:F1}, p99 {s.LatencyNsP99 / 1e3:F1}, p99.9 {s.LatencyNsP999 / 1e3:F1}, max {s.LatencyNsMax / 1e3:F1}; execution µs p99 {s.ExecutionNsP99 / 1e3:F1}, max {s.ExecutionNsMax / 1e3:F1}"));
         }
     }
 

@@ -13,14 +13,18 @@ namespace Neokernel.Benchmarks;
 internal static class AllocatingLoad
 {
     public const string Flag = "--allocating-load";
+
+    /// <summary>After the rate: also serve requests over loopback TCP (<see cref="TcpAllocatingService"/>).</summary>
+    public const string TcpFlag = "tcp";
     public const int MegabytesPerSecondDefault = 100;
 
     private const int BlockBytesMax = 16 * 1024;
     private const int SurvivorsMax = 1_024;
 
     /// <summary>The child's side: allocates until stdin closes. Returns the exit code.</summary>
-    public static int Run(int megabytesPerSecond)
+    public static int Run(int megabytesPerSecond, bool tcp = false)
     {
+        var service = tcp ? TcpAllocatingService.Start() : null;
         var stopped = 0;
         var watcher = new Thread(() =>
         {
@@ -53,17 +57,21 @@ internal static class AllocatingLoad
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{allocated / 1e6:F0} MB in {seconds:F1} s ({allocated / 1e6 / seconds:F0} MB/s), {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen 0/1/2)"));
+            $"{allocated / 1e6:F0} MB in {seconds:F1} s ({allocated / 1e6 / seconds:F0} MB/s), {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen 0/1/2){(service is null ? "" : $", {service.Served} TCP requests served")}"));
         return 0;
     }
 
     /// <summary>Starts the allocating process beside a scenario.</summary>
-    public static Process Start(int megabytesPerSecond)
+    public static Process Start(int megabytesPerSecond, bool tcp = false)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable this is, so cannot start the allocating process");
         var info = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(Flag);
         info.ArgumentList.Add(megabytesPerSecond.ToString(CultureInfo.InvariantCulture));
+        if (tcp)
+        {
+            info.ArgumentList.Add(TcpFlag);
+        }
         return Process.Start(info) ?? throw new InvalidOperationException("the allocating process did not start");
     }
 

@@ -206,21 +206,8 @@ internal sealed class CrossProcessPingPong : IDisposable
         }
     }
 
-    private static ProcessStartInfo PeerStartInfo(string socketPath, int? cpu)
-    {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable this is, so cannot start the peer");
-        var info = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Neokernel.Benchmarks.dll"));
-        }
-
-        info.ArgumentList.Add(PeerFlag);
-        info.ArgumentList.Add(socketPath);
-        info.ArgumentList.Add(cpu?.ToString(CultureInfo.InvariantCulture) ?? "-");
-        info.Environment["DOTNET_EnableDiagnostics"] = "0";
-        return info;
-    }
+    private static ProcessStartInfo PeerStartInfo(string socketPath, int? cpu) =>
+        SelfProcess.StartInfo(PeerFlag, socketPath, cpu?.ToString(CultureInfo.InvariantCulture) ?? "-");
 
 }
 

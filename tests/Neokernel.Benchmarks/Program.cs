@@ -24,9 +24,14 @@ internal static class Program
             return CrossProcessPingPong.RunPeer(args[1], args[2] == "-" ? null : int.Parse(args[2], CultureInfo.InvariantCulture));
         }
 
-        if (args.Length == 2 && args[0] == AllocatingLoad.Flag)
+        if (args.Length == 2 && args[0] == CommandDelivery.PeerFlag)
         {
-            return AllocatingLoad.Run(int.Parse(args[1], CultureInfo.InvariantCulture));
+            return CommandDelivery.RunPeer(args[1]);
+        }
+
+        if (args.Length is 2 or 3 && args[0] == AllocatingLoad.Flag)
+        {
+            return AllocatingLoad.Run(int.Parse(args[1], CultureInfo.InvariantCulture), tcp: args.Length == 3 && args[2] == AllocatingLoad.TcpFlag);
         }
 
 #if DEBUG
@@ -38,6 +43,7 @@ internal static class Program
         var repetitions = RepetitionsDefault;
         var latency = LatencySettings.Default(loopBinary: null);
         var restart = RestartSettings.Default(neokernelBinary: null);
+        var demoLoop = DemoLoopSettings.Default(neokernelBinary: null);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -62,6 +68,15 @@ internal static class Program
                     break;
                 case "--neokernel-binary" when i + 1 < args.Length:
                     restart = restart with { NeokernelBinary = Path.GetFullPath(args[++i]) };
+                    demoLoop = demoLoop with { NeokernelBinary = restart.NeokernelBinary };
+                    break;
+                case "--demo-loop-seconds" when i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var demoSeconds) && demoSeconds >= 1:
+                    demoLoop = demoLoop with { Seconds = demoSeconds };
+                    i++;
+                    break;
+                case "--demo-loop-pairs" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var demoPairs) && demoPairs >= 1:
+                    demoLoop = demoLoop with { Pairs = demoPairs };
+                    i++;
                     break;
                 case "--restart-kills" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var kills) && kills >= RestartSettings.KillsMin:
                     restart = restart with { Kills = kills };
@@ -83,7 +98,8 @@ internal static class Program
                     Console.Error.WriteLine($"         [--latency-binary PATH (published neokernel-latency)] [--latency-seconds S (default {LatencySettings.SecondsDefault})] [--latency-pairs N (>= {LatencySettings.PairsMin}, default {LatencySettings.PairsDefault})]");
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,restart,memory,latency (while developing: no report is written)]");
+                    Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,memory,latency,demo-loop (while developing: no report is written)]");
                     return 2;
             }
         }
@@ -101,6 +117,12 @@ internal static class Program
             Console.WriteLine(Report.Tables(queue, sockets));
             Console.WriteLine(CrossProcessReport.Section(crossProcess));
             ipc = (queue, sockets, crossProcess);
+        }
+
+        var delivery = skip.Contains("delivery") ? null : RunDelivery();
+        if (delivery is not null)
+        {
+            Console.WriteLine(delivery.Section());
         }
 
         var restarts = skip.Contains("restart") ? null : RestartBenchmark.Run(restart);
@@ -121,13 +143,19 @@ internal static class Program
             Console.WriteLine(Report.LatencyTables(loop));
         }
 
-        if (ipc is not { } measured || restarts is null || memory is null || loop is null)
+        var demo = skip.Contains("demo-loop") ? null : DemoLoopBenchmark.Run(demoLoop);
+        if (demo is not null)
+        {
+            Console.WriteLine(DemoLoopBenchmark.Section(demo));
+        }
+
+        if (ipc is not { } measured || restarts is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
             return 0;
         }
 
-        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, restarts, memory, loop);
+        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, memory, loop, demo);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
         {
@@ -143,6 +171,22 @@ internal static class Program
 
         return 0;
 #endif
+    }
+
+    private const int DeliveryTicks = 6_000;
+
+    /// <summary>The one-way command delivery; a failure is reported in its section, not thrown.</summary>
+    private static CommandDeliveryResult RunDelivery()
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  command delivery: {DeliveryTicks:N0} sends about 1 ms apart"));
+        try
+        {
+            return CommandDelivery.Run(DeliveryTicks);
+        }
+        catch (Exception exception) when (exception is IOException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return CommandDeliveryResult.Failed(exception.Message);
+        }
     }
 
     /// <summary>

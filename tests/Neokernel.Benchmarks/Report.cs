@@ -6,7 +6,7 @@ namespace Neokernel.Benchmarks;
 /// <summary>The Markdown report (docs/PERFORMANCE.md) and the tables printed to stdout.</summary>
 internal static class Report
 {
-    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, RestartResult restarts, MemoryResult memory, LatencyResult latency)
+    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, CommandDeliveryResult delivery, RestartResult restarts, MemoryResult memory, LatencyResult latency, DemoLoopResult demoLoop)
     {
         var text = new StringBuilder();
         text.AppendLine("# Performance");
@@ -38,6 +38,7 @@ internal static class Report
         text.AppendLine(Inv($"{repetitions} repetitions run back to back in one process; compare ratios, not absolute numbers, and"));
         text.AppendLine("compare only numbers taken on the same machine.");
         text.AppendLine();
+        text.AppendLine(IssueTable.Section(delivery, restarts, memory, demoLoop));
         text.AppendLine(Tables(queue, sockets));
         text.AppendLine(CrossProcessReport.Section(crossProcess));
         text.AppendLine("## How it is measured");
@@ -47,10 +48,12 @@ internal static class Report
         text.AppendLine(Inv($"- **Anchor**: a connected pair of Unix-domain stream sockets (`System.Net.Sockets.Socket`, `UnixDomainSocketEndPoint`) between two threads of the same process; the sender times each 64-byte ping-pong, {sockets.RoundTripsPerRepetition:N0} round trips per repetition, and takes p50 and p99 of them. One message's share is half the round trip."));
         text.AppendLine("- **The ratio is only indicative.** The queue is an in-process, single-threaded ring: no thread wake-up, no system call, no copy across an address space. It is not a cross-process transport; for that, see \"IPC across processes\" above, which compares the shared-memory ring with a socket between two processes.");
         text.AppendLine();
+        text.AppendLine(delivery.Section());
         text.AppendLine(RestartReport.Section(restarts));
         text.AppendLine(MemoryBenchmark.Section(memory));
         text.AppendLine(LatencyTables(latency));
         text.AppendLine(LatencyMethod(latency));
+        text.AppendLine(DemoLoopBenchmark.Section(demoLoop));
         text.AppendLine("## Not measured yet");
         text.AppendLine();
         text.AppendLine("- **Regions** (seqlock publish + snapshot of a 16-point region): `Region`'s constructor and its `Publish`/`TryCopy` are internal to the kernel, and `RegionWriter`/`RegionReader` can only be made by the kernel, so this harness cannot build one from outside. It needs either `[InternalsVisibleTo(\"Neokernel.Benchmarks\")]` in kernel/Neokernel.Kernel.csproj, or a public factory for a standalone region over managed memory (for example `Region.CreateInMemory(name, pointNames, writer)` returning a writer and a reader).");

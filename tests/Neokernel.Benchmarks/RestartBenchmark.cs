@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using Neokernel.Rt.Linux;
 
 namespace Neokernel.Benchmarks;
@@ -61,6 +62,8 @@ internal sealed record RestartSettings(string? NeokernelBinary, string SystemPat
 internal static class RestartBenchmark
 {
     private const int SignalKill = 9;
+    private const short PollIn = 1;
+    private const int PidfdWaitMsMax = 1_000;
 
     /// <summary>The runs boot and their drivers settle before the first kill.</summary>
     internal static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(4);
@@ -148,7 +151,7 @@ internal static class RestartBenchmark
             var quality = QualityLogFile.Read(run.QualityLog);
             var events = TraceFile.Read(run.Trace);
             var matched = RestartTimeline.Match(run.Kills, quality, events, RestartSettings.ServiceId, RestartSettings.Point);
-            samples.AddRange(matched.Select(m => m with { Instance = run.Index }));
+            samples.AddRange(matched.Select((m, k) => m with { Instance = run.Index, PidfdReadableNs = run.PidfdReadable[k] }));
             recoveries.AddRange(run.RecoveryLines().Select(line => Inv($"instance {run.Index}: {line}")));
             otherFaults.AddRange(RestartTimeline.OtherFaults(matched, quality, events, RestartSettings.ServiceId).Select(f => Inv($"instance {run.Index} {f}")));
             traceComplete &= events.Count > 0 && events[0].Sequence == 0;
@@ -180,6 +183,9 @@ internal static class RestartBenchmark
                 return Inv($"no {RestartSettings.ServiceId} process of instance {run.Index} appeared before kill {k}");
             }
 
+            // The harness watches the same process's pidfd as the kernel's control thread does: when it
+            // turns readable, the OS has done its part, and what is left of the detection is ours.
+            using var pidfd = Pidfd.Open(pid.Value);
             var killNs = LinuxTime.MonotonicNs();
             if (Native.kill(pid.Value, SignalKill) != 0)
             {
@@ -187,6 +193,7 @@ internal static class RestartBenchmark
             }
 
             run.Kills.Add(killNs);
+            run.PidfdReadable.Add(pidfd is null ? null : WaitReadable(pidfd));
             run.Killed.Add(pid.Value);
             SleepUntil(killNs + (spacingNs / 2));
             anchors.StartEachOnce();
@@ -194,6 +201,27 @@ internal static class RestartBenchmark
             if (k < settings.Kills)
             {
                 SleepUntil(killNs + spacingNs);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// CLOCK_MONOTONIC when <paramref name="pidfd"/> turned readable (the process exited); null when it
+    /// did not within <see cref="PidfdWaitMsMax"/>. It spins on poll(2) with no timeout rather than
+    /// sleeping in it, so the harness's own wake-up (milliseconds on a loaded machine) does not count
+    /// as the OS's: the OS's part ends when the exit is visible, not when a sleeper is scheduled.
+    /// </summary>
+    private static unsafe long? WaitReadable(SafeFileHandle pidfd)
+    {
+        var poll = new PollFd { Fd = (int)pidfd.DangerousGetHandle(), Events = PollIn };
+        var deadlineNs = LinuxTime.MonotonicNs() + (PidfdWaitMsMax * 1_000_000L);
+        while (LinuxTime.MonotonicNs() < deadlineNs)
+        {
+            if (Native.poll(&poll, 1, 0) == 1)
+            {
+                return LinuxTime.MonotonicNs();
             }
         }
 
@@ -216,6 +244,18 @@ internal static class RestartBenchmark
         [DllImport("libc", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int kill(int pid, int signal);
+
+        [DllImport("libc", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern unsafe int poll(PollFd* fds, nuint count, int timeoutMs);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
     }
 }
 
@@ -247,6 +287,9 @@ internal sealed class DemoRun : IDisposable
     public bool HasExited => process.HasExited;
 
     public List<long> Kills { get; } = [];
+
+    /// <summary>Per kill: when the killed process's pidfd turned readable for the harness; null when it did not.</summary>
+    public List<long?> PidfdReadable { get; } = [];
 
     public HashSet<int> Killed { get; } = [];
 

@@ -90,6 +90,9 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
     /// </summary>
     public long? PublishesToFirstSeen { get; init; }
 
+    /// <summary>When the killed process's pidfd turned readable, polled by the harness right after its kill: the OS's part of the detection ends here.</summary>
+    public long? PidfdReadableNs { get; init; }
+
     /// <summary>Which of the demos side by side this kill hit (1-based).</summary>
     public int Instance { get; init; } = 1;
 
@@ -100,6 +103,12 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
 
     /// <summary>kill to the kernel's fault: the child's pidfd reporting the exit, through the control thread.</summary>
     public long? DetectionNs => FaultNs - KillNs;
+
+    /// <summary>kill to a readable pidfd: the OS tearing the process down (its address space, locked memory, descriptors).</summary>
+    public long? ExitNs => PidfdReadableNs - KillNs;
+
+    /// <summary>readable pidfd to the fault: ours (the control thread's wake-up and reading, its post, the kernel loop's wake-up).</summary>
+    public long? ExitToFaultNs => FaultNs - PidfdReadableNs;
 
     /// <summary>fault to restart: the supervisor's backoff timer.</summary>
     public long? BackoffNs => RestartNs - FaultNs;

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+
+namespace Neokernel.Benchmarks;
+
+/// <summary>The figures issue 6 asks for, each against its target, with a link to the section that measured it next to its anchor.</summary>
+internal static class IssueTable
+{
+    public static string Section(CommandDeliveryResult delivery, RestartResult restarts, MemoryResult memory, DemoLoopResult demoLoop)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## Summary: the figures of issue 6");
+        text.AppendLine();
+        text.AppendLine("| Figure | measured | target | met | section |");
+        text.AppendLine("|---|---:|---:|---|---|");
+        var complete = restarts.Complete;
+        var floor = restarts.Anchors.FirstOrDefault(a => a.Ns.Count > 0);
+        double? restartRatio = complete.Count > 0 && floor is not null
+            ? (double)P50([.. complete.Select(c => c.TotalNs!.Value - c.BackoffNs!.Value)]) / P50([.. floor.Ns])
+            : null;
+        Row(text, "restart time less backoff, vs a bare start of the binary", restartRatio, 1.5, "×", "F1", "#restart-time");
+        double? detectionMs = complete.Count > 0 ? P50([.. complete.Select(c => c.DetectionNs!.Value)]) / 1e6 : null;
+        Row(text, "exit detection p50", detectionMs, 1, " ms", "F1", "#restart-time");
+        double? doorbellUs = delivery.EventNs.Length > 0 ? Stats.Percentile(delivery.EventNs, 50) / 1e3 : null;
+        Row(text, "one-way command delivery p50, to an isolated event-driven (best-effort) service", doorbellUs, 100, " µs", "F1", "#command-delivery");
+        double? cyclicUs = delivery.CyclicNs.Length > 0 ? Stats.Percentile(delivery.CyclicNs, 50) / 1e3 : null;
+        Row(text, "one-way command delivery p50, to an isolated rt-fifo controller (taken at its next 10 ms cycle start)", cyclicUs, 100, " µs", "F0", "#command-delivery");
+        double? loopRatio = demoLoop.Pairs.Count > 0 ? demoLoop.MedianP99Ratio : null;
+        Row(text, "loop latency p99 of the demo's isolated controller vs cyclictest, beside an allocating TCP service", loopRatio, 1.2, "", "F2", "#demo-loop-latency");
+        double? memoryMb = memory.Services.Count > 0 ? memory.MedianPrivateDirtyKb / 1024 : null;
+        Row(text, "private memory of one isolated service process (smaps Private_Dirty, median)", memoryMb, MemoryResult.TargetPrivateDirtyKb / 1024.0, " MB", "F2", "#memory-of-an-isolated-service-process");
+        text.AppendLine();
+        text.AppendLine("The command delivery to the rt-fifo controller waits for the controller's next release by design (half its 10 ms period on average); the ≤ 100 µs target is met by the doorbell path, which an event-driven service sees at once.");
+        text.AppendLine();
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, string figure, double? value, double target, string unit, string format, string anchor)
+    {
+        var shown = value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) + unit : "not measured";
+        var met = value is { } m ? (m <= target ? "yes" : "no") : "-";
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {figure} | {shown} | ≤ {target:0.##}{unit} | {met} | [{anchor.TrimStart('#')}]({anchor}) |"));
+    }
+
+    private static long P50(long[] ns)
+    {
+        Array.Sort(ns);
+        return Stats.Percentile(ns, 50);
+    }
+}
