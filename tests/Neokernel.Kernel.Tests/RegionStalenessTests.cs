@@ -1,5 +1,7 @@
 using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Regions;
+using Neokernel.Kernel.Services;
+using Neokernel.Kernel.Tests.Support;
 using Neokernel.Kernel.Trace;
 using Neokernel.Rt.Simulation;
 using Neokernel.Testing;
@@ -77,6 +79,48 @@ public sealed class RegionStalenessTests
         Assert.Equal(0, unjudged.StaleAfterNs);
         Assert.True(unjudged.TryRead(snapshot));
         Assert.Equal(Quality.Good, snapshot.Quality(0));
+    }
+
+    /// <summary>
+    /// In a simulated system: a writer that goes on cycling (so its heartbeat is fine and it stays
+    /// Running) but stops publishing after 100 ms is read as Uncertain by its reader once its point
+    /// is 50 ms old (the floor above three 10 ms periods), and as Good until then.
+    /// </summary>
+    [Fact]
+    public void Reader_WriterRunningButSilent_SeesUncertainAfterTheStaleAge()
+    {
+        var system = new TestSystem();
+        system.Add("writer", "test.silent-writer").Regions.Add(TestSystem.Writes("r", "x"));
+        system.Add("reader", "test.quality-reader").Regions.Add(TestSystem.Reads("r"));
+        RegionWriter? writer = null;
+        RegionReader? reader = null;
+        RegionSnapshot? snapshot = null;
+        var seen = new List<(long TimeNs, Quality Quality)>();
+        system.Catalog.Program("test.silent-writer", () => new DelegateService(c => writer = c.OpenRegionWriter("r"), cycle =>
+        {
+            if (cycle.StartNs <= 100 * Ms)
+            {
+                writer!.Set(0, 1.0, Quality.Good, cycle.StartNs);
+                writer.Publish();
+            }
+        }));
+        system.Catalog.Program("test.quality-reader", () => new DelegateService(c => reader = c.OpenRegionReader("r"), cycle =>
+        {
+            snapshot ??= reader!.CreateSnapshot();
+            if (reader!.TryRead(snapshot) && snapshot.Sequence > 0)
+            {
+                seen.Add((cycle.StartNs, snapshot.Quality(0)));
+            }
+        }));
+        var (kernel, platform) = system.Boot();
+
+        platform.RunUntil(400 * Ms);
+
+        Assert.Equal(ServiceState.Running, kernel.Service("writer").State);
+        var lastPublishNs = seen.Where(s => s.TimeNs <= 100 * Ms).Max(s => s.TimeNs);
+        Assert.All(seen.Where(s => s.TimeNs <= lastPublishNs + Staleness.StaleAfterNsMin), s => Assert.Equal(Quality.Good, s.Quality));
+        Assert.All(seen.Where(s => s.TimeNs > lastPublishNs + Staleness.StaleAfterNsMin + (10 * Ms)), s => Assert.Equal(Quality.Uncertain, s.Quality));
+        Assert.Contains(seen, s => s.Quality == Quality.Uncertain);
     }
 
     [Fact]
