@@ -73,8 +73,8 @@ internal static class Cli
         usage: neokernel COMMAND [ARGS]
 
         commands:
-          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--quality-log FILE]
-                     [--trace-jsonl FILE] [--trace-chrome FILE]
+          run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--fail-on-fault]
+                     [--quality-log FILE] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         isolated services (drivers by default) run in processes of their own unless
                         --in-process, their rt-fifo/rt-deadline tasks on real-time threads (needs root or
@@ -84,6 +84,9 @@ internal static class Cli
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
                         and the trace digest; on a violated invariant prints the command that reproduces it
+                        run and sim exit 0 when sound, 1 on a violated invariant (with --fail-on-fault, a
+                        fault) or an output file that cannot be written (checked before the run starts),
+                        3 when a service failed for good, 2 on a usage error
           validate PATH...
                         check system or service manifests; every error names file, line, column, field and
                         what is allowed

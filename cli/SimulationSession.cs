@@ -40,36 +40,17 @@ internal sealed class SimulationSession
     public SimulationOutcome Run(long durationNs, bool failOnFault, CancellationToken cancellation = default)
     {
         var wall = Stopwatch.StartNew();
-        var faultsSeen = 0L;
+        var watch = new FaultWatch(Kernel, failOnFault);
         while (Platform.NowNs < durationNs && !cancellation.IsCancellationRequested)
         {
             Platform.RunUntil(Math.Min(durationNs, Platform.NowNs + CheckIntervalNs), cancellation);
-            var violations = KernelInvariants.Check(Kernel);
-            if (violations.Count == 0 && failOnFault)
+            if (watch.Check() is { } violation)
             {
-                violations = NewFaults(ref faultsSeen);
-            }
-
-            if (violations.Count > 0)
-            {
-                return new SimulationOutcome(Platform.NowNs, wall.Elapsed.TotalSeconds, violations[0], Platform.NowNs);
+                return new SimulationOutcome(Platform.NowNs, wall.Elapsed.TotalSeconds, violation, Platform.NowNs);
             }
         }
 
         return new SimulationOutcome(Platform.NowNs, wall.Elapsed.TotalSeconds, null, 0);
-    }
-
-    private List<string> NewFaults(ref long faultsSeen)
-    {
-        var faults = Kernel.Services.Sum(s => (long)s.Faults);
-        if (faults == faultsSeen)
-        {
-            return [];
-        }
-
-        faultsSeen = faults;
-        var faulty = Kernel.Services.First(s => s.Faults > 0 && s.LastFault is not null);
-        return [$"service '{faulty.Id}' faulted ({faulty.LastFault}) and --fail-on-fault is set"];
     }
 
     /// <summary>Summary lines: what ran, how fast, what went wrong, the process image at the end, and the digest that pins the run.</summary>

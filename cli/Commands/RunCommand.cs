@@ -31,8 +31,14 @@ internal static class RunCommand
             return 1;
         }
 
+        using var files = OutputFiles.Open(options.TraceJsonlPath, options.TraceChromePath, options.QualityLogPath, error);
+        if (files is null)
+        {
+            return FaultWatch.ExitViolation;
+        }
+
         using var hosts = RunHosts.Compose(options, error);
-        var loop = new KernelLoop(hosts, options, cancellation);
+        using var loop = new KernelLoop(hosts, options, cancellation);
         loop.Start();
         WriteStart(hosts, options, output, error);
         Draw(loop, hosts, options, output);
@@ -40,11 +46,24 @@ internal static class RunCommand
         if (loop.Failure is { } failure)
         {
             error.WriteLine($"neokernel: the kernel stopped: {failure.Message}");
-            return 1;
+            return FaultWatch.ExitViolation;
         }
 
-        WriteFinalReport(hosts, loop, options, output);
-        return 0;
+        var written = WriteFinalReport(hosts, loop, files, output, error);
+        return ExitCode(loop, options, written, error);
+    }
+
+    /// <summary>The exit codes of sim (<see cref="FaultWatch"/>): a violation or a failed write is 1, a service failed for good 3.</summary>
+    private static int ExitCode(KernelLoop loop, RunOptions options, bool written, TextWriter error)
+    {
+        if (loop.Violation is { } violation)
+        {
+            error.WriteLine($"invariant violated at {Format.Seconds(loop.ViolationAtNs)}: {violation}");
+            error.WriteLine($"the run stopped there{(options.FailOnFault ? " (--fail-on-fault)" : "")}");
+            return FaultWatch.ExitViolation;
+        }
+
+        return written ? loop.Watch.EndCode(error) : FaultWatch.ExitViolation;
     }
 
     /// <summary>The command line of <c>run</c>, read once; the system is loaded and validated with it.</summary>
@@ -57,6 +76,7 @@ internal static class RunCommand
         bool Plain,
         bool InProcess,
         bool RealTime,
+        bool FailOnFault,
         string? QualityLogPath,
         string? TraceJsonlPath,
         string? TraceChromePath)
@@ -64,7 +84,7 @@ internal static class RunCommand
         /// <summary>The options, or null when the system did not load (its errors are written to <paramref name="error"/>).</summary>
         public static RunOptions? Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
         {
-            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt");
+            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt", "fail-on-fault");
             var path = SimCommand.SinglePath(line, "run");
             var catalog = Composition.Catalog();
             var system = Composition.LoadSystem(path, catalog, error);
@@ -73,13 +93,14 @@ internal static class RunCommand
             var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;
             var inProcess = line.Flag("in-process");
             var realTime = !line.Flag("no-rt");
+            var failOnFault = line.Flag("fail-on-fault");
             var qualityLogPath = line.Option("quality-log");
             var jsonl = line.Option("trace-jsonl");
             var chrome = line.Option("trace-chrome");
             line.RejectUnknown();
             return system is null
                 ? null
-                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, qualityLogPath, jsonl, chrome);
+                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, qualityLogPath, jsonl, chrome);
         }
     }
 
@@ -157,20 +178,30 @@ internal static class RunCommand
     /// the paced loop until the duration or Ctrl-C, and always shuts the kernel down. What it ran
     /// into is read after <see cref="Join()"/>.
     /// </summary>
-    private sealed class KernelLoop
+    private sealed class KernelLoop : IDisposable
     {
         private readonly RunHosts hosts;
         private readonly RunOptions options;
         private readonly CancellationToken cancellation;
         private readonly Thread thread;
+        private readonly CancellationTokenSource stopped = new();
 
         public KernelLoop(RunHosts hosts, RunOptions options, CancellationToken cancellation)
         {
             this.hosts = hosts;
             this.options = options;
             this.cancellation = cancellation;
+            Watch = new FaultWatch(hosts.Kernel, options.FailOnFault);
             thread = new Thread(Run) { Name = "neokernel-loop", IsBackground = true };
         }
+
+        /// <summary>The invariants (and with --fail-on-fault, the faults) checked on the loop as in sim.</summary>
+        public FaultWatch Watch { get; }
+
+        /// <summary>The first violation the watch saw; the loop stopped there. Null when there was none.</summary>
+        public string? Violation { get; private set; }
+
+        public long ViolationAtNs { get; private set; }
 
         /// <summary>Why the loop stopped early; null when it ran to its end.</summary>
         public Exception? Failure { get; private set; }
@@ -182,6 +213,8 @@ internal static class RunCommand
         public IReadOnlyList<(string ServiceId, CyclicStatistics Statistics)> FinalStatistics { get; private set; } = [];
 
         public void Start() => thread.Start();
+
+        public void Dispose() => stopped.Dispose();
 
         public void Join() => thread.Join();
 
@@ -200,7 +233,11 @@ internal static class RunCommand
                     QualityLog.Start(hosts.Platform);
                 }
 
-                hosts.Platform.RunUntil(options.DurationNs ?? long.MaxValue, cancellation);
+                var check = new WatchTimer(this);
+                check.Timer = hosts.Platform.CreateTimer(check);
+                check.Timer.ArmAt(hosts.Platform.NowNs + SimulationSession.CheckIntervalNs);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stopped.Token);
+                hosts.Platform.RunUntil(options.DurationNs ?? long.MaxValue, stop.Token);
             }
             catch (Exception exception)
             {
@@ -210,6 +247,25 @@ internal static class RunCommand
             {
                 FinalStatistics = [.. hosts.Kernel.Services.Where(s => s.Statistics is not null).Select(s => (s.Id, s.Statistics!.Value))];
                 hosts.Kernel.Shutdown();
+            }
+        }
+
+        /// <summary>Checks the watch every <see cref="SimulationSession.CheckIntervalNs"/> of the loop's time; the first violation stops the run.</summary>
+        private sealed class WatchTimer(KernelLoop loop) : ITimerCallback
+        {
+            public IPlatformTimer? Timer { get; set; }
+
+            public void OnTimer(long nowNs)
+            {
+                if (loop.Watch.Check() is { } violation)
+                {
+                    loop.ViolationAtNs = nowNs;
+                    loop.Violation = violation;
+                    loop.stopped.Cancel();
+                    return;
+                }
+
+                Timer!.ArmAt(nowNs + SimulationSession.CheckIntervalNs);
             }
         }
     }
@@ -236,7 +292,7 @@ internal static class RunCommand
     }
 
     /// <summary>After the loop ended: the last status, recoveries, what isolated services did in their processes, the trace.</summary>
-    private static void WriteFinalReport(RunHosts hosts, KernelLoop loop, RunOptions options, TextWriter output)
+    private static bool WriteFinalReport(RunHosts hosts, KernelLoop loop, OutputFiles files, TextWriter output, TextWriter error)
     {
         var kernel = hosts.Kernel;
         var final = StatusBoard.Capture(kernel, hosts.Platform.NowNs);
@@ -246,8 +302,8 @@ internal static class RunCommand
         WriteProcessIpc(hosts.Processes, output);
         WriteCollections(hosts.Processes.Collections, output);
         output.WriteLine($"trace: {kernel.Trace.Count} events; trace digest: {kernel.Trace.DigestHex} (real time: not reproducible, use sim for that)");
-        WriteQualityLog(loop.QualityLog, options.QualityLogPath, hosts.Platform.OriginNs, output);
-        SimCommand.WriteTraces(kernel.Trace, options.TraceJsonlPath, options.TraceChromePath, output);
+        var logWritten = WriteQualityLog(loop.QualityLog, files.QualityLog, hosts.Platform.OriginNs, output, error);
+        return SimCommand.WriteTraces(kernel.Trace, files, output, error) && logWritten;
     }
 
     private static void WriteIsolation(List<ServiceSpec> isolated, bool inProcess, TextWriter output)
@@ -331,19 +387,26 @@ internal static class RunCommand
         }
     }
 
-    private static void WriteQualityLog(QualityLog? log, string? path, long originNs, TextWriter output)
+    private static bool WriteQualityLog(QualityLog? log, OutputFiles.OutputFile? file, long originNs, TextWriter output, TextWriter error)
     {
-        if (log is null || path is null)
+        if (log is null || file is null)
         {
-            return;
+            return true;
         }
 
-        using (var writer = new StreamWriter(path))
+        var written = OutputFiles.TryWrite(file, stream => WriteQualityLog(log, stream, originNs), error);
+        if (written)
         {
-            log.Write(writer, originNs);
+            output.WriteLine($"quality log: {log.Count} quality changes written to {file.Path} (CLOCK_MONOTONIC ns)");
         }
 
-        output.WriteLine($"quality log: {log.Count} quality changes written to {path} (CLOCK_MONOTONIC ns)");
+        return written;
+    }
+
+    private static void WriteQualityLog(QualityLog log, Stream stream, long originNs)
+    {
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        log.Write(writer, originNs);
     }
 
     /// <summary>A status line per second, and a line for each new fault (the reason, e.g. how to fix a refused scheduling class).</summary>

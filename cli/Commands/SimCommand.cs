@@ -24,19 +24,29 @@ internal static class SimCommand
             return 1;
         }
 
+        using var files = OutputFiles.Open(jsonl, chrome, null, error);
+        if (files is null)
+        {
+            return FaultWatch.ExitViolation;
+        }
+
         var session = SimulationSession.Boot(system, catalog, seed);
         var outcome = session.Run(durationNs, failOnFault, cancellation);
         session.WriteSummary(output, outcome, seed);
         session.Kernel.Shutdown();
-        WriteTraces(session.Kernel.Trace, jsonl, chrome, output);
+        if (!WriteTraces(session.Kernel.Trace, files, output, error))
+        {
+            return FaultWatch.ExitViolation;
+        }
+
         if (outcome.Violation is null)
         {
-            return 0;
+            return new FaultWatch(session.Kernel, failOnFault).EndCode(error);
         }
 
         error.WriteLine($"invariant violated at {Format.Seconds(outcome.ViolationAtNs)}: {outcome.Violation}");
         error.WriteLine($"reproduce: neokernel sim {path} --seed {seed} --duration {Format.Duration(durationNs)}{(failOnFault ? " --fail-on-fault" : "")}");
-        return 1;
+        return FaultWatch.ExitViolation;
     }
 
     internal static string SinglePath(CommandLine line, string command)
@@ -49,21 +59,27 @@ internal static class SimCommand
         return line.Positional[0];
     }
 
-    /// <summary>The trace exports both sim and run offer.</summary>
-    internal static void WriteTraces(KernelTrace trace, string? jsonl, string? chrome, TextWriter output)
+    /// <summary>The trace exports both sim and run offer, into the files opened before the run; false when a write failed (said on <paramref name="error"/>).</summary>
+    internal static bool WriteTraces(KernelTrace trace, OutputFiles files, TextWriter output, TextWriter error)
     {
-        if (jsonl is not null)
+        var written = OutputFiles.TryWrite(files.TraceJsonl, stream => WriteJsonLines(trace, stream), error);
+        if (written && files.TraceJsonl is { } jsonl)
         {
-            using var writer = new StreamWriter(jsonl);
-            trace.WriteJsonLines(writer);
-            output.WriteLine($"trace written as JSON lines to {jsonl}");
+            output.WriteLine($"trace written as JSON lines to {jsonl.Path}");
         }
 
-        if (chrome is not null)
+        var chromeWritten = OutputFiles.TryWrite(files.TraceChrome, trace.WriteChromeTrace, error);
+        if (chromeWritten && files.TraceChrome is { } chrome)
         {
-            using var stream = File.Create(chrome);
-            trace.WriteChromeTrace(stream);
-            output.WriteLine($"trace written as Chrome/Perfetto JSON to {chrome} (open in ui.perfetto.dev or chrome://tracing)");
+            output.WriteLine($"trace written as Chrome/Perfetto JSON to {chrome.Path} (open in ui.perfetto.dev or chrome://tracing)");
         }
+
+        return written && chromeWritten;
+    }
+
+    private static void WriteJsonLines(KernelTrace trace, Stream stream)
+    {
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        trace.WriteJsonLines(writer);
     }
 }

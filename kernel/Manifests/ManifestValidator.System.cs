@@ -59,6 +59,7 @@ public static partial class ManifestValidator
     {
         var byId = CheckUniqueIds(sink, services);
         CheckRegionsAcross(sink, services);
+        CheckDevicesAcross(sink, services);
         var providers = CheckProvidersAcross(sink, services);
         AddKernelProviders(providers);
         CheckKernelAcross(sink, system, systemPositions, services);

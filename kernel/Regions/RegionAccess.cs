@@ -12,14 +12,19 @@ public sealed class RegionReader
     private readonly Capability capability;
     private readonly KernelTrace trace;
     private readonly int subject;
+    private readonly Staleness staleness;
 
-    internal RegionReader(Region region, Capability capability, KernelTrace trace, int subject)
+    internal RegionReader(Region region, Capability capability, KernelTrace trace, int subject, Staleness staleness = default)
     {
         Region = region;
         this.capability = capability;
         this.trace = trace;
         this.subject = subject;
+        this.staleness = staleness;
     }
+
+    /// <summary>The age past which this reader sees a Good point as Uncertain (see <see cref="Staleness"/>); 0 when never.</summary>
+    public long StaleAfterNs => staleness.StaleAfterNs;
 
     public Region Region { get; }
 
@@ -29,7 +34,10 @@ public sealed class RegionReader
 
     public RegionSnapshot CreateSnapshot() => new(Region.PointCount);
 
-    /// <summary>Fills <paramref name="snapshot"/> with a consistent copy. False when revoked or every attempt was torn. Allocation-free.</summary>
+    /// <summary>
+    /// Fills <paramref name="snapshot"/> with a consistent copy, its stale Good points marked
+    /// Uncertain. False when revoked or every attempt was torn. Allocation-free.
+    /// </summary>
     public bool TryRead(RegionSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -45,6 +53,7 @@ public sealed class RegionReader
         }
 
         snapshot.Sequence = sequence;
+        staleness.Apply(snapshot.Payload, Region.PointCount);
         return true;
     }
 }

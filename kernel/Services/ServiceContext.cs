@@ -76,7 +76,9 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
     {
         var capability = Require(CapabilityKind.Region, region, Rights.Read, $"list '{region}' under regions with access: read");
         capability.MarkUsed();
-        return new RegionReader((Region)capability.KernelObject, capability, kernel.Trace, runtime.TraceId);
+        var target = (Region)capability.KernelObject;
+        var staleness = Staleness.For(kernel.Platform.Clock, kernel.System.Find(target.Writer)?.Spec);
+        return new RegionReader(target, capability, kernel.Trace, runtime.TraceId, staleness);
     }
 
     public RegionWriter OpenRegionWriter(string region)

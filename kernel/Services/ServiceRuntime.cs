@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Neokernel.Kernel.Capabilities;
 using Neokernel.Kernel.Ipc;
 using Neokernel.Kernel.Manifests;
@@ -22,6 +23,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     private IServiceInstance? instance;
     private long lastHeartbeatNs;
     private long heartbeatDueNs;
+    private long startedAtNs;
+    private long firstBeatDeadlineNs;
+    private bool beatSinceStart;
     private long executionNsMaxEver;
     private long cyclesEver;
     private long overrunsEver;
@@ -144,12 +148,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         }
 
         Lifecycle.Fire(ServiceTrigger.Started);
-        lastHeartbeatNs = kernel.Platform.Clock.NowNs + (instance?.StartupGraceNs ?? 0);
-
-        // Every service is watched, cyclic or not: a cyclic one beats with each completed cycle
-        // (its first is due one phase and period after start), any other with its event loop.
-        var firstBeatNs = TaskSpec is null ? 0 : TaskSpec.PhaseNs + TaskSpec.PeriodNs;
-        ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs + firstBeatNs);
+        WatchFirstBeat(kernel.Platform.Clock.NowNs, instance?.StartupGraceNs ?? 0);
 
         if (completionPending is { } reason)
         {
@@ -282,6 +281,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     internal void NoteHeartbeat(long nowNs)
     {
         lastHeartbeatNs = Math.Max(lastHeartbeatNs, nowNs);
+        Volatile.Write(ref beatSinceStart, true);
         if (faultedAtNs >= 0)
         {
             Recoveries.Record(nowNs - faultedAtNs);
@@ -374,15 +374,58 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
             return;
         }
 
+        if (!Volatile.Read(ref beatSinceStart))
+        {
+            CheckFirstBeat(nowNs);
+            return;
+        }
+
         if (nowNs - lastHeartbeatNs >= HeartbeatTimeoutNs && nowNs >= lastHeartbeatNs)
         {
-            kernel.Trace.Record(TraceEventKind.Heartbeat, TraceId, -1, nowNs - lastHeartbeatNs);
-            var silence = TaskSpec is null ? "its event loop gave no sign of life" : "no cycle completed";
-            HandleFault($"missed heartbeat: {silence} for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms)");
+            FaultSilence(nowNs, "since its last beat");
             return;
         }
 
         ArmHeartbeat(lastHeartbeatNs + HeartbeatTimeoutNs);
+    }
+
+    /// <summary>
+    /// Watches a fresh instance. Every service is watched, cyclic or not: a cyclic one beats with
+    /// each completed cycle (its first is due one phase and period after start), any other with its
+    /// event loop. The host's startup grace (a child process must come up first) only extends the
+    /// wait for the first beat; it ends there, and from then on one heartbeat timeout of silence
+    /// is a fault. Until the first beat the watchdog looks every timeout, so it sees that beat
+    /// within one timeout, not at the end of the grace.
+    /// </summary>
+    private void WatchFirstBeat(long nowNs, long startupGraceNs)
+    {
+        Debug.Assert(startupGraceNs >= 0, "a startup grace is never negative");
+        var firstBeatNs = TaskSpec is null ? 0 : TaskSpec.PhaseNs + TaskSpec.PeriodNs;
+        startedAtNs = nowNs;
+        lastHeartbeatNs = nowNs;
+        Volatile.Write(ref beatSinceStart, false);
+        firstBeatDeadlineNs = nowNs + startupGraceNs + firstBeatNs + HeartbeatTimeoutNs;
+        ArmHeartbeat(Math.Min(nowNs + firstBeatNs + HeartbeatTimeoutNs, firstBeatDeadlineNs));
+    }
+
+    /// <summary>No beat yet since start: a fault once the first beat is overdue, else another look one timeout on.</summary>
+    private void CheckFirstBeat(long nowNs)
+    {
+        if (nowNs < firstBeatDeadlineNs)
+        {
+            ArmHeartbeat(Math.Min(nowNs + HeartbeatTimeoutNs, firstBeatDeadlineNs));
+            return;
+        }
+
+        FaultSilence(nowNs, "none since its start");
+    }
+
+    /// <summary>The heartbeat fault; its message says which silence it was: none at all since start, or a stall after beats.</summary>
+    private void FaultSilence(long nowNs, string which)
+    {
+        kernel.Trace.Record(TraceEventKind.Heartbeat, TraceId, -1, nowNs - lastHeartbeatNs);
+        var silence = TaskSpec is null ? "its event loop gave no sign of life" : "no cycle completed";
+        HandleFault($"missed heartbeat: {silence} for {(nowNs - lastHeartbeatNs) / 1_000_000} ms (timeout {HeartbeatTimeoutNs / 1_000_000} ms), {which}");
     }
 
     private void ArmHeartbeat(long dueNs)

@@ -55,12 +55,12 @@ public sealed class CommandTests
     public void Audit_ReportsUnusedCapabilitiesAndTiming()
     {
         var system = Repository.CopyManifests(dir =>
-            Repository.Replace(Path.Combine(dir, "services", "pump-actuator.yaml"), "devices:\n", "devices:\n  - name: spare\n    uri: sim://tank/spare\n    access: read\n"));
+            Repository.Replace(Path.Combine(dir, "services", "pump-actuator.yaml"), "devices:\n", "devices:\n  - name: spare\n    uri: sim://tank/spare\n    access: write\n"));
         var result = CliResult.Run("audit", system, "--duration", "5s");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("pump-actuator: device 'spare'", result.Output, StringComparison.Ordinal);
         Assert.Contains("device grants:", result.Output, StringComparison.Ordinal);
-        Assert.Contains("pump-actuator: device 'spare' read: sim://tank/spare (register bank", result.Output, StringComparison.Ordinal);
+        Assert.Contains("pump-actuator: device 'spare' write: sim://tank/spare (register bank", result.Output, StringComparison.Ordinal);
         Assert.Contains("tank-controller: rt-fifo priority 80", result.Output, StringComparison.Ordinal);
     }
 

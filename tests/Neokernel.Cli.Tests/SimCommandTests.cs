@@ -34,7 +34,8 @@ public sealed class SimCommandTests
         var system = Repository.CopyManifests(dir =>
             Repository.Replace(Path.Combine(dir, "services", "level-sensor.yaml"), "rangeMinMeters: 0.0", "rangeMinMeters: 3.0"));
         var result = CliResult.Run("sim", system, "--duration", "30s");
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("neokernel: failed for good: level-sensor (exit code 3)", result.Error, StringComparison.Ordinal);
         Assert.Contains("1 failed, 1 in safe state", result.Output, StringComparison.Ordinal);
         Assert.Contains("tank.outputs.pump=0.000", result.Output, StringComparison.Ordinal);
         Assert.Contains("level-sensor: Failed, 6 faults", result.Output, StringComparison.Ordinal);

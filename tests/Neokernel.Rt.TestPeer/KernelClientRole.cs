@@ -41,9 +41,24 @@ public static class KernelClientRole
           - manifest: hung.yaml
         """;
 
+    public const string StallSystem = """
+        system: kernel-stall
+        services:
+          - manifest: stall.yaml
+        """;
+
     public static InMemoryManifestSource Manifests() => new InMemoryManifestSource()
         .Add("system.yaml", System)
         .Add("hung-system.yaml", HungSystem)
+        .Add("stall-system.yaml", StallSystem)
+        .Add("stall.yaml", """
+            id: stall
+            kind: driver
+            program: { type: test.sensor }
+            timing: { class: best-effort, priority: 0, periodUs: 10000 }
+            regions: [{ name: io, access: write, points: [level] }]
+            restart: { policy: temporary, heartbeatTimeoutMs: 300 }
+            """)
         .Add("sensor.yaml", """
             id: sensor
             kind: driver

@@ -64,6 +64,36 @@ public sealed class KernelEndpointProcessTests
         Assert.Equal(ServiceState.Failed, hung.State);
     }
 
+    /// <summary>
+    /// The startup grace of a child process ends at its first cycle: a service host stopped by
+    /// SIGSTOP right after it is faulted within its heartbeat timeout (300 ms, plus the 10 ms status
+    /// poll and a margin for a loaded machine), not at the end of the 15 s grace, and the fault
+    /// names a stall after beats, not silence since start.
+    /// </summary>
+    [Fact]
+    public void CyclicService_StoppedRightAfterItsFirstCycle_IsFaultedWithinItsHeartbeatTimeout()
+    {
+        const long marginNs = 400 * Ms;
+        using var run = new IsolatedRun("stall-system.yaml");
+        var stall = run.Kernel.Service("stall");
+        run.RunUntil(TimeSpan.FromSeconds(60), () => stall.Statistics?.Cycles >= 1, pollNs: Ms);
+        Assert.True(run.Host.Pids.TryGetValue("stall", out var pid), "the stalling service's process is running");
+        var stoppedAtNs = run.Platform.NowNs;
+        Assert.Equal(0, Kill(pid, SignalStop));
+
+        run.RunUntil(TimeSpan.FromSeconds(30), () => stall.LastFault is not null, pollNs: Ms);
+
+        var faultNs = run.Kernel.Trace.Events(TraceEventKind.Fault).First(e => e.Subject == stall.TraceId).TimeNs;
+        Assert.InRange(faultNs - stoppedAtNs, 0, stall.HeartbeatTimeoutNs + marginNs);
+        Assert.Contains("missed heartbeat: no cycle completed for", stall.LastFault, StringComparison.Ordinal);
+        Assert.EndsWith("since its last beat", stall.LastFault, StringComparison.Ordinal);
+    }
+
+    private const int SignalStop = 19;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary>A kernel whose every service runs in a test peer service host process, endpoints on shared rings.</summary>
     private sealed class IsolatedRun : IDisposable
     {
@@ -77,8 +107,8 @@ public sealed class KernelEndpointProcessTests
             var regions = new MemfdRegionMemoryProvider();
             queues = new SharedMessageQueueProvider(_ => true);
             Platform = new PacedPlatform(1, new NoDevices(), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
-            var host = new ProcessServiceHost(Platform, PeerCommand(systemFile) with { RealTime = false }, new ProcessLimiter(TextWriter.Null));
-            Kernel = new SystemKernel(loaded.System!, catalog, Platform, hostSelector: _ => host);
+            Host = new ProcessServiceHost(Platform, PeerCommand(systemFile) with { RealTime = false }, new ProcessLimiter(TextWriter.Null));
+            Kernel = new SystemKernel(loaded.System!, catalog, Platform, hostSelector: _ => Host);
             Kernel.Boot();
         }
 
@@ -86,19 +116,22 @@ public sealed class KernelEndpointProcessTests
 
         public PacedPlatform Platform { get; }
 
-        /// <summary>Runs the kernel's loop until <paramref name="done"/> holds (checked every 50 ms) or the time is up.</summary>
-        public void RunUntil(TimeSpan limit, Func<bool> done)
+        public ProcessServiceHost Host { get; }
+
+        /// <summary>Runs the kernel's loop until <paramref name="done"/> holds (checked every <paramref name="pollNs"/>, 50 ms unless told) or the time is up.</summary>
+        public void RunUntil(TimeSpan limit, Func<bool> done, long pollNs = 50 * Ms)
         {
             using var stop = new CancellationTokenSource(limit);
-            var check = new Check(done, stop);
+            var check = new Check(done, stop, pollNs);
             check.Timer = Platform.CreateTimer(check);
-            check.Timer.ArmAt(Platform.NowNs + (50 * Ms));
+            check.Timer.ArmAt(Platform.NowNs + pollNs);
             Platform.RunUntil(long.MaxValue, stop.Token);
         }
 
         public void Dispose()
         {
             Kernel.Shutdown();
+            Host.Dispose();
             queues.Dispose();
         }
 
@@ -111,7 +144,7 @@ public sealed class KernelEndpointProcessTests
         }
     }
 
-    private sealed class Check(Func<bool> done, CancellationTokenSource stop) : ITimerCallback
+    private sealed class Check(Func<bool> done, CancellationTokenSource stop, long pollNs) : ITimerCallback
     {
         public IPlatformTimer? Timer { get; set; }
 
@@ -123,7 +156,7 @@ public sealed class KernelEndpointProcessTests
                 return;
             }
 
-            Timer!.ArmAt(nowNs + (50 * Ms));
+            Timer!.ArmAt(nowNs + pollNs);
         }
     }
 
