@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
@@ -63,7 +64,6 @@ internal static class IsolationProtocol
     internal const int StatisticsSequenceOffset = CollectionsOffset + (CollectionsFields * 8);
     private const int StatisticsOffset = StatisticsSequenceOffset + 8;
     private const int StatisticsFields = 13;
-    private const int SequencedReadAttemptsMax = 8;
 
     public static void Send(Socket socket, byte type, ReadOnlySpan<byte> body, params ReadOnlySpan<SafeHandle> fds)
     {
@@ -137,43 +137,18 @@ internal static class IsolationProtocol
             : null;
     }
 
-    /// <summary>Writes <paramref name="fields"/> after the sequence count at <paramref name="sequenceOffset"/>: odd while writing, even when whole.</summary>
+    /// <summary>Writes <paramref name="fields"/> after the sequence count at <paramref name="sequenceOffset"/>, under the kernel's <see cref="SeqLock"/>.</summary>
     private static void WriteSequenced(Span<byte> page, int sequenceOffset, ReadOnlySpan<long> fields)
     {
-        ref var sequence = ref MemoryMarshal.AsRef<long>(page[sequenceOffset..]);
-        var next = Volatile.Read(ref sequence) + 1;
-
-        // A full fence, not a release: the fields written below must not become visible before the odd count.
-        Interlocked.Exchange(ref sequence, next);
-        fields.CopyTo(MemoryMarshal.Cast<byte, long>(page[(sequenceOffset + 8)..(sequenceOffset + 8 + (fields.Length * 8))]));
-        Volatile.Write(ref sequence, next + 1);
+        var payload = page[(sequenceOffset + 8)..(sequenceOffset + 8 + (fields.Length * 8))];
+        SeqLock.Write(ref MemoryMarshal.AsRef<long>(page[sequenceOffset..]), MemoryMarshal.AsBytes(fields), payload);
     }
 
-    /// <summary>Reads whole fields or nothing: false before the first publication and while the writer keeps writing.</summary>
+    /// <summary>Reads whole fields or nothing: false before the first publication (sequence 0) and while the writer keeps writing.</summary>
     private static bool TryReadSequenced(Span<byte> page, int sequenceOffset, Span<long> into)
     {
-        ref var sequence = ref MemoryMarshal.AsRef<long>(page[sequenceOffset..]);
-        var fields = MemoryMarshal.Cast<byte, long>(page[(sequenceOffset + 8)..(sequenceOffset + 8 + (into.Length * 8))]);
-        for (var attempt = 0; attempt < SequencedReadAttemptsMax; attempt++)
-        {
-            var before = Volatile.Read(ref sequence);
-            if (before == 0)
-            {
-                return false;
-            }
-
-            for (var i = 0; i < into.Length; i++)
-            {
-                into[i] = Volatile.Read(ref fields[i]);
-            }
-
-            if ((before & 1) == 0 && Volatile.Read(ref sequence) == before)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var payload = page[(sequenceOffset + 8)..(sequenceOffset + 8 + (into.Length * 8))];
+        return SeqLock.TryRead(ref MemoryMarshal.AsRef<long>(page[sequenceOffset..]), payload, MemoryMarshal.AsBytes(into), out var seen) && seen != 0;
     }
 
     /// <summary>The trace events a host counts for the kernel: what its service's IPC did in its process.</summary>
