@@ -12,7 +12,7 @@ namespace Neokernel.Kernel.Control;
 internal static class KernelControlOperations
 {
     public static int Restart(KernelEndpointServer kernel, ReadOnlySpan<byte> request, Span<byte> reply) =>
-        Run(kernel, request, reply, static service =>
+        Run(kernel, KernelOperation.Restart, request, reply, static service =>
         {
             switch (service.State)
             {
@@ -30,7 +30,7 @@ internal static class KernelControlOperations
         });
 
     public static int Stop(KernelEndpointServer kernel, ReadOnlySpan<byte> request, Span<byte> reply) =>
-        Run(kernel, request, reply, static service =>
+        Run(kernel, KernelOperation.Stop, request, reply, static service =>
         {
             switch (service.State)
             {
@@ -47,10 +47,10 @@ internal static class KernelControlOperations
         });
 
     public static int Start(KernelEndpointServer kernel, ReadOnlySpan<byte> request, Span<byte> reply) =>
-        Run(kernel, request, reply, StartIfAllowed);
+        Run(kernel, KernelOperation.Start, request, reply, StartIfAllowed);
 
     public static int Acknowledge(KernelEndpointServer kernel, ReadOnlySpan<byte> request, Span<byte> reply) =>
-        Run(kernel, request, reply, static service =>
+        Run(kernel, KernelOperation.Acknowledge, request, reply, static service =>
         {
             if (service.State != ServiceState.Failed)
             {
@@ -72,7 +72,7 @@ internal static class KernelControlOperations
         return KernelReplyStatus.InvalidState;
     }
 
-    private static int Run(KernelEndpointServer kernel, ReadOnlySpan<byte> request, Span<byte> reply, Func<ServiceRuntime, KernelReplyStatus> operation)
+    private static int Run(KernelEndpointServer kernel, KernelOperation code, ReadOnlySpan<byte> request, Span<byte> reply, Func<ServiceRuntime, KernelReplyStatus> operation)
     {
         if (!KernelMessages.TryDecodeControl(request, out var id))
         {
@@ -85,6 +85,8 @@ internal static class KernelControlOperations
             return KernelMessages.EncodeStatus(KernelReplyStatus.NotFound, reply);
         }
 
-        return KernelMessages.EncodeStatus(kernel.Kernel.IsShuttingDown ? KernelReplyStatus.InvalidState : operation(service), reply);
+        var status = kernel.Kernel.IsShuttingDown ? KernelReplyStatus.InvalidState : operation(service);
+        kernel.TraceControl(service, code, status);
+        return KernelMessages.EncodeStatus(status, reply);
     }
 }

@@ -29,6 +29,9 @@ internal sealed class KernelEndpointServer : IMessageHandler, IFaultSink
     private int[] controlClientTraceIds = [];
     private int controlTraceId = -1;
 
+    /// <summary>The client of the request being handled (the loop handles one at a time).</summary>
+    private int currentSender = -1;
+
     public KernelEndpointServer(SystemKernel kernel)
     {
         Kernel = kernel;
@@ -112,6 +115,7 @@ internal sealed class KernelEndpointServer : IMessageHandler, IFaultSink
         }
         else
         {
+            currentSender = message.Header.Sender;
             length = entry.Handler(this, message.Payload, reply);
         }
 
@@ -123,6 +127,14 @@ internal sealed class KernelEndpointServer : IMessageHandler, IFaultSink
 
     private bool Allows(KernelOperationEntry entry, int clientId) =>
         entry.Right == ControlRights.None || ((uint)clientId < (uint)controlRights.Length && (controlRights[clientId] & entry.Right) == entry.Right);
+
+    /// <summary>
+    /// Traces a kernel.control operation that reached its service (carried out, or refused by the
+    /// service's state), naming the client that asked: an operator's hand on the lifecycle is in
+    /// the record like the supervisor's own restarts.
+    /// </summary>
+    internal void TraceControl(ServiceRuntime service, KernelOperation operation, KernelReplyStatus status) =>
+        Kernel.Trace.Record(TraceEventKind.Control, ClientTraceId(currentSender), service.TraceId, (long)operation, (long)status);
 
     private int ClientTraceId(int clientId) => (uint)clientId < (uint)controlClientTraceIds.Length ? controlClientTraceIds[clientId] : -1;
 

@@ -26,6 +26,7 @@ public enum TraceEventKind : byte
     Overrun,
     Watchdog,
     Heartbeat,
+    Control,
 }
 
 /// <summary>
@@ -65,7 +66,7 @@ public sealed class KernelTrace
 
     private readonly TraceEvent[] ring;
     private readonly long[] stamps;
-    private readonly long[] countsByKind = new long[(int)TraceEventKind.Heartbeat + 1];
+    private readonly long[] countsByKind = new long[Enum.GetValues<TraceEventKind>().Length];
     private readonly List<string> names = [];
     private readonly Dictionary<string, int> nameIndex = new(StringComparer.Ordinal);
     private readonly Queue<(long Sequence, string Text)> notes = new();

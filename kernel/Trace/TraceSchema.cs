@@ -73,6 +73,10 @@ public static class TraceSchema
         {
             ObjectIsName = false,
         },
+        new(TraceEventKind.Control, "control", "kernel.control carried out an operator's operation, or its state refused it", "the client that asked",
+            new("target", "the service operated on"),
+            new("operation", "Restart 16, Stop 17, Start 18, Acknowledge 19 (the contracts' KernelOperation)"),
+            new("status", "Ok 0, InvalidState 5 (the reply's KernelReplyStatus); a denial is a deny event instead")),
     ];
 
     /// <summary>Every kind's schema, in <see cref="TraceEventKind"/> order.</summary>

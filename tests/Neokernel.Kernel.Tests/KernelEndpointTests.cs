@@ -174,6 +174,27 @@ public sealed class KernelEndpointTests
     }
 
     [Fact]
+    public void Control_CarriedOutOrRefusedByState_IsTracedWithClientServiceAndStatus()
+    {
+        var (kernel, platform, gateway, viewer, _) = Boot();
+        platform.RunUntil(50 * Ms);
+
+        Control(platform, gateway, KernelOperation.Restart, "sensor");
+        platform.RunUntil(platform.NowNs + (50 * Ms));
+        Control(platform, viewer, KernelOperation.Acknowledge, "sensor");
+        Control(platform, gateway, KernelOperation.Restart, "nobody");
+
+        var sensor = kernel.Service("sensor").TraceId;
+        var events = kernel.Trace.Events(TraceEventKind.Control).Select(e => (e.Subject, e.Object, (KernelOperation)e.Arg0, (KernelReplyStatus)e.Arg1)).ToList();
+        Assert.Equal(
+            [
+                (kernel.Service("gateway").TraceId, sensor, KernelOperation.Restart, KernelReplyStatus.Ok),
+                (kernel.Service("viewer").TraceId, sensor, KernelOperation.Acknowledge, KernelReplyStatus.InvalidState),
+            ],
+            events);
+    }
+
+    [Fact]
     public void Control_WithoutTheRight_IsDeniedAndTraced()
     {
         var (kernel, platform, gateway, viewer, _) = Boot();
