@@ -96,6 +96,19 @@ public sealed class HostedService
         }
     }
 
+    /// <summary>
+    /// The instance's own process said its service started (its start ran, its first cycle is due
+    /// at its next release) at <paramref name="nowNs"/>; traced, so a restart's time splits into
+    /// what the runtime takes and what the service's timing asks for.
+    /// </summary>
+    public void Ready(long nowNs)
+    {
+        if (IsCurrent)
+        {
+            runtime.Trace.Record(TraceEventKind.Ready, runtime.TraceId, -1, Incarnation, nowNs - runtime.StartedAtNs);
+        }
+    }
+
     /// <summary>The instance showed a sign of life at <paramref name="nowNs"/> (a completed cycle, as its host saw it). Allocation-free.</summary>
     public void Heartbeat(long nowNs)
     {

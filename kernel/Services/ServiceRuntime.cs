@@ -117,6 +117,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     internal IPlatformTimer RestartTimer => restartTimer;
 
+    /// <summary>When the current incarnation became Running, on the platform clock.</summary>
+    internal long StartedAtNs => startedAtNs;
+
     /// <summary>The kernel's trace: a host that runs the service elsewhere records what it learns there.</summary>
     internal KernelTrace Trace => kernel.Trace;
 

@@ -27,6 +27,7 @@ public enum TraceEventKind : byte
     Watchdog,
     Heartbeat,
     Control,
+    Ready,
 }
 
 /// <summary>

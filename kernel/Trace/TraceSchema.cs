@@ -77,6 +77,8 @@ public static class TraceSchema
             new("target", "the service operated on"),
             new("operation", "Restart 16, Stop 17, Start 18, Acknowledge 19 (the contracts' KernelOperation)"),
             new("status", "Ok 0, InvalidState 5 (the reply's KernelReplyStatus); a denial is a deny event instead")),
+        new(TraceEventKind.Ready, "ready", "a service's own process said its service started (isolated services; in-process ones are ready when Running)", Service, null,
+            new("incarnation", "the incarnation that is ready"), new("sinceRunningNs", "ns since the incarnation became Running (its process was spawned): runtime start, grants, the service's start")),
     ];
 
     /// <summary>Every kind's schema, in <see cref="TraceEventKind"/> order.</summary>

@@ -116,8 +116,20 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
     /// <summary>restart to Running: fresh capabilities, status page, socket, fork/exec of the service host.</summary>
     public long? SpawnNs => RunningNs - RestartNs;
 
-    /// <summary>Running to the first good sample: the child's runtime start, manifests, grants, boot, first release, first cycle.</summary>
+    /// <summary>Running to the first good sample: the child's runtime start, grants, the service's start, first release, first cycle.</summary>
     public long? ChildToFirstSampleNs => FirstGoodSourceNs - RunningNs;
+
+    /// <summary>When the kernel heard the child say its service had started (the trace's ready event).</summary>
+    public long? ReadyNs { get; init; }
+
+    /// <summary>Running to ready: the child's runtime start, connect, grants, the service's start.</summary>
+    public long? ChildToReadyNs => ReadyNs - RunningNs;
+
+    /// <summary>Ready to the first good sample: the wait for the next release of the driver's grid (its timing), then the first cycle.</summary>
+    public long? ReadyToFirstSampleNs => FirstGoodSourceNs - ReadyNs;
+
+    /// <summary>Kill to ready, less the backoff: what the runtime and the OS take before the service's timing takes over.</summary>
+    public long? ToReadyLessBackoffNs => ReadyNs - KillNs - BackoffNs;
 }
 
 /// <summary>Puts the harness's kill times next to the run's quality log and trace.</summary>
@@ -130,6 +142,7 @@ internal static class RestartTimeline
         var faults = events.Where(e => e.Kind == TraceEventKind.Fault.Name()).Select(e => e.TimeNs).ToList();
         var restarts = events.Where(e => e.Kind == TraceEventKind.Restart.Name()).Select(e => e.TimeNs).ToList();
         var running = events.Where(e => e.Kind == TraceEventKind.ServiceState.Name() && e.Arg1 == (long)ServiceState.Running).Select(e => e.TimeNs).ToList();
+        var ready = events.Where(e => e.Kind == TraceEventKind.Ready.Name()).Select(e => e.TimeNs).ToList();
         var lines = quality.Lines.Where(l => l.Point == point).ToList();
 
         var samples = new List<RestartSample>();
@@ -148,6 +161,7 @@ internal static class RestartTimeline
             samples.Add(new RestartSample(kill, fault, restart, start, first?.SourceNs, first?.ObservedNs)
             {
                 PublishesToFirstSeen = (first?.Sequence - badMark?.Sequence) / 2,
+                ReadyNs = FirstIn(ready, start ?? kill, next),
             });
         }
 

@@ -18,7 +18,8 @@ public sealed class IsolationTests
     public void Run_KillNineTheSensorDriver_SupervisorRestartsIt_LoopRecovers()
     {
         CliResult? result = null;
-        var run = new Thread(() => result = CliResult.Run("run", Repository.TankDemo, "--duration", "16s", "--plain"));
+        var trace = Path.Combine(Directory.CreateTempSubdirectory("neokernel-ready-").FullName, "trace.jsonl");
+        var run = new Thread(() => result = CliResult.Run("run", Repository.TankDemo, "--duration", "16s", "--plain", "--trace-jsonl", trace));
         run.Start();
         var killed = new List<int>();
         for (var i = 0; i < Kills; i++)
@@ -42,6 +43,18 @@ public sealed class IsolationTests
         Assert.DoesNotContain("level=0.000", last, StringComparison.Ordinal);
         Assert.Matches(@"tank\.inputs\.level=[0-9.]+ ", last);
         Assert.Contains("tank-controller:Running", last, StringComparison.Ordinal);
+
+        // An incarnation's process says when its service has started: the kernel traces it as ready, once,
+        // after Running. The last incarnation ran to the end; an earlier one may have been killed before
+        // it was ready (a JIT child on a loaded machine takes seconds).
+        var ready = File.ReadLines(trace)
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "\"kind\":\"ready\",\"service\":\"level-sensor\",\"incarnation\":([0-9]+),\"sinceRunningNs\":([0-9]+)"))
+            .Where(m => m.Success)
+            .Select(m => (Incarnation: int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), SinceRunningNs: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(Kills + 1, ready[^1].Incarnation);
+        Assert.Equal(ready.Select(r => r.Incarnation).Order().Distinct(), ready.Select(r => r.Incarnation));
+        Assert.All(ready, r => Assert.InRange(r.SinceRunningNs, 1, 10_000_000_000));
     }
 
     [Fact]

@@ -46,6 +46,9 @@ internal static class IsolationProtocol
     /// <summary>Host → kernel: a line of text ("started", "fault: …").</summary>
     public const byte Text = (byte)'T';
 
+    /// <summary>The text a child sends once its service started: the kernel traces it as the incarnation's ready.</summary>
+    public const string StartedText = "started";
+
     /// <summary>
     /// Status page, little-endian i64s: 0 the time of the last heartbeat, 8 heartbeats (completed
     /// cycles, or for a service without a cyclic task the beats of its event loop), 16..56 the

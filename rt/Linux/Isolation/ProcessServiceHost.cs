@@ -51,6 +51,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     private readonly ProcessLimiter limiter = limiter ?? new ProcessLimiter(Console.Error);
     private readonly Dictionary<string, TraceCounts> traceCounts = new(StringComparer.Ordinal);
     private readonly ProcessControl control = new(PostFor(platform));
+    private readonly IPlatform platform = platform;
 
     /// <summary>What each service's processes collected after their service started, as their status pages say.</summary>
     public CollectionLedger Collections { get; } = new();
@@ -609,6 +610,12 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                     if (message.Type == IsolationProtocol.Text)
                     {
                         lastText = Encoding.UTF8.GetString(message.Body);
+                        if (lastText == IsolationProtocol.StartedText)
+                        {
+                            // Read on this thread, when it arrived (the platform clock is the monotonic clock less the origin).
+                            var readyNs = host.platform.Clock.NowNs;
+                            host.control.PostToKernel(() => launch.Service.Ready(readyNs));
+                        }
                     }
                     else if (message.Type == IsolationProtocol.ConnectRequest)
                     {

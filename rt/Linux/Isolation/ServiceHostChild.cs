@@ -105,7 +105,7 @@ public static class ServiceHostChild
             return 1;
         }
 
-        IsolationProtocol.SendText(socket, "started");
+        IsolationProtocol.SendText(socket, IsolationProtocol.StartedText);
         using var stop = new CancellationTokenSource();
         var receiveBuffer = new byte[FdPassing.PayloadBytesMax];
         var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop, grants.Streams)) { IsBackground = true, Name = "service-host-socket" };
