@@ -117,6 +117,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     internal IPlatformTimer RestartTimer => restartTimer;
 
+    /// <summary>The kernel this service runs under: a host asks it to describe an incarnation's grants.</summary>
+    internal SystemKernel Kernel => kernel;
+
     /// <summary>The kernel's trace: a host that runs the service elsewhere records what it learns there.</summary>
     internal KernelTrace Trace => kernel.Trace;
 
