@@ -11,37 +11,6 @@ public sealed class SingleServiceKernelTests
 {
     private const long Ms = 1_000_000;
 
-    /// <summary>A host that runs nothing: it keeps each launch, as a process host would before it spawns the child.</summary>
-    private sealed class LaunchRecorder : IServiceHost
-    {
-        public List<ServiceLaunch> Launches { get; } = [];
-
-        public IServiceInstance Create(ServiceLaunch launch)
-        {
-            Launches.Add(launch);
-            return new Idle();
-        }
-
-        private sealed class Idle : IServiceInstance
-        {
-            public CyclicStatistics? Statistics => null;
-
-            public long StartupGraceNs => 0;
-
-            public void Start()
-            {
-            }
-
-            public void Stop()
-            {
-            }
-
-            public void Teardown()
-            {
-            }
-        }
-    }
-
     /// <summary>
     /// "hosted" reads w's region, calls w's endpoint, serves its own to client c, and names an
     /// endpoint it has no route to. The kernel runs w; hosted's launch is what a child would get.

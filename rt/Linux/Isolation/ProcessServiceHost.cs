@@ -13,8 +13,11 @@ using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
 
-/// <summary>How to start a service host process: the neokernel binary (or dotnet and its assembly) and the system it runs.</summary>
-public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath)
+/// <summary>
+/// How to start a service host process: the neokernel binary (or dotnet and its assembly). The
+/// child is given no manifest: the kernel sends it its service's spec with its grants.
+/// </summary>
+public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments)
 {
     /// <summary>False: the children run rt-fifo and rt-deadline tasks best-effort on their event loop (<c>--no-rt</c>).</summary>
     public bool RealTime { get; init; } = true;
@@ -235,7 +238,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             string[] arguments =
             [
-                "service-host", command.SystemPath,
+                "service-host",
                 "--service", launch.Service.Id,
                 "--socket", socketPath,
                 "--seed", platform.Seed.ToString(CultureInfo.InvariantCulture),
@@ -332,6 +335,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             var list = new GrantList();
             try
             {
+                list.AddSpec(launch.HostSpec());
                 foreach (var capability in launch.Capabilities.All)
                 {
                     list.Add(launch, capability, platform);
@@ -367,6 +371,17 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             owned.Clear();
             messages.Clear();
+        }
+
+        /// <summary>The service's spec and the layouts of its grants, in as many messages as the encoding needs.</summary>
+        private void AddSpec(HostedServiceSpec spec)
+        {
+            var encoded = HostedServiceSpecCodec.Encode(spec);
+            const int partBytesMax = FdPassing.PayloadBytesMax - 1;
+            for (var offset = 0; offset < encoded.Length; offset += partBytesMax)
+            {
+                messages.Add((IsolationProtocol.SpecPart, encoded[offset..Math.Min(encoded.Length, offset + partBytesMax)], []));
+            }
         }
 
         private void Add(ServiceLaunch launch, Capability capability, IPlatform platform)
