@@ -25,7 +25,8 @@ public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> P
 
 /// <summary>
 /// Runs a service in an OS process of its own: the same neokernel binary, started as
-/// <c>neokernel service-host</c>. The kernel hands the child exactly the capabilities of this
+/// <c>neokernel service-host</c>. The kernel sends the child its service's spec and the layouts
+/// of its grants (<see cref="HostedServiceSpec"/>), then exactly the capabilities of this
 /// incarnation as file descriptors over a Unix socket: each region as its memfd (read-only unless
 /// the grant has Write), each simulated device's register bank, and a status page the child
 /// publishes its heartbeat in. A crash in the child (an exception, a signal, kill -9) ends only
