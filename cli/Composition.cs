@@ -16,22 +16,21 @@ internal static class Composition
     /// How to start this binary again as a service host: the native binary itself, or dotnet and
     /// the neokernel assembly when running on the JIT (dotnet run, tests).
     /// </summary>
-    public static Rt.Linux.Isolation.ServiceHostCommand ServiceHost(string systemPath)
+    public static Rt.Linux.Isolation.ServiceHostCommand ServiceHost()
     {
         var process = Environment.ProcessPath ?? "neokernel";
-        var fullSystemPath = Path.GetFullPath(systemPath);
         if (Path.GetFileName(process) == "neokernel")
         {
-            return new(process, [], fullSystemPath);
+            return new(process, []);
         }
 
         var apphost = Path.Combine(AppContext.BaseDirectory, "neokernel");
         if (File.Exists(apphost))
         {
-            return new(apphost, [], fullSystemPath);
+            return new(apphost, []);
         }
 
-        return new("dotnet", [Path.Combine(AppContext.BaseDirectory, "neokernel.dll")], fullSystemPath);
+        return new("dotnet", [Path.Combine(AppContext.BaseDirectory, "neokernel.dll")]);
     }
 
     /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>

@@ -148,7 +148,7 @@ internal static class RunCommand
                 // A message into a ring this process consumes rings its doorbell, registered in this loop.
                 queues.ArrivalLoop = platform.Reactor;
                 var limiter = new ProcessLimiter(error);
-                var processes = new ProcessServiceHost(platform, Composition.ServiceHost(options.Path) with { RealTime = options.RealTime }, limiter);
+                var processes = new ProcessServiceHost(platform, Composition.ServiceHost() with { RealTime = options.RealTime }, limiter);
                 if (!options.InProcess)
                 {
                     // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.

@@ -229,6 +229,38 @@ public sealed class SystemKernel
         return space;
     }
 
+    /// <summary>
+    /// What a host process needs to run an incarnation of <paramref name="service"/> whose
+    /// capabilities are <paramref name="space"/>: the spec, and the layout of each region and
+    /// endpoint in the space (and only those), with the service's own routes to them.
+    /// </summary>
+    internal HostedServiceSpec DescribeForHost(ServiceSpec service, CapabilitySpace space)
+    {
+        var regionLayouts = new List<HostedRegion>();
+        var endpointLayouts = new List<HostedEndpoint>();
+        foreach (var capability in space.All)
+        {
+            if (!capability.IsValid)
+            {
+                continue;
+            }
+
+            if (capability.KernelObject is Region region)
+            {
+                var writerPeriodUs = System.Find(region.Writer)?.Spec.Timing?.PeriodUs ?? 0;
+                regionLayouts.Add(new HostedRegion(region.Name, region.Writer, [.. region.PointNames], writerPeriodUs));
+            }
+            else if (capability.KernelObject is Endpoint endpoint)
+            {
+                var queues = endpoint.Spec;
+                endpointLayouts.Add(new HostedEndpoint(queues.Name, queues.Provider, [.. queues.Clients], queues.Capacity, queues.MaxMessageBytes));
+            }
+        }
+
+        var routesHeld = System.Spec.Routes.Where(r => r.Client == service.Id && endpointLayouts.Exists(e => e.Name == r.Endpoint));
+        return new HostedServiceSpec(service, [.. regionLayouts], [.. endpointLayouts], [.. routesHeld]);
+    }
+
     /// <summary>A writer stopped or faulted: its regions keep their last values, marked bad.</summary>
     internal void OnWriterGone(ServiceRuntime service)
     {

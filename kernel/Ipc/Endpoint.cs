@@ -71,6 +71,7 @@ internal sealed class Endpoint : ITimerCallback, IArrivalListener
 
     public Endpoint(EndpointQueueSpec spec, IMessageQueueProvider queues, IPlatform platform, KernelTrace trace)
     {
+        Spec = spec;
         Name = spec.Name;
         Provider = spec.Provider;
         clientIds = spec.Clients;
@@ -87,6 +88,9 @@ internal sealed class Endpoint : ITimerCallback, IArrivalListener
         notify = platform.CreateTimer(this);
         Clock = platform.Clock;
     }
+
+    /// <summary>The queues as the system defined them: what a host process needs to open this endpoint exactly so.</summary>
+    public EndpointQueueSpec Spec { get; }
 
     public string Name { get; }
 

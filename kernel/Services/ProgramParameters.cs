@@ -203,6 +203,19 @@ public sealed class ProgramParameters
         return new ProgramParameters(builder.ToImmutable(), [.. texts.Keys]);
     }
 
+    /// <summary>Parameters already typed elsewhere (a spec decoded from a host's grants): <paramref name="given"/> must name only keys of <paramref name="values"/>.</summary>
+    internal static ProgramParameters FromValues(ImmutableDictionary<string, ParameterValue> values, ImmutableHashSet<string> given)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(given);
+        if (!given.IsSubsetOf(values.Keys))
+        {
+            throw new ArgumentException("every given parameter must have a value", nameof(given));
+        }
+
+        return new ProgramParameters(values, given);
+    }
+
     /// <summary>Parameters of a program nobody declared (no catalog at hand): every value a string, as written.</summary>
     public static ProgramParameters Untyped(IReadOnlyDictionary<string, string> texts)
     {

@@ -22,6 +22,13 @@ public sealed record ServiceLaunch(HostedService Service, int Incarnation, Capab
     /// <summary>The URI of the device a device capability of this incarnation names (its manifest's <c>uri</c>).</summary>
     public string DeviceUriOf(Capability capability) => (string)OwnTarget(capability, CapabilityKind.Device);
 
+    /// <summary>
+    /// The service's spec and the layout of every region and endpoint this incarnation was granted:
+    /// what a host process needs to build the service's context there (<see cref="SingleServiceKernel"/>)
+    /// without reading a manifest. Control plane.
+    /// </summary>
+    public HostedServiceSpec HostSpec() => Service.Runtime.Kernel.DescribeForHost(Service.Spec, Capabilities);
+
     /// <summary>Whether this incarnation still holds a valid capability for the device at <paramref name="uri"/>.</summary>
     public bool HoldsDevice(string uri)
     {

@@ -120,6 +120,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
     /// <summary>When the current incarnation became Running, on the platform clock.</summary>
     internal long StartedAtNs => startedAtNs;
 
+    /// <summary>The kernel this service runs under: a host asks it to describe an incarnation's grants.</summary>
+    internal SystemKernel Kernel => kernel;
+
     /// <summary>The kernel's trace: a host that runs the service elsewhere records what it learns there.</summary>
     internal KernelTrace Trace => kernel.Trace;
 

@@ -386,7 +386,7 @@ internal static class ServiceHostProcess
 /// The anchors of the restart time: the same NativeAOT binary started as a process to a trivial
 /// end, timed like a restart's spawn (Process.Start, here from before it to the reaped exit). No
 /// restart can be faster than <c>--version</c> (fork/exec, runtime start, exit); <c>validate</c>
-/// adds loading the system's manifests, which a service host does before it can connect.
+/// adds loading the system's manifests, which the kernel does and a service host no longer does.
 /// </summary>
 internal sealed class AnchorStarts(RestartSettings settings)
 {

@@ -116,7 +116,7 @@ internal sealed record RestartSample(long KillNs, long? FaultNs, long? RestartNs
     /// <summary>restart to Running: fresh capabilities, status page, socket, fork/exec of the service host.</summary>
     public long? SpawnNs => RunningNs - RestartNs;
 
-    /// <summary>Running to the first good sample: the child's runtime start, grants, the service's start, first release, first cycle.</summary>
+    /// <summary>Running to the first good sample: the child's runtime start, spec and grants, the service's context, first release, first cycle.</summary>
     public long? ChildToFirstSampleNs => FirstGoodSourceNs - RunningNs;
 
     /// <summary>When the kernel heard the child say its service had started (the trace's ready event).</summary>

@@ -57,6 +57,38 @@ public sealed class IsolationTests
         Assert.All(ready, r => Assert.InRange(r.SinceRunningNs, 1, 10_000_000_000));
     }
 
+    /// <summary>
+    /// A service host reads no manifest: the children's command lines name no file, and once the
+    /// kernel has loaded the system its manifests can go; a sensor killed after that is restarted
+    /// from what the kernel sends it, and the loop recovers.
+    /// </summary>
+    [Fact]
+    public void Run_ManifestsGoneAfterLoad_AKilledChildRestartsFromItsGrants()
+    {
+        var system = Repository.CopyManifests();
+        var manifests = Path.GetDirectoryName(Path.GetDirectoryName(system))!;
+        CliResult? result = null;
+        var run = new Thread(() => result = CliResult.Run("run", system, "--duration", "10s", "--plain"));
+        run.Start();
+        var killed = new List<int>();
+        var pid = ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), killed);
+        var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        Assert.DoesNotContain(".yaml", commandLine, StringComparison.Ordinal);
+        Assert.DoesNotContain(manifests, commandLine, StringComparison.Ordinal);
+        Directory.Delete(manifests, recursive: true);
+        Thread.Sleep(KillSpacing);
+        Assert.True(run.IsAlive, $"run ended early: {result?.ExitCode} {result?.Output} {result?.Error}");
+        Process.GetProcessById(pid).Kill();
+        killed.Add(pid);
+        ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), killed);
+
+        run.Join();
+        Assert.NotNull(result);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("level-sensor:Stopped(restarts 1)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("level-sensor: recovered 1 times; fault to first cycle p50", result.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Run_WithDuration_RunsInRealTimeAndStopsCleanly()
     {

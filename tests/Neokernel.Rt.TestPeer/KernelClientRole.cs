@@ -10,7 +10,7 @@ using Neokernel.Rt.Linux.Isolation;
 namespace Neokernel.Rt.TestPeer;
 
 /// <summary>
-/// A service host process for the kernel endpoint tests (<c>kernel-host service-host SYSTEM
+/// A service host process for the kernel endpoint tests (<c>kernel-host service-host
 /// --service ID ...</c>, the arguments <see cref="ProcessServiceHost"/> gives): the real
 /// <see cref="ServiceHostChild"/> with a catalog of test programs. <c>test.probe-gateway</c> reads
 /// kernel.status (the sensor's statistics and incarnation) and restarts the sensor through
@@ -100,14 +100,6 @@ public static class KernelClientRole
     public static int Run(string[] args, TextWriter error)
     {
         string Option(string name) => args[Array.IndexOf(args, "--" + name) + 1];
-        var catalog = Catalog();
-        var loaded = ManifestLoader.LoadSystem(args[1], Manifests(), catalog);
-        if (!loaded.Succeeded)
-        {
-            error.WriteLine(ManifestReport.Format(loaded.Diagnostics));
-            return 1;
-        }
-
         var arguments = new ServiceHostArguments(
             Option("service"),
             Option("socket"),
@@ -115,7 +107,7 @@ public static class KernelClientRole
             int.Parse(Option("incarnation"), CultureInfo.InvariantCulture),
             long.Parse(Option("origin-ns"), CultureInfo.InvariantCulture),
             RealTime: false);
-        return ServiceHostChild.Run(loaded.System!, catalog, arguments, static _ => new NoDevices(), error);
+        return ServiceHostChild.Run(Catalog(), arguments, static _ => new NoDevices(), error);
     }
 
     private sealed class NoDevices : IDeviceProvider

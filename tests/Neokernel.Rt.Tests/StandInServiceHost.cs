@@ -11,8 +11,8 @@ internal static class StandInServiceHost
     {
         var apphost = Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer");
         return File.Exists(apphost)
-            ? new ServiceHostCommand(apphost, [role], "unused.yaml")
-            : new ServiceHostCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer.dll"), role], "unused.yaml");
+            ? new ServiceHostCommand(apphost, [role])
+            : new ServiceHostCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer.dll"), role]);
     }
 
     /// <summary>No devices: the stand-in services open none.</summary>

@@ -37,6 +37,13 @@ internal static class IsolationProtocol
     /// <summary>Kernel → host: the status page the host publishes its heartbeat in.</summary>
     public const byte StatusPage = (byte)'S';
 
+    /// <summary>
+    /// Kernel → host: a part of the service's <see cref="Kernel.Services.HostedServiceSpec"/>, as
+    /// <see cref="Kernel.Services.HostedServiceSpecCodec"/> encodes it; the parts, in order, are the
+    /// whole encoding. Sent before any grant.
+    /// </summary>
+    public const byte SpecPart = (byte)'P';
+
     /// <summary>Kernel → host: every grant is sent; start the service.</summary>
     public const byte Ready = (byte)'R';
 

@@ -13,8 +13,11 @@ using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
 
-/// <summary>How to start a service host process: the neokernel binary (or dotnet and its assembly) and the system it runs.</summary>
-public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments, string SystemPath)
+/// <summary>
+/// How to start a service host process: the neokernel binary (or dotnet and its assembly). The
+/// child is given no manifest: the kernel sends it its service's spec with its grants.
+/// </summary>
+public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> PrefixArguments)
 {
     /// <summary>False: the children run rt-fifo and rt-deadline tasks best-effort on their event loop (<c>--no-rt</c>).</summary>
     public bool RealTime { get; init; } = true;
@@ -22,7 +25,8 @@ public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> P
 
 /// <summary>
 /// Runs a service in an OS process of its own: the same neokernel binary, started as
-/// <c>neokernel service-host</c>. The kernel hands the child exactly the capabilities of this
+/// <c>neokernel service-host</c>. The kernel sends the child its service's spec and the layouts
+/// of its grants (<see cref="HostedServiceSpec"/>), then exactly the capabilities of this
 /// incarnation as file descriptors over a Unix socket: each region as its memfd (read-only unless
 /// the grant has Write), each simulated device's register bank, and a status page the child
 /// publishes its heartbeat in. A crash in the child (an exception, a signal, kill -9) ends only
@@ -236,7 +240,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             string[] arguments =
             [
-                "service-host", command.SystemPath,
+                "service-host",
                 "--service", launch.Service.Id,
                 "--socket", socketPath,
                 "--seed", platform.Seed.ToString(CultureInfo.InvariantCulture),
@@ -333,6 +337,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             var list = new GrantList();
             try
             {
+                list.AddSpec(launch.HostSpec());
                 foreach (var capability in launch.Capabilities.All)
                 {
                     list.Add(launch, capability, platform);
@@ -368,6 +373,17 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             owned.Clear();
             messages.Clear();
+        }
+
+        /// <summary>The service's spec and the layouts of its grants, in as many messages as the encoding needs.</summary>
+        private void AddSpec(HostedServiceSpec spec)
+        {
+            var encoded = HostedServiceSpecCodec.Encode(spec);
+            const int partBytesMax = FdPassing.PayloadBytesMax - 1;
+            for (var offset = 0; offset < encoded.Length; offset += partBytesMax)
+            {
+                messages.Add((IsolationProtocol.SpecPart, encoded[offset..Math.Min(encoded.Length, offset + partBytesMax)], []));
+            }
         }
 
         private void Add(ServiceLaunch launch, Capability capability, IPlatform platform)

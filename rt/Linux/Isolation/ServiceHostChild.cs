@@ -18,16 +18,18 @@ public sealed record ServiceHostArguments(string ServiceId, string SocketPath, u
 
 /// <summary>
 /// The child side of process isolation: <c>neokernel service-host</c>. It connects to the kernel,
-/// receives its capabilities as file descriptors, maps them (read-only where it may only read),
-/// and runs its one service on its own event loop, on the kernel's clock origin so release grids
-/// and timestamps agree. Its local kernel grants from the same manifests, and the memory it was
-/// not handed is not shared: both the manifest and the OS say no. It never restarts the service
-/// itself: on a fault it tells the kernel and exits, and the kernel's supervisor decides.
+/// receives its service's spec (<see cref="HostedServiceSpec"/>) and its capabilities as file
+/// descriptors, maps them (read-only where it may only read), and runs its one service on its own
+/// event loop (<see cref="SingleServiceKernel"/>), on the kernel's clock origin so release grids
+/// and timestamps agree. It reads no manifest: the context is built from what it was handed, and
+/// what it was not handed is not there, neither as a capability nor as shared memory. It never
+/// restarts the service itself: on a fault it tells the kernel and exits, and the kernel's
+/// supervisor decides.
 /// <para>
 /// A cyclic task whose timing grants rt-fifo or rt-deadline runs on a <see cref="RealtimeCyclicExecutor"/>
 /// thread with exactly that class, priority and CPU, and the main thread lends it the event loop
 /// once the service has started (<see cref="RealtimeServiceExecutor"/>): from then on the service's
-/// deliveries and the local kernel's timers run on the task's thread at the start of each cycle,
+/// deliveries and its timers run on the task's thread at the start of each cycle,
 /// and the main thread only sleeps until it is told to stop. After start the process allocates
 /// (almost) nothing, so the collector has no reason to stop the task; it publishes its
 /// collection counts in the status page, and the kernel shows them.
@@ -52,25 +54,24 @@ public static class ServiceHostChild
     private const string NoRtHint = "; or run neokernel run --no-rt to run rt-fifo and rt-deadline services best-effort, without real-time guarantees";
 
     public static int Run(
-        SystemDefinition system,
         ProgramCatalog catalog,
         ServiceHostArguments arguments,
         Func<IReadOnlyDictionary<string, RegionMemory>, IDeviceProvider> devicesFor,
         TextWriter error)
     {
-        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(devicesFor);
         ArgumentNullException.ThrowIfNull(error);
-        _ = system.Find(arguments.ServiceId)
-            ?? throw new ArgumentException($"system '{system.Spec.Name}' has no service '{arguments.ServiceId}'", nameof(arguments));
-
-        // The kernel's supervisor restarts; here a fault ends the process: this process's copy of the spec is temporary.
-        system = system.WithService(arguments.ServiceId, s => s with { Restart = s.Restart with { Policy = RestartPolicy.Temporary } });
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(arguments.SocketPath));
         var grants = Grants.Receive(socket);
+        var spec = grants.Spec.Service.Id == arguments.ServiceId
+            ? grants.Spec
+            : throw new InvalidDataException($"the kernel sent the spec of '{grants.Spec.Service.Id}' to the host of '{arguments.ServiceId}'");
         using var status = grants.Status ?? throw new InvalidDataException("the kernel sent no status page");
+
+        // Grants received, service code not yet run: everything this process will hold is here.
         var devices = devicesFor(grants.Devices);
         var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
         {
@@ -94,15 +95,13 @@ public static class ServiceHostChild
             heartbeats = new HeartbeatExecutor(realtime ?? inner, status);
             return heartbeats;
         });
-        var kernel = new SystemKernel(system, catalog, platform, TraceCapacity);
-        kernel.Boot([arguments.ServiceId], arguments.Incarnation);
+        var service = SingleServiceKernel.Start(spec, catalog, platform, arguments.Incarnation, TraceCapacity);
         realtime?.RefuseLateTasks();
-        var runtime = kernel.Service(arguments.ServiceId);
-        if (runtime.State != ServiceState.Running)
+        if (!service.IsRunning)
         {
-            IsolationProtocol.WriteTraceCounts(status.Bytes, kernel.Trace);
-            IsolationProtocol.SendText(socket, $"fault: {runtime.LastFault}");
-            return 1;
+            IsolationProtocol.WriteTraceCounts(status.Bytes, service.Trace);
+            IsolationProtocol.SendText(socket, service.HasFaulted ? $"fault: {service.LastFault}" : $"completed: {service.LastCompletion}");
+            return service.HasFaulted ? 1 : 0;
         }
 
         IsolationProtocol.SendText(socket, IsolationProtocol.StartedText);
@@ -112,7 +111,7 @@ public static class ServiceHostChild
         listener.Start();
 
         // A real-time task's statistics are read on this thread while it sleeps (their reader side), not on the task's.
-        var watch = new Watch(runtime, socket, stop, status, kernel.Trace, StartMeasuring()) { PublishesStatistics = realtime?.Task is null };
+        var watch = new Watch(service, socket, stop, status, StartMeasuring()) { PublishesStatistics = realtime?.Task is null };
         watch.Timer = platform.CreateTimer(watch);
         watch.Timer.ArmAt(platform.NowNs + WatchIntervalNs);
         watch.OnTimer(platform.NowNs);
@@ -123,9 +122,9 @@ public static class ServiceHostChild
         }
 
         platform.RunUntil(long.MaxValue, stop.Token);
-        var faulted = runtime.State is not (ServiceState.Running or ServiceState.Stopped);
-        kernel.Shutdown();
-        IsolationProtocol.WriteTraceCounts(status.Bytes, kernel.Trace);
+        var faulted = service.HasFaulted;
+        service.Stop();
+        IsolationProtocol.WriteTraceCounts(status.Bytes, service.Trace);
         return faulted ? 1 : 0;
     }
 
@@ -218,7 +217,7 @@ public static class ServiceHostChild
     /// event loop once the service is no longer running, telling the kernel why. Runs on whichever
     /// thread holds the loop; allocation-free while the service runs.
     /// </summary>
-    private sealed class Watch(ServiceRuntime runtime, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, KernelTrace trace, ProcessCollections baseline) : ITimerCallback
+    private sealed class Watch(SingleServiceKernel service, Socket socket, CancellationTokenSource stop, MemfdRegionMemory status, ProcessCollections baseline) : ITimerCallback
     {
         private long loopBeats;
 
@@ -229,19 +228,19 @@ public static class ServiceHostChild
 
         public void OnTimer(long nowNs)
         {
-            if (runtime.TaskSpec is null)
+            if (!service.HasCyclicTask)
             {
                 // No cyclic task to beat: this loop's own run is the heartbeat the kernel watches.
                 IsolationProtocol.WriteStatus(status.Bytes, ++loopBeats, nowNs);
             }
 
-            IsolationProtocol.WriteTraceCounts(status.Bytes, trace);
+            IsolationProtocol.WriteTraceCounts(status.Bytes, service.Trace);
             IsolationProtocol.WriteCollections(status.Bytes, ProcessCollections.SinceProcessStart().Since(baseline));
-            if (PublishesStatistics && runtime.Statistics is { } statistics)
+            if (PublishesStatistics && service.Statistics is { } statistics)
             {
                 IsolationProtocol.WriteStatistics(status.Bytes, statistics);
             }
-            if (runtime.State == ServiceState.Running)
+            if (service.IsRunning)
             {
                 if (!Timer!.IsArmed)
                 {
@@ -251,7 +250,7 @@ public static class ServiceHostChild
                 return;
             }
 
-            TryTell(socket, runtime.State == ServiceState.Stopped ? $"completed: {runtime.LastCompletion}" : $"fault: {runtime.LastFault}");
+            TryTell(socket, service.HasFaulted ? $"fault: {service.LastFault}" : $"completed: {service.LastCompletion}");
             stop.Cancel();
         }
     }
@@ -269,15 +268,30 @@ public static class ServiceHostChild
 
         public MemfdRegionMemory? Status { get; private set; }
 
+        /// <summary>The service's spec and the layouts of its grants, decoded once the kernel said ready.</summary>
+        public HostedServiceSpec Spec { get; private set; } = null!;
+
         public static Grants Receive(Socket socket)
         {
             var grants = new Grants();
+            var spec = new MemoryStream();
             while (IsolationProtocol.Receive(socket) is { } message)
             {
                 switch (message.Type)
                 {
                     case IsolationProtocol.Ready:
+                        grants.Spec = spec.Length > 0
+                            ? HostedServiceSpecCodec.Decode(spec.GetBuffer().AsSpan(0, (int)spec.Length))
+                            : throw new InvalidDataException("the kernel said ready without sending the service's spec");
                         return grants;
+                    case IsolationProtocol.SpecPart when message.Fds.Length == 0:
+                        if (spec.Length + message.Body.Length > HostedServiceSpecCodec.BytesMax)
+                        {
+                            throw new InvalidDataException($"the kernel's spec parts exceed the {HostedServiceSpecCodec.BytesMax} bytes a spec may take");
+                        }
+
+                        spec.Write(message.Body);
+                        break;
                     case IsolationProtocol.RegionGrant:
                         var region = CapabilityGrant.Decode(message.Body);
                         grants.Regions[region.Name] = (region, Single(message.Fds));

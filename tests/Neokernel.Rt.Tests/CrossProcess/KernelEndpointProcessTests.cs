@@ -107,7 +107,7 @@ public sealed class KernelEndpointProcessTests
             var regions = new MemfdRegionMemoryProvider();
             queues = new SharedMessageQueueProvider(_ => true);
             Platform = new PacedPlatform(1, new NoDevices(), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
-            Host = new ProcessServiceHost(Platform, PeerCommand(systemFile) with { RealTime = false }, new ProcessLimiter(TextWriter.Null));
+            Host = new ProcessServiceHost(Platform, PeerCommand() with { RealTime = false }, new ProcessLimiter(TextWriter.Null));
             Kernel = new SystemKernel(loaded.System!, catalog, Platform, hostSelector: _ => Host);
             Kernel.Boot();
         }
@@ -135,12 +135,12 @@ public sealed class KernelEndpointProcessTests
             queues.Dispose();
         }
 
-        private static ServiceHostCommand PeerCommand(string systemFile)
+        private static ServiceHostCommand PeerCommand()
         {
             var apphost = Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer");
             return File.Exists(apphost)
-                ? new ServiceHostCommand(apphost, ["kernel-host"], systemFile)
-                : new ServiceHostCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer.dll"), "kernel-host"], systemFile);
+                ? new ServiceHostCommand(apphost, ["kernel-host"])
+                : new ServiceHostCommand("dotnet", [Path.Combine(AppContext.BaseDirectory, "Neokernel.Rt.TestPeer.dll"), "kernel-host"]);
         }
     }
 
