@@ -34,6 +34,18 @@ internal static class Composition
         return new("dotnet", [Path.Combine(AppContext.BaseDirectory, "neokernel.dll")], fullSystemPath);
     }
 
+    /// <summary>
+    /// The OS sandbox of the service hosts <paramref name="command"/> starts for <paramref name="system"/>:
+    /// this machine's features, <paramref name="user"/>, and the files they read.
+    /// </summary>
+    public static Rt.Linux.Sandbox.SandboxSettings Sandbox(Rt.Linux.Isolation.ServiceHostCommand command, SystemDefinition system, Rt.Linux.Sandbox.SandboxUser user) =>
+        Rt.Linux.Sandbox.SandboxSettings.Create(
+            user,
+            Rt.Linux.Sandbox.SandboxFeatures.Probe(),
+            command.FileName,
+            command.PrefixArguments,
+            system.Services.Select(s => s.SourceFile).Append(system.SourceFile).Append(command.SystemPath));
+
     /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>
     public static SystemDefinition? LoadSystem(string path, ProgramCatalog catalog, TextWriter error)
     {

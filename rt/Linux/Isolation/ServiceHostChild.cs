@@ -70,6 +70,7 @@ public static class ServiceHostChild
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(arguments.SocketPath));
         var grants = Grants.Receive(socket);
+        Sandbox.ServiceSandbox.Enter();
         using var status = grants.Status ?? throw new InvalidDataException("the kernel sent no status page");
         var devices = devicesFor(grants.Devices);
         var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
