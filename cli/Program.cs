@@ -93,9 +93,9 @@ internal static class Cli
           validate PATH...
                         check system or service manifests; every error names file, line, column, field and
                         what is allowed
-          audit SYSTEM [--seed N] [--duration D]
+          audit SYSTEM [--seed N] [--duration D] [--sandbox-user USER]
                         least-privilege report: capabilities never used in a simulated run, timing grants
-                        larger than the measured need
+                        larger than the measured need, and what the OS allows each service's process
           programs [--schema]
                         list the built-in programs and their parameters (type, unit, default, range);
                         --schema prints the JSON Schema allOf that service.schema.json carries for them

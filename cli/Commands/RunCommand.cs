@@ -109,7 +109,7 @@ internal static class RunCommand
     }
 
     /// <summary>--sandbox-user: an account or UID:GID, never root; a usage error names what was wrong.</summary>
-    private static Rt.Linux.Sandbox.SandboxUser ResolveUser(string name)
+    public static Rt.Linux.Sandbox.SandboxUser ResolveUser(string name)
     {
         try
         {

@@ -6,13 +6,19 @@ namespace Neokernel.Rt.Linux.Sandbox;
 /// Landlock for the calling thread: a ruleset that handles every file-system right this kernel
 /// knows (so each is denied unless a rule allows it), TCP bind and connect (ABI 4), and signals
 /// and abstract Unix sockets out of the domain (ABI 6), with rules that allow reading (and
-/// executing) only the given paths. Nothing is allowed to be written, created, removed, renamed
-/// or truncated anywhere. A Landlock domain is inherited by every thread and process the
+/// executing) only the given paths. Nothing may be created, removed, renamed or truncated
+/// anywhere, and the only files that may be written are those beneath <see cref="ProcPath"/>: the
+/// runtime names its threads by writing /proc/self/task/TID/comm, and procfs's own permissions
+/// (the process's unprivileged user) bound what else there is. A Landlock domain is inherited by every thread and process the
 /// restricted thread creates, and cannot be left.
 /// </summary>
 internal static unsafe class Landlock
 {
+    /// <summary>procfs, the one tree where a file may be written (thread names, as the process's own user).</summary>
+    public const string ProcPath = "/proc";
+
     private const ulong Execute = 1UL << 0;
+    private const ulong WriteFile = 1UL << 1;
     private const ulong ReadFile = 1UL << 2;
     private const ulong ReadDir = 1UL << 3;
     private const ulong RightsAbi1 = (1UL << 13) - 1;
@@ -105,6 +111,11 @@ internal static unsafe class Landlock
         try
         {
             var rights = Directory.Exists(path) ? Execute | ReadFile | ReadDir : Execute | ReadFile;
+            if (path == ProcPath)
+            {
+                rights |= WriteFile;
+            }
+
             var rule = new PathBeneath { AllowedAccess = rights & handledFs, ParentFd = fd };
             if (LinuxNative.syscall(SystemCalls.LandlockAddRule.Number, ruleset, RulePathBeneath, (nint)(&rule), 0, 0, 0) != 0)
             {

@@ -58,6 +58,14 @@ internal static unsafe partial class SandboxNative
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    /// <summary>The calling thread's permitted capabilities below 32 (capget(2)); 0 when it cannot tell.</summary>
+    public static uint PermittedCapabilities()
+    {
+        var header = stackalloc uint[2] { CapabilityVersion3, 0 };
+        var data = stackalloc CapabilityData[2];
+        return LinuxNative.syscall(SystemCalls.Capget.Number, (nint)header, (nint)data, 0, 0, 0, 0) == 0 ? data[0].Permitted : 0;
+    }
+
     /// <summary>capset(2) for the calling thread: permitted and effective to <paramref name="mask"/> (capabilities below 32), inheritable to none.</summary>
     public static int SetCapabilities(uint mask)
     {

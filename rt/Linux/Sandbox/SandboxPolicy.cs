@@ -27,6 +27,16 @@ public sealed record SandboxPolicy(
     /// <summary>The capabilities it keeps, in words.</summary>
     public string CapabilitiesText => RealtimeCapabilities ? "CAP_SYS_NICE, CAP_IPC_LOCK (real-time timing)" : "none";
 
+    /// <summary>Each layer, in words, for <c>audit</c>: what the OS allows the process.</summary>
+    public IReadOnlyList<(string Layer, string Allows)> Describe() =>
+    [
+        ("user", User is null ? "the kernel's own (it does not run as root, so it cannot switch)" : $"{User}, no supplementary groups"),
+        ("capabilities", User is null ? "the kernel's, less the bounding set it could drop" : RealtimeCapabilities ? $"{CapabilitiesText}, the bounding set those two, ambient none; no_new_privs" : "none; bounding and ambient sets empty; no_new_privs"),
+        ("system calls", Seccomp ? $"seccomp allow-list of {SystemCalls.Allowed.Length} calls; socket, connect, bind, listen, fork, exec, ptrace and signals to other processes refused (EPERM){(AcceptsConnections ? "; accept on its listener" : "")}" : "any (this kernel has no seccomp filters)"),
+        ("files", Landlock.Describe(LandlockAbi)),
+        ("network", OwnNetwork ? $"an empty network namespace of its own; only descriptors the kernel opened for it{(AcceptsConnections ? " (its listener)" : "")}" : "the kernel's network namespace; seccomp refuses new sockets"),
+    ];
+
     /// <summary>
     /// The policy of <paramref name="spec"/>: the real-time capabilities only when its timing grants
     /// rt-fifo or rt-deadline and <paramref name="realTime"/> (not --no-rt); accept only when it

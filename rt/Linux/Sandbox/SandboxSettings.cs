@@ -7,8 +7,8 @@ namespace Neokernel.Rt.Linux.Sandbox;
 /// The sandbox of one run, for every isolated service: the user they run as, what this machine
 /// can enforce, and the paths every service host may read (its binary, the .NET runtime when it
 /// runs on the JIT, the system's manifest files, the shared libraries, and the kernel files the
-/// runtime reads: /proc, CPU topology, cgroup limits). Everything else may not be read, nothing
-/// may be written.
+/// runtime reads: /proc, CPU topology, cgroup limits). Everything else may not be read; nothing
+/// may be written but procfs files of the process's own (its thread names).
 /// </summary>
 public sealed class SandboxSettings
 {

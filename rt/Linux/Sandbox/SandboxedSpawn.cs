@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Neokernel.Rt.Linux.Sandbox;
 
@@ -12,6 +13,12 @@ namespace Neokernel.Rt.Linux.Sandbox;
 /// ends: the kernel's own threads are untouched, and the child's runtime starts every thread it
 /// will ever have inside the sandbox. The other way, restricting the child's main thread early
 /// and executing itself again, costs a second process start on every restart.
+/// <para>
+/// A thread the spawner creates inherits its restrictions, so it must create none that outlive
+/// it. The one the runtime would create there is its signal-handling thread, which it starts on
+/// the first Process.Start and which then starts thread-pool threads for the kernel: it is
+/// started first, on the caller's (unrestricted) thread (<see cref="EnsureSignalThread"/>).
+/// </para>
 /// </summary>
 public static class SandboxedSpawn
 {
@@ -24,6 +31,7 @@ public static class SandboxedSpawn
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(policy);
         info.Environment[SandboxPolicy.EnvironmentVariable] = policy.EncodeForChild();
+        EnsureSignalThread();
         Process? started = null;
         Exception? failure = null;
         var spawner = new Thread(() =>
@@ -47,6 +55,32 @@ public static class SandboxedSpawn
         }
 
         return started ?? throw new InvalidOperationException($"'{info.FileName}' did not start");
+    }
+
+    private static readonly Lock SignalThreadGate = new();
+    private static bool signalThreadStarted;
+
+    /// <summary>
+    /// Starts the runtime's signal-handling thread on this thread, once: creating a signal
+    /// registration initializes it (the registration itself is dropped at once; SIGCONT keeps its
+    /// default action).
+    /// </summary>
+    private static void EnsureSignalThread()
+    {
+        lock (SignalThreadGate)
+        {
+            if (signalThreadStarted)
+            {
+                return;
+            }
+
+            if (OperatingSystem.IsLinux())
+            {
+                PosixSignalRegistration.Create(PosixSignal.SIGCONT, static _ => { }).Dispose();
+            }
+
+            signalThreadStarted = true;
+        }
     }
 
     /// <summary>no_new_privs, the bounding set, the network namespace, Landlock: this thread, and what it forks, for good.</summary>

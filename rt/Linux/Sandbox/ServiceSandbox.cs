@@ -81,7 +81,9 @@ public static class ServiceSandbox
         Check(SandboxNative.setgroups(0, null), "setgroups(0)");
         Check(SandboxNative.setresgid(user.GroupId, user.GroupId, user.GroupId), $"setresgid({user.GroupId})");
         Check(SandboxNative.setresuid(user.UserId, user.UserId, user.UserId), $"setresuid({user.UserId})");
-        var kept = realtime ? (1u << SandboxNative.CAP_SYS_NICE) | (1u << SandboxNative.CAP_IPC_LOCK) : 0u;
+        // What the kernel did not have (a bounding set without CAP_SYS_NICE), the child cannot keep: its
+        // real-time task then meets the refusal it would meet anyway, and says how to fix it.
+        var kept = realtime ? ((1u << SandboxNative.CAP_SYS_NICE) | (1u << SandboxNative.CAP_IPC_LOCK)) & SandboxNative.PermittedCapabilities() : 0u;
         Check(SandboxNative.SetCapabilities(kept), "capset");
         Check(SandboxNative.prctl(SandboxNative.PR_CAP_AMBIENT, SandboxNative.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
         Check(SandboxNative.prctl(SandboxNative.PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS, 0)");

@@ -58,6 +58,7 @@ internal readonly record struct SystemCall(string Name, int X64, int Arm64, Syst
 internal static class SystemCalls
 {
     public static readonly SystemCall Capset = new("capset", 126, 91);
+    public static readonly SystemCall Capget = new("capget", 125, 90);
     public static readonly SystemCall Seccomp = new("seccomp", 317, 277);
     public static readonly SystemCall LandlockCreateRuleset = new("landlock_create_ruleset", 444, 444);
     public static readonly SystemCall LandlockAddRule = new("landlock_add_rule", 445, 445);

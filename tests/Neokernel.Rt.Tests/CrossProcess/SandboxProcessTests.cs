@@ -71,5 +71,13 @@ public sealed class SandboxProcessTests
             Assert.Contains("NoNewPrivs:\t1", threadStatus, StringComparison.Ordinal);
             Assert.Contains("CapEff:\t0000000000000000", threadStatus, StringComparison.Ordinal);
         }
+
+        // The kernel's side: the thread that started the child took on no_new_privs and Landlock and
+        // ended; no thread of the kernel's process was born from it with them.
+        var restricted = Directory.GetDirectories("/proc/self/task")
+            .Where(t => File.ReadAllText(Path.Combine(t, "status")).Contains("NoNewPrivs:\t1", StringComparison.Ordinal))
+            .Select(t => File.ReadAllText(Path.Combine(t, "comm")).Trim())
+            .ToList();
+        Assert.True(restricted.Count == 0, $"threads of the kernel's process with no_new_privs: {string.Join(", ", restricted)}");
     }
 }
