@@ -13,7 +13,8 @@ internal readonly record struct BpfInstruction(ushort Code, byte JumpTrue, byte 
 /// other system calls by the same numbers: the process is killed), then walks the list in order:
 /// each plain entry is a compare and a return, so the loop's calls, listed first, are decided in
 /// a handful of instructions. A refused call returns EPERM rather than killing the process, so
-/// the service sees the refusal, can report it, and the run goes on.
+/// the service sees the refusal, can report it, and the run goes on; the kernel also logs each
+/// refusal (SECCOMP_FILTER_FLAG_LOG), so the OS keeps its own record.
 /// </summary>
 internal static unsafe class SeccompFilter
 {
@@ -40,6 +41,9 @@ internal static unsafe class SeccompFilter
 
     private const int SeccompSetModeFilter = 1;
     private const uint SeccompFilterFlagTsync = 1;
+
+    /// <summary>The kernel logs every refused call (audit type 1326, or the kernel log without auditd): the OS's own record of what a service tried.</summary>
+    private const uint SeccompFilterFlagLog = 2;
 
     /// <summary>The filter for this process: <paramref name="pid"/> is the only process it may signal.</summary>
     public static BpfInstruction[] Build(Architecture architecture, int pid, bool acceptsConnections)
@@ -87,7 +91,7 @@ internal static unsafe class SeccompFilter
             var header = stackalloc nint[2];
             header[0] = program.Length;
             header[1] = (nint)instructions;
-            var result = LinuxNative.syscall(SystemCalls.Seccomp.Number, SeccompSetModeFilter, (nint)SeccompFilterFlagTsync, (nint)header, 0, 0, 0);
+            var result = LinuxNative.syscall(SystemCalls.Seccomp.Number, SeccompSetModeFilter, (nint)(SeccompFilterFlagTsync | SeccompFilterFlagLog), (nint)header, 0, 0, 0);
             if (result > 0)
             {
                 throw new LinuxErrnoException($"seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread {result} of this process has a filter of its own", 16, "another library installed a seccomp filter on one thread; the service host cannot put all of its threads under one filter");

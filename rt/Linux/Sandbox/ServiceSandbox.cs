@@ -13,9 +13,6 @@ namespace Neokernel.Rt.Linux.Sandbox;
 /// </summary>
 public static class ServiceSandbox
 {
-    /// <summary>What a service host process entered, for its own report.</summary>
-    public static SandboxPolicy? Entered { get; private set; }
-
     /// <summary>
     /// Enters the policy the kernel put in <see cref="SandboxPolicy.EnvironmentVariable"/>; does
     /// nothing when there is none (the kernel runs without a sandbox). Throws when a layer the
@@ -40,8 +37,6 @@ public static class ServiceSandbox
         {
             SeccompFilter.Install(SeccompFilter.Build(RuntimeInformation.ProcessArchitecture, Environment.ProcessId, policy.AcceptsConnections));
         }
-
-        Entered = policy;
     }
 
     /// <summary>PR_SET_NO_NEW_PRIVS on the calling thread: nothing it or its children execute can gain a privilege.</summary>

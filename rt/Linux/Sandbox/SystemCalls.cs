@@ -53,7 +53,10 @@ internal readonly record struct SystemCall(string Name, int X64, int Arm64, Syst
 /// few opens Landlock still allows, scheduling, and the socket calls on descriptors the kernel
 /// handed over. Absent on purpose: socket, socketpair, connect, bind, listen (the kernel opens
 /// every device), execve, execveat, fork and vfork, ptrace, process_vm_readv/writev, mount,
-/// unshare, setns, bpf, io_uring, keyctl, the set*id calls, and every other call.
+/// unshare, setns, bpf, io_uring, keyctl, the set*id calls, and every other call. The runtime's
+/// own calls that the filter refuses, seen in the kernel's log of refusals (SECCOMP_FILTER_FLAG_LOG):
+/// clone3 (ENOSYS, glibc then uses clone) and sched_setscheduler on a thread id (setting a
+/// thread's priority, which it ignores failing).
 /// </summary>
 internal static class SystemCalls
 {
@@ -113,6 +116,8 @@ internal static class SystemCalls
         new("close_range", 436, 436),
         new("fstat", 5, 80),
         new("newfstatat", 262, 79),
+        new("stat", 4, -1),
+        new("lstat", 6, -1),
         new("statx", 332, 291),
         new("lseek", 8, 62),
         new("pread64", 17, 67),
