@@ -33,6 +33,19 @@ internal static class Composition
         return new("dotnet", [Path.Combine(AppContext.BaseDirectory, "neokernel.dll")]);
     }
 
+    /// <summary>
+    /// The OS sandbox of the service hosts <paramref name="command"/> starts: this machine's
+    /// features, <paramref name="user"/>, and what they read (the binary and the runtime; no
+    /// manifest, since the kernel sends each host its service's spec).
+    /// </summary>
+    public static Rt.Linux.Sandbox.SandboxSettings Sandbox(Rt.Linux.Isolation.ServiceHostCommand command, Rt.Linux.Sandbox.SandboxUser user) =>
+        Rt.Linux.Sandbox.SandboxSettings.Create(
+            user,
+            Rt.Linux.Sandbox.SandboxFeatures.Probe(),
+            command.FileName,
+            command.PrefixArguments,
+            []);
+
     /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>
     public static SystemDefinition? LoadSystem(string path, ProgramCatalog catalog, TextWriter error)
     {

@@ -75,10 +75,13 @@ internal static class Cli
         commands:
           run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--fail-on-fault]
                      [--quality-log FILE] [--trace-jsonl FILE] [--trace-chrome FILE]
+                     [--sandbox-user USER] [--no-sandbox]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         isolated services (drivers by default) run in processes of their own unless
                         --in-process, their rt-fifo/rt-deadline tasks on real-time threads (needs root or
-                        CAP_SYS_NICE; --no-rt runs them best-effort); Ctrl-C, SIGTERM, SIGHUP or SIGQUIT stop it;
+                        CAP_SYS_NICE; --no-rt runs them best-effort), each in an OS sandbox (user USER,
+                        nobody unless told; seccomp, Landlock, no network; --no-sandbox: none, see
+                        docs/ARCHITECTURE.md); Ctrl-C, SIGTERM, SIGHUP or SIGQUIT stop it;
                         at the end, --quality-log writes every quality change of a region point with
                         CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
@@ -90,9 +93,9 @@ internal static class Cli
           validate PATH...
                         check system or service manifests; every error names file, line, column, field and
                         what is allowed
-          audit SYSTEM [--seed N] [--duration D]
+          audit SYSTEM [--seed N] [--duration D] [--sandbox-user USER]
                         least-privilege report: capabilities never used in a simulated run, timing grants
-                        larger than the measured need
+                        larger than the measured need, and what the OS allows each service's process
           programs [--schema]
                         list the built-in programs and their parameters (type, unit, default, range);
                         --schema prints the JSON Schema allOf that service.schema.json carries for them

@@ -8,8 +8,8 @@ namespace Neokernel.Cli.Commands;
 
 /// <summary>
 /// <c>neokernel audit</c>: the least-privilege report. Runs the system in simulation, then lists
-/// the capabilities each service was granted and never exercised, and the timing grants
-/// (priority, budget) larger than the measured need.
+/// the capabilities each service was granted and never exercised, the timing grants (priority,
+/// budget) larger than the measured need, and what the OS allows each service's process.
 /// </summary>
 internal static class AuditCommand
 {
@@ -24,6 +24,7 @@ internal static class AuditCommand
         var system = Composition.LoadSystem(path, catalog, error);
         var seed = line.Seed(system?.Spec.Seed ?? 1);
         var durationNs = line.DurationNs() ?? SimCommand.DurationDefaultNs;
+        var sandboxUser = RunCommand.ResolveUser(line.Option("sandbox-user") ?? Rt.Linux.Sandbox.SandboxUser.DefaultName);
         line.RejectUnknown();
         if (system is null)
         {
@@ -34,6 +35,7 @@ internal static class AuditCommand
         var outcome = session.Run(durationNs, failOnFault: false, cancellation);
         output.WriteLine($"least-privilege audit of {system.Spec.Name}: simulated {Format.Seconds(outcome.SimulatedNs)}, seed {seed}");
         AuditDevices.Write(session.Kernel, output);
+        AuditSandbox.Write(system, sandboxUser, output);
         var findings = WriteUnused(session.Kernel, output) + WriteTiming(session.Kernel, output);
         output.WriteLine(findings == 0 ? "no excess grants found" : $"{findings} grant(s) larger than needed");
         session.Kernel.Shutdown();

@@ -77,6 +77,8 @@ internal static class RunCommand
         bool InProcess,
         bool RealTime,
         bool FailOnFault,
+        bool Sandbox,
+        Rt.Linux.Sandbox.SandboxUser SandboxUser,
         string? QualityLogPath,
         string? TraceJsonlPath,
         string? TraceChromePath)
@@ -84,7 +86,7 @@ internal static class RunCommand
         /// <summary>The options, or null when the system did not load (its errors are written to <paramref name="error"/>).</summary>
         public static RunOptions? Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
         {
-            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt", "fail-on-fault");
+            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt", "fail-on-fault", "no-sandbox");
             var path = SimCommand.SinglePath(line, "run");
             var catalog = Composition.Catalog();
             var system = Composition.LoadSystem(path, catalog, error);
@@ -94,13 +96,28 @@ internal static class RunCommand
             var inProcess = line.Flag("in-process");
             var realTime = !line.Flag("no-rt");
             var failOnFault = line.Flag("fail-on-fault");
+            var sandbox = !line.Flag("no-sandbox");
+            var sandboxUser = ResolveUser(line.Option("sandbox-user") ?? Rt.Linux.Sandbox.SandboxUser.DefaultName);
             var qualityLogPath = line.Option("quality-log");
             var jsonl = line.Option("trace-jsonl");
             var chrome = line.Option("trace-chrome");
             line.RejectUnknown();
             return system is null
                 ? null
-                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, qualityLogPath, jsonl, chrome);
+                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, sandbox, sandboxUser, qualityLogPath, jsonl, chrome);
+        }
+    }
+
+    /// <summary>--sandbox-user: an account or UID:GID, never root; a usage error names what was wrong.</summary>
+    public static Rt.Linux.Sandbox.SandboxUser ResolveUser(string name)
+    {
+        try
+        {
+            return Rt.Linux.Sandbox.SandboxUser.Resolve(name);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException($"--sandbox-user: {exception.Message}");
         }
     }
 
@@ -148,11 +165,14 @@ internal static class RunCommand
                 // A message into a ring this process consumes rings its doorbell, registered in this loop.
                 queues.ArrivalLoop = platform.Reactor;
                 var limiter = new ProcessLimiter(error);
-                var processes = new ProcessServiceHost(platform, Composition.ServiceHost() with { RealTime = options.RealTime }, limiter);
+                var command = Composition.ServiceHost() with { RealTime = options.RealTime };
+                var sandbox = options.Sandbox ? Composition.Sandbox(command, options.SandboxUser) : null;
+                var processes = new ProcessServiceHost(platform, command with { Sandbox = sandbox }, limiter);
                 if (!options.InProcess)
                 {
                     // Before the loop boots anything: one warning per limit this machine cannot apply, naming every service that declares it.
                     limiter.WarnAboutMissing(isolatedServices);
+                    sandbox?.WarnAboutMissing(error, isolatedServices.Count);
                 }
 
                 var kernel = new SystemKernel(options.System, options.Catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);

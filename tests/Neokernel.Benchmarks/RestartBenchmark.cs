@@ -37,6 +37,9 @@ internal sealed record RestartSettings(string? NeokernelBinary, string SystemPat
     public const string ServiceId = "level-sensor";
     public const string Point = "tank.inputs.level";
 
+    /// <summary>Without the OS sandbox (<c>run --no-sandbox</c>), to measure what the sandbox costs a restart.</summary>
+    public bool NoSandbox { get; init; }
+
     /// <summary>How long one instance's level sensor lives between its kills.</summary>
     public double InstanceSpacingSeconds => SpacingSeconds * Instances;
 
@@ -298,7 +301,8 @@ internal sealed class DemoRun : IDisposable
         var qualityLog = Path.Combine(directory, Inv($"quality-{index}.log"));
         var trace = Path.Combine(directory, Inv($"trace-{index}.jsonl"));
         var info = new ProcessStartInfo(settings.NeokernelBinary!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "run", settings.SystemPath, "--plain", "--duration", Inv($"{duration.TotalSeconds:0.###}s"), "--quality-log", qualityLog, "--trace-jsonl", trace })
+        string[] sandbox = settings.NoSandbox ? ["--no-sandbox"] : [];
+        foreach (var argument in (string[])["run", settings.SystemPath, "--plain", "--duration", Inv($"{duration.TotalSeconds:0.###}s"), "--quality-log", qualityLog, "--trace-jsonl", trace, .. sandbox])
         {
             info.ArgumentList.Add(argument);
         }

@@ -51,6 +51,8 @@ public static class KernelClientRole
         .Add("system.yaml", System)
         .Add("hung-system.yaml", HungSystem)
         .Add("stall-system.yaml", StallSystem)
+        .Add("misbehaving-system.yaml", MisbehavingRole.System)
+        .Add("misbehaving.yaml", MisbehavingRole.Manifest)
         .Add("stall.yaml", """
             id: stall
             kind: driver
@@ -94,7 +96,8 @@ public static class KernelClientRole
         .Add(new ProgramDescriptor("test.sensor", "writes its cycle count", [], static () => new Sensor()))
         .Add(new ProgramDescriptor("test.probe-gateway", "reads kernel.status, restarts the sensor", [], static () => new ProbeGateway()))
         .Add(new ProgramDescriptor("test.intruder", "tries a restart it is not granted", [], static () => new Intruder()))
-        .Add(new ProgramDescriptor("test.hung", "blocks its event loop", [], static () => new Hung()));
+        .Add(new ProgramDescriptor("test.hung", "blocks its event loop", [], static () => new Hung()))
+        .Add(MisbehavingRole.Descriptor);
 
     /// <summary>Runs the service host; <paramref name="args"/> are what follows the role.</summary>
     public static int Run(string[] args, TextWriter error)

@@ -9,6 +9,7 @@ using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Rt.Linux.Limits;
+using Neokernel.Rt.Linux.Sandbox;
 using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Rt.Linux.Isolation;
@@ -21,6 +22,9 @@ public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> P
 {
     /// <summary>False: the children run rt-fifo and rt-deadline tasks best-effort on their event loop (<c>--no-rt</c>).</summary>
     public bool RealTime { get; init; } = true;
+
+    /// <summary>The OS sandbox each child starts in; null: none (<c>--no-sandbox</c>, and tests that do not ask for one).</summary>
+    public SandboxSettings? Sandbox { get; init; }
 }
 
 /// <summary>
@@ -101,6 +105,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     private static Action<Action> PostFor(IPlatform platform) => platform is PacedPlatform paced
         ? paced.Post
         : throw new ArgumentException($"services in processes of their own need the paced real-time loop (PacedPlatform), not '{platform.Name}'", nameof(platform));
+
+    /// <summary>Starts a child process, inside its sandbox when the command has one. Control thread.</summary>
+    private Process StartChild(ProcessStartInfo info, Kernel.Manifests.ServiceSpec spec) => command.Sandbox is { } sandbox
+        ? SandboxedSpawn.Start(info, sandbox.PolicyFor(spec, command.RealTime))
+        : Process.Start(info) ?? throw new InvalidOperationException($"service '{spec.Id}': the service host process did not start");
 
     private void NotePid(string serviceId, int pid)
     {
@@ -513,7 +522,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 InheritedFds.MarkCloseOnExec();
                 var declared = ProcessLimits.Of(launch.Service.Spec);
                 ProcessLimiter.PrepareStart(info, declared);
-                process = Process.Start(info) ?? throw new InvalidOperationException($"service '{ServiceId}': the service host process did not start");
+                process = host.StartChild(info, launch.Service.Spec);
                 process.ErrorDataReceived += (_, e) => AppendError(e.Data);
                 process.BeginErrorReadLine();
                 host.NotePid(ServiceId, process.Id);

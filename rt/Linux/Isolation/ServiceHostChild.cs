@@ -71,7 +71,9 @@ public static class ServiceHostChild
             : throw new InvalidDataException($"the kernel sent the spec of '{grants.Spec.Service.Id}' to the host of '{arguments.ServiceId}'");
         using var status = grants.Status ?? throw new InvalidDataException("the kernel sent no status page");
 
-        // Grants received, service code not yet run: everything this process will hold is here.
+        // Grants received, service code not yet run: everything this process will hold is here, so
+        // from now on the OS refuses the rest (rt/Linux/Sandbox: user, capabilities, seccomp).
+        Sandbox.ServiceSandbox.Enter();
         var devices = devicesFor(grants.Devices);
         var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
         {

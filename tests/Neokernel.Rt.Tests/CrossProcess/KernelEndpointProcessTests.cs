@@ -8,6 +8,7 @@ using Neokernel.Kernel.Trace;
 using Neokernel.Rt.Linux;
 using Neokernel.Rt.Linux.Isolation;
 using Neokernel.Rt.Linux.Limits;
+using Neokernel.Rt.Linux.Sandbox;
 using Neokernel.Rt.TestPeer;
 using Neokernel.Testing;
 
@@ -94,12 +95,15 @@ public sealed class KernelEndpointProcessTests
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    /// <summary>A kernel whose every service runs in a test peer service host process, endpoints on shared rings.</summary>
-    private sealed class IsolatedRun : IDisposable
+    /// <summary>
+    /// A kernel whose every service runs in a test peer service host process, endpoints on shared
+    /// rings; each process in the OS sandbox of <c>neokernel run</c> unless <c>sandboxed</c> is false.
+    /// </summary>
+    internal sealed class IsolatedRun : IDisposable
     {
         private readonly SharedMessageQueueProvider queues;
 
-        public IsolatedRun(string systemFile)
+        public IsolatedRun(string systemFile, bool sandboxed = true)
         {
             var catalog = KernelClientRole.Catalog();
             var loaded = ManifestLoader.LoadSystem(systemFile, KernelClientRole.Manifests(), catalog);
@@ -107,7 +111,9 @@ public sealed class KernelEndpointProcessTests
             var regions = new MemfdRegionMemoryProvider();
             queues = new SharedMessageQueueProvider(_ => true);
             Platform = new PacedPlatform(1, new NoDevices(), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
-            Host = new ProcessServiceHost(Platform, PeerCommand() with { RealTime = false }, new ProcessLimiter(TextWriter.Null));
+            var command = PeerCommand() with { RealTime = false };
+            Sandbox = sandboxed ? SandboxSettings.Create(SandboxUser.Resolve(SandboxUser.DefaultName), SandboxFeatures.Probe(), command.FileName, command.PrefixArguments, []) : null;
+            Host = new ProcessServiceHost(Platform, command with { Sandbox = Sandbox }, new ProcessLimiter(TextWriter.Null));
             Kernel = new SystemKernel(loaded.System!, catalog, Platform, hostSelector: _ => Host);
             Kernel.Boot();
         }
@@ -117,6 +123,8 @@ public sealed class KernelEndpointProcessTests
         public PacedPlatform Platform { get; }
 
         public ProcessServiceHost Host { get; }
+
+        public SandboxSettings? Sandbox { get; }
 
         /// <summary>Runs the kernel's loop until <paramref name="done"/> holds (checked every <paramref name="pollNs"/>, 50 ms unless told) or the time is up.</summary>
         public void RunUntil(TimeSpan limit, Func<bool> done, long pollNs = 50 * Ms)

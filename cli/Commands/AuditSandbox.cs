@@ -1,0 +1,39 @@
+using Neokernel.Kernel.Manifests;
+using Neokernel.Rt.Linux.Sandbox;
+
+namespace Neokernel.Cli.Commands;
+
+/// <summary>
+/// The OS half of the least-privilege report: per isolated service, what its process would be
+/// allowed by the OS under <c>neokernel run</c> on this machine (its user, capabilities, system
+/// calls, files, network), from the same policy run applies. Services in the kernel's process
+/// share whatever the kernel may do.
+/// </summary>
+internal static class AuditSandbox
+{
+    public static void Write(SystemDefinition system, SandboxUser user, TextWriter output)
+    {
+        var command = Composition.ServiceHost();
+        var settings = Composition.Sandbox(command, user);
+        output.WriteLine("what the OS allows each service's process under run (sandbox on; --no-sandbox turns it off):");
+        foreach (var spec in system.Services.Select(s => s.Spec))
+        {
+            if (!spec.Isolated)
+            {
+                output.WriteLine($"  {spec.Id}: in the kernel's process, so whatever the kernel may do (isolated: false)");
+                continue;
+            }
+
+            output.WriteLine($"  {spec.Id}:");
+            foreach (var (layer, allows) in settings.PolicyFor(spec, realTime: true).Describe())
+            {
+                output.WriteLine($"    {layer}: {allows}");
+            }
+        }
+
+        foreach (var missing in settings.Features.Missing())
+        {
+            output.WriteLine($"  on this machine: {missing}");
+        }
+    }
+}

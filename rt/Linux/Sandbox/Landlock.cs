@@ -1,0 +1,130 @@
+using System.Runtime.InteropServices;
+
+namespace Neokernel.Rt.Linux.Sandbox;
+
+/// <summary>
+/// Landlock for the calling thread: a ruleset that handles every file-system right this kernel
+/// knows (so each is denied unless a rule allows it), TCP bind and connect (ABI 4), and signals
+/// and abstract Unix sockets out of the domain (ABI 6), with rules that allow reading (and
+/// executing) only the given paths. Nothing may be created, removed, renamed or truncated
+/// anywhere, and the only files that may be written are those beneath <see cref="ProcPath"/>: the
+/// runtime names its threads by writing /proc/self/task/TID/comm, and procfs's own permissions
+/// (the process's unprivileged user) bound what else there is. A Landlock domain is inherited by every thread and process the
+/// restricted thread creates, and cannot be left.
+/// </summary>
+internal static unsafe class Landlock
+{
+    /// <summary>procfs, the one tree where a file may be written (thread names, as the process's own user).</summary>
+    public const string ProcPath = "/proc";
+
+    private const ulong Execute = 1UL << 0;
+    private const ulong WriteFile = 1UL << 1;
+    private const ulong ReadFile = 1UL << 2;
+    private const ulong ReadDir = 1UL << 3;
+    private const ulong RightsAbi1 = (1UL << 13) - 1;
+    private const ulong Refer = 1UL << 13;
+    private const ulong Truncate = 1UL << 14;
+    private const ulong IoctlDev = 1UL << 15;
+    private const ulong BindTcp = 1UL << 0;
+    private const ulong ConnectTcp = 1UL << 1;
+    private const ulong ScopeAbstractUnixSocket = 1UL << 0;
+    private const ulong ScopeSignal = 1UL << 1;
+
+    private const uint CreateRulesetVersion = 1;
+    private const int RulePathBeneath = 1;
+    private const int OpenPath = 0x200000; // O_PATH
+
+    /// <summary>The Landlock ABI this kernel offers; 0 when it has none (older than 5.13, or the LSM is not enabled).</summary>
+    public static int Abi()
+    {
+        var version = LinuxNative.syscall(SystemCalls.LandlockCreateRuleset.Number, 0, 0, (nint)CreateRulesetVersion, 0, 0, 0);
+        return version < 0 ? 0 : (int)version;
+    }
+
+    /// <summary>What Landlock stops at <paramref name="abi"/>, in words for audit and the warnings.</summary>
+    public static string Describe(int abi) => abi switch
+    {
+        <= 0 => "none (this kernel has no Landlock)",
+        < 4 => $"ABI {abi}: no writes, reads only of the runtime's paths",
+        < 6 => $"ABI {abi}: no writes, reads only of the runtime's paths, no TCP bind or connect",
+        _ => $"ABI {abi}: no writes, reads only of the runtime's paths, no TCP bind or connect, no signals or abstract Unix sockets out of the sandbox",
+    };
+
+    /// <summary>
+    /// Restricts the calling thread (and what it later creates) to reading <paramref name="readPaths"/>
+    /// at <paramref name="abi"/>. Paths that do not exist are skipped. Needs no_new_privs (or CAP_SYS_ADMIN).
+    /// </summary>
+    public static void RestrictThisThread(int abi, IReadOnlyList<string> readPaths)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(abi);
+        ArgumentNullException.ThrowIfNull(readPaths);
+        var handledFs = HandledFileRights(abi);
+        var attribute = stackalloc ulong[3];
+        attribute[0] = handledFs;
+        attribute[1] = abi >= 4 ? BindTcp | ConnectTcp : 0;
+        attribute[2] = abi >= 6 ? ScopeAbstractUnixSocket | ScopeSignal : 0;
+        var size = abi >= 6 ? 24 : abi >= 4 ? 16 : 8;
+        var ruleset = (int)LinuxNative.syscall(SystemCalls.LandlockCreateRuleset.Number, (nint)attribute, size, 0, 0, 0, 0);
+        if (ruleset < 0)
+        {
+            throw SandboxNative.Error("landlock_create_ruleset", "this kernel's Landlock refused the ruleset; run with --no-sandbox to start services without it");
+        }
+
+        try
+        {
+            foreach (var path in readPaths)
+            {
+                AllowReading(ruleset, path, handledFs);
+            }
+
+            if (LinuxNative.syscall(SystemCalls.LandlockRestrictSelf.Number, ruleset, 0, 0, 0, 0, 0) != 0)
+            {
+                throw SandboxNative.Error("landlock_restrict_self", "EPERM: no_new_privs is not set on this thread");
+            }
+        }
+        finally
+        {
+            _ = SandboxNative.close(ruleset);
+        }
+    }
+
+    private static ulong HandledFileRights(int abi) =>
+        RightsAbi1 | (abi >= 2 ? Refer : 0) | (abi >= 3 ? Truncate : 0) | (abi >= 5 ? IoctlDev : 0);
+
+    /// <summary>struct landlock_path_beneath_attr, packed: the rights, then the O_PATH descriptor of the file or directory.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 1)]
+    private struct PathBeneath
+    {
+        public ulong AllowedAccess;
+        public int ParentFd;
+    }
+
+    private static void AllowReading(int ruleset, string path, ulong handledFs)
+    {
+        var fd = LinuxNative.open(path, OpenPath | LinuxNative.O_CLOEXEC);
+        if (fd < 0)
+        {
+            // Not on this machine (a library directory some distributions do not have): nothing to allow.
+            return;
+        }
+
+        try
+        {
+            var rights = Directory.Exists(path) ? Execute | ReadFile | ReadDir : Execute | ReadFile;
+            if (path == ProcPath)
+            {
+                rights |= WriteFile;
+            }
+
+            var rule = new PathBeneath { AllowedAccess = rights & handledFs, ParentFd = fd };
+            if (LinuxNative.syscall(SystemCalls.LandlockAddRule.Number, ruleset, RulePathBeneath, (nint)(&rule), 0, 0, 0) != 0)
+            {
+                throw SandboxNative.Error($"landlock_add_rule({path})", "the path could not be allowed for reading");
+            }
+        }
+        finally
+        {
+            _ = SandboxNative.close(fd);
+        }
+    }
+}
