@@ -5,7 +5,7 @@ using Neokernel.Rt.Linux.Isolation;
 namespace Neokernel.Cli.Commands;
 
 /// <summary>
-/// <c>neokernel service-host SYSTEM --service ID --socket PATH ...</c>: the process an isolated
+/// <c>neokernel service-host SYSTEM --service ID --socket-fd N ...</c>: the process an isolated
 /// service runs in. Started by <c>neokernel run</c>, not by people.
 /// </summary>
 internal static class ServiceHostCommand
@@ -15,7 +15,7 @@ internal static class ServiceHostCommand
         var line = CommandLine.Parse(args, "no-rt");
         var path = SimCommand.SinglePath(line, "service-host");
         var serviceId = line.Option("service") ?? throw new UsageException("service-host needs --service ID");
-        var socketPath = line.Option("socket") ?? throw new UsageException("service-host needs --socket PATH");
+        var socketFd = int.Parse(line.Option("socket-fd") ?? throw new UsageException("service-host needs --socket-fd N (the socket its kernel started it with)"), CultureInfo.InvariantCulture);
         var seed = line.Seed(1);
         var incarnation = int.Parse(line.Option("incarnation") ?? "1", CultureInfo.InvariantCulture);
         var originNs = long.Parse(line.Option("origin-ns") ?? throw new UsageException("service-host needs --origin-ns"), CultureInfo.InvariantCulture);
@@ -28,7 +28,7 @@ internal static class ServiceHostCommand
             return 1;
         }
 
-        var arguments = new ServiceHostArguments(serviceId, socketPath, seed, incarnation, originNs, realTime);
+        var arguments = new ServiceHostArguments(serviceId, socketFd, seed, incarnation, originNs, realTime);
         return ServiceHostChild.Run(system, catalog, arguments, SimulatedDeviceBus.Attached, error);
     }
 }

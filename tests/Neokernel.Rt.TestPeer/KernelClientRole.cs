@@ -110,7 +110,7 @@ public static class KernelClientRole
 
         var arguments = new ServiceHostArguments(
             Option("service"),
-            Option("socket"),
+            int.Parse(Option("socket-fd"), CultureInfo.InvariantCulture),
             ulong.Parse(Option("seed"), CultureInfo.InvariantCulture),
             int.Parse(Option("incarnation"), CultureInfo.InvariantCulture),
             long.Parse(Option("origin-ns"), CultureInfo.InvariantCulture),

@@ -14,10 +14,10 @@ namespace Neokernel.Rt.Linux.Isolation;
 /// What a service host process was told on its command line. <c>RealTime</c> false (<c>--no-rt</c>):
 /// rt-fifo and rt-deadline tasks run best-effort on the event loop.
 /// </summary>
-public sealed record ServiceHostArguments(string ServiceId, string SocketPath, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true);
+public sealed record ServiceHostArguments(string ServiceId, int SocketFd, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true);
 
 /// <summary>
-/// The child side of process isolation: <c>neokernel service-host</c>. It connects to the kernel,
+/// The child side of process isolation: <c>neokernel service-host</c>. It talks to its kernel on its inherited socket,
 /// receives its capabilities as file descriptors, maps them (read-only where it may only read),
 /// and runs its one service on its own event loop, on the kernel's clock origin so release grids
 /// and timestamps agree. Its local kernel grants from the same manifests, and the memory it was
@@ -67,8 +67,7 @@ public static class ServiceHostChild
 
         // The kernel's supervisor restarts; here a fault ends the process: this process's copy of the spec is temporary.
         system = system.WithService(arguments.ServiceId, s => s with { Restart = s.Restart with { Policy = RestartPolicy.Temporary } });
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(arguments.SocketPath));
+        using var socket = ChildSocket.Inherited(arguments.SocketFd);
         var grants = Grants.Receive(socket);
         using var status = grants.Status ?? throw new InvalidDataException("the kernel sent no status page");
         var devices = devicesFor(grants.Devices);
