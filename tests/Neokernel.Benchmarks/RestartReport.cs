@@ -36,8 +36,8 @@ internal static class RestartReport
         Row(text, "· the OS's part", "kill → the killed process's pidfd readable (the harness spins on poll(2) with no timeout): the OS tearing the process down", split.Select(c => c.ExitNs!.Value), p99);
         Row(text, "· ours", "pidfd readable → the kernel's fault: the control thread wakes, reads the exit, posts it; the kernel's loop wakes and faults the service", split.Select(c => c.ExitToFaultNs!.Value), p99);
         Row(text, "backoff", "fault → restart: the supervisor's timer", complete.Select(c => c.BackoffNs!.Value), p99);
-        Row(text, "spawn", "restart → Running: fresh capabilities, status page, socket, fork/exec of `neokernel service-host`", complete.Select(c => c.SpawnNs!.Value), p99);
-        Row(text, "child start → first sample", "runtime start, manifests, connect, grants as soon as the control thread accepts, local boot, first release of the 10 ms grid, first cycle", complete.Select(c => c.ChildToFirstSampleNs!.Value), p99);
+        Row(text, "spawn", "restart → Running: fresh capabilities, status page, socketpair, fork/exec of `neokernel service-host`", complete.Select(c => c.SpawnNs!.Value), p99);
+        Row(text, "child start → first sample", "runtime start, manifests, grants read from the socket it inherited (queued there at spawn), local boot, first release of the 10 ms grid, first cycle", complete.Select(c => c.ChildToFirstSampleNs!.Value), p99);
         Row(text, "restart time less backoff", "what the runtime and the OS take, whatever the restart policy", complete.Select(c => c.TotalNs!.Value - c.BackoffNs!.Value), p99);
         foreach (var anchor in result.Anchors.Where(a => a.Ns.Count > 0))
         {
