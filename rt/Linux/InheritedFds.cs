@@ -7,15 +7,13 @@ namespace Neokernel.Rt.Linux;
 /// Keeps a spawned service process from inheriting fds it was not granted. .NET opens its own
 /// fds close-on-exec, but a process can start with fds from its parent (a shell, a CI runner,
 /// a test host) that are not, and every child it spawns would inherit those. The kernel process
-/// calls <see cref="MarkCloseOnExec"/> once before it spawns service processes, so a child holds
+/// calls <see cref="MarkCloseOnExec"/> before each spawn of a service process, so a child holds
 /// stdio, its socket and exactly the fds passed to it over SCM_RIGHTS.
 /// </summary>
 public static class InheritedFds
 {
     private const nint CloseRangeSyscall = 436;
     private const int CloseRangeCloseOnExec = 1 << 2;
-    private const int FdCloseOnExec = 1;
-    private const int FSetFd = 2;
 
     /// <summary>Sets FD_CLOEXEC on every fd from <paramref name="firstFd"/> up; stdio (0..2) stays inheritable by default.</summary>
     public static void MarkCloseOnExec(int firstFd = 3)
@@ -32,7 +30,7 @@ public static class InheritedFds
             if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && fd >= firstFd)
             {
                 var flags = LinuxNative.fcntl(fd, LinuxNative.F_GETFD, 0);
-                if (flags >= 0 && LinuxNative.fcntl(fd, FSetFd, flags | FdCloseOnExec) != 0 && Marshal.GetLastPInvokeError() != Errnos.EBADF)
+                if (flags >= 0 && LinuxNative.fcntl(fd, LinuxNative.F_SETFD, flags | LinuxNative.FD_CLOEXEC) != 0 && Marshal.GetLastPInvokeError() != Errnos.EBADF)
                 {
                     throw LinuxNative.Error($"fcntl({fd}, F_SETFD, FD_CLOEXEC)", "could not mark an inherited fd close-on-exec");
                 }

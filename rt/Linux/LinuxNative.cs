@@ -32,6 +32,12 @@ internal static unsafe partial class LinuxNative
     public const int F_SEAL_WRITE = 0x0008;
     public const int F_SEAL_FUTURE_WRITE = 0x0010;
 
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int F_SETFD = 2;
+    public const int FD_CLOEXEC = 1;
+
     public const int SOL_SOCKET = 1;
     public const int SCM_RIGHTS = 1;
     public const int MSG_CTRUNC = 0x8;
@@ -97,6 +103,9 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial IntPtr mmap(IntPtr address, nuint length, int protection, int flags, int fd, long offset);

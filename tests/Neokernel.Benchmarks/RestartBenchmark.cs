@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Neokernel.Rt.Linux;
+using Neokernel.Rt.Linux.Isolation;
 
 namespace Neokernel.Benchmarks;
 
@@ -344,19 +345,17 @@ internal sealed class DemoRun : IDisposable
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>The process of a service that a <c>neokernel run</c> started: found by the socket path in its command line.</summary>
+/// <summary>The process of a service that a <c>neokernel run</c> started: its child with <c>--service ID</c> (<see cref="KernelChildren"/>).</summary>
 internal static class ServiceHostProcess
 {
     public static int? Find(int kernelPid, string serviceId, IReadOnlySet<int> excluded, TimeSpan timeout)
     {
-        // ProcessServiceHost names each incarnation's socket neokernel-<kernel pid>-<service>-<incarnation>.sock.
-        var marker = $"neokernel-{kernelPid}-{serviceId}-";
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         do
         {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            foreach (var pid in KernelChildren.ServiceHosts(kernelPid, serviceId))
             {
-                if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !excluded.Contains(pid) && CommandLineHas(directory, marker))
+                if (!excluded.Contains(pid))
                 {
                     return pid;
                 }
@@ -366,23 +365,6 @@ internal static class ServiceHostProcess
         }
         while (Stopwatch.GetTimestamp() < deadline);
         return null;
-    }
-
-    private static bool CommandLineHas(string procDirectory, string marker)
-    {
-        try
-        {
-            var commandLine = File.ReadAllText(Path.Combine(procDirectory, "cmdline"));
-            return commandLine.Contains("service-host", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false; // It ended while we looked.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }
 

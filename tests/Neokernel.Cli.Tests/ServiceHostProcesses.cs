@@ -1,4 +1,5 @@
 using System.Globalization;
+using Neokernel.Rt.Linux.Isolation;
 
 namespace Neokernel.Cli.Tests;
 
@@ -11,11 +12,10 @@ internal static class ServiceHostProcesses
     /// </summary>
     public static int WaitFor(string serviceId, TimeSpan timeout, List<int> killed, int? kernelPid = null)
     {
-        var marker = $"neokernel-{kernelPid ?? Environment.ProcessId}-{serviceId}-";
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            foreach (var pid in Matching(marker).Where(p => !killed.Contains(p)))
+            foreach (var pid in KernelChildren.ServiceHosts(kernelPid ?? Environment.ProcessId, serviceId).Where(p => !killed.Contains(p)))
             {
                 return pid;
             }
@@ -27,37 +27,7 @@ internal static class ServiceHostProcesses
     }
 
     /// <summary>The live service host processes of the kernel <paramref name="kernelPid"/>.</summary>
-    public static IReadOnlyList<int> Children(int kernelPid) => [.. Matching($"neokernel-{kernelPid}-")];
-
-    private static IEnumerable<int> Matching(string marker)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            string commandLine;
-            try
-            {
-                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
-            }
-            catch (IOException)
-            {
-                continue; // The process ended while we looked.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                continue; // Not ours.
-            }
-
-            if (commandLine.Contains("service-host", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal))
-            {
-                yield return pid;
-            }
-        }
-    }
+    public static IReadOnlyList<int> Children(int kernelPid) => [.. KernelChildren.ServiceHosts(kernelPid)];
 
     /// <summary>What a memory limit charges a process for, roughly: its anonymous and shared resident memory (RssAnon + RssShmem).</summary>
     public static long AnonymousAndSharedBytes(int pid)

@@ -39,6 +39,27 @@ public sealed class CapabilityTests
         return true;
     }
 
+    /// <summary>
+    /// Guards the promise that a derivation chain is bounded, so a validity check walks at most
+    /// eight parents: the ninth derivation is refused. The bound is written out (8), not read from
+    /// <see cref="Capability.DerivationDepthMax"/>, so a larger bound fails here too.
+    /// </summary>
+    [Fact]
+    public void Derive_ChainPastEightDerivations_IsRefusedAtTheNinth()
+    {
+        const int depthMax = 8;
+        var capability = Root(Rights.All);
+        for (var depth = 1; depth <= depthMax; depth++)
+        {
+            capability = capability.Derive(Rights.All);
+            Assert.Equal(depth, capability.Depth);
+        }
+
+        var error = Assert.Throws<CapabilityDeniedException>(() => capability.Derive(Rights.Read));
+        Assert.Contains("derivation depth would exceed 8", error.Message, StringComparison.Ordinal);
+        Assert.True(capability.IsValid, "a refused derivation must leave its source valid");
+    }
+
     [Fact]
     public void Derive_StrongerRights_IsDenied()
     {

@@ -62,6 +62,15 @@ public sealed class SystemKernelTests
         return system;
     }
 
+    /// <summary>The loop, its sensor throwing in its fifth cycle (released at 50 ms).</summary>
+    private static TestSystem SensorGlitchesAtCycle5() => Loop(counter =>
+    {
+        if (counter.Cycles == 5)
+        {
+            throw new InvalidOperationException("sensor glitch");
+        }
+    });
+
     internal sealed class CycleInfoCounter
     {
         public long Cycles { get; set; }
@@ -130,6 +139,31 @@ public sealed class SystemKernelTests
         Assert.Contains("denied endpoint 'cmd'", client.LastFault, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Guards the promise that an endpoint capability goes only to a routed client: the grant
+    /// itself is refused (and traced as a deny), not only the open that a second check in the
+    /// service context also refuses.
+    /// </summary>
+    [Fact]
+    public void GrantCapabilities_UnroutedClient_HoldsNoEndpointCapability_AndTheDenyIsTraced()
+    {
+        var system = new TestSystem();
+        system.Add("server", "test.server").Endpoints.Provides.Add(new ProvidedEndpointManifest { Name = "cmd" });
+        system.Add("client", "test.client").Endpoints.Uses.Add("cmd");
+        system.Catalog.Program("test.server", () => new DelegateService(c => c.ServeEndpoint("cmd", new EchoHandler())));
+        system.Catalog.Program("test.client", () => new DelegateService(_ => { }));
+        var (kernel, _) = system.Boot();
+        var client = kernel.Service("client");
+
+        Assert.Equal(ServiceState.Running, client.State);
+        Assert.DoesNotContain((CapabilityKind.Endpoint, "cmd"), client.GrantedCapabilities);
+        Assert.DoesNotContain(kernel.GrantCapabilities(client).All, c => c.Kind == CapabilityKind.Endpoint);
+        var cmd = kernel.Trace.Intern("cmd");
+        var clientId = kernel.Trace.Intern("client");
+        Assert.Contains(kernel.Trace.Events(TraceEventKind.CapabilityDeny), e => e.Object == cmd && e.Subject == clientId);
+        Assert.DoesNotContain(kernel.Trace.Events(TraceEventKind.CapabilityGrant), e => e.Object == cmd && e.Subject == clientId);
+    }
+
     [Fact]
     public void Endpoint_RequestReply_RoundTripsAndAllocatesNothingInSteadyState()
     {
@@ -170,13 +204,7 @@ public sealed class SystemKernelTests
     [Fact]
     public void Fault_RestartsWithBackoff_AndRevokesTheOldInstancesCapabilities()
     {
-        var (kernel, platform) = Loop(counter =>
-        {
-            if (counter.Cycles == 5)
-            {
-                throw new InvalidOperationException("sensor glitch");
-            }
-        }).Boot();
+        var (kernel, platform) = SensorGlitchesAtCycle5().Boot();
         var sensor = kernel.Service("sensor");
         platform.RunUntil(45 * Ms);
         Assert.Equal(ServiceState.Running, sensor.State);
@@ -194,6 +222,32 @@ public sealed class SystemKernelTests
         Assert.Equal(110 * Ms, sensor.Recoveries.Sorted()[0]);
         Assert.Equal(Quality.Good, ReadQuality(kernel, "io"));
         Assert.NotEmpty(kernel.Trace.Events(TraceEventKind.CapabilityRevoke));
+    }
+
+    /// <summary>
+    /// Guards the promise that a region whose writer dies keeps its last values, marked Bad:
+    /// a reader sees the last level it was told and that it is no longer vouched for, never a
+    /// zero that looks like a measurement.
+    /// </summary>
+    [Fact]
+    public void OnWriterGone_WriterFaults_ValuesAndTimestampsKept_QualityBad()
+    {
+        var (kernel, platform) = SensorGlitchesAtCycle5().Boot();
+        var region = kernel.FindRegion("io")!;
+        var before = new RegionSnapshot(region.PointCount);
+        platform.RunUntil(45 * Ms);
+        Assert.True(region.TryCopy(before.Payload, out _));
+        Assert.Equal(Quality.Good, before.Quality(0));
+        Assert.True(before.Value(0) > 0, "the sensor should have published a nonzero level before its fault");
+
+        platform.RunUntil(55 * Ms);
+        var after = new RegionSnapshot(region.PointCount);
+        Assert.True(region.TryCopy(after.Payload, out _));
+
+        Assert.Equal(ServiceState.Restarting, kernel.Service("sensor").State);
+        Assert.Equal(Quality.Bad, after.Quality(0));
+        Assert.Equal(before.Value(0), after.Value(0));
+        Assert.Equal(before.TimestampNs(0), after.TimestampNs(0));
     }
 
     [Fact]
@@ -347,6 +401,36 @@ public sealed class SystemKernelTests
         platform.RunUntil(1_000 * Ms);
         Assert.True(kernel.Trace.Count > 64);
         Assert.Equal(64, kernel.Trace.Snapshot().Count);
+    }
+
+    /// <summary>
+    /// Guards the promise that the trace digest covers every event ever recorded, not only those
+    /// the ring still holds: a run whose 64-event ring wrapped many times has the digest of the same
+    /// run with a ring that never wrapped, and an event recorded after the wrap changes it.
+    /// </summary>
+    [Fact]
+    public void Digest_AfterTheRingWraps_StillCoversEveryEvent()
+    {
+        KernelTrace Run(int traceCapacity)
+        {
+            var system = Loop();
+            var platform = new Rt.Simulation.SimulationPlatform(1, new NoDevices());
+            var kernel = new SystemKernel(system.Definition(), system.Catalog, platform, traceCapacity);
+            kernel.Boot();
+            platform.RunUntil(1_000 * Ms);
+            return kernel.Trace;
+        }
+
+        var small = Run(64);
+        var large = Run(65_536);
+        Assert.True(small.Count > 3 * 64, $"the small ring should have wrapped several times: {small.Count} events");
+        Assert.True(large.Count < 65_536, "the large ring must not wrap");
+        Assert.Equal(large.Count, small.Count);
+        Assert.Equal(large.Digest, small.Digest);
+
+        var wrapped = small.Digest;
+        small.Record(TraceEventKind.Heartbeat, 0);
+        Assert.NotEqual(wrapped, small.Digest);
     }
 
     private static Quality ReadQuality(SystemKernel kernel, string region)

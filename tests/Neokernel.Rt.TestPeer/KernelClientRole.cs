@@ -105,7 +105,7 @@ public static class KernelClientRole
         string Option(string name) => args[Array.IndexOf(args, "--" + name) + 1];
         var arguments = new ServiceHostArguments(
             Option("service"),
-            Option("socket"),
+            int.Parse(Option("socket-fd"), CultureInfo.InvariantCulture),
             ulong.Parse(Option("seed"), CultureInfo.InvariantCulture),
             int.Parse(Option("incarnation"), CultureInfo.InvariantCulture),
             long.Parse(Option("origin-ns"), CultureInfo.InvariantCulture),

@@ -143,14 +143,12 @@ internal static class IdleHostRole
     }
 }
 
-/// <summary>What every stand-in service host does first: connect to the kernel's socket, take its grants (closing them), and say it started.</summary>
+/// <summary>What every stand-in service host does first: take the kernel's socket it inherited, take its grants (closing them), and say it started.</summary>
 internal static class ServiceHostPeer
 {
     public static Socket Started(string[] args)
     {
-        var socketPath = args[Array.IndexOf(args, "--socket") + 1];
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        var socket = ChildSocket.Inherited(int.Parse(args[Array.IndexOf(args, ChildSocket.FdOption) + 1], CultureInfo.InvariantCulture));
         while (IsolationProtocol.Receive(socket) is { } message && message.Type != IsolationProtocol.Ready)
         {
             foreach (var fd in message.Fds)

@@ -160,6 +160,64 @@ public sealed class RealtimeServiceExecutorTests
         }
     }
 
+    /// <summary>
+    /// Guards the promise that a flood of loop events cannot stretch a real-time cycle without
+    /// bound: at most 32 due events run before the body of one cycle, and the rest wait for the
+    /// next cycles. The bound is written out (32), so a larger or a removed cap fails here.
+    /// </summary>
+    [Fact]
+    public void LentLoop_FloodOfDueEvents_AtMost32RunBeforeOneBody_TheRestInLaterCycles()
+    {
+        const int events = 100;
+        var platform = new PacedPlatform(1, new NoDevices());
+        var executor = ExecutorFor(platform);
+        var flood = new Flood();
+        for (var i = 0; i < events; i++)
+        {
+            platform.CreateTimer(flood).ArmAt(platform.NowNs);
+        }
+
+        var handle = executor.Start(Fifo("flooded"), flood, new CountingObserver());
+        try
+        {
+            executor.Lend();
+            WaitUntil(() => Volatile.Read(ref flood.EventRuns) == events && Volatile.Read(ref flood.BodyRuns) > 5);
+            Assert.True(executor.Reclaim(WaitMax));
+            Assert.Equal(32, flood.EventsBeforeOneBodyMax);
+            Assert.True(flood.BodiesAfterEvents >= 4, $"100 events at 32 a cycle need 4 cycles, ran in {flood.BodiesAfterEvents}");
+        }
+        finally
+        {
+            handle.Stop();
+        }
+    }
+
+    /// <summary>Timers that were all due at once, and a body that notes how many of them ran before it.</summary>
+    private sealed class Flood : ICyclicBody, ITimerCallback
+    {
+        public long EventRuns;
+        public long BodyRuns;
+        private int sinceBody;
+
+        public int EventsBeforeOneBodyMax { get; private set; }
+
+        public int BodiesAfterEvents { get; private set; }
+
+        public void OnTimer(long nowNs)
+        {
+            sinceBody++;
+            Interlocked.Increment(ref EventRuns);
+        }
+
+        public void Execute(in CycleInfo cycle)
+        {
+            EventsBeforeOneBodyMax = Math.Max(EventsBeforeOneBodyMax, sinceBody);
+            BodiesAfterEvents += sinceBody > 0 ? 1 : 0;
+            sinceBody = 0;
+            Interlocked.Increment(ref BodyRuns);
+        }
+    }
+
     [Fact]
     public void BodyFault_EndsTheTask_ReportRunsOnTheControlThreadAfterReclaim()
     {

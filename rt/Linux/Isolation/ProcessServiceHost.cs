@@ -31,14 +31,15 @@ public sealed record ServiceHostCommand(string FileName, IReadOnlyList<string> P
 /// Runs a service in an OS process of its own: the same neokernel binary, started as
 /// <c>neokernel service-host</c>. The kernel sends the child its service's spec and the layouts
 /// of its grants (<see cref="HostedServiceSpec"/>), then exactly the capabilities of this
-/// incarnation as file descriptors over a Unix socket: each region as its memfd (read-only unless
+/// incarnation as file descriptors over a socketpair whose other end only the child inherits
+/// (<see cref="ChildSocket"/>): each region as its memfd (read-only unless
 /// the grant has Write), each simulated device's register bank, and a status page the child
 /// publishes its heartbeat in. A crash in the child (an exception, a signal, kill -9) ends only
 /// the child: its pidfd becomes readable at once, and the supervisor restarts it.
 /// <para>
 /// Two threads share the work. A control thread (<see cref="ProcessControl"/>) does everything
-/// that blocks: it spawns the child (<see cref="ChildProcess.Spawn"/>), applies its limits, accepts
-/// its connection and sends its grants the moment it connects, reads what it says, and reaps it
+/// that blocks: it spawns the child (<see cref="ChildProcess.Spawn"/>), applies its limits, sends
+/// its grants over the socket the child was started with, reads what it says, and reaps it
 /// when its pidfd says it exited (<see cref="ChildProcess.OnExited"/>); it posts what the kernel
 /// must know to the kernel's event loop. The loop only prepares the grants
 /// (<see cref="GrantList"/>), reads the status page on a timer (<see cref="StatusPageReader"/>:
@@ -176,9 +177,8 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 throw;
             }
 
-            var socketPath = Path.Combine(Path.GetTempPath(), $"neokernel-{Environment.ProcessId}-{launch.Service.Id}-{launch.Incarnation}.sock");
             statusPage = status;
-            child = new ChildProcess(host, launch, StartInfo(socketPath), socketPath, grants, status, OnChildEnded);
+            child = new ChildProcess(host, launch, StartInfo(), grants, status, OnChildEnded);
             reader = new StatusPageReader(host, launch, status);
             reader.Timer = platform.CreateTimer(reader);
             reader.Timer.ArmAt(platform.Clock.NowNs + StatusIntervalNs);
@@ -239,7 +239,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             launch.Service.Fault(reason);
         }
 
-        private ProcessStartInfo StartInfo(string socketPath)
+        private ProcessStartInfo StartInfo()
         {
             var info = new ProcessStartInfo(command.FileName) { UseShellExecute = false, RedirectStandardError = true };
             foreach (var argument in command.PrefixArguments)
@@ -251,7 +251,6 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             [
                 "service-host",
                 "--service", launch.Service.Id,
-                "--socket", socketPath,
                 "--seed", platform.Seed.ToString(CultureInfo.InvariantCulture),
                 "--incarnation", launch.Incarnation.ToString(CultureInfo.InvariantCulture),
                 "--origin-ns", (platform is PacedPlatform paced ? paced.OriginNs : LinuxTime.MonotonicNs()).ToString(CultureInfo.InvariantCulture),
@@ -482,20 +481,18 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     }
 
     /// <summary>
-    /// The service host process itself, on the control thread: spawned, limited, connected and
-    /// granted, listened to, and reaped when its pidfd says it exited. Every method runs on the
+    /// The service host process itself, on the control thread: spawned with its end of the socket,
+    /// limited and granted, listened to, and reaped when its pidfd says it exited. Every method runs on the
     /// control thread; what the kernel must hear goes through <c>ended</c>, posted to its loop.
     /// </summary>
-    private sealed class ChildProcess(ProcessServiceHost host, ServiceLaunch launch, ProcessStartInfo info, string socketPath, GrantList grants, MemfdRegionMemory status, Action<string, bool> ended)
+    private sealed class ChildProcess(ProcessServiceHost host, ServiceLaunch launch, ProcessStartInfo info, GrantList grants, MemfdRegionMemory status, Action<string, bool> ended)
         : IDisposable
     {
         private readonly StringBuilder childErrors = new();
         private readonly byte[] receiveBuffer = new byte[FdPassing.PayloadBytesMax];
         private Process? process;
-        private Socket? listener;
-        private Socket? socket;
+        private ChildSocket? pair;
         private SafeFileHandle? pidfd;
-        private FdRegistration? listening;
         private FdRegistration? talking;
         private FdRegistration? exiting;
         private AppliedLimits? limits;
@@ -505,7 +502,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
         private string ServiceId => launch.Service.Id;
 
-        /// <summary>Starts the process, applies its limits, then waits for its connection and its exit.</summary>
+        private Socket? Socket => pair?.Kernel;
+
+        /// <summary>Starts the process with its end of the socket, applies its limits, sends its grants, then listens to it and waits for its exit.</summary>
         public void Spawn()
         {
             if (closed)
@@ -515,14 +514,10 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             try
             {
-                listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = true };
-                File.Delete(socketPath);
-                listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-                listener.Listen(1);
-                InheritedFds.MarkCloseOnExec();
+                pair = ChildSocket.Create();
                 var declared = ProcessLimits.Of(launch.Service.Spec);
                 ProcessLimiter.PrepareStart(info, declared);
-                process = host.StartChild(info, launch.Service.Spec);
+                process = pair.Spawn(info, start => host.StartChild(start, launch.Service.Spec));
                 process.ErrorDataReceived += (_, e) => AppendError(e.Data);
                 process.BeginErrorReadLine();
                 host.NotePid(ServiceId, process.Id);
@@ -537,13 +532,13 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
 
             WatchExit(process.Id);
-            listening = host.control.Reactor.Register((int)listener.Handle, FdEvents.Readable, new FdReady(_ => OnConnected()));
+            SendGrants();
         }
 
         /// <summary>Stop: asks the child to quit and waits for it, at most <paramref name="timeout"/>.</summary>
         public void Quit(TimeSpan timeout)
         {
-            if (socket is null || process is null || exited)
+            if (Socket is not { } socket || process is null || exited)
             {
                 return;
             }
@@ -563,7 +558,6 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         public void Close()
         {
             closed = true;
-            listening?.Dispose();
             talking?.Dispose();
             exiting?.Dispose();
             Kill();
@@ -573,14 +567,12 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
 
             limits?.Dispose();
-            socket?.Dispose();
-            listener?.Dispose();
+            pair?.Dispose();
             pidfd?.Dispose();
             process?.Dispose();
             grants.Dispose();
             status.Dispose();
-            (socket, listener, pidfd, process, limits) = (null, null, null, null, null);
-            File.Delete(socketPath);
+            (pair, pidfd, process, limits) = (null, null, null, null);
         }
 
         public void Dispose() => Close();
@@ -597,23 +589,26 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             exiting = host.control.Reactor.Register((int)pidfd.DangerousGetHandle(), FdEvents.Readable, new FdReady(_ => OnExited()));
         }
 
-        /// <summary>The child connected: it gets exactly this incarnation's grants, then the kernel listens to what it says.</summary>
-        private void OnConnected()
+        /// <summary>
+        /// The child gets exactly this incarnation's grants, queued in its socket before it reads
+        /// them (its limits are already in force), then the kernel listens to what it says.
+        /// </summary>
+        private void SendGrants()
         {
-            listening?.Dispose();
-            if (closed || exited || socket is not null)
+            if (closed || exited || Socket is not { } socket)
             {
                 return;
             }
 
             try
             {
-                socket = listener!.Accept();
                 grants.Send(socket);
             }
             catch (Exception exception) when (exception is SocketException or LinuxErrnoException)
             {
-                // The child died before it took its grants: its pidfd reports the exit.
+                // The child died, or stopped reading for the whole send timeout: it goes, and its pidfd reports the exit.
+                lastText = $"fault: the kernel could not hand it its capabilities: {exception.Message}";
+                Kill();
                 return;
             }
 
@@ -625,7 +620,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         {
             try
             {
-                while (socket is { Available: > 0 } && IsolationProtocol.Receive(socket, receiveBuffer) is { } message)
+                while (Socket is { Available: > 0 } socket && IsolationProtocol.Receive(socket, receiveBuffer) is { } message)
                 {
                     foreach (var fd in message.Fds)
                     {
@@ -649,7 +644,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                     }
                 }
 
-                if (socket is { Available: 0 } && socket.Poll(0, SelectMode.SelectRead))
+                if (Socket is { Available: 0 } quiet && quiet.Poll(0, SelectMode.SelectRead))
                 {
                     // Readable with nothing to read: the child closed its end.
                     talking?.Dispose();

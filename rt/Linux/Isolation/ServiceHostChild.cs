@@ -14,11 +14,11 @@ namespace Neokernel.Rt.Linux.Isolation;
 /// What a service host process was told on its command line. <c>RealTime</c> false (<c>--no-rt</c>):
 /// rt-fifo and rt-deadline tasks run best-effort on the event loop.
 /// </summary>
-public sealed record ServiceHostArguments(string ServiceId, string SocketPath, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true);
+public sealed record ServiceHostArguments(string ServiceId, int SocketFd, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true);
 
 /// <summary>
-/// The child side of process isolation: <c>neokernel service-host</c>. It connects to the kernel,
-/// receives its service's spec (<see cref="HostedServiceSpec"/>) and its capabilities as file
+/// The child side of process isolation: <c>neokernel service-host</c>. It talks to its kernel on the socket it inherited
+/// (never a path), receives its service's spec (<see cref="HostedServiceSpec"/>) and its capabilities as file
 /// descriptors, maps them (read-only where it may only read), and runs its one service on its own
 /// event loop (<see cref="SingleServiceKernel"/>), on the kernel's clock origin so release grids
 /// and timestamps agree. It reads no manifest: the context is built from what it was handed, and
@@ -63,8 +63,7 @@ public static class ServiceHostChild
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(devicesFor);
         ArgumentNullException.ThrowIfNull(error);
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(arguments.SocketPath));
+        using var socket = ChildSocket.Inherited(arguments.SocketFd);
         var grants = Grants.Receive(socket);
         var spec = grants.Spec.Service.Id == arguments.ServiceId
             ? grants.Spec
