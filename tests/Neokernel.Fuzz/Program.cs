@@ -1,22 +1,13 @@
 using Neokernel.Fuzz;
 using SharpFuzz;
 
-// neokernel-fuzz TARGET            run under afl-fuzz (SharpFuzz's forkserver loop)
-// neokernel-fuzz TARGET FILE...    run the target once on each file, outside afl (to replay a crash)
-if (args.Length == 0 || !FuzzTargets.ByName.TryGetValue(args[0], out var target))
+// Neokernel.Fuzz TARGET: runs TARGET under afl-fuzz through SharpFuzz's forkserver loop, against an
+// instrumented Neokernel.Fieldbus.dll (build.cake, target Fuzz). Instrumented code cannot run outside
+// afl-fuzz; crashes are replayed by the test project against the normal build.
+if (args.Length != 1 || !FuzzTargets.ByName.TryGetValue(args[0], out var target))
 {
-    Console.Error.WriteLine($"usage: Neokernel.Fuzz TARGET [FILE...]; targets: {string.Join(", ", FuzzTargets.ByName.Keys)}");
+    Console.Error.WriteLine($"usage: Neokernel.Fuzz TARGET; targets: {string.Join(", ", FuzzTargets.ByName.Keys)}");
     return 2;
-}
-
-if (args.Length > 1)
-{
-    foreach (var file in args.Skip(1))
-    {
-        target(File.ReadAllBytes(file));
-        Console.WriteLine($"{args[0]}: {file} ok");
-    }
-    return 0;
 }
 
 Fuzzer.OutOfProcess.Run(stream =>

@@ -31,11 +31,12 @@ internal static class PduChecks
         }
     }
 
-    public static void RequireDataLength(ReadOnlySpan<byte> data, int expected, string what)
+    /// <summary>Takes the function, not its name: formatting the name up front would allocate on every call.</summary>
+    public static void RequireDataLength(ReadOnlySpan<byte> data, int expected, FunctionCode function)
     {
         if (data.Length != expected)
         {
-            throw new ArgumentException($"{what} needs {expected} data bytes, not {data.Length}", nameof(data));
+            throw new ArgumentException($"{function} needs {expected} data bytes, not {data.Length}", nameof(data));
         }
     }
 

@@ -53,7 +53,7 @@ public static class RequestEncoder
     public static int Encode(in ModbusRequest request, ReadOnlySpan<byte> data, Span<byte> destination)
     {
         RequestLimits.Require(request);
-        PduChecks.RequireDataLength(data, request.DataBytes, request.Function.ToString());
+        PduChecks.RequireDataLength(data, request.DataBytes, request.Function);
         var length = RequestLimits.PduBytes(request);
         PduChecks.RequireRoom(destination, length);
 

@@ -83,7 +83,7 @@ public static class ResponseEncoder
 
     private static int EncodeEcho(in ModbusResponse response, ReadOnlySpan<byte> data, Span<byte> destination)
     {
-        PduChecks.RequireDataLength(data, 0, response.Function.ToString());
+        PduChecks.RequireDataLength(data, 0, response.Function);
         var (second, third) = response.Function switch
         {
             FunctionCode.WriteSingleCoil when response.Value is ModbusRequest.CoilOn or ModbusRequest.CoilOff => (response.Value, (ushort)0),
