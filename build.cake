@@ -410,9 +410,10 @@ List<string> FuzzTarget(string target, int seconds, DirectoryPath fuzzRoot, Dire
         DeleteDirectory(output, new DeleteDirectorySettings { Recursive = true, Force = true });
     }
     var seeds = MakeAbsolute(Directory($"tests/Neokernel.Fuzz/corpus/{target}"));
+    var dictionary = MakeAbsolute(File("tests/Neokernel.Fuzz/modbus.dict"));
     var log = fuzzRoot.CombineWithFilePath($"{target}.log");
     var startInfo = new System.Diagnostics.ProcessStartInfo("afl-fuzz",
-        $"-V {seconds} -t 5000 -m none -i {seeds.FullPath} -o {output.FullPath} -- dotnet {bin.CombineWithFilePath("Neokernel.Fuzz.dll").FullPath} {target}")
+        $"-V {seconds} -t 5000 -m none -x {dictionary.FullPath} -i {seeds.FullPath} -o {output.FullPath} -- dotnet {bin.CombineWithFilePath("Neokernel.Fuzz.dll").FullPath} {target}")
     {
         RedirectStandardOutput = true,
         RedirectStandardError = true,
