@@ -15,7 +15,10 @@
 //   TornReadArm64  the region concurrency test's logic (neokernel-torn-read, NativeAOT linux-arm64)
 //               for TornReadSeconds under qemu: no reader may copy a torn region
 //   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
-//   CI          Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak
+//   Fuzz        coverage-guided fuzzing of the Modbus decoders (SharpFuzz + afl-fuzz), each target for an hour;
+//               --fuzz-seconds=N changes that; a crash or a hang fails it and is kept in artifacts/fuzz/findings/
+//   FuzzSlice   the same for 30 s a target (CI)
+//   CI          Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak + FuzzSlice
 
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -29,6 +32,9 @@ var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 // Extra options for the benchmark harness, e.g. "--restart-kills 5 --latency-pairs 3" while developing.
 var benchArguments = Argument("bench-arguments", "");
+// How long the Fuzz target runs each fuzz target; FuzzSlice runs each for FuzzSliceSeconds.
+var fuzzSeconds = Argument("fuzz-seconds", 3600);
+const int FuzzSliceSeconds = 30;
 
 const string Solution = "Neokernel.slnx";
 const string CliProject = "cli/Neokernel.Cli.csproj";
@@ -40,6 +46,9 @@ const string TornReadProject = "tests/Neokernel.TornReadStress/Neokernel.TornRea
 const string TornReadBinary = "neokernel-torn-read";
 // How long neokernel-torn-read runs under qemu: bounded, the whole task stays under a minute and a half.
 const int TornReadSeconds = 10;
+const string FuzzProject = "tests/Neokernel.Fuzz/Neokernel.Fuzz.csproj";
+// One target per decoder (tests/Neokernel.Fuzz/FuzzTargets.cs); each seeds from corpus/<target>/.
+var fuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response" };
 var runtimes = new[] { "linux-x64", "linux-arm64" };
 
 var artifacts = MakeAbsolute(Directory("artifacts"));
@@ -349,14 +358,23 @@ Task("KillSoak")
     }
 });
 
+Task("Fuzz")
+    .Description("Fuzzes each Modbus decoder with afl-fuzz for --fuzz-seconds (default an hour); fails on any crash or hang.")
+    .Does(() => RunFuzz(fuzzSeconds));
+
+Task("FuzzSlice")
+    .Description("Fuzzes each Modbus decoder for 30 s (the CI slice of Fuzz).")
+    .Does(() => RunFuzz(FuzzSliceSeconds));
+
 Task("CI")
-    .Description("Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak.")
+    .Description("Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak + FuzzSlice.")
     .IsDependentOn("Build")
     .IsDependentOn("Test")
     .IsDependentOn("Publish")
     .IsDependentOn("SmokeArm64")
     .IsDependentOn("TornReadArm64")
-    .IsDependentOn("KillSoak");
+    .IsDependentOn("KillSoak")
+    .IsDependentOn("FuzzSlice");
 
 RunTarget(target);
 
@@ -378,6 +396,114 @@ List<FilePath> TestProjects() =>
                 && (text.Contains("Microsoft.NET.Test.Sdk") || text.Contains("<IsTestProject>true</IsTestProject>"));
         })
         .ToList();
+
+// Builds the fuzz program into artifacts/fuzz/bin, instruments Neokernel.Fieldbus.dll there with
+// SharpFuzz (never the normal build's copy), then runs afl-fuzz on each target for `seconds`.
+// afl's findings stay under artifacts/fuzz/<target>/; crashes and hangs are copied to
+// artifacts/fuzz/findings/<target>/ and fail the task: make each one a regression test
+// (tests/Neokernel.Fuzz/regressions/<target>/, which the test project replays) and fix the decoder.
+void RunFuzz(int seconds)
+{
+    if (seconds <= 0)
+    {
+        throw new CakeException($"Fuzz: --fuzz-seconds must be positive, not {seconds}");
+    }
+    var fuzzRoot = artifacts.Combine("fuzz");
+    var bin = fuzzRoot.Combine("bin");
+    EnsureDirectoryExists(fuzzRoot);
+    // A fresh output directory every time: SharpFuzz refuses an assembly it has already instrumented.
+    if (DirectoryExists(bin))
+    {
+        DeleteDirectory(bin, new DeleteDirectorySettings { Recursive = true, Force = true });
+    }
+    DotNetBuild(FuzzProject, new DotNetBuildSettings { Configuration = configuration, OutputDirectory = bin });
+    RunChecked("dotnet", $"sharpfuzz {bin.CombineWithFilePath("Neokernel.Fieldbus.dll").FullPath}", "Fuzz: SharpFuzz instrumentation");
+
+    var failures = new List<string>();
+    foreach (var target in fuzzTargets)
+    {
+        var findings = FuzzTarget(target, seconds, fuzzRoot, bin);
+        if (findings.Count > 0)
+        {
+            var kept = fuzzRoot.Combine("findings").Combine(target);
+            EnsureDirectoryExists(kept);
+            foreach (var file in findings)
+            {
+                CopyFile(file, kept.CombineWithFilePath(System.IO.Path.GetFileName(file.Replace(':', '_'))));
+            }
+            failures.Add($"{target}: {findings.Count} crash(es) or hang(s), kept in {kept}");
+        }
+    }
+    if (failures.Count > 0)
+    {
+        throw new CakeException("Fuzz: " + string.Join("; ", failures) + ". Replay one with the test project's corpus test after copying it to tests/Neokernel.Fuzz/regressions/<target>/");
+    }
+}
+
+List<string> FuzzTarget(string target, int seconds, DirectoryPath fuzzRoot, DirectoryPath bin)
+{
+    var output = fuzzRoot.Combine(target);
+    if (DirectoryExists(output))
+    {
+        DeleteDirectory(output, new DeleteDirectorySettings { Recursive = true, Force = true });
+    }
+    var seeds = MakeAbsolute(Directory($"tests/Neokernel.Fuzz/corpus/{target}"));
+    var dictionary = MakeAbsolute(File("tests/Neokernel.Fuzz/modbus.dict"));
+    var log = fuzzRoot.CombineWithFilePath($"{target}.log");
+    var startInfo = new System.Diagnostics.ProcessStartInfo("afl-fuzz",
+        $"-V {seconds} -t 5000 -m none -x {dictionary.FullPath} -i {seeds.FullPath} -o {output.FullPath} -- dotnet {bin.CombineWithFilePath("Neokernel.Fuzz.dll").FullPath} {target}")
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+    };
+    // dotnet is not an afl-instrumented binary (SharpFuzz instruments the managed code); the machine
+    // is shared, so no CPU pinning and no cpufreq or core_pattern demands; plain log instead of the UI.
+    foreach (var variable in new[] { "AFL_SKIP_BIN_CHECK", "AFL_NO_AFFINITY", "AFL_SKIP_CPUFREQ", "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES", "AFL_NO_UI" })
+    {
+        startInfo.Environment[variable] = "1";
+    }
+    Information($"Fuzz: {target} for {seconds} s");
+    using var process = System.Diagnostics.Process.Start(startInfo) ?? throw new CakeException("Fuzz: could not start afl-fuzz (is afl++ installed? scripts/install-deps.sh)");
+    var stdout = process.StandardOutput.ReadToEndAsync();
+    var stderr = process.StandardError.ReadToEndAsync();
+    if (!process.WaitForExit(TimeSpan.FromSeconds(seconds + 300)))
+    {
+        process.Kill(entireProcessTree: true);
+        throw new CakeException($"Fuzz: afl-fuzz on {target} did not stop within {seconds + 300} s");
+    }
+    process.WaitForExit();
+    System.IO.File.WriteAllText(log.FullPath, stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult());
+    if (process.ExitCode != 0)
+    {
+        throw new CakeException($"Fuzz: afl-fuzz on {target} exited with {process.ExitCode}; see {log}");
+    }
+
+    var stats = System.IO.File.ReadAllLines(output.Combine("default").CombineWithFilePath("fuzzer_stats").FullPath)
+        .Select(line => line.Split(':', 2))
+        .Where(parts => parts.Length == 2)
+        .ToDictionary(parts => parts[0].Trim(), parts => parts[1].Trim());
+    Information($"Fuzz: {target}: {stats["execs_done"]} executions ({stats["execs_per_sec"]}/s), corpus {stats["corpus_count"]}, coverage {stats["bitmap_cvg"]}, crashes {stats["saved_crashes"]}, hangs {stats["saved_hangs"]}");
+    if (long.Parse(stats["execs_done"]) == 0)
+    {
+        throw new CakeException($"Fuzz: afl-fuzz ran {target} zero times; see {log}");
+    }
+    return new[] { "crashes", "hangs" }
+        .Select(kind => output.Combine("default").Combine(kind).FullPath)
+        .Where(System.IO.Directory.Exists)
+        .SelectMany(System.IO.Directory.GetFiles)
+        .Where(file => !file.EndsWith("README.txt", StringComparison.Ordinal))
+        .ToList();
+}
+
+void RunChecked(string fileName, string arguments, string what)
+{
+    var exit = StartProcess(fileName, new ProcessSettings { Arguments = arguments });
+    if (exit != 0)
+    {
+        throw new CakeException($"{what}: `{fileName} {arguments}` exited with {exit}");
+    }
+}
 
 List<string> RunSmoke(string rid, string fileName, string arguments)
 {

@@ -19,6 +19,7 @@ PACKAGES=(
   python3                      # helper scripts and test fixtures
   procps                       # pgrep, for the kill -9 soak (scripts/kill-soak.sh)
   socat                        # pseudo-terminal pairs for the serial-line tests (tests/Neokernel.Rt.Tests/Devices)
+  afl++                        # afl-fuzz drives the SharpFuzz-instrumented Modbus decoders (Fuzz, FuzzSlice)
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
