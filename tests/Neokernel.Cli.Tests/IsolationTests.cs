@@ -92,16 +92,16 @@ public sealed class IsolationTests
     [Fact]
     public void Run_WithDuration_RunsInRealTimeAndStopsCleanly()
     {
-        var result = CliResult.Run("run", Repository.TankDemo, "--duration", "2s", "--plain");
+        // 5 s: a JIT service host on a loaded 2-core machine can take seconds before its first status-page write.
+        var result = CliResult.Run("run", Repository.TankDemo, "--duration", "5s", "--plain");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("running tank-demo in real time", result.Output, StringComparison.Ordinal);
         Assert.Contains("t=1.", result.Output, StringComparison.Ordinal);
-        // Read once every child is stopped: past 2 s, by how long the machine takes to stop them.
-        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(result.Output, @"stopped after [2-9]\.[0-9]+ s: "), result.Output);
+        // Read once every child is stopped: past 5 s, by how long the machine takes to stop them.
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(result.Output, @"stopped after ([5-9]|[1-9][0-9])\.[0-9]+ s: "), result.Output);
         Assert.Contains("tank-controller:Stopped", result.Output, StringComparison.Ordinal);
 
         // The isolated controller's loop as its status page held it before the shutdown (the Bench target reads this line).
-        // Its cycle count is not asserted: on a loaded machine a 2 s run can end before the child's first status-page write.
         Assert.Matches(@"tank-controller: loop statistics: \d+ cycles, \d+ overruns; wake-up µs mean [\d.]+, p99 [\d.]+, p99\.9 [\d.]+, max [\d.]+; execution µs p99 [\d.]+", result.Output);
     }
 
