@@ -94,6 +94,15 @@ public static partial class LinuxScheduling
     }
 
     /// <summary>
+    /// Whether <see cref="LockMemory"/> also locks mappings made later (MCL_FUTURE). False in a
+    /// sandboxed service process, where only the real-time thread keeps CAP_IPC_LOCK: a mapping
+    /// another thread makes later (the runtime's code or heap) would be charged to RLIMIT_MEMLOCK,
+    /// which the locked mappings already exceed, and fail with EAGAIN. What the loop has touched by
+    /// then stays locked; the loop allocates nothing after start. Process-wide, set before the lock.
+    /// </summary>
+    public static bool LockFutureMappings { get; set; } = true;
+
+    /// <summary>
     /// Locks every page of the process once it is touched, now and later (MCL_ONFAULT): a page the
     /// loop has used never pages out, so after its first cycles the loop takes no page fault.
     /// Locking on fault rather than populating every mapping keeps what the process never touches
@@ -103,12 +112,13 @@ public static partial class LinuxScheduling
     /// </summary>
     public static void LockMemory(string serviceId)
     {
-        if (mlockall(MclCurrent | MclFuture | MclOnFault) == 0)
+        var future = LockFutureMappings ? MclFuture : 0;
+        if (mlockall(MclCurrent | future | MclOnFault) == 0)
         {
             return;
         }
 
-        if (Marshal.GetLastPInvokeError() == 22 && mlockall(MclCurrent | MclFuture) == 0)
+        if (Marshal.GetLastPInvokeError() == 22 && mlockall(MclCurrent | future) == 0)
         {
             return;
         }

@@ -40,6 +40,59 @@ internal static class IssueTable
         return text.ToString();
     }
 
+    /// <summary>The figures issue 7 asks for: what the OS sandbox costs a restart, and the demo's loop with it on.</summary>
+    public static string HardeningSection(RestartResult sandboxed, RestartResult unsandboxed, DemoLoopResult demoLoop)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## Summary: the figures of issue 7 (the OS sandbox)");
+        text.AppendLine();
+        text.AppendLine("| Figure | measured | target | met | section |");
+        text.AppendLine("|---|---:|---:|---|---|");
+        Row(text, "restart time less backoff, sandbox on, vs the same restarts with `--no-sandbox` (slower by)", SlowerPercent(sandboxed, unsandboxed), 10, " %", "F0", "#sandbox-cost");
+        double? loopRatio = demoLoop.Pairs.Count > 0 ? demoLoop.MedianP99Ratio : null;
+        Row(text, "loop latency p99 of the demo's isolated controller vs cyclictest, sandbox on", loopRatio, 1.2, "", "F2", "#demo-loop-latency");
+        text.AppendLine();
+        text.AppendLine(SandboxCost(sandboxed, unsandboxed));
+        return text.ToString();
+    }
+
+    /// <summary>The restart rows with and without the sandbox, side by side.</summary>
+    public static string SandboxCost(RestartResult sandboxed, RestartResult unsandboxed)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("<a id=\"sandbox-cost\"></a>");
+        text.AppendLine("### What the sandbox costs a restart");
+        text.AppendLine();
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"The restart benchmark below (#restart-time, sandbox on, the default) run again right after it with `neokernel run --no-sandbox`, same kills and spacing: {sandboxed.Complete.Count} and {unsandboxed.Complete.Count} complete restarts. p50 in ms."));
+        text.AppendLine();
+        text.AppendLine("| Step | sandbox on | `--no-sandbox` |");
+        text.AppendLine("|---|---:|---:|");
+        Line(text, "restart time less backoff", sandboxed, unsandboxed, c => c.TotalNs!.Value - c.BackoffNs!.Value);
+        Line(text, "spawn (restart → Running; the sandbox's spawner thread, Landlock, network namespace)", sandboxed, unsandboxed, c => c.SpawnNs!.Value);
+        Line(text, "child start → ready (the child's setresuid, capabilities and seccomp among it)", sandboxed, unsandboxed, c => c.ChildToReadyNs);
+        Line(text, "detection (kill → fault)", sandboxed, unsandboxed, c => c.DetectionNs!.Value);
+        text.AppendLine();
+        return text.ToString();
+    }
+
+    private static void Line(StringBuilder text, string step, RestartResult a, RestartResult b, Func<RestartSample, long?> value)
+    {
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {Ms(a, value)} | {Ms(b, value)} |"));
+    }
+
+    private static string Ms(RestartResult result, Func<RestartSample, long?> value)
+    {
+        var values = result.Complete.Select(value).OfType<long>().ToArray();
+        return values.Length == 0 ? "-" : (P50(values) / 1e6).ToString("F1", CultureInfo.InvariantCulture);
+    }
+
+    private static double? SlowerPercent(RestartResult sandboxed, RestartResult unsandboxed)
+    {
+        var on = sandboxed.Complete.Select(c => c.TotalNs!.Value - c.BackoffNs!.Value).ToArray();
+        var off = unsandboxed.Complete.Select(c => c.TotalNs!.Value - c.BackoffNs!.Value).ToArray();
+        return on.Length == 0 || off.Length == 0 ? null : ((double)P50(on) / P50(off) - 1) * 100;
+    }
+
     private static void Row(StringBuilder text, string figure, double? value, double target, string unit, string format, string anchor)
     {
         var shown = value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) + unit : "not measured";

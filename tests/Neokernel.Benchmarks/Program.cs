@@ -102,7 +102,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})] [--no-sandbox (the demos run without the OS sandbox)]");
                     Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,memory,latency,demo-loop (while developing: no report is written)]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop (while developing: no report is written)]");
                     return 2;
             }
         }
@@ -134,6 +134,13 @@ internal static class Program
             Console.WriteLine(RestartReport.Section(restarts));
         }
 
+        // The same restarts without the OS sandbox, right after: what the sandbox costs a restart.
+        var unsandboxed = skip.Contains("restart") || skip.Contains("sandbox-cost") || restart.NoSandbox ? null : RestartBenchmark.Run(restart with { NoSandbox = true });
+        if (unsandboxed is not null && restarts is not null)
+        {
+            Console.WriteLine(IssueTable.SandboxCost(restarts, unsandboxed));
+        }
+
         var memory = skip.Contains("memory") ? null : MemoryBenchmark.Run(restart.NeokernelBinary, restart.SystemPath);
         if (memory is not null)
         {
@@ -152,13 +159,13 @@ internal static class Program
             Console.WriteLine(DemoLoopBenchmark.Section(demo));
         }
 
-        if (ipc is not { } measured || restarts is null || memory is null || loop is null || demo is null || delivery is null)
+        if (ipc is not { } measured || restarts is null || unsandboxed is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
             return 0;
         }
 
-        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, memory, loop, demo);
+        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, unsandboxed, memory, loop, demo);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
         {

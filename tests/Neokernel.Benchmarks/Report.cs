@@ -6,7 +6,7 @@ namespace Neokernel.Benchmarks;
 /// <summary>The Markdown report (docs/PERFORMANCE.md) and the tables printed to stdout.</summary>
 internal static class Report
 {
-    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, CommandDeliveryResult delivery, RestartResult restarts, MemoryResult memory, LatencyResult latency, DemoLoopResult demoLoop)
+    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, CommandDeliveryResult delivery, RestartResult restarts, RestartResult unsandboxed, MemoryResult memory, LatencyResult latency, DemoLoopResult demoLoop)
     {
         var text = new StringBuilder();
         text.AppendLine("# Performance");
@@ -39,6 +39,7 @@ internal static class Report
         text.AppendLine("compare only numbers taken on the same machine.");
         text.AppendLine();
         text.AppendLine(IssueTable.Section(delivery, restarts, memory, demoLoop));
+        text.AppendLine(IssueTable.HardeningSection(restarts, unsandboxed, demoLoop));
         text.AppendLine(Tables(queue, sockets));
         text.AppendLine(CrossProcessReport.Section(crossProcess));
         text.AppendLine("## How it is measured");

@@ -31,6 +31,9 @@ public static class ServiceSandbox
         if (policy.User is { } user)
         {
             SwitchUser(user, policy.RealtimeCapabilities);
+
+            // Only this thread keeps CAP_IPC_LOCK: later mappings of the others must not be locked (see there).
+            LinuxScheduling.LockFutureMappings = false;
         }
 
         if (policy.Seccomp)
