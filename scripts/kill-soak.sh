@@ -17,7 +17,8 @@ backstop=$(awk -v k="$kills" -v s="$spacing" 'BEGIN { printf "%d", k * s * 3 + 6
 kernel=$!
 trap 'kill "$kernel" 2>/dev/null || true' EXIT
 
-child() { pgrep -f "service-host.*--service level-sensor --socket .*neokernel-${kernel}-" | head -n 1; }
+# The kernel's own child (its parent pid) hosting level-sensor: service hosts have no socket path to match.
+child() { pgrep -P "$kernel" -f "service-host --service level-sensor " | head -n 1; }
 
 sleep 3
 killed=0
