@@ -54,7 +54,9 @@ public static class ServiceSandbox
     /// <summary>Drops every capability but <paramref name="keep"/> from the calling thread's bounding set (needs CAP_SETPCAP).</summary>
     internal static void DropBoundingSet(ReadOnlySpan<int> keep)
     {
-        for (var capability = 0; capability <= LastCapability(); capability++)
+        // Read once: the loop's bound was read from procfs at every step, 42 file reads a start.
+        var last = LastCapability();
+        for (var capability = 0; capability <= last; capability++)
         {
             if (keep.Contains(capability))
             {
