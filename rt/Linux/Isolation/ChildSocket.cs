@@ -67,11 +67,12 @@ public sealed class ChildSocket : IDisposable
     /// Starts <paramref name="info"/> (whose arguments this adds <c>--socket-fd N</c> to) with the
     /// child's end as its fd N, then closes that end here: from then on only the child holds it,
     /// and its exit shows as end of file on <see cref="Kernel"/>. <paramref name="start"/> starts
-    /// it (the sandbox's spawner thread, say); by default <see cref="Process.Start(ProcessStartInfo)"/>.
+    /// it: <see cref="Process.Start(ProcessStartInfo)"/>, or the sandbox's spawner thread.
     /// </summary>
-    public Process Spawn(ProcessStartInfo info, Func<ProcessStartInfo, Process>? start = null)
+    public Process Spawn(ProcessStartInfo info, Func<ProcessStartInfo, Process> start)
     {
         ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(start);
         var end = childEnd ?? throw new InvalidOperationException("the child's end of this socket was already handed over");
         var fd = (int)end.DangerousGetHandle();
         info.ArgumentList.Add(FdOption);
@@ -85,9 +86,7 @@ public sealed class ChildSocket : IDisposable
                 SetCloseOnExec(fd, false);
                 try
                 {
-                    return start is null
-                        ? Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start")
-                        : start(info);
+                    return start(info);
                 }
                 finally
                 {

@@ -56,6 +56,16 @@ internal static class IsolationProtocol
     /// <summary>The text a child sends once its service started: the kernel traces it as the incarnation's ready.</summary>
     public const string StartedText = "started";
 
+    /// <summary>How a child's text that reports a fault begins; the kernel quotes it in the fault.</summary>
+    public const string FaultPrefix = "fault: ";
+
+    /// <summary>How a child's text that reports a normal end begins; with exit code 0 the service completed.</summary>
+    public const string CompletedPrefix = "completed: ";
+
+    /// <summary>The text a child sends when its service ended: its fault, or why it completed.</summary>
+    public static string EndText(bool faulted, string? fault, string? completion) =>
+        faulted ? FaultPrefix + fault : CompletedPrefix + completion;
+
     /// <summary>
     /// Status page, little-endian i64s: 0 the time of the last heartbeat, 8 heartbeats (completed
     /// cycles, or for a service without a cyclic task the beats of its event loop), 16..56 the

@@ -1,8 +1,8 @@
 namespace Neokernel.Rt.Linux.Isolation;
 
 /// <summary>
-/// The control thread of process isolation: it spawns service host processes, accepts their
-/// connections and sends their grants, reads what they say, applies their limits, and watches
+/// The control thread of process isolation: it spawns service host processes, queues their
+/// grants in the socket each inherits, reads what they say, applies their limits, and watches
 /// their pidfds, so that none of this (each a system call that can take milliseconds: fork/exec,
 /// cgroup writes, waitpid) runs on the kernel's event loop. It waits in its own
 /// <see cref="LoopReactor"/>; jobs come in with <see cref="Post"/>, and results go to the kernel's

@@ -333,7 +333,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
     /// <summary>
     /// Exactly one incarnation's capabilities as the messages that carry them, made on the kernel's
-    /// loop (which owns the kernel objects) and sent by the control thread once the child connects.
+    /// loop (which owns the kernel objects) and queued by the control thread in the child's socket at its spawn.
     /// </summary>
     private sealed class GrantList : IDisposable
     {
@@ -607,7 +607,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             catch (Exception exception) when (exception is SocketException or LinuxErrnoException)
             {
                 // The child died, or stopped reading for the whole send timeout: it goes, and its pidfd reports the exit.
-                lastText = $"fault: the kernel could not hand it its capabilities: {exception.Message}";
+                lastText = $"{IsolationProtocol.FaultPrefix}the kernel could not hand it its capabilities: {exception.Message}";
                 Kill();
                 return;
             }
@@ -671,9 +671,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             // Read without reaping: the runtime reaps its child on its own SIGCHLD handler, later.
             var code = (pidfd is null ? null : Pidfd.ExitCodeOf(pidfd)) ?? WaitForExitCode();
             var how = limits?.ExplainExit(code) ?? (code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}");
-            var said = lastText is { } text && text.StartsWith("fault:", StringComparison.Ordinal) ? $"; it said: {text}" : "";
+            var said = lastText is { } text && text.StartsWith(IsolationProtocol.FaultPrefix, StringComparison.Ordinal) ? $"; it said: {text}" : "";
             var errors = ChildErrors();
-            if (code == 0 && lastText is { } done && done.StartsWith("completed:", StringComparison.Ordinal))
+            if (code == 0 && lastText is { } done && done.StartsWith(IsolationProtocol.CompletedPrefix, StringComparison.Ordinal))
             {
                 var normal = $"service host process {process.Id} exited normally; it said: {done}";
                 host.control.PostToKernel(() => ended(normal, true));

@@ -101,7 +101,7 @@ public static class ServiceHostChild
         if (!service.IsRunning)
         {
             IsolationProtocol.WriteTraceCounts(status.Bytes, service.Trace);
-            IsolationProtocol.SendText(socket, service.HasFaulted ? $"fault: {service.LastFault}" : $"completed: {service.LastCompletion}");
+            IsolationProtocol.SendText(socket, IsolationProtocol.EndText(service.HasFaulted, service.LastFault, service.LastCompletion));
             return service.HasFaulted ? 1 : 0;
         }
 
@@ -118,7 +118,7 @@ public static class ServiceHostChild
         watch.OnTimer(platform.NowNs);
         if (realtime?.Task is { } task && !LendUntilStopped(realtime, task, heartbeats!.KernelObserver!, platform, stop, status))
         {
-            TryTell(socket, $"fault: the cyclic body of '{arguments.ServiceId}' did not return; the process exits without stopping the service");
+            TryTell(socket, $"{IsolationProtocol.FaultPrefix}the cyclic body of '{arguments.ServiceId}' did not return; the process exits without stopping the service");
             return 1;
         }
 
@@ -251,7 +251,7 @@ public static class ServiceHostChild
                 return;
             }
 
-            TryTell(socket, service.HasFaulted ? $"fault: {service.LastFault}" : $"completed: {service.LastCompletion}");
+            TryTell(socket, IsolationProtocol.EndText(service.HasFaulted, service.LastFault, service.LastCompletion));
             stop.Cancel();
         }
     }
