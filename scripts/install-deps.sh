@@ -20,6 +20,11 @@ PACKAGES=(
   procps                       # pgrep, for the kill -9 soak (scripts/kill-soak.sh)
   socat                        # pseudo-terminal pairs for the serial-line tests (tests/Neokernel.Rt.Tests/Devices)
   afl++                        # afl-fuzz drives the SharpFuzz-instrumented Modbus decoders (Fuzz, FuzzSlice)
+  python3-pymodbus             # Modbus interop peer, master and slave (only /usr/bin/python3 sees it)
+  mbpoll                       # Modbus interop peer: the engineers' command-line master
+  libmodbus-dev                # Modbus interop peer: libmodbus client and slave, built by the tests with cc
+  gcc                          # builds the libmodbus peers (tests/interop/libmodbus)
+  libc6-dev                    # headers for those builds
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }
