@@ -30,6 +30,15 @@ internal static class InfoCommands
             {
                 output.WriteLine($"  {parameter.Name} ({Describe(parameter)}): {parameter.Description}");
             }
+
+            foreach (var table in program.Tables)
+            {
+                output.WriteLine($"  table {table.Name} ({table.RowsMin}..{Math.Min(table.RowsMax, TableDeclaration.RowsLimit)} rows): {table.Description}");
+                foreach (var column in table.Columns)
+                {
+                    output.WriteLine($"    {column.Name} ({Describe(column)}): {column.Description}");
+                }
+            }
         }
 
         return 0;

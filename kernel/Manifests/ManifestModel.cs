@@ -67,6 +67,12 @@ public sealed class ProgramManifest
 
     /// <summary>Program parameters as written; the validator types them against the program's declarations.</summary>
     public Dictionary<string, string> Parameters { get; set; } = [];
+
+    /// <summary>
+    /// Program tables as written: each a list of rows, each row name: value pairs typed against the
+    /// columns the program declares for that table (a driver's poll groups, a gateway's node map).
+    /// </summary>
+    public Dictionary<string, List<Dictionary<string, string>>> Tables { get; set; } = [];
 }
 
 [YamlSerializable]

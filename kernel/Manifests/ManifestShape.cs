@@ -13,6 +13,9 @@ internal enum ShapeKind
     Mapping,
     List,
     TextMap,
+
+    /// <summary>A mapping of names (chosen by the writer) to values of one shape, <see cref="ManifestShape.Item"/>.</summary>
+    NameMap,
 }
 
 /// <summary>One field of a manifest mapping: its YAML key and what it holds.</summary>
@@ -49,7 +52,7 @@ internal sealed class ManifestShape
     /// <summary>The fields of a <see cref="ShapeKind.Mapping"/>, in model order.</summary>
     public IReadOnlyList<ShapeField> Fields { get; private set; } = [];
 
-    /// <summary>The item shape of a <see cref="ShapeKind.List"/>.</summary>
+    /// <summary>The item shape of a <see cref="ShapeKind.List"/>, or the value shape of a <see cref="ShapeKind.NameMap"/>.</summary>
     public ManifestShape? Item { get; private init; }
 
     public static ManifestShape ServiceRoot => For(typeof(ServiceManifest));
@@ -132,6 +135,11 @@ internal sealed class ManifestShape
         if (type == typeof(Dictionary<string, string>))
         {
             return new ManifestShape(ShapeKind.TextMap, "a mapping of names to values");
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments()[0] == typeof(string))
+        {
+            return new ManifestShape(ShapeKind.NameMap, "a mapping of names") { Item = Build(type.GetGenericArguments()[1]) };
         }
 
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))

@@ -50,6 +50,9 @@ internal sealed class ManifestStructure
             case ShapeKind.TextMap:
                 TextMap(node, path);
                 break;
+            case ShapeKind.NameMap:
+                NameMap(node, shape, path);
+                break;
             case ShapeKind.Text:
                 Text(node, path);
                 break;
@@ -163,6 +166,36 @@ internal sealed class ManifestStructure
             if (IsNull(value) || value is not YamlScalarNode)
             {
                 Error(value, entryPath, IsNull(value) ? "no value (write \"\" for empty text)" : $"expected text, found {Describe(value)}", "text or a number");
+            }
+        }
+    }
+
+    private void NameMap(YamlNode node, ManifestShape shape, string path)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            Error(node, path, $"expected a mapping, found {Describe(node)}", $"names, each {Expected(shape.Item!)}");
+            return;
+        }
+
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { Length: > 0 } key })
+            {
+                Error(keyNode, path, "a key must be a plain name", $"names, each {Expected(shape.Item!)}");
+                continue;
+            }
+
+            var entryPath = Join(path, key);
+            positions.AddKey(entryPath, Line(keyNode.Start), Column(keyNode.Start));
+            positions.AddValue(entryPath, Line(value.Start), Column(value.Start));
+            if (IsNull(value))
+            {
+                Error(value, entryPath, "no value", Expected(shape.Item!));
+            }
+            else
+            {
+                Node(value, shape.Item!, entryPath);
             }
         }
     }

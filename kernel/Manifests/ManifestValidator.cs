@@ -31,7 +31,7 @@ public static partial class ManifestValidator
     {
         var (m, p) = (service.Manifest, service.Positions);
         CheckIdentity(sink, m, p);
-        CheckProgram(sink, m.Program, p, catalog);
+        CheckProgram(sink, m, p, catalog);
         if (m.Timing is not null)
         {
             CheckTiming(sink, m.Timing, p);
@@ -65,8 +65,9 @@ public static partial class ManifestValidator
         }
     }
 
-    private static void CheckProgram(DiagnosticSink sink, ProgramManifest program, ManifestPositions p, ProgramCatalog? catalog)
+    private static void CheckProgram(DiagnosticSink sink, ServiceManifest service, ManifestPositions p, ProgramCatalog? catalog)
     {
+        var program = service.Program;
         var types = catalog is null ? "a built-in program type" : DiagnosticSink.Names(catalog.All.Select(d => d.Type), "no program types are registered");
         if (sink.Missing(p, "program.type", program.Type, types) || catalog is null)
         {
@@ -80,31 +81,79 @@ public static partial class ManifestValidator
             return;
         }
 
+        var before = sink.Count;
         CheckParameters(sink, program, descriptor, p);
+        CheckTables(sink, program, descriptor, p);
+        if (sink.Count == before && descriptor.Check is { } check)
+        {
+            var parameters = ProgramParameters.Parse(service.Id, descriptor.Parameters, program.Parameters, descriptor.Tables, program.Tables);
+            foreach (var problem in check(parameters, service))
+            {
+                sink.At(p, $"program.{problem.Path}", problem.Problem, problem.Allowed);
+            }
+        }
     }
 
-    /// <summary>Each value against its declaration (type, range), every required one present, no unknown names.</summary>
-    private static void CheckParameters(DiagnosticSink sink, ProgramManifest program, ProgramDescriptor descriptor, ManifestPositions p)
+    /// <summary>Every table declared, its row count in bounds, each row's values against their columns as parameters are checked.</summary>
+    private static void CheckTables(DiagnosticSink sink, ProgramManifest program, ProgramDescriptor descriptor, ManifestPositions p)
     {
-        foreach (var (name, text) in program.Parameters)
+        foreach (var (name, rows) in program.Tables)
         {
-            var path = $"program.parameters.{name}";
-            var declaration = descriptor.FindParameter(name);
-            if (declaration is null)
+            var path = $"program.tables.{name}";
+            var table = descriptor.FindTable(name);
+            if (table is null)
             {
-                sink.AtKey(p, path, $"unknown parameter for program '{program.Type}'", DiagnosticSink.Names(descriptor.Parameters.Select(d => d.Name), "no parameters"));
+                sink.AtKey(p, path, $"unknown table for program '{program.Type}'", DiagnosticSink.Names(descriptor.Tables.Select(t => t.Name), "no tables"));
+                continue;
             }
-            else if (!declaration.TryRead(text, out _, out var problem))
+
+            var rowsMax = Math.Min(table.RowsMax, TableDeclaration.RowsLimit);
+            if (rows.Count < table.RowsMin || rows.Count > rowsMax)
             {
-                sink.At(p, path, problem, declaration.Allowed);
+                sink.At(p, path, $"{rows.Count} rows", $"{ManifestRules.Range(table.RowsMin, rowsMax)} rows: {table.Description}");
+            }
+
+            for (var i = 0; i < rows.Count; i++)
+            {
+                CheckValues(sink, rows[i], table.Columns, $"{path}[{i}]", $"column for table '{name}'", $"column of table '{name}'", p);
             }
         }
 
-        foreach (var declaration in descriptor.Parameters)
+        foreach (var table in descriptor.Tables)
         {
-            if (declaration.Required && !program.Parameters.ContainsKey(declaration.Name))
+            if (table.RowsMin > 0 && !program.Tables.ContainsKey(table.Name))
             {
-                sink.AtKey(p, $"program.parameters.{declaration.Name}", $"required parameter of program '{program.Type}' is missing", $"{declaration.Allowed}: {declaration.Description}");
+                sink.AtKey(p, $"program.tables.{table.Name}", $"required table of program '{program.Type}' is missing", $"{ManifestRules.Range(table.RowsMin, Math.Min(table.RowsMax, TableDeclaration.RowsLimit))} rows: {table.Description}");
+            }
+        }
+    }
+
+    /// <summary>Each value against its declaration (type, range), every required one present, no unknown names.</summary>
+    private static void CheckParameters(DiagnosticSink sink, ProgramManifest program, ProgramDescriptor descriptor, ManifestPositions p) =>
+        CheckValues(sink, program.Parameters, descriptor.Parameters, "program.parameters", $"parameter for program '{program.Type}'", $"parameter of program '{program.Type}'", p);
+
+    /// <summary>Named values (parameters, or one table row) against their declarations: type, range, required ones present, no unknown names.</summary>
+    private static void CheckValues(DiagnosticSink sink, IReadOnlyDictionary<string, string> texts, IReadOnlyList<ParameterDeclaration> declarations, string path, string unknownWhat, string missingWhat, ManifestPositions p)
+    {
+        foreach (var (name, text) in texts)
+        {
+            var valuePath = $"{path}.{name}";
+            var declaration = declarations.FirstOrDefault(d => d.Name == name);
+            if (declaration is null)
+            {
+                sink.AtKey(p, valuePath, $"unknown {unknownWhat}", DiagnosticSink.Names(declarations.Select(d => d.Name), "none"));
+            }
+            else if (!declaration.TryRead(text, out _, out var problem))
+            {
+                sink.At(p, valuePath, problem, declaration.Allowed);
+            }
+        }
+
+        foreach (var declaration in declarations)
+        {
+            if (declaration.Required && !texts.ContainsKey(declaration.Name))
+            {
+                sink.AtKey(p, $"{path}.{declaration.Name}", $"required {missingWhat} is missing", $"{declaration.Allowed}: {declaration.Description}");
             }
         }
     }

@@ -53,6 +53,13 @@ public static class ProgramSchema
         json.WriteStartObject("parameters");
         WriteParameters(json, program);
         json.WriteEndObject();
+        if (program.Tables.Count > 0)
+        {
+            json.WriteStartObject("tables");
+            WriteTables(json, program);
+            json.WriteEndObject();
+        }
+
         json.WriteEndObject();
         WriteRequiredParameters(json, program);
         json.WriteEndObject();
@@ -64,9 +71,48 @@ public static class ProgramSchema
     private static void WriteParameters(Utf8JsonWriter json, ProgramDescriptor program)
     {
         json.WriteString("description", $"Parameters of {program.Type}: {program.Description}.");
+        WriteValues(json, program.Parameters);
+    }
+
+    /// <summary>Each table an array of rows; each row's columns as parameters are written.</summary>
+    private static void WriteTables(Utf8JsonWriter json, ProgramDescriptor program)
+    {
+        json.WriteString("description", $"Tables of {program.Type}.");
         json.WriteBoolean("additionalProperties", false);
         json.WriteStartObject("properties");
-        foreach (var parameter in program.Parameters)
+        foreach (var table in program.Tables)
+        {
+            json.WriteStartObject(table.Name);
+            json.WriteString("type", "array");
+            json.WriteString("description", table.Description);
+            json.WriteNumber("minItems", table.RowsMin);
+            json.WriteNumber("maxItems", Math.Min(table.RowsMax, TableDeclaration.RowsLimit));
+            json.WriteStartObject("items");
+            json.WriteString("type", "object");
+            WriteValues(json, table.Columns);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        var required = program.Tables.Where(t => t.RowsMin > 0).ToList();
+        if (required.Count > 0)
+        {
+            json.WriteStartArray("required");
+            foreach (var table in required)
+            {
+                json.WriteStringValue(table.Name);
+            }
+
+            json.WriteEndArray();
+        }
+    }
+
+    private static void WriteValues(Utf8JsonWriter json, IReadOnlyList<ParameterDeclaration> declarations)
+    {
+        json.WriteBoolean("additionalProperties", false);
+        json.WriteStartObject("properties");
+        foreach (var parameter in declarations)
         {
             json.WriteStartObject(parameter.Name);
             json.WriteString("type", parameter.TypeWord);
@@ -76,7 +122,7 @@ public static class ProgramSchema
         }
 
         json.WriteEndObject();
-        var required = program.Parameters.Where(p => p.Required).ToList();
+        var required = declarations.Where(p => p.Required).ToList();
         if (required.Count > 0)
         {
             json.WriteStartArray("required");
@@ -89,13 +135,24 @@ public static class ProgramSchema
         }
     }
 
-    /// <summary>A program with required parameters needs its parameters mapping.</summary>
+    /// <summary>A program with required parameters needs its parameters mapping; one with a required table, its tables mapping.</summary>
     private static void WriteRequiredParameters(Utf8JsonWriter json, ProgramDescriptor program)
     {
-        if (program.Parameters.Any(p => p.Required))
+        var parameters = program.Parameters.Any(p => p.Required);
+        var tables = program.Tables.Any(t => t.RowsMin > 0);
+        if (parameters || tables)
         {
             json.WriteStartArray("required");
-            json.WriteStringValue("parameters");
+            if (parameters)
+            {
+                json.WriteStringValue("parameters");
+            }
+
+            if (tables)
+            {
+                json.WriteStringValue("tables");
+            }
+
             json.WriteEndArray();
         }
     }

@@ -35,22 +35,32 @@ public static class SpecBuilder
     public static ServiceSpec Service(ServiceManifest m, ProgramCatalog? catalog)
     {
         ArgumentNullException.ThrowIfNull(m);
-        return ServiceWithParameters(m, catalog?.Find(m.Program.Type)?.Parameters);
+        var descriptor = catalog?.Find(m.Program.Type);
+        return descriptor is null
+            ? ServiceWithParameters(m, null)
+            : ServiceWithProgram(m, ProgramParameters.Parse(m.Id, descriptor.Parameters, m.Program.Parameters, descriptor.Tables, m.Program.Tables));
     }
 
     /// <summary>A service whose parameters are typed against <paramref name="declarations"/> (null: left as text).</summary>
     public static ServiceSpec ServiceWithParameters(ServiceManifest m, IReadOnlyList<ParameterDeclaration>? declarations)
     {
         ArgumentNullException.ThrowIfNull(m);
+        return ServiceWithProgram(
+            m,
+            declarations is null
+                ? ProgramParameters.Untyped(m.Program.Parameters, m.Program.Tables)
+                : ProgramParameters.Parse(m.Id, declarations, m.Program.Parameters, [], m.Program.Tables));
+    }
+
+    private static ServiceSpec ServiceWithProgram(ServiceManifest m, ProgramParameters parameters)
+    {
         var kind = ManifestWords.Kinds.Parse(m.Kind, "kind");
         return new ServiceSpec
         {
             Id = m.Id,
             Kind = kind,
             Description = m.Description,
-            Program = new ProgramSpec(
-                m.Program.Type,
-                declarations is null ? ProgramParameters.Untyped(m.Program.Parameters) : ProgramParameters.Parse(m.Id, declarations, m.Program.Parameters)),
+            Program = new ProgramSpec(m.Program.Type, parameters),
             Timing = m.Timing is null ? null : Timing(m.Timing),
             Regions = [.. m.Regions.Select(r => new RegionSpec(r.Name, ManifestWords.RegionAccesses.Parse(r.Access, "regions.access"), [.. r.Points]))],
             Provides = [.. m.Endpoints.Provides.Select(e => new ProvidedEndpointSpec(e.Name, e.MaxMessageBytes, e.QueueDepth))],

@@ -31,7 +31,7 @@ public static class HostedServiceSpecCodec
 
     /// <summary>Leads every encoding: "NKHS" and a version byte, so a stray message is refused at once.</summary>
     private const uint Magic = 0x53484B4E;
-    private const byte Version = 1;
+    private const byte Version = 2;
 
     public static byte[] Encode(HostedServiceSpec spec)
     {
@@ -184,8 +184,19 @@ public static class HostedServiceSpecCodec
         w.Bool(s.Isolated);
     }
 
-    /// <summary>Parameters in ordinal name order, so the same spec always encodes to the same bytes.</summary>
+    /// <summary>Parameters, then tables, each in ordinal name order, so the same spec always encodes to the same bytes.</summary>
     private static void WriteParameters(Writer w, ProgramParameters parameters)
+    {
+        WriteValues(w, parameters);
+        var tables = parameters.Tables.Keys.Order(StringComparer.Ordinal).ToImmutableArray();
+        w.List(tables, (w, name) =>
+        {
+            w.String(name);
+            w.List(parameters.Tables[name], static (w, row) => WriteValues(w, row), TableDeclaration.RowsLimit);
+        });
+    }
+
+    private static void WriteValues(Writer w, ProgramParameters parameters)
     {
         var names = parameters.All.Keys.Order(StringComparer.Ordinal).ToImmutableArray();
         w.List(names, (w, name) =>
@@ -261,25 +272,50 @@ public static class HostedServiceSpecCodec
 
     private static ProgramParameters ReadParameters(ref Reader r)
     {
-        var count = r.Count("service.program.parameters", ListCountMax);
+        var (values, given) = ReadValues(ref r, "service.program.parameters");
+        var tableCount = r.Count("service.program.tables", ListCountMax);
+        var tables = ImmutableDictionary.CreateBuilder<string, ImmutableArray<ProgramParameters>>(StringComparer.Ordinal);
+        for (var t = 0; t < tableCount; t++)
+        {
+            var name = r.String("service.program.tables.name");
+            var rowCount = r.Count("service.program.tables.rows", TableDeclaration.RowsLimit);
+            var rows = ImmutableArray.CreateBuilder<ProgramParameters>(r.Capacity(rowCount));
+            for (var i = 0; i < rowCount; i++)
+            {
+                var (rowValues, rowGiven) = ReadValues(ref r, "service.program.tables.rows");
+                rows.Add(ProgramParameters.FromValues(rowValues, rowGiven));
+            }
+
+            if (!tables.TryAdd(name, rows.ToImmutable()))
+            {
+                throw new InvalidDataException($"hosted service spec: service.program.tables: '{name}' appears twice");
+            }
+        }
+
+        return ProgramParameters.FromValues(values, given, tables.ToImmutable());
+    }
+
+    private static (ImmutableDictionary<string, ParameterValue> Values, ImmutableHashSet<string> Given) ReadValues(ref Reader r, string field)
+    {
+        var count = r.Count(field, ListCountMax);
         var values = ImmutableDictionary.CreateBuilder<string, ParameterValue>(StringComparer.Ordinal);
         var given = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
-            var name = r.String("service.program.parameters.name");
-            var value = new ParameterValue(r.Enum<ParameterType>("service.program.parameters.type"), r.String("service.program.parameters.text"), r.F64("service.program.parameters.number"), r.I64("service.program.parameters.integer"), r.Bool("service.program.parameters.boolean"));
+            var name = r.String(field + ".name");
+            var value = new ParameterValue(r.Enum<ParameterType>(field + ".type"), r.String(field + ".text"), r.F64(field + ".number"), r.I64(field + ".integer"), r.Bool(field + ".boolean"));
             if (!values.TryAdd(name, value))
             {
-                throw new InvalidDataException($"hosted service spec: service.program.parameters: '{name}' appears twice");
+                throw new InvalidDataException($"hosted service spec: {field}: '{name}' appears twice");
             }
 
-            if (r.Bool("service.program.parameters.given"))
+            if (r.Bool(field + ".given"))
             {
                 given.Add(name);
             }
         }
 
-        return ProgramParameters.FromValues(values.ToImmutable(), given.ToImmutable());
+        return (values.ToImmutable(), given.ToImmutable());
     }
 
     private static TimingSpec ReadTiming(ref Reader r) => new(

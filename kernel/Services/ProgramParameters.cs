@@ -137,6 +137,36 @@ public sealed record ParameterDeclaration(string Name, ParameterType Type, strin
 }
 
 /// <summary>
+/// A table a program declares: a list of rows, each row typed against <see cref="Columns"/> as
+/// parameters are (a driver's poll groups, a gateway's node map). Every row is checked by
+/// <c>validate</c>, so a program reads its tables at start without parsing anything.
+/// </summary>
+public sealed record TableDeclaration(string Name, string Description, IReadOnlyList<ParameterDeclaration> Columns)
+{
+    /// <summary>The most rows any table may have, whatever a program declares: tables travel in a bounded spec.</summary>
+    public const int RowsLimit = 1_024;
+
+    /// <summary>The fewest rows the manifest must write.</summary>
+    public int RowsMin { get; init; }
+
+    /// <summary>The most rows the manifest may write.</summary>
+    public int RowsMax { get; init; } = 256;
+
+    public ParameterDeclaration? FindColumn(string name)
+    {
+        foreach (var column in Columns)
+        {
+            if (column.Name == name)
+            {
+                return column;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
 /// A program's parameters as its spec holds them: every declared parameter with its typed value
 /// (the manifest's or the default), immutable. Reading one never parses, so nothing that
 /// <c>validate</c> accepted can fail at start. Asking for an undeclared name or the wrong type is
@@ -144,16 +174,32 @@ public sealed record ParameterDeclaration(string Name, ParameterType Type, strin
 /// </summary>
 public sealed class ProgramParameters
 {
+    private static readonly ImmutableDictionary<string, ImmutableArray<ProgramParameters>> NoTables =
+        ImmutableDictionary.Create<string, ImmutableArray<ProgramParameters>>(StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, List<Dictionary<string, string>>> EmptyTableTexts = [];
+
     private readonly ImmutableDictionary<string, ParameterValue> values;
     private readonly ImmutableHashSet<string> given;
+    private readonly ImmutableDictionary<string, ImmutableArray<ProgramParameters>> tables;
 
-    private ProgramParameters(ImmutableDictionary<string, ParameterValue> values, ImmutableHashSet<string> given)
+    private ProgramParameters(ImmutableDictionary<string, ParameterValue> values, ImmutableHashSet<string> given, ImmutableDictionary<string, ImmutableArray<ProgramParameters>>? tables = null)
     {
         this.values = values;
         this.given = given;
+        this.tables = tables ?? NoTables;
     }
 
     public static ProgramParameters Empty { get; } = new(ImmutableDictionary<string, ParameterValue>.Empty, []);
+
+    /// <summary>Every declared table with its rows (an empty list for a table the manifest left out); each row reads like parameters.</summary>
+    public IReadOnlyDictionary<string, ImmutableArray<ProgramParameters>> Tables => tables;
+
+    /// <summary>The rows of a declared table, in manifest order.</summary>
+    public ImmutableArray<ProgramParameters> Table(string name) =>
+        tables.TryGetValue(name, out var rows)
+            ? rows
+            : throw new InvalidOperationException($"table '{name}' is not declared by the program; declare it in its ProgramDescriptor");
 
     /// <summary>Every parameter with its value, the defaults included.</summary>
     public IReadOnlyDictionary<string, ParameterValue> All => values;
@@ -174,7 +220,7 @@ public sealed class ProgramParameters
     {
         ArgumentNullException.ThrowIfNull(value);
         var current = Get(name, value.Type);
-        return current == value ? this : new ProgramParameters(values.SetItem(name, value), given.Add(name));
+        return current == value ? this : new ProgramParameters(values.SetItem(name, value), given.Add(name), tables);
     }
 
     /// <summary>
@@ -182,29 +228,69 @@ public sealed class ProgramParameters
     /// defaults. The validator has reported every problem this can find; for a manifest built in
     /// code, the first one throws a <see cref="ServiceConfigurationException"/>.
     /// </summary>
-    public static ProgramParameters Parse(string serviceId, IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> texts)
+    public static ProgramParameters Parse(string serviceId, IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> texts) =>
+        Parse(serviceId, declarations, texts, [], EmptyTableTexts);
+
+    /// <summary>
+    /// Parameters and tables together: each table row is typed against its table's columns the
+    /// same way, and a declared table the manifest leaves out has no rows.
+    /// </summary>
+    public static ProgramParameters Parse(
+        string serviceId,
+        IReadOnlyList<ParameterDeclaration> declarations,
+        IReadOnlyDictionary<string, string> texts,
+        IReadOnlyList<TableDeclaration> tableDeclarations,
+        IReadOnlyDictionary<string, List<Dictionary<string, string>>> tableTexts)
     {
         ArgumentNullException.ThrowIfNull(declarations);
         ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(tableDeclarations);
+        ArgumentNullException.ThrowIfNull(tableTexts);
+        var parameters = ParseValues(serviceId, declarations, texts, "");
+        var tables = ImmutableDictionary.CreateBuilder<string, ImmutableArray<ProgramParameters>>(StringComparer.Ordinal);
+        foreach (var name in tableTexts.Keys)
+        {
+            if (!tableDeclarations.Any(d => d.Name == name))
+            {
+                throw new ServiceConfigurationException(serviceId, $"tables.{name}", $"unknown table; the program declares: {(tableDeclarations.Count == 0 ? "no tables" : string.Join(", ", tableDeclarations.Select(d => d.Name)))}");
+            }
+        }
+
+        foreach (var table in tableDeclarations)
+        {
+            var rows = tableTexts.GetValueOrDefault(table.Name) ?? [];
+            if (rows.Count < table.RowsMin || rows.Count > Math.Min(table.RowsMax, TableDeclaration.RowsLimit))
+            {
+                throw new ServiceConfigurationException(serviceId, $"tables.{table.Name}", $"has {rows.Count} rows; allowed: {table.RowsMin}..{Math.Min(table.RowsMax, TableDeclaration.RowsLimit)}");
+            }
+
+            tables[table.Name] = [.. rows.Select((row, i) => ParseValues(serviceId, table.Columns, row, $"tables.{table.Name}[{i}]."))];
+        }
+
+        return new ProgramParameters(parameters.values, parameters.given, tables.ToImmutable());
+    }
+
+    private static ProgramParameters ParseValues(string serviceId, IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> texts, string prefix)
+    {
         var builder = ImmutableDictionary.CreateBuilder<string, ParameterValue>(StringComparer.Ordinal);
         foreach (var name in texts.Keys)
         {
             if (!declarations.Any(d => d.Name == name))
             {
-                throw new ServiceConfigurationException(serviceId, name, $"unknown parameter; the program declares: {string.Join(", ", declarations.Select(d => d.Name))}");
+                throw new ServiceConfigurationException(serviceId, prefix + name, $"unknown {(prefix.Length == 0 ? "parameter" : "column")}; the program declares: {string.Join(", ", declarations.Select(d => d.Name))}");
             }
         }
 
         foreach (var declaration in declarations)
         {
-            builder[declaration.Name] = Value(serviceId, declaration, texts);
+            builder[declaration.Name] = Value(serviceId, declaration, texts, prefix);
         }
 
         return new ProgramParameters(builder.ToImmutable(), [.. texts.Keys]);
     }
 
     /// <summary>Parameters already typed elsewhere (a spec decoded from a host's grants): <paramref name="given"/> must name only keys of <paramref name="values"/>.</summary>
-    internal static ProgramParameters FromValues(ImmutableDictionary<string, ParameterValue> values, ImmutableHashSet<string> given)
+    internal static ProgramParameters FromValues(ImmutableDictionary<string, ParameterValue> values, ImmutableHashSet<string> given, ImmutableDictionary<string, ImmutableArray<ProgramParameters>>? tables = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(given);
@@ -213,11 +299,11 @@ public sealed class ProgramParameters
             throw new ArgumentException("every given parameter must have a value", nameof(given));
         }
 
-        return new ProgramParameters(values, given);
+        return new ProgramParameters(values, given, tables);
     }
 
     /// <summary>Parameters of a program nobody declared (no catalog at hand): every value a string, as written.</summary>
-    public static ProgramParameters Untyped(IReadOnlyDictionary<string, string> texts)
+    public static ProgramParameters Untyped(IReadOnlyDictionary<string, string> texts, IReadOnlyDictionary<string, List<Dictionary<string, string>>>? tableTexts = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var builder = ImmutableDictionary.CreateBuilder<string, ParameterValue>(StringComparer.Ordinal);
@@ -226,19 +312,25 @@ public sealed class ProgramParameters
             builder[name] = ParameterValue.OfString(text);
         }
 
-        return new ProgramParameters(builder.ToImmutable(), [.. texts.Keys]);
+        var tables = ImmutableDictionary.CreateBuilder<string, ImmutableArray<ProgramParameters>>(StringComparer.Ordinal);
+        foreach (var (name, rows) in tableTexts ?? EmptyTableTexts)
+        {
+            tables[name] = [.. rows.Select(row => Untyped(row))];
+        }
+
+        return new ProgramParameters(builder.ToImmutable(), [.. texts.Keys], tables.ToImmutable());
     }
 
-    private static ParameterValue Value(string serviceId, ParameterDeclaration declaration, IReadOnlyDictionary<string, string> texts)
+    private static ParameterValue Value(string serviceId, ParameterDeclaration declaration, IReadOnlyDictionary<string, string> texts, string prefix)
     {
         if (!texts.TryGetValue(declaration.Name, out var text))
         {
-            return declaration.Default ?? throw new ServiceConfigurationException(serviceId, declaration.Name, "is required");
+            return declaration.Default ?? throw new ServiceConfigurationException(serviceId, prefix + declaration.Name, "is required");
         }
 
         if (!declaration.TryRead(text, out var value, out var problem))
         {
-            throw new ServiceConfigurationException(serviceId, declaration.Name, $"{problem}; allowed: {declaration.Allowed}");
+            throw new ServiceConfigurationException(serviceId, prefix + declaration.Name, $"{problem}; allowed: {declaration.Allowed}");
         }
 
         return value;

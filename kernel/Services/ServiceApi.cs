@@ -97,6 +97,30 @@ public sealed class ServiceConfigurationException(string serviceId, string param
 /// <summary>One built-in program: its type name, what it does, the parameters it declares and how to make an instance.</summary>
 public sealed record ProgramDescriptor(string Type, string Description, IReadOnlyList<ParameterDeclaration> Parameters, Func<IService> Create)
 {
+    /// <summary>The tables the program declares (<c>program.tables</c> in a manifest); none by default.</summary>
+    public IReadOnlyList<TableDeclaration> Tables { get; init; } = [];
+
+    /// <summary>
+    /// The program's own checks of its typed parameters and tables against its service's manifest
+    /// (a row naming a point the service does not write, two rows claiming one register): what
+    /// column types and ranges cannot say. <c>validate</c> runs it once everything it reads is typed,
+    /// and reports each problem where it is written.
+    /// </summary>
+    public Func<ProgramParameters, Manifests.ServiceManifest, IEnumerable<ProgramProblem>>? Check { get; init; }
+
+    public TableDeclaration? FindTable(string name)
+    {
+        foreach (var table in Tables)
+        {
+            if (table.Name == name)
+            {
+                return table;
+            }
+        }
+
+        return null;
+    }
+
     public ParameterDeclaration? FindParameter(string name)
     {
         foreach (var parameter in Parameters)
@@ -110,6 +134,12 @@ public sealed record ProgramDescriptor(string Type, string Description, IReadOnl
         return null;
     }
 }
+
+/// <summary>
+/// One problem a program's <see cref="ProgramDescriptor.Check"/> found. <paramref name="Path"/> is
+/// under <c>program</c>: <c>parameters.device</c>, <c>tables.polls[2].count</c>.
+/// </summary>
+public sealed record ProgramProblem(string Path, string Problem, string Allowed);
 
 /// <summary>The built-in programs a system can run. Composed by the host (the CLI) from the libraries.</summary>
 public sealed class ProgramCatalog

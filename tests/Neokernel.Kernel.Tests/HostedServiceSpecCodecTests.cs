@@ -22,7 +22,9 @@ public sealed class HostedServiceSpecCodecTests
                 ParameterDeclaration.Boolean("inverted", "invert", false),
                 ParameterDeclaration.Text("label", "a label", "pümp ✓"),
             ],
-            new Dictionary<string, string> { ["gainPercent"] = "12.5", ["samples"] = "4", ["region"] = "tank.inputs", ["inverted"] = "true" });
+            new Dictionary<string, string> { ["gainPercent"] = "12.5", ["samples"] = "4", ["region"] = "tank.inputs", ["inverted"] = "true" },
+            [new TableDeclaration("polls", "poll groups", [ParameterDeclaration.Integer("address", "first register", 0, min: 0, max: 65535), ParameterDeclaration.RequiredText("point", "point")])],
+            new Dictionary<string, List<Dictionary<string, string>>> { ["polls"] = [new() { ["point"] = "level" }, new() { ["address"] = "10", ["point"] = "flow" }] });
         var service = new ServiceSpec
         {
             Id = "gateway",
@@ -67,6 +69,10 @@ public sealed class HostedServiceSpecCodecTests
         Assert.Equal("pümp ✓", service.Program.Parameters.Text("label"));
         Assert.True(service.Program.Parameters.IsGiven("region"));
         Assert.False(service.Program.Parameters.IsGiven("label"));
+        var polls = service.Program.Parameters.Table("polls");
+        Assert.Equal(["level", "flow"], polls.Select(row => row.Text("point")).ToArray());
+        Assert.Equal([0L, 10L], polls.Select(row => row.Integer("address")).ToArray());
+        Assert.False(polls[0].IsGiven("address"));
         Assert.Equal(["a", "b"], service.Regions[0].Points.ToArray());
         Assert.Equal(spec.Service.Limits, service.Limits);
         Assert.Equal(spec.Service.Restart, service.Restart);

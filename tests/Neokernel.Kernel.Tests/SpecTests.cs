@@ -151,6 +151,33 @@ public sealed class SpecTests
     public void ProgramParameters_Parse_MissingRequired_IsRefused() =>
         Assert.Equal("region", Assert.Throws<ServiceConfigurationException>(() => ProgramParameters.Parse("svc", TestPrograms.TypedParameters, new Dictionary<string, string>())).Parameter);
 
+    [Fact]
+    public void ProgramParameters_ParseTables_TypesEachRowAndNamesItsColumn()
+    {
+        var rows = new Dictionary<string, List<Dictionary<string, string>>> { ["polls"] = [new() { ["point"] = "level", ["count"] = "2" }, new() { ["point"] = "flow" }] };
+
+        var parameters = ProgramParameters.Parse("svc", [], new Dictionary<string, string>(), [TestPrograms.PollTable], rows);
+
+        var polls = parameters.Table("polls");
+        Assert.Equal([(0L, 2L, "level"), (0L, 1L, "flow")], polls.Select(r => (r.Integer("address"), r.Integer("count"), r.Text("point"))).ToArray());
+        Assert.True(polls[0].IsGiven("count"));
+        Assert.False(polls[1].IsGiven("count"));
+        Assert.Throws<InvalidOperationException>(() => parameters.Table("flows"));
+        rows["polls"][1]["count"] = "0";
+        var bad = Assert.Throws<ServiceConfigurationException>(() => ProgramParameters.Parse("svc", [], new Dictionary<string, string>(), [TestPrograms.PollTable], rows));
+        Assert.Equal("tables.polls[1].count", bad.Parameter);
+    }
+
+    [Fact]
+    public void ProgramParameters_ParseTables_DeclaredButLeftOut_HasNoRowsOrIsRequired()
+    {
+        var optional = TestPrograms.PollTable with { RowsMin = 0 };
+        var none = new Dictionary<string, List<Dictionary<string, string>>>();
+
+        Assert.Empty(ProgramParameters.Parse("svc", [], new Dictionary<string, string>(), [optional], none).Table("polls"));
+        Assert.Equal("tables.polls", Assert.Throws<ServiceConfigurationException>(() => ProgramParameters.Parse("svc", [], new Dictionary<string, string>(), [TestPrograms.PollTable], none)).Parameter);
+    }
+
     /// <summary>Everything an in-process service can try without reflection; each entry says what came of it.</summary>
     private static IEnumerable<string> TryToWiden(IServiceContext context)
     {

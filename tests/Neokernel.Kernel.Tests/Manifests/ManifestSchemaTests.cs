@@ -87,7 +87,9 @@ public sealed class ManifestSchemaTests
                 childPath += "[]";
             }
 
-            if (childType.IsClass && childType != typeof(string) && childType != typeof(Dictionary<string, string>))
+            // Name maps (parameters, tables) are free-form in the root schema: the per-program allOf types them.
+            var nameMap = childType.IsGenericType && childType.GetGenericTypeDefinition() == typeof(Dictionary<,>);
+            if (childType.IsClass && childType != typeof(string) && !nameMap)
             {
                 Compare(schema, child, childType, childPath, problems);
             }
