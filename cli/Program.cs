@@ -75,8 +75,10 @@ internal static class Cli
         commands:
           run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--fail-on-fault]
                      [--quality-log FILE] [--trace-jsonl FILE] [--trace-chrome FILE]
-                     [--sandbox-user USER] [--no-sandbox]
+                     [--sandbox-user USER] [--no-sandbox] [--simulated]
                         run a system in real time on its embedded simulated hardware, with a live status;
+                        services the system file marks simulated (stand-ins for equipment that is there
+                        on a board, like a plant served over Modbus) run only with --simulated;
                         isolated services (drivers by default) run in processes of their own unless
                         --in-process, their rt-fifo/rt-deadline tasks on real-time threads (needs root or
                         CAP_SYS_NICE; --no-rt runs them best-effort), each in an OS sandbox (user USER,

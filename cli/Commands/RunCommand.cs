@@ -86,10 +86,17 @@ internal static class RunCommand
         /// <summary>The options, or null when the system did not load (its errors are written to <paramref name="error"/>).</summary>
         public static RunOptions? Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
         {
-            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt", "fail-on-fault", "no-sandbox");
+            var line = CommandLine.Parse(args, "plain", "in-process", "no-rt", "fail-on-fault", "no-sandbox", "simulated");
             var path = SimCommand.SinglePath(line, "run");
             var catalog = Composition.Catalog();
             var system = Composition.LoadSystem(path, catalog, error);
+            if (system is not null && !line.Flag("simulated") && system.SimulatedServices.Any())
+            {
+                // On a board the real equipment stands where the simulated hardware would.
+                error.WriteLine($"neokernel: left out simulated hardware: {string.Join(", ", system.SimulatedServices.Select(s => s.Spec.Id))} (--simulated runs it too)");
+                system = system.WithoutSimulated();
+            }
+
             var seed = line.Seed(system?.Spec.Seed ?? 1);
             var durationNs = line.DurationNs();
             var plain = line.Flag("plain") || output != Console.Out || Console.IsOutputRedirected;

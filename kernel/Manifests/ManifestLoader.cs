@@ -49,7 +49,7 @@ public static partial class ManifestLoader
             return new ManifestLoadResult(null, sink.Items);
         }
 
-        var definition = SpecBuilder.Definition(system.Value.Manifest, systemPath, services.Select(s => (s.Manifest, s.File)), catalog);
+        var definition = SpecBuilder.Definition(system.Value.Manifest, systemPath, services.Select(s => (s.Manifest, s.File, s.Simulated)), catalog);
         return new ManifestLoadResult(definition, sink.Items);
     }
 
@@ -104,7 +104,7 @@ public static partial class ManifestLoader
                 continue;
             }
 
-            services.Add(new LocatedService(service.Value.Manifest, service.Value.Positions));
+            services.Add(new LocatedService(service.Value.Manifest, service.Value.Positions, system.Services[i].Simulated));
         }
 
         return (services, complete);

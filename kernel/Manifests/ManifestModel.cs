@@ -244,6 +244,13 @@ public sealed class SystemServiceEntry
 {
     /// <summary>Path of the service manifest, relative to the system file.</summary>
     public string Manifest { get; set; } = "";
+
+    /// <summary>
+    /// Simulated hardware: a stand-in for equipment that is really there on a board (a plant served
+    /// over Modbus). <c>sim</c> always runs it; <c>run</c> only with <c>--simulated</c>. It may reach
+    /// the rest of the system through devices only, never through regions, endpoints or dependencies.
+    /// </summary>
+    public bool Simulated { get; set; }
 }
 
 [YamlSerializable]

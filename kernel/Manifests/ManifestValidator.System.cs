@@ -67,6 +67,53 @@ public static partial class ManifestValidator
         routes.Check(sink);
         CheckUsesAcross(sink, services, providers, routes);
         CheckDependsOnAcross(sink, services, byId);
+        CheckSimulatedAcross(sink, services);
+    }
+
+    /// <summary>
+    /// Simulated hardware is not there on a board, so what runs there must not need it: no region
+    /// it writes is read, no endpoint it provides is used, nothing depends on it, by a service that
+    /// is not simulated itself. They meet through devices only, as real equipment does.
+    /// </summary>
+    private static void CheckSimulatedAcross(DiagnosticSink sink, IReadOnlyList<LocatedService> services)
+    {
+        var simulated = services.Where(s => s.Simulated).ToList();
+        if (simulated.Count == 0)
+        {
+            return;
+        }
+
+        const string allowed = "reach simulated hardware through a device, as real equipment is reached, or mark this service simulated too";
+        var simulatedIds = simulated.Select(s => s.Manifest.Id).ToHashSet(StringComparer.Ordinal);
+        var regionWriters = simulated.SelectMany(s => s.Manifest.Regions.Where(r => r.Access == "write").Select(r => (r.Name, s.Manifest.Id))).ToDictionary(p => p.Name, p => p.Id, StringComparer.Ordinal);
+        var endpointProviders = simulated.SelectMany(s => s.Manifest.Endpoints.Provides.Select(e => (e.Name, s.Manifest.Id))).ToDictionary(p => p.Name, p => p.Id, StringComparer.Ordinal);
+        foreach (var service in services.Where(s => !s.Simulated))
+        {
+            var m = service.Manifest;
+            for (var i = 0; i < m.Regions.Count; i++)
+            {
+                if (m.Regions[i].Access == "read" && regionWriters.TryGetValue(m.Regions[i].Name, out var writer))
+                {
+                    sink.At(service.Positions, $"regions[{i}].name", $"region '{m.Regions[i].Name}' is written by '{writer}', simulated hardware that is not there on a board", allowed);
+                }
+            }
+
+            for (var i = 0; i < m.Endpoints.Uses.Count; i++)
+            {
+                if (endpointProviders.TryGetValue(m.Endpoints.Uses[i], out var provider))
+                {
+                    sink.At(service.Positions, $"endpoints.uses[{i}]", $"endpoint '{m.Endpoints.Uses[i]}' is provided by '{provider}', simulated hardware that is not there on a board", allowed);
+                }
+            }
+
+            for (var i = 0; i < m.DependsOn.Count; i++)
+            {
+                if (simulatedIds.Contains(m.DependsOn[i]))
+                {
+                    sink.At(service.Positions, $"dependsOn[{i}]", $"'{m.DependsOn[i]}' is simulated hardware that is not there on a board", allowed);
+                }
+            }
+        }
     }
 
     private static Dictionary<string, LocatedService> CheckUniqueIds(DiagnosticSink sink, IReadOnlyList<LocatedService> services)

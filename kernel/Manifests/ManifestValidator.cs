@@ -4,7 +4,7 @@ using Neokernel.Kernel.Services;
 namespace Neokernel.Kernel.Manifests;
 
 /// <summary>A service manifest together with where each of its fields was written.</summary>
-public sealed record LocatedService(ServiceManifest Manifest, ManifestPositions Positions)
+public sealed record LocatedService(ServiceManifest Manifest, ManifestPositions Positions, bool Simulated = false)
 {
     public string File => Positions.File;
 }

@@ -14,9 +14,16 @@ public static class SpecBuilder
     /// <summary>A system and its services; parameters are typed against <paramref name="catalog"/> when given.</summary>
     public static SystemDefinition Definition(SystemManifest system, string sourceFile, IEnumerable<(ServiceManifest Manifest, string SourceFile)> services, ProgramCatalog? catalog)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        return Definition(system, sourceFile, services.Select(s => (s.Manifest, s.SourceFile, false)), catalog);
+    }
+
+    /// <summary>As above, each service marked simulated hardware or not (the system file's <c>simulated</c>).</summary>
+    public static SystemDefinition Definition(SystemManifest system, string sourceFile, IEnumerable<(ServiceManifest Manifest, string SourceFile, bool Simulated)> services, ProgramCatalog? catalog)
+    {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(services);
-        var definitions = services.Select(s => new ServiceDefinition(Service(s.Manifest, catalog), s.SourceFile)).ToImmutableArray();
+        var definitions = services.Select(s => new ServiceDefinition(Service(s.Manifest, catalog), s.SourceFile) { Simulated = s.Simulated }).ToImmutableArray();
         return new SystemDefinition(System(system), sourceFile, definitions);
     }
 

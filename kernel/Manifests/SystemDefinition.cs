@@ -18,7 +18,11 @@ public sealed record ManifestDiagnostic(SourceLocation Location, string Field, s
 }
 
 /// <summary>A service's spec together with the file it came from.</summary>
-public sealed record ServiceDefinition(ServiceSpec Spec, string SourceFile);
+public sealed record ServiceDefinition(ServiceSpec Spec, string SourceFile)
+{
+    /// <summary>Simulated hardware (the system file's <c>simulated: true</c>): left out by <see cref="SystemDefinition.WithoutSimulated"/>.</summary>
+    public bool Simulated { get; init; }
+}
 
 /// <summary>
 /// A system whose manifests were read, validated and built into specs: the only input from which
@@ -38,6 +42,29 @@ public sealed record SystemDefinition(SystemSpec Spec, string SourceFile, IReadO
         }
 
         return null;
+    }
+
+    /// <summary>The simulated hardware services, in system file order.</summary>
+    public IEnumerable<ServiceDefinition> SimulatedServices => Services.Where(s => s.Simulated);
+
+    /// <summary>
+    /// The system as it runs on a board: without its simulated hardware, whose place real
+    /// equipment takes, and without the routes of those services. The validator made sure nothing
+    /// else reads, calls or depends on them, so what is left is whole.
+    /// </summary>
+    public SystemDefinition WithoutSimulated()
+    {
+        var simulated = SimulatedServices.Select(s => s.Spec.Id).ToHashSet(StringComparer.Ordinal);
+        if (simulated.Count == 0)
+        {
+            return this;
+        }
+
+        return this with
+        {
+            Spec = Spec with { Routes = [.. Spec.Routes.Where(r => !simulated.Contains(r.Client))] },
+            Services = [.. Services.Where(s => !s.Simulated)],
+        };
     }
 
     /// <summary>A copy in which one service's spec is replaced by <paramref name="change"/> of it; this definition stays as it was.</summary>

@@ -26,6 +26,26 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
+    public void WithoutSimulated_ASimulatedPlantReachedByDevice_LeavesItAndItsRoutesOut()
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("system.yaml", "system: s\nservices:\n  - manifest: plant.yaml\n    simulated: true\n  - manifest: driver.yaml\nroutes:\n  - client: plant\n    endpoint: kernel.status\n");
+        source.Add("plant.yaml", "id: plant\nkind: plant\nprogram:\n  type: test.noop\nendpoints:\n  uses: [kernel.status]\ndevices:\n  - name: port\n    uri: tcp-listen://127.0.0.1:1502\n    access: read-write\n");
+        source.Add("driver.yaml", "id: driver\nkind: driver\nprogram:\n  type: test.noop\ndevices:\n  - name: plc\n    uri: modbus-tcp://127.0.0.1:1502?unit=1\n    access: read-write\n");
+
+        var result = ManifestLoader.LoadSystem("system.yaml", source, TestPrograms.Catalog());
+
+        Assert.True(result.Succeeded, TestPrograms.Describe(result.Diagnostics));
+        var full = result.System!;
+        Assert.Equal([true, false], full.Services.Select(s => s.Simulated));
+        var board = full.WithoutSimulated();
+        Assert.Equal(["driver"], board.Services.Select(s => s.Spec.Id));
+        Assert.Empty(board.Spec.Routes);
+        Assert.Single(full.Spec.Routes);
+        Assert.Same(board, board.WithoutSimulated());
+    }
+
+    [Fact]
     public void LoadSystem_TankExampleInMemory_ReadsEveryField()
     {
         var source = TestPrograms.InMemory(Path.GetDirectoryName(TestPrograms.TankSystemPath)!);
