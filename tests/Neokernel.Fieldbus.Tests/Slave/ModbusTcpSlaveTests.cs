@@ -106,6 +106,21 @@ public sealed class ModbusTcpSlaveTests
     }
 
     [Fact]
+    public void Answer_GivenAUnit_AnswersItZeroAndFFAndOthersWithException0B()
+    {
+        var bench = SlaveBench.StartTcp(unit: 5);
+        var master = bench.Connect();
+
+        foreach (var unit in new byte[] { 0, 5, 0xFF })
+        {
+            Assert.Equal(Hex.Bytes("03 02 00 00"), bench.Ask(master, unit, ModbusRequest.ReadHoldingRegisters(0, 1), unit: unit));
+        }
+
+        Assert.Equal(Hex.Bytes("83 0B"), bench.Ask(master, 9, ModbusRequest.ReadHoldingRegisters(0, 1), unit: 6));
+        Assert.Equal(1, bench.Slave.Counters.OtherUnit);
+    }
+
+    [Fact]
     public void Pipelined_ManyRequestsInOneWrite_AreAnsweredInOrder()
     {
         var bench = SlaveBench.StartTcp();

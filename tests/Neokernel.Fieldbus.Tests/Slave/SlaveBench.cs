@@ -36,10 +36,10 @@ internal sealed class SlaveBench
 
     public ModbusRtuSlave? Rtu { get; private set; }
 
-    public static SlaveBench StartTcp(int connectionsMax = 4, long idleTimeoutNs = ModbusTcpSlave.IdleTimeoutNsDefault, int points = 100, ulong seed = 1)
+    public static SlaveBench StartTcp(int connectionsMax = 4, long idleTimeoutNs = ModbusTcpSlave.IdleTimeoutNsDefault, int points = 100, ulong seed = 1, int unit = ModbusTcpSlave.AnyUnit)
     {
         var bench = new SlaveBench(seed, points);
-        bench.Tcp = new ModbusTcpSlave(bench.Slave, bench.Platform.Streams, DeviceUri.Parse($"{ListenUri}?connectionsMax={connectionsMax}"), bench.Loop, idleTimeoutNs);
+        bench.Tcp = new ModbusTcpSlave(bench.Slave, bench.Platform.Streams, DeviceUri.Parse($"{ListenUri}?connectionsMax={connectionsMax}"), bench.Loop, idleTimeoutNs, unit);
         bench.Tcp.Start();
         return bench;
     }

@@ -67,7 +67,7 @@ public sealed class ModbusSlaveCounters
     /// <summary>Frames dropped without a reply: bad CRC, too short or long, not a request, a TCP stream that broke its framing.</summary>
     public long Dropped => Volatile.Read(ref dropped);
 
-    /// <summary>RTU frames for another slave's address, ignored as the line's other slaves' business.</summary>
+    /// <summary>Requests for another unit: on RTU ignored as the line's other slaves' business; on a TCP slave given a unit, answered 0B.</summary>
     public long OtherUnit => Volatile.Read(ref otherUnit);
 
     /// <summary>RTU broadcasts (unit 0) executed without a reply.</summary>
@@ -167,6 +167,22 @@ public sealed class ModbusSlave
 
         var length = Execute(decoded.Request, decoded.Data, response);
         return length > 0 ? length : Refuse(decoded.FunctionByte, (ExceptionCode)(-length), response);
+    }
+
+    /// <summary>
+    /// Answers a request for a unit this slave is not, as a gateway does for a device that is not
+    /// there (exception 0B); bytes that are no request are dropped as by <see cref="Answer"/>.
+    /// </summary>
+    public int AnswerAbsentUnit(ReadOnlySpan<byte> request, Span<byte> response)
+    {
+        Counters.ForOtherUnit();
+        if (request.IsEmpty || request[0] >= 0x80)
+        {
+            Counters.Drop();
+            return 0;
+        }
+
+        return Refuse(request[0], ExceptionCode.GatewayTargetFailedToRespond, response);
     }
 
     private static bool IsWrite(FunctionCode function) => function is FunctionCode.WriteSingleCoil or FunctionCode.WriteSingleRegister

@@ -13,15 +13,21 @@ namespace Neokernel.Fieldbus.Modbus.Engine;
 /// no boundary left to find), and when it has sent nothing for the idle time.
 /// <para>
 /// Unit id: a TCP slave is addressed by its IP address, and Messaging on TCP/IP V1.0b (4.4.2.2)
-/// says a server that is no gateway ignores the unit id; libmodbus's TCP slaves do the same. So
-/// this slave answers every unit id, echoing the one asked, including 0 (which on TCP is no
-/// broadcast) and 0xFF. A slave behind a gateway is an RTU slave (<see cref="ModbusRtuSlave"/>).
+/// says a server that is no gateway ignores the unit id; libmodbus's TCP slaves do the same. So by
+/// default (<see cref="AnyUnit"/>) this slave answers every unit id, echoing the one asked,
+/// including 0 (which on TCP is no broadcast) and 0xFF. Given a unit, it answers that one, 0xFF
+/// (the spec's "unit not used") and 0 (what masters such as pymodbus send by default), and any
+/// other unit with exception 0B, as a gateway does for a device that is not there: the master
+/// learns at once that it asked the wrong unit instead of timing out.
 /// </para>
 /// </summary>
 public sealed class ModbusTcpSlave : IListenerHandler, IDisposable
 {
     /// <summary>A master that says nothing for this long is disconnected (the spec leaves it to the server).</summary>
     public const long IdleTimeoutNsDefault = 60_000_000_000;
+
+    /// <summary>The unit filter that answers every unit id.</summary>
+    public const int AnyUnit = -1;
 
     /// <summary>Bytes one read takes from a connection: many pipelined requests at a time.</summary>
     internal const int InputBytes = 2048;
@@ -34,6 +40,7 @@ public sealed class ModbusTcpSlave : IListenerHandler, IDisposable
     private readonly DeviceAddress address;
     private readonly IModbusLoop loop;
     private readonly long idleTimeoutNs;
+    private readonly int unit;
     private readonly byte[] pdu = new byte[ModbusLimits.PduBytesMax];
     private Connection[] pool = [];
     private int[] free = [];
@@ -41,13 +48,19 @@ public sealed class ModbusTcpSlave : IListenerHandler, IDisposable
     private IStreamListener? listener;
     private long poolRefused;
 
-    public ModbusTcpSlave(ModbusSlave slave, IStreamDeviceProvider streams, DeviceAddress address, IModbusLoop loop, long idleTimeoutNs = IdleTimeoutNsDefault)
+    public ModbusTcpSlave(ModbusSlave slave, IStreamDeviceProvider streams, DeviceAddress address, IModbusLoop loop, long idleTimeoutNs = IdleTimeoutNsDefault, int unit = AnyUnit)
     {
         ArgumentNullException.ThrowIfNull(slave);
         ArgumentNullException.ThrowIfNull(streams);
         ArgumentNullException.ThrowIfNull(loop);
         StreamAddressChecks.RequireListenable(address);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(idleTimeoutNs);
+        if (unit is not AnyUnit and (< 1 or > ModbusLimits.UnitMax))
+        {
+            throw new ArgumentOutOfRangeException(nameof(unit), unit, $"a TCP slave's unit is 1..{ModbusLimits.UnitMax}, or AnyUnit");
+        }
+
+        this.unit = unit;
         this.slave = slave;
         this.streams = streams;
         this.address = address;
@@ -71,6 +84,11 @@ public sealed class ModbusTcpSlave : IListenerHandler, IDisposable
     public long ConnectionsRefused => (listener?.Refused ?? 0) + Volatile.Read(ref poolRefused);
 
     public long IdleTimeoutNs => idleTimeoutNs;
+
+    /// <summary>The unit answered besides 0 and 0xFF, or <see cref="AnyUnit"/>.</summary>
+    public int Unit => unit;
+
+    private bool Answers(byte frameUnit) => unit == AnyUnit || frameUnit == unit || frameUnit is 0 or 0xFF;
 
     /// <summary>Makes every connection's state, then binds and listens. Control plane; throws if the address cannot be bound.</summary>
     public void Start()
@@ -281,7 +299,9 @@ public sealed class ModbusTcpSlave : IListenerHandler, IDisposable
         {
             var frame = reassembler.Frame;
             Debug.Assert(frame.IsFrame, "the reassembler completes only well-framed ADUs");
-            var length = owner.slave.Answer(frame.Pdu, owner.pdu);
+            var length = owner.Answers(frame.Unit)
+                ? owner.slave.Answer(frame.Pdu, owner.pdu)
+                : owner.slave.AnswerAbsentUnit(frame.Pdu, owner.pdu);
             if (length > 0)
             {
                 outputEnd += TcpFrame.Encode(frame.TransactionId, frame.Unit, owner.pdu.AsSpan(0, length), output.AsSpan(outputEnd));
