@@ -104,6 +104,11 @@ internal static class Cli
           lifecycle [--format dot|mermaid]
                         print the service lifecycle state machine
           trace-schema  print what each trace event's fields mean (docs/TRACE.md)
+          modbus serve (--port N [--bind ADDRESS] [--connections-max N] [--idle-timeout D]
+                        | --serial PATH [--baud B] [--parity N|E|O]) [--unit U] [--points N]
+                        a Modbus TCP or RTU slave with a plain read/write map of all four tables
+                        (N zero-based points each, 10000 by default; exception 02 outside it) until
+                        Ctrl-C; over TCP it answers every unit id unless --unit is given
           --version     print the version
 
         durations: 500ms, 30s, 10m, 2h
@@ -131,7 +136,8 @@ internal static class Cli
                 "service-host" => Commands.ServiceHostCommand.Execute(rest, error),
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
                 "trace-schema" => Commands.InfoCommands.TraceSchema(output),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema (see neokernel --help)"),
+                "modbus" => Commands.ModbusCommand.Execute(rest, output, error, cancellation),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus (see neokernel --help)"),
             };
         }
         catch (UsageException exception)
