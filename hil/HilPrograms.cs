@@ -8,6 +8,7 @@ public static class HilPrograms
     public const string TankPlantType = "hil.tank-plant";
     public const string LevelSensorType = "hil.level-sensor";
     public const string PumpActuatorType = "hil.pump-actuator";
+    public const string TankModbusPlantType = "hil.tank-modbus-plant";
 
     public static ProgramCatalog AddHil(this ProgramCatalog catalog)
     {
@@ -27,6 +28,14 @@ public static class HilPrograms
                 PumpActuatorType,
                 "pump drive: command from a region point, safe output on bad input, clamp and slew limit, to a pump device",
                 PumpActuatorService.Parameters,
-                static () => new PumpActuatorService()));
+                static () => new PumpActuatorService()))
+            .Add(new ProgramDescriptor(
+                TankModbusPlantType,
+                "the tank plant model served as a Modbus TCP slave: level in input registers 0-1 (float32 m) and 2 (mm), pump command in holding register 0 (0.01 %), full flag in discrete input 0",
+                TankModbusPlantService.Parameters,
+                static () => new TankModbusPlantService())
+            {
+                Check = TankModbusPlantService.Check,
+            });
     }
 }
