@@ -102,6 +102,9 @@ internal static class Cli
           lifecycle [--format dot|mermaid]
                         print the service lifecycle state machine
           trace-schema  print what each trace event's fields mean (docs/TRACE.md)
+          modbus read|write URI TABLE ADDRESS [COUNT|VALUE...] [--timeout MS] [--retries N] [--type T]
+                        a small mbpoll: read or write a Modbus TCP or RTU slave, zero-based addresses
+                        (neokernel modbus --help for tables, types and exit codes)
           --version     print the version
 
         durations: 500ms, 30s, 10m, 2h
@@ -129,7 +132,9 @@ internal static class Cli
                 "service-host" => Commands.ServiceHostCommand.Execute(rest, error),
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
                 "trace-schema" => Commands.InfoCommands.TraceSchema(output),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema (see neokernel --help)"),
+                "modbus" when rest.Length == 0 || rest[0] is "read" or "write" or "-h" or "--help" or "help" => Commands.ModbusClientCommand.Execute(rest, output, error, cancellation),
+                "modbus" => throw new UsageException($"modbus {rest[0]}: unknown subcommand; known: read, write (see neokernel modbus --help)"),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus (see neokernel --help)"),
             };
         }
         catch (UsageException exception)
