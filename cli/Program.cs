@@ -109,6 +109,9 @@ internal static class Cli
                         a Modbus TCP or RTU slave with a plain read/write map of all four tables
                         (N zero-based points each, 10000 by default; exception 02 outside it) until
                         Ctrl-C; over TCP it answers every unit id unless --unit is given
+          modbus read|write URI TABLE ADDRESS [COUNT|VALUE...] [--timeout MS] [--retries N] [--type T]
+                        a small mbpoll: read or write a Modbus TCP or RTU slave, zero-based addresses
+                        (neokernel modbus --help for tables, types and exit codes)
           --version     print the version
 
         durations: 500ms, 30s, 10m, 2h

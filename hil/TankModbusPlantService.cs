@@ -1,4 +1,5 @@
 using Neokernel.Fieldbus.Modbus.Engine;
+using Neokernel.Fieldbus.Modbus;
 using Neokernel.Fieldbus.Modbus.Mapping;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;

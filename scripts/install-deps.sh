@@ -21,6 +21,7 @@ PACKAGES=(
   socat                        # pseudo-terminal pairs for the serial-line tests (tests/Neokernel.Rt.Tests/Devices)
   afl++                        # afl-fuzz drives the SharpFuzz-instrumented Modbus decoders (Fuzz, FuzzSlice)
   python3-pymodbus             # Modbus interop peer, master and slave (only /usr/bin/python3 sees it)
+  python3-serial-asyncio       # pymodbus.server imports it (and pyserial); Debian only recommends it, so --no-install-recommends leaves it out
   mbpoll                       # Modbus interop peer: the engineers' command-line master
   libmodbus-dev                # Modbus interop peer: libmodbus client and slave, built by the tests with cc
   gcc                          # builds the libmodbus peers (tests/interop/libmodbus)

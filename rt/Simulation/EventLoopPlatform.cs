@@ -18,6 +18,9 @@ public abstract class EventLoopPlatform : IPlatform, IClock
     private long sequence;
     private long staleEntries;
 
+    /// <summary>Kept between compactions so a loop that re-arms and cancels timers (request timeouts) allocates nothing once warm.</summary>
+    private readonly List<((EventTimer, long), (long, long))> compactScratch = [];
+
     protected EventLoopPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory = null)
     {
         ArgumentNullException.ThrowIfNull(devices);
@@ -162,7 +165,8 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 
     private void Compact()
     {
-        var live = new List<((EventTimer, long), (long, long))>(queue.Count);
+        var live = compactScratch;
+        live.Clear();
         foreach (var item in queue.UnorderedItems)
         {
             if (item.Element.Timer.Generation == item.Element.Generation)
@@ -177,6 +181,7 @@ public abstract class EventLoopPlatform : IPlatform, IClock
             queue.Enqueue(item.Item1, item.Item2);
         }
 
+        live.Clear();
         staleEntries = 0;
     }
 

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Neokernel.Fieldbus.Modbus;
 using Neokernel.Fieldbus.Modbus.Mapping;
 
 namespace Neokernel.Fieldbus.Tests.Driver;

@@ -2,22 +2,6 @@ using System.Buffers.Binary;
 
 namespace Neokernel.Fieldbus.Modbus.Engine;
 
-/// <summary>The four tables of a Modbus slave's data model (Application Protocol V1.1b3, 4.3).</summary>
-public enum ModbusTable : byte
-{
-    /// <summary>Read-write bits: FC01, FC05, FC15.</summary>
-    Coils,
-
-    /// <summary>Read-only bits: FC02.</summary>
-    DiscreteInputs,
-
-    /// <summary>Read-write registers: FC03, FC06, FC16, FC22, FC23.</summary>
-    HoldingRegisters,
-
-    /// <summary>Read-only registers: FC04.</summary>
-    InputRegisters,
-}
-
 /// <summary>
 /// What a slave serves: the four tables, addressed from 0 as on the wire. The slave asks
 /// <see cref="Contains"/> before every read or write and answers exception 02 when it is false, so

@@ -20,17 +20,6 @@ public enum ModbusValueType : byte
     Float64,
 }
 
-/// <summary>
-/// The order of the 16-bit words of a 32- or 64-bit value. <see cref="HighFirst"/> is the Modbus
-/// convention (most significant word at the lowest address; "ABCD"); <see cref="LowFirst"/> is the
-/// common swapped layout of many devices ("CDAB"). Bytes inside a register are always big-endian.
-/// </summary>
-public enum WordOrder : byte
-{
-    HighFirst,
-    LowFirst,
-}
-
 /// <summary>What writing a value into a raw type did: exact, rounded, clamped to the type's range, or refused.</summary>
 public enum EncodeOutcome : byte
 {
