@@ -1,4 +1,5 @@
 using Neokernel.Controllers;
+using Neokernel.Fieldbus;
 using Neokernel.Hil;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Services;
@@ -8,7 +9,7 @@ namespace Neokernel.Cli;
 /// <summary>What the neokernel binary has built in: the programs of every library, and the embedded simulated hardware.</summary>
 internal static class Composition
 {
-    public static ProgramCatalog Catalog() => new ProgramCatalog().AddHil().AddControllers();
+    public static ProgramCatalog Catalog() => new ProgramCatalog().AddHil().AddControllers().AddFieldbus();
 
     public static SimulatedDeviceBus Devices() => new();
 

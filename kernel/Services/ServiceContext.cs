@@ -16,7 +16,7 @@ namespace Neokernel.Kernel.Services;
 internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
 {
     /// <summary>Timers one instance may make: bounded like everything else.</summary>
-    public const int TimersMax = 64;
+    public const int TimersMax = ServiceTimers.PerInstanceMax;
 
     private readonly SystemKernel kernel;
     private readonly ServiceRuntime runtime;

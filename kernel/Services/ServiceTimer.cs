@@ -35,6 +35,13 @@ public interface IServiceTimer
     void Cancel();
 }
 
+/// <summary>The bound on timers: what a program that makes many (a fieldbus master, one per request slot) sizes itself by.</summary>
+public static class ServiceTimers
+{
+    /// <summary>Timers one service instance may make with <see cref="IServiceContext.CreateTimer"/>.</summary>
+    public const int PerInstanceMax = 64;
+}
+
 /// <summary>
 /// One service timer over one platform timer. It fires only while the clock capability it was
 /// made under is valid: the kernel revokes that capability with the instance, and the context

@@ -83,7 +83,9 @@ public sealed record MasterDriverSettings(
         ])
     {
         RowsMin = 0,
-        RowsMax = 64,
+
+        // Each group holds a timer and a request slot of the service's 64 timers (ModbusMasterDriver.QueueCapacity).
+        RowsMax = 24,
     };
 
     public static TableDeclaration InputsTable { get; } = new(
