@@ -112,6 +112,11 @@ internal static class Cli
           modbus read|write URI TABLE ADDRESS [COUNT|VALUE...] [--timeout MS] [--retries N] [--type T]
                         a small mbpoll: read or write a Modbus TCP or RTU slave, zero-based addresses
                         (neokernel modbus --help for tables, types and exit codes)
+          plant serve tank --modbus HOST:PORT [--duration D]
+                        serve the tank plant model as a Modbus TCP slave until Ctrl-C, for a system
+                        that talks to it as to hardware (manifests/systems/tank-modbus.yaml): level in
+                        input registers 0-1 (float32 m) and 2 (mm), pump command in holding register 0
+                        (0.01 %), full in discrete input 0
           --version     print the version
 
         durations: 500ms, 30s, 10m, 2h
@@ -140,7 +145,8 @@ internal static class Cli
                 "lifecycle" => Commands.InfoCommands.Lifecycle(rest, output),
                 "trace-schema" => Commands.InfoCommands.TraceSchema(output),
                 "modbus" => Commands.ModbusCommand.Execute(rest, output, error, cancellation),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus (see neokernel --help)"),
+                "plant" => Commands.PlantCommand.Execute(rest, output, error, cancellation),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus, plant (see neokernel --help)"),
             };
         }
         catch (UsageException exception)
