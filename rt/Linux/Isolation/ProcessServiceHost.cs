@@ -702,7 +702,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             {
                 if (!process.HasExited)
                 {
-                    process.Kill(entireProcessTree: true);
+                    // The service host alone: it starts no processes (under the sandbox, seccomp
+                    // refuses fork and exec). Killing its "tree" would make .NET read the stat file
+                    // of every thread of every process on the machine to find descendants, tens of
+                    // milliseconds on a busy machine, on the control thread a restart's spawn waits for.
+                    process.Kill();
                 }
 
                 process.WaitForExit(2_000);
