@@ -25,21 +25,41 @@ public static class SandboxedSpawn
     /// <summary>Capabilities the child needs for a moment as root, to switch to its user and drop the rest itself.</summary>
     private static readonly int[] SwitchingCapabilities = [6 /* CAP_SETGID */, 7 /* CAP_SETUID */, 8 /* CAP_SETPCAP */];
 
-    /// <summary>Starts <paramref name="info"/> under <paramref name="policy"/> (the child's half goes into its environment).</summary>
-    public static Process Start(ProcessStartInfo info, SandboxPolicy policy)
+    /// <summary>
+    /// Starts <paramref name="info"/> under <paramref name="policy"/> (the child's half goes into its
+    /// environment). <paramref name="first"/>, when given, runs on the spawner thread before the
+    /// sandbox closes (the child's cgroup, which the spawner joins so the child is born in it).
+    /// </summary>
+    public static Process Start(ProcessStartInfo info, SandboxPolicy policy, Action? first = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(policy);
         info.Environment[SandboxPolicy.EnvironmentVariable] = policy.EncodeForChild();
-        EnsureSignalThread();
         var network = policy.OwnNetwork ? EmptyNetwork() : -1;
+        return OnThreadOfItsOwn(info, () =>
+        {
+            first?.Invoke();
+            EnterOnThisThread(policy, network);
+        });
+    }
+
+    /// <summary>
+    /// Starts <paramref name="info"/> from a fresh thread that runs <paramref name="prepare"/> first
+    /// and ends after the start: whatever <paramref name="prepare"/> gives that thread (a sandbox
+    /// layer, a cgroup) the child inherits, and no thread of the kernel keeps.
+    /// </summary>
+    public static Process OnThreadOfItsOwn(ProcessStartInfo info, Action prepare)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(prepare);
+        EnsureSignalThread();
         Process? started = null;
         Exception? failure = null;
         var spawner = new Thread(() =>
         {
             try
             {
-                EnterOnThisThread(policy, network);
+                prepare();
                 started = Process.Start(info);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -52,7 +72,7 @@ public static class SandboxedSpawn
         spawner.Join();
         if (failure is not null)
         {
-            throw new InvalidOperationException($"the sandboxed start of '{info.FileName}' failed: {failure.Message}", failure);
+            throw new InvalidOperationException($"the start of '{info.FileName}' failed: {failure.Message}", failure);
         }
 
         return started ?? throw new InvalidOperationException($"'{info.FileName}' did not start");
