@@ -31,8 +31,10 @@ PACKAGES=(
 log() { printf 'install-deps: %s\n' "$*"; }
 err() { printf 'install-deps: %s\n' "$*" >&2; }
 
-# dpkg -s exits 0 for a removed package whose config files remain, so check its Status line.
-installed() { dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'; }
+# dpkg -s exits 0 for a removed package whose config files remain, so check its status. Not
+# through a pipe into grep -q: grep stops at the match, dpkg gets SIGPIPE on the rest of a long
+# entry (libc6-dev's), and pipefail then calls an installed package missing.
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -81,7 +81,7 @@ public sealed class CommandTests
         Assert.StartsWith("    capabilities: none;", lines[operatorAt + 2], StringComparison.Ordinal);
         Assert.StartsWith("    system calls: seccomp allow-list of ", lines[sensor + 3], StringComparison.Ordinal);
         Assert.StartsWith("    files: ABI ", lines[sensor + 4], StringComparison.Ordinal);
-        Assert.StartsWith("    network: an empty network namespace of its own", lines[sensor + 5], StringComparison.Ordinal);
+        Assert.StartsWith("    network: an empty network namespace, loopback down", lines[sensor + 5], StringComparison.Ordinal);
     }
 
     [Theory]

@@ -107,10 +107,15 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         ? paced.Post
         : throw new ArgumentException($"services in processes of their own need the paced real-time loop (PacedPlatform), not '{platform.Name}'", nameof(platform));
 
-    /// <summary>Starts a child process, inside its sandbox when the command has one. Control thread.</summary>
-    private Process StartChild(ProcessStartInfo info, Kernel.Manifests.ServiceSpec spec) => command.Sandbox is { } sandbox
-        ? SandboxedSpawn.Start(info, sandbox.PolicyFor(spec, command.RealTime))
-        : Process.Start(info) ?? throw new InvalidOperationException($"service '{spec.Id}': the service host process did not start");
+    /// <summary>
+    /// Starts a child process, inside its sandbox when the command has one, and born in its cgroup
+    /// where the spawning thread can join it (cgroup v1). Control thread.
+    /// </summary>
+    private Process StartChild(ProcessStartInfo info, Kernel.Manifests.ServiceSpec spec, PreparedLimits limits) => command.Sandbox is { } sandbox
+        ? SandboxedSpawn.Start(info, sandbox.PolicyFor(spec, command.RealTime), limits.JoinThisThread)
+        : limits.Group is not null
+            ? SandboxedSpawn.OnThreadOfItsOwn(info, limits.JoinThisThread)
+            : Process.Start(info) ?? throw new InvalidOperationException($"service '{spec.Id}': the service host process did not start");
 
     private void NotePid(string serviceId, int pid)
     {
@@ -512,21 +517,24 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 return;
             }
 
+            PreparedLimits? prepared = null;
             try
             {
                 pair = ChildSocket.Create();
                 var declared = ProcessLimits.Of(launch.Service.Spec);
                 ProcessLimiter.PrepareStart(info, declared);
-                process = pair.Spawn(info, start => host.StartChild(start, launch.Service.Spec));
+                prepared = host.limiter.Prepare(ServiceId, launch.Incarnation, declared);
+                process = pair.Spawn(info, start => host.StartChild(start, launch.Service.Spec, prepared));
                 process.ErrorDataReceived += (_, e) => AppendError(e.Data);
                 process.BeginErrorReadLine();
                 host.NotePid(ServiceId, process.Id);
-                limits = host.limiter.Apply(process.Id, ServiceId, launch.Incarnation, declared);
+                limits = host.limiter.Apply(process.Id, prepared);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 // Whatever failed (the binary, the socket, a limit the OS refused), the service faults with it; the kernel goes on.
                 Kill();
+                prepared?.Dispose();
                 host.control.PostToKernel(() => ended($"service host process of '{ServiceId}' did not start: {exception.Message}", false));
                 return;
             }
@@ -702,7 +710,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             {
                 if (!process.HasExited)
                 {
-                    process.Kill(entireProcessTree: true);
+                    // The service host alone: it starts no processes (under the sandbox, seccomp
+                    // refuses fork and exec). Killing its "tree" would make .NET read the stat file
+                    // of every thread of every process on the machine to find descendants, tens of
+                    // milliseconds on a busy machine, on the control thread a restart's spawn waits for.
+                    process.Kill();
                 }
 
                 process.WaitForExit(2_000);

@@ -17,7 +17,9 @@ namespace Neokernel.Rt.Linux.Limits;
 /// <item>open files: RLIMIT_NOFILE with prlimit.</item>
 /// </list>
 /// All of it is in place before the kernel sends the child its first capability, so the
-/// service's code never runs without its limits; the runtime's own start-up before that is
+/// service's code never runs without its limits. The group is made before the spawn
+/// (<see cref="Prepare"/>): on cgroup v1 the spawning thread joins it and the child is born in
+/// it; on v2 the child is moved in after its start, and the runtime's own start-up before that is
 /// charged to the kernel's group. Where a cgroup controller is missing or not delegated, the run
 /// goes on without that limit and says so once, with the reason and how to get it. Where it is
 /// there but writing a limit fails, the service's start fails: it would otherwise hold more than
@@ -90,43 +92,65 @@ public sealed class ProcessLimiter
     /// limits, then moves it in. Throws, having undone what it did, when a limit this machine
     /// supports cannot be set.
     /// </summary>
-    public AppliedLimits Apply(int pid, string serviceId, int incarnation, ProcessLimits limits)
+    public AppliedLimits Apply(int pid, string serviceId, int incarnation, ProcessLimits limits) =>
+        Apply(pid, Prepare(serviceId, incarnation, limits));
+
+    /// <summary>
+    /// Before the spawn: makes the cgroup of incarnation <paramref name="incarnation"/> of
+    /// <paramref name="serviceId"/> and writes its limits, so that the thread that spawns the
+    /// child can join it (<see cref="PreparedLimits.JoinThisThread"/>) and the child be born in it.
+    /// Throws, having removed what it made, when the group cannot be set up.
+    /// </summary>
+    public PreparedLimits Prepare(string serviceId, int incarnation, ProcessLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        if (limits.HasOpenFiles)
-        {
-            OpenFilesLimit.Apply(pid, limits.OpenFilesMax);
-        }
-
         var memory = limits.HasMemory ? PlaceOrWarn(CgroupHierarchy.Memory, serviceId) : null;
         var cpu = limits.HasCpu ? PlaceOrWarn(CgroupHierarchy.Cpu, serviceId) : null;
         if (memory is null && cpu is null)
         {
-            return new AppliedLimits(limits, null, this);
+            return new PreparedLimits(serviceId, limits, null);
         }
 
         var name = $"{prefix}{serviceId}-{incarnation.ToString(CultureInfo.InvariantCulture)}";
-        ServiceCgroup group;
         try
         {
-            group = ServiceCgroup.Create(files, name, limits, memory, cpu);
+            return new PreparedLimits(serviceId, limits, ServiceCgroup.Create(files, name, limits, memory, cpu));
         }
         catch (IOException exception)
         {
             throw new InvalidOperationException($"service '{serviceId}': its cgroup could not be set up ({limits}): {exception.Message}; the kernel's cgroup must accept new groups (run as root, or delegate it)", exception);
         }
+    }
 
+    /// <summary>
+    /// After the spawn: the open-file limit of <paramref name="pid"/>, and the process moved into
+    /// each directory of its group that it was not born in. Throws, having removed the group, when
+    /// a limit cannot be set; the limits are then no longer <paramref name="prepared"/>'s to remove.
+    /// </summary>
+    public AppliedLimits Apply(int pid, PreparedLimits prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
         try
         {
-            group.Add(pid);
+            if (prepared.Limits.HasOpenFiles)
+            {
+                OpenFilesLimit.Apply(pid, prepared.Limits.OpenFilesMax);
+            }
+
+            prepared.Group?.AddWhereNotBorn(pid);
         }
         catch (IOException exception)
         {
-            group.Dispose();
-            throw new InvalidOperationException($"service '{serviceId}': its process {pid} could not be moved into its cgroup: {exception.Message}", exception);
+            prepared.Dispose();
+            throw new InvalidOperationException($"service '{prepared.ServiceId}': its process {pid} could not be moved into its cgroup: {exception.Message}", exception);
+        }
+        catch
+        {
+            prepared.Dispose();
+            throw;
         }
 
-        return new AppliedLimits(limits, group, this);
+        return new AppliedLimits(prepared.Limits, prepared.TakeGroup(), this);
     }
 
     internal void Warn(string text)
@@ -226,6 +250,46 @@ public sealed class ProcessLimiter
         {
             return (null, $"a group cannot be made in {place.OwnDirectory}: {exception.Message}");
         }
+    }
+}
+
+/// <summary>
+/// A child's cgroup made before its spawn, with its limits written: the spawning thread joins
+/// it, so the child is born in it. Disposing it removes the group, unless
+/// <see cref="ProcessLimiter.Apply(int, PreparedLimits)"/> took it over.
+/// </summary>
+public sealed class PreparedLimits : IDisposable
+{
+    private ServiceCgroup? group;
+
+    internal PreparedLimits(string serviceId, ProcessLimits limits, ServiceCgroup? group)
+    {
+        ServiceId = serviceId;
+        Limits = limits;
+        this.group = group;
+    }
+
+    public string ServiceId { get; }
+
+    public ProcessLimits Limits { get; }
+
+    /// <summary>The group, while nobody took it over.</summary>
+    public ServiceCgroup? Group => group;
+
+    /// <summary>On the thread that spawns the child, right before the spawn: see <see cref="ServiceCgroup.JoinThisThread"/>.</summary>
+    public void JoinThisThread() => group?.JoinThisThread();
+
+    public void Dispose()
+    {
+        group?.Dispose();
+        group = null;
+    }
+
+    internal ServiceCgroup? TakeGroup()
+    {
+        var taken = group;
+        group = null;
+        return taken;
     }
 }
 

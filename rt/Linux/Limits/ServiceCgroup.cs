@@ -20,6 +20,8 @@ public sealed class ServiceCgroup : IDisposable
     private readonly CgroupVersion memoryVersion;
     private readonly List<string> cpuFiles = [];
     private readonly List<string> leftBehind = [];
+    private readonly Dictionary<string, CgroupVersion> versions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> bornIn = new(StringComparer.Ordinal);
 
     private ServiceCgroup(ICgroupFiles files, ProcessLimits limits, string? memoryDirectory, CgroupVersion memoryVersion)
     {
@@ -52,14 +54,14 @@ public sealed class ServiceCgroup : IDisposable
         {
             if (memory is not null)
             {
-                group.Make(memoryDirectory!);
+                group.Make(memoryDirectory!, memory.Version);
                 group.WriteMemory(memoryDirectory!, memory.Version);
             }
 
             if (cpu is not null)
             {
                 var cpuDirectory = Path.Combine(cpu.OwnDirectory, name);
-                group.Make(cpuDirectory);
+                group.Make(cpuDirectory, cpu.Version);
                 group.WriteCpu(cpuDirectory, cpu);
             }
         }
@@ -76,6 +78,33 @@ public sealed class ServiceCgroup : IDisposable
     public void Add(int pid)
     {
         foreach (var directory in created)
+        {
+            files.Write(Path.Combine(directory, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>
+    /// Moves the calling thread alone into every v1 directory of the group (writing "0", the
+    /// caller, to its <c>tasks</c> file), so a process it then starts is born there. Moving a whole
+    /// process takes the OS's global lock on thread groups, which waits for an RCU grace period:
+    /// 9.3 ms per move measured here, most of a restart, while the child waited for its grants.
+    /// The caller's own thread takes no such lock (0.06 ms). A v2 group takes no single thread
+    /// of a process that is not threaded: there the child is moved after its start
+    /// (<see cref="AddWhereNotBorn"/>). The thread must end after the spawn: it stays in the group.
+    /// </summary>
+    public void JoinThisThread()
+    {
+        foreach (var directory in created.Where(d => !bornIn.Contains(d) && versions[d] == CgroupVersion.V1))
+        {
+            files.Write(Path.Combine(directory, "tasks"), "0");
+            bornIn.Add(directory);
+        }
+    }
+
+    /// <summary>Moves the process into every directory of the group that its spawning thread did not join.</summary>
+    public void AddWhereNotBorn(int pid)
+    {
+        foreach (var directory in created.Where(d => !bornIn.Contains(d)))
         {
             files.Write(Path.Combine(directory, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
         }
@@ -125,7 +154,7 @@ public sealed class ServiceCgroup : IDisposable
         return 0;
     }
 
-    private void Make(string directory)
+    private void Make(string directory, CgroupVersion version)
     {
         if (created.Contains(directory, StringComparer.Ordinal))
         {
@@ -134,6 +163,7 @@ public sealed class ServiceCgroup : IDisposable
 
         files.CreateDirectory(directory);
         created.Add(directory);
+        versions[directory] = version;
     }
 
     /// <summary>The limit, and no swap beyond it: a real-time service that swaps has missed its deadlines anyway, and swap would only delay the OOM kill.</summary>

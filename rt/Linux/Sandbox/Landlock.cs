@@ -50,14 +50,48 @@ internal static unsafe class Landlock
         _ => $"ABI {abi}: no writes, reads only of the runtime's paths, no TCP bind or connect, no signals or abstract Unix sockets out of the sandbox",
     };
 
+    private static readonly Lock RulesetGate = new();
+    private static (int Abi, string[] Paths, int Fd)? kept;
+
     /// <summary>
     /// Restricts the calling thread (and what it later creates) to reading <paramref name="readPaths"/>
     /// at <paramref name="abi"/>. Paths that do not exist are skipped. Needs no_new_privs (or CAP_SYS_ADMIN).
+    /// <para>
+    /// The ruleset is built once for the same ABI and paths and kept open: each restriction takes
+    /// its own snapshot of it (a domain of its own for every service process), and building it
+    /// again for every spawn (an O_PATH open and a rule per path) was most of the spawner
+    /// thread's work. A rule holds the file it was made for, so a path replaced by a new file
+    /// later (a rename over it) stays unreadable: stricter, never looser.
+    /// </para>
     /// </summary>
     public static void RestrictThisThread(int abi, IReadOnlyList<string> readPaths)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(abi);
         ArgumentNullException.ThrowIfNull(readPaths);
+        lock (RulesetGate)
+        {
+            if (kept is not { } ruleset || ruleset.Abi != abi || !ruleset.Paths.SequenceEqual(readPaths, StringComparer.Ordinal))
+            {
+                var built = Build(abi, readPaths);
+                if (kept is { } old)
+                {
+                    _ = SandboxNative.close(old.Fd);
+                }
+
+                ruleset = (abi, [.. readPaths], built);
+                kept = ruleset;
+            }
+
+            if (LinuxNative.syscall(SystemCalls.LandlockRestrictSelf.Number, ruleset.Fd, 0, 0, 0, 0, 0) != 0)
+            {
+                throw SandboxNative.Error("landlock_restrict_self", "EPERM: no_new_privs is not set on this thread");
+            }
+        }
+    }
+
+    /// <summary>A ruleset (its descriptor, close-on-exec) that allows reading <paramref name="readPaths"/> and nothing else the ABI handles.</summary>
+    private static int Build(int abi, IReadOnlyList<string> readPaths)
+    {
         var handledFs = HandledFileRights(abi);
         var attribute = stackalloc ulong[3];
         attribute[0] = handledFs;
@@ -76,16 +110,14 @@ internal static unsafe class Landlock
             {
                 AllowReading(ruleset, path, handledFs);
             }
-
-            if (LinuxNative.syscall(SystemCalls.LandlockRestrictSelf.Number, ruleset, 0, 0, 0, 0, 0) != 0)
-            {
-                throw SandboxNative.Error("landlock_restrict_self", "EPERM: no_new_privs is not set on this thread");
-            }
         }
-        finally
+        catch
         {
             _ = SandboxNative.close(ruleset);
+            throw;
         }
+
+        return ruleset;
     }
 
     private static ulong HandledFileRights(int abi) =>

@@ -52,6 +52,9 @@ internal static unsafe partial class SandboxNative
     [LibraryImport("libc", SetLastError = true)]
     public static partial int unshare(int flags);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setns(int fd, int namespaceType);
+
     [LibraryImport("libc")]
     public static partial uint geteuid();
 

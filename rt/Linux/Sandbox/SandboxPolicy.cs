@@ -34,7 +34,7 @@ public sealed record SandboxPolicy(
         ("capabilities", User is null ? "the kernel's, less the bounding set it could drop" : RealtimeCapabilities ? $"{CapabilitiesText}, the bounding set those two, ambient none; no_new_privs" : "none; bounding and ambient sets empty; no_new_privs"),
         ("system calls", Seccomp ? $"seccomp allow-list of {SystemCalls.Allowed.Length} calls; socket, connect, bind, listen, fork, exec, ptrace and signals to other processes refused (EPERM){(AcceptsConnections ? "; accept on its listener" : "")}" : "any (this kernel has no seccomp filters)"),
         ("files", Landlock.Describe(LandlockAbi)),
-        ("network", OwnNetwork ? $"an empty network namespace of its own; only descriptors the kernel opened for it{(AcceptsConnections ? " (its listener)" : "")}" : "the kernel's network namespace; seccomp refuses new sockets"),
+        ("network", OwnNetwork ? $"an empty network namespace, loopback down (one the kernel made for its service processes); only descriptors the kernel opened for it{(AcceptsConnections ? " (its listener)" : "")}" : "the kernel's network namespace; seccomp refuses new sockets"),
     ];
 
     /// <summary>

@@ -74,7 +74,7 @@ internal sealed class FakeCgroupFiles(CgroupVersion version) : ICgroupFiles
         files[Path.Combine(path, "cgroup.procs")] = "";
         if (version == CgroupVersion.V1)
         {
-            foreach (var name in new[] { "memory.limit_in_bytes", "memory.oom_control", "cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.rt_runtime_us", "cpu.rt_period_us" })
+            foreach (var name in new[] { "tasks", "memory.limit_in_bytes", "memory.oom_control", "cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.rt_runtime_us", "cpu.rt_period_us" })
             {
                 files[Path.Combine(path, name)] = "";
             }

@@ -121,6 +121,53 @@ public sealed class ProcessLimiterTests : IDisposable
     }
 
     [Fact]
+    public void Prepare_V1Group_TheSpawningThreadJoinsIt_SoTheChildIsBornThereAndNotMovedAfter()
+    {
+        var files = new FakeCgroupFiles(CgroupVersion.V1);
+        files.AddGroup("/sys/fs/cgroup/memory", "");
+        var limiter = Limiter(files, "28 25 0:25 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", "4:memory:/\n");
+        var group = $"/sys/fs/cgroup/memory/{Prefix}svc-2";
+
+        var prepared = limiter.Prepare("svc", 2, new ProcessLimits(16_777_216, 0, 0, 0, false));
+        Assert.Equal("16777216", files.Read($"{group}/memory.limit_in_bytes"));
+        prepared.JoinThisThread();
+        using var applied = limiter.Apply(ChildPid, prepared);
+
+        Assert.Equal("0", files.Read($"{group}/tasks"));
+        Assert.Equal("", files.Read($"{group}/cgroup.procs"));
+        Assert.Null(prepared.Group);
+        Assert.Equal([group], applied.Group!.Directories);
+    }
+
+    [Fact]
+    public void Prepare_V2Group_NoThreadCanJoinIt_SoTheChildIsMovedInAfterItsStart()
+    {
+        var files = UnifiedTree();
+        var limiter = Limiter(files, V2Mount, "0::/system.slice/neokernel.service\n");
+        var group = $"{Own}/{Prefix}svc-1";
+
+        var prepared = limiter.Prepare("svc", 1, new ProcessLimits(16_777_216, 0, 0, 0, false));
+        prepared.JoinThisThread();
+        Assert.Equal("", files.Read($"{group}/cgroup.procs"));
+        using var applied = limiter.Apply(ChildPid, prepared);
+
+        Assert.Equal("4242", files.Read($"{group}/cgroup.procs"));
+        Assert.Null(prepared.Group);
+    }
+
+    [Fact]
+    public void Prepare_DisposedWithoutASpawn_RemovesTheGroup()
+    {
+        var files = new FakeCgroupFiles(CgroupVersion.V1);
+        files.AddGroup("/sys/fs/cgroup/memory", "");
+        var limiter = Limiter(files, "28 25 0:25 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", "4:memory:/\n");
+
+        limiter.Prepare("svc", 1, new ProcessLimits(16_777_216, 0, 0, 0, false)).Dispose();
+
+        Assert.Empty(files.Subdirectories("/sys/fs/cgroup/memory"));
+    }
+
+    [Fact]
     public void Apply_LimitTheMachineSupportsButRefuses_ThrowsNamingIt_AndLeavesNoGroup()
     {
         var files = new FakeCgroupFiles(CgroupVersion.V1);
