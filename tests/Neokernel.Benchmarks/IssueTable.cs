@@ -75,6 +75,32 @@ internal static class IssueTable
         return text.ToString();
     }
 
+    /// <summary>The figures issue 8 asks for of the slave: its throughput against the libmodbus slave and far above pymodbus.</summary>
+    public static string ModbusSlaveSection(SlaveThroughputResult slave)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## Summary: the figures of issue 8 (Modbus slave)");
+        text.AppendLine();
+        text.AppendLine("| Figure | measured | target | met | section |");
+        text.AppendLine("|---|---:|---:|---|---|");
+        foreach (var connections in SlaveThroughputResult.ConnectionCounts)
+        {
+            var plural = connections == 1 ? "1 connection" : $"{connections} connections";
+            AtLeast(text, $"slave requests/s, ours ÷ the libmodbus slave, {plural}", slave.Ratio(SlaveThroughputResult.Libmodbus, connections), 1);
+            AtLeast(text, $"slave requests/s, ours ÷ the pymodbus slave, {plural}", slave.Ratio(SlaveThroughputResult.Pymodbus, connections), 2);
+        }
+
+        text.AppendLine();
+        return text.ToString();
+    }
+
+    private static void AtLeast(StringBuilder text, string figure, double? value, double target)
+    {
+        var shown = value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) + "×" : "not measured";
+        var met = value is { } m ? (m >= target ? "yes" : "no") : "-";
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {figure} | {shown} | ≥ {target:0.##}× | {met} | [modbus-slave-throughput](#modbus-slave-throughput) |"));
+    }
+
     private static void Line(StringBuilder text, string step, RestartResult a, RestartResult b, Func<RestartSample, long?> value)
     {
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {Ms(a, value)} | {Ms(b, value)} |"));

@@ -102,7 +102,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})] [--no-sandbox (the demos run without the OS sandbox)]");
                     Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop (while developing: no report is written)]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave (while developing: no report is written)]");
                     return 2;
             }
         }
@@ -159,6 +159,13 @@ internal static class Program
             Console.WriteLine(DemoLoopBenchmark.Section(demo));
         }
 
+        var modbusSlave = skip.Contains("modbus-slave") ? null : SlaveThroughputBenchmark.Run(SlaveThroughputSettings.Default(restart.NeokernelBinary));
+        if (modbusSlave is not null)
+        {
+            Console.WriteLine(IssueTable.ModbusSlaveSection(modbusSlave));
+            Console.WriteLine(SlaveThroughputBenchmark.Section(modbusSlave));
+        }
+
         if (ipc is not { } measured || restarts is null || unsandboxed is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
@@ -166,6 +173,10 @@ internal static class Program
         }
 
         var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, unsandboxed, memory, loop, demo);
+        if (modbusSlave is not null)
+        {
+            report += IssueTable.ModbusSlaveSection(modbusSlave) + SlaveThroughputBenchmark.Section(modbusSlave);
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
         {
