@@ -250,6 +250,26 @@ public sealed class MasterTcpTests
     }
 
     [Fact]
+    public void Link_ConnectTimesOut_EndsLinkDownTimedOutAndKeepsTryingWithBackoff()
+    {
+        var options = new ModbusMasterOptions { TimeoutNs = 100 * Ms, Retries = 0, ReconnectDelayNsMin = 50 * Ms, ReconnectDelayNsMax = 200 * Ms };
+        using var bench = new MasterHarness("modbus-tcp://10.9.8.7:1502?unit=1&connectTimeoutMs=300", options);
+        var master = bench.Start();
+        var recorder = new Recorder();
+        master.Submit(1, ModbusRequest.ReadHoldingRegisters(0, 1), default, recorder);
+
+        bench.RunUntil(() => recorder.Results.Count == 1);
+        Assert.Equal(ModbusStatus.LinkDown, recorder.Results[0].Result.Status);
+        Assert.Equal(DeviceError.TimedOut, master.LinkError);
+        Assert.InRange(bench.Platform.NowNs, 300 * Ms, 301 * Ms);
+
+        bench.Run(2_000 * Ms);
+        Assert.Equal(MasterLinkState.Down, master.Link);
+        Assert.Equal(200 * Ms, master.ReconnectDelayNs);
+        Assert.Equal(0, master.Counters.Reconnects);
+    }
+
+    [Fact]
     public void Pipeline_DepthFour_KeepsFourInFlightAndMatchesEachReply()
     {
         using var bench = new MasterHarness(options: new ModbusMasterOptions { TimeoutNs = 100 * Ms, Retries = 0, PipelineDepth = 4 });
