@@ -94,12 +94,33 @@ internal static class IssueTable
         return text.ToString();
     }
 
+    /// <summary>
+    /// The master figure issue 8 asks for: the poll cycle against libmodbus's client doing the same.
+    /// The issue names no target; the rows ask for no slower than the anchor (a ratio of at most 1).
+    /// </summary>
+    public static string ModbusMasterSection(ModbusMasterResult master)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## Summary: the figures of issue 8 (Modbus master)");
+        text.AppendLine();
+        text.AppendLine("| Figure | measured | target | met | section |");
+        text.AppendLine("|---|---:|---:|---|---|");
+        var anchor = master.Find(ModbusMasterBenchmark.Anchor);
+        Row(text, "poll cycle p50, 10 slaves × 100 registers, ours one slave after another vs the libmodbus client (ratio)", Ratio(master.Find(ModbusMasterBenchmark.Sequential), anchor), 1, "", "F2", "#modbus-master-poll-cycle");
+        Row(text, "the same, ours with the 10 requests in flight at once (as the driver polls)", Ratio(master.Find(ModbusMasterBenchmark.Concurrent), anchor), 1, "", "F2", "#modbus-master-poll-cycle");
+        text.AppendLine();
+        return text.ToString();
+    }
+
     private static void AtLeast(StringBuilder text, string figure, double? value, double target)
     {
         var shown = value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) + "×" : "not measured";
         var met = value is { } m ? (m >= target ? "yes" : "no") : "-";
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {figure} | {shown} | ≥ {target:0.##}× | {met} | [modbus-slave-throughput](#modbus-slave-throughput) |"));
     }
+
+    private static double? Ratio(ModbusCycleSeries? ours, ModbusCycleSeries? anchor) =>
+        ours is null || anchor is null ? null : Stats.Median(ours.P50Ns) / Stats.Median(anchor.P50Ns);
 
     private static void Line(StringBuilder text, string step, RestartResult a, RestartResult b, Func<RestartSample, long?> value)
     {

@@ -102,7 +102,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})] [--no-sandbox (the demos run without the OS sandbox)]");
                     Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave (while developing: no report is written)]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master (while developing: no report is written, except that skipping only modbus parts still writes it)]");
                     return 2;
             }
         }
@@ -166,13 +166,20 @@ internal static class Program
             Console.WriteLine(SlaveThroughputBenchmark.Section(modbusSlave));
         }
 
+        var modbusMaster = skip.Contains("modbus-master") ? null : ModbusMasterBenchmark.Run(repetitions);
+        if (modbusMaster is not null)
+        {
+            Console.WriteLine(IssueTable.ModbusMasterSection(modbusMaster));
+            Console.WriteLine(ModbusMasterBenchmark.Section(modbusMaster));
+        }
+
         if (ipc is not { } measured || restarts is null || unsandboxed is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
             return 0;
         }
 
-        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, unsandboxed, memory, loop, demo);
+        var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, unsandboxed, memory, loop, demo, modbusMaster);
         if (modbusSlave is not null)
         {
             report += IssueTable.ModbusSlaveSection(modbusSlave) + SlaveThroughputBenchmark.Section(modbusSlave);

@@ -6,7 +6,7 @@ namespace Neokernel.Benchmarks;
 /// <summary>The Markdown report (docs/PERFORMANCE.md) and the tables printed to stdout.</summary>
 internal static class Report
 {
-    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, CommandDeliveryResult delivery, RestartResult restarts, RestartResult unsandboxed, MemoryResult memory, LatencyResult latency, DemoLoopResult demoLoop)
+    public static string Render(Machine machine, DateTime startedUtc, int repetitions, QueueResult queue, SocketResult sockets, CrossProcessResult crossProcess, CommandDeliveryResult delivery, RestartResult restarts, RestartResult unsandboxed, MemoryResult memory, LatencyResult latency, DemoLoopResult demoLoop, ModbusMasterResult? modbusMaster = null)
     {
         var text = new StringBuilder();
         text.AppendLine("# Performance");
@@ -40,6 +40,11 @@ internal static class Report
         text.AppendLine();
         text.AppendLine(IssueTable.Section(delivery, restarts, memory, demoLoop));
         text.AppendLine(IssueTable.HardeningSection(restarts, unsandboxed, demoLoop));
+        if (modbusMaster is not null)
+        {
+            text.AppendLine(IssueTable.ModbusMasterSection(modbusMaster));
+        }
+
         text.AppendLine(Tables(queue, sockets));
         text.AppendLine(CrossProcessReport.Section(crossProcess));
         text.AppendLine("## How it is measured");
@@ -55,6 +60,11 @@ internal static class Report
         text.AppendLine(LatencyTables(latency));
         text.AppendLine(LatencyMethod(latency));
         text.AppendLine(DemoLoopBenchmark.Section(demoLoop));
+        if (modbusMaster is not null)
+        {
+            text.AppendLine(ModbusMasterBenchmark.Section(modbusMaster));
+        }
+
         text.AppendLine("## Not measured yet");
         text.AppendLine();
         text.AppendLine("- **Regions** (seqlock publish + snapshot of a 16-point region): `Region`'s constructor and its `Publish`/`TryCopy` are internal to the kernel, and `RegionWriter`/`RegionReader` can only be made by the kernel, so this harness cannot build one from outside. It needs either `[InternalsVisibleTo(\"Neokernel.Benchmarks\")]` in kernel/Neokernel.Kernel.csproj, or a public factory for a standalone region over managed memory (for example `Region.CreateInMemory(name, pointNames, writer)` returning a writer and a reader).");

@@ -23,6 +23,28 @@ public sealed class MasterAgainstPymodbusTests
         Assert.Equal(0, master.Master.Counters.Reconnects);
     }
 
+    [Fact]
+    public void Tcp_ReadDeviceIdentification_BasicObjects()
+    {
+        var port = Peers.FreePort();
+        using var slave = StartTcp(port);
+        using var master = new PacedMaster($"modbus-tcp://127.0.0.1:{port}?unit=1");
+
+        var (result, objects) = master.Do(1, ModbusRequest.ReadDeviceIdentification(DeviceIdCode.Basic, 0));
+
+        Assert.Equal(ModbusStatus.Good, result.Status);
+        var found = new Dictionary<byte, string>();
+        var reader = new DeviceIdObjectReader(objects);
+        while (reader.TryRead(out var id, out var value))
+        {
+            found[id] = System.Text.Encoding.ASCII.GetString(value);
+        }
+
+        Assert.Equal("Neokernel interop", found[0]);
+        Assert.Equal("NK-PEER", found[1]);
+        Assert.Equal("3.0", found[2]);
+    }
+
     /// <summary>
     /// 8N1, not the spec's 8E1: pyserial 3.5 cannot set even parity on a pseudo-terminal
     /// (tcsetattr answers EINVAL), and pymodbus 3.0 swallows that failure, serving nothing.

@@ -101,7 +101,23 @@ public sealed class MasterRtuTests
     }
 
     [Fact]
-    public void Reply_FromAnotherUnit_IsNotTakenForTheRequestsAnswer()
+    public void Reply_WithBadCrc_EndsInvalid()
+    {
+        using var bench = RtuBench(out var slave);
+        slave.CorruptCrc = true;
+        var master = bench.Start();
+        var recorder = new Recorder();
+
+        master.Submit(1, ModbusRequest.ReadHoldingRegisters(0, 4), default, recorder);
+        bench.RunUntil(() => recorder.Results.Count == 1);
+
+        Assert.Equal(ModbusStatus.Invalid, recorder.Results[0].Result.Status);
+        Assert.Equal(ModbusError.RtuCrcMismatch, recorder.Results[0].Result.Error);
+        Assert.Equal(1, master.Counters.InvalidReplies);
+    }
+
+    [Fact]
+    public void Submit_UnitNobodyServesOnTheLine_TimesOut()
     {
         using var bench = RtuBench(out var slave);
         var master = bench.Start();

@@ -179,6 +179,32 @@ public sealed class MasterTcpTests
     }
 
     [Fact]
+    public void Reply_WellFramedButForAnotherFunction_EndsInvalidAndKeepsTheLink()
+    {
+        using var bench = new MasterHarness();
+        using var slave = new ScriptedTcpSlave(bench.Platform, Port) { Trick = SlaveTrick.WrongFunction, TrickCount = 1 };
+        var master = bench.Start();
+        var recorder = new Recorder();
+
+        master.Submit(1, ModbusRequest.ReadHoldingRegisters(0, 2), default, recorder);
+        master.Submit(1, ModbusRequest.ReadHoldingRegisters(0, 2), default, recorder);
+        bench.RunUntil(() => recorder.Results.Count == 2);
+
+        Assert.Equal(ModbusStatus.Invalid, recorder.Results[0].Result.Status);
+        Assert.Equal(ModbusError.ResponseFunctionMismatch, recorder.Results[0].Result.Error);
+        Assert.Equal(ModbusStatus.Good, recorder.Results[1].Result.Status);
+        Assert.Equal(1, master.Counters.InvalidReplies);
+        Assert.Equal(1, slave.Accepted);
+    }
+
+    [Fact]
+    public void Run_SameSeed_SameCompletionTimes()
+    {
+        Assert.Equal(CompletionTimes(seed: 11), CompletionTimes(seed: 11));
+        Assert.NotEqual(CompletionTimes(seed: 11), CompletionTimes(seed: 12));
+    }
+
+    [Fact]
     public void Link_SlaveVanishesAndReturns_FailsFastThenReconnectsWithCappedBackoff()
     {
         var options = new ModbusMasterOptions { TimeoutNs = 100 * Ms, Retries = 0, ReconnectDelayNsMin = 10 * Ms, ReconnectDelayNsMax = 80 * Ms };
@@ -221,6 +247,26 @@ public sealed class MasterTcpTests
 
         Assert.Equal(ModbusStatus.LinkDown, recorder.Results[0].Result.Status);
         Assert.Equal(DeviceError.ConnectionRefused, master.LinkError);
+    }
+
+    [Fact]
+    public void Link_ConnectTimesOut_EndsLinkDownTimedOutAndKeepsTryingWithBackoff()
+    {
+        var options = new ModbusMasterOptions { TimeoutNs = 100 * Ms, Retries = 0, ReconnectDelayNsMin = 50 * Ms, ReconnectDelayNsMax = 200 * Ms };
+        using var bench = new MasterHarness("modbus-tcp://10.9.8.7:1502?unit=1&connectTimeoutMs=300", options);
+        var master = bench.Start();
+        var recorder = new Recorder();
+        master.Submit(1, ModbusRequest.ReadHoldingRegisters(0, 1), default, recorder);
+
+        bench.RunUntil(() => recorder.Results.Count == 1);
+        Assert.Equal(ModbusStatus.LinkDown, recorder.Results[0].Result.Status);
+        Assert.Equal(DeviceError.TimedOut, master.LinkError);
+        Assert.InRange(bench.Platform.NowNs, 300 * Ms, 301 * Ms);
+
+        bench.Run(2_000 * Ms);
+        Assert.Equal(MasterLinkState.Down, master.Link);
+        Assert.Equal(200 * Ms, master.ReconnectDelayNs);
+        Assert.Equal(0, master.Counters.Reconnects);
     }
 
     [Fact]
@@ -301,6 +347,30 @@ public sealed class MasterTcpTests
 
         Assert.Equal(SubmitResult.QueueFull, master.Submit(1, ModbusRequest.ReadCoils(0, 1), default, recorder));
         Assert.Empty(recorder.Results);
+    }
+
+    private static List<long> CompletionTimes(ulong seed)
+    {
+        using var bench = new MasterHarness(options: new ModbusMasterOptions { TimeoutNs = 100 * Ms, Retries = 0, PipelineDepth = 3 }, seed: seed);
+        using var slave = new ScriptedTcpSlave(bench.Platform, Port);
+        var master = bench.Start();
+        var times = new List<long>();
+        var recorder = new Recorder();
+        for (var i = 0; i < 20; i++)
+        {
+            master.Submit(1, ModbusRequest.ReadInputRegisters((ushort)i, 5), default, recorder);
+        }
+
+        while (recorder.Results.Count < 20)
+        {
+            bench.Platform.TryRunNext(long.MaxValue);
+            if (recorder.Results.Count > times.Count)
+            {
+                times.Add(bench.Platform.NowNs);
+            }
+        }
+
+        return times;
     }
 
     [Fact]

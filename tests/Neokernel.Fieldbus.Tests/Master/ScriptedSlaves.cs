@@ -102,6 +102,7 @@ internal enum SlaveTrick
     Delay,
     UnknownIdFirst,
     Garbage,
+    WrongFunction,
 }
 
 /// <summary>
@@ -247,6 +248,10 @@ internal sealed class ScriptedTcpSlave : IListenerHandler, IDisposable
                 case SlaveTrick.Garbage:
                     channel.Write([0x00, 0x01, 0x12, 0x34, 0x00, 0x06, 0x01, 0x03, 0x02, 0x00, 0x00]);
                     return;
+                case SlaveTrick.WrongFunction:
+                    // A well-framed reply whose PDU answers another function: bad, but the stream is intact.
+                    adu[ModbusLimits.MbapHeaderBytes] = (byte)(adu[ModbusLimits.MbapHeaderBytes] == 0x03 ? 0x04 : 0x03);
+                    break;
             }
 
             channel.Write(adu.AsSpan(0, aduLength));
@@ -299,6 +304,9 @@ internal sealed class ScriptedRtuSlave : IStreamHandler, ITimerCallback
     public Dictionary<byte, SlaveMemory> Units { get; } = new() { [1] = new SlaveMemory() };
 
     public bool Silent { get; set; }
+
+    /// <summary>Replies with their CRC's low byte flipped.</summary>
+    public bool CorruptCrc { get; set; }
 
     /// <summary>Frames received: (first byte arrived ns, unit, function).</summary>
     public List<(long ArrivedNs, byte Unit, byte Function)> Frames { get; } = [];
@@ -367,6 +375,11 @@ internal sealed class ScriptedRtuSlave : IStreamHandler, ITimerCallback
 
         var length = unit.Answer(frame.Pdu, pdu);
         var aduLength = RtuFrame.Encode(frame.Unit, pdu.AsSpan(0, length), adu);
+        if (CorruptCrc)
+        {
+            adu[aduLength - 2] ^= 0xFF;
+        }
+
         channel.Write(adu.AsSpan(0, aduLength));
         if (RecordFrames)
         {

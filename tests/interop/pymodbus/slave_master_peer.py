@@ -3,13 +3,15 @@
 Serves units 1 and 2 over TCP (--port N) or RTU (--serial PATH [--baud B] [--parity N|E|O]),
 200 zero-based points per table, with known contents so a test can check what it reads:
 holding[i] = i (unit 2: 2000 + i), input[i] = 1000 + i, coils[i] = discrete[i] = i odd.
-An address past 199 is answered with exception 02. Prints "ready" when it serves.
+An address past 199 is answered with exception 02. FC43/14 reports vendor "Neokernel interop",
+product code "NK-PEER", revision "3.0". Prints "ready" when it serves.
 """
 import argparse
 import asyncio
 import logging
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
+from pymodbus.device import ModbusDeviceIdentification
 from pymodbus.server import StartAsyncSerialServer, StartTcpServer
 from pymodbus.transaction import ModbusRtuFramer
 
@@ -26,9 +28,17 @@ def unit(holding_base):
     )
 
 
+def identity():
+    device = ModbusDeviceIdentification()
+    device.VendorName = "Neokernel interop"
+    device.ProductCode = "NK-PEER"
+    device.MajorMinorRevision = "3.0"
+    return device
+
+
 async def serve_serial(context, args):
     server = await StartAsyncSerialServer(
-        context=context, framer=ModbusRtuFramer, port=args.serial, baudrate=args.baud,
+        context=context, identity=identity(), framer=ModbusRtuFramer, port=args.serial, baudrate=args.baud,
         parity=args.parity, stopbits=1, bytesize=8, timeout=0.005, defer_start=True)
     await server.start()
     print("ready", flush=True)
@@ -48,7 +58,7 @@ def main():
         asyncio.run(serve_serial(context, args))
     else:
         print("ready", flush=True)
-        StartTcpServer(context=context, address=("127.0.0.1", args.port), allow_reuse_address=True)
+        StartTcpServer(context=context, identity=identity(), address=("127.0.0.1", args.port), allow_reuse_address=True)
 
 
 if __name__ == "__main__":
