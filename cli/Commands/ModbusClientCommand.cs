@@ -1,5 +1,6 @@
 using System.Globalization;
 using Neokernel.Fieldbus.Modbus;
+using Neokernel.Fieldbus.Modbus.Mapping;
 using Neokernel.Fieldbus.Modbus.Engine;
 using Neokernel.Kernel.Devices;
 using Neokernel.Kernel.Platform;
@@ -27,6 +28,7 @@ internal static class ModbusClientCommand
     public const string Usage = """
         usage: neokernel modbus read  URI TABLE ADDRESS [COUNT]  [options]
                neokernel modbus write URI TABLE ADDRESS VALUE... [options]
+               neokernel modbus serve (--port N | --serial PATH ...)  (a slave; see neokernel --help)
 
           URI      modbus-tcp://HOST:PORT[?unit=N] or modbus-rtu:///dev/TTY[?baud=B&parity=N|E|O&stopBits=1|2&unit=N]
                    (unit defaults to 1)
@@ -162,7 +164,7 @@ internal static class ModbusClientCommand
 /// <summary>One <c>modbus read|write</c> command line, parsed and checked before anything opens.</summary>
 internal sealed class ModbusInvocation
 {
-    private ModbusInvocation(DeviceAddress address, ModbusTable table, ushort addressFirst, ModbusRequest request, byte[] data, long timeoutMs, int retries, RegisterType type, WordOrder order)
+    private ModbusInvocation(DeviceAddress address, ModbusTable table, ushort addressFirst, ModbusRequest request, byte[] data, long timeoutMs, int retries, ModbusValueType type, WordOrder order)
     {
         Address = address;
         Table = table;
@@ -191,7 +193,7 @@ internal sealed class ModbusInvocation
 
     public int Retries { get; }
 
-    public RegisterType Type { get; }
+    public ModbusValueType Type { get; }
 
     public WordOrder Order { get; }
 
@@ -221,7 +223,7 @@ internal sealed class ModbusInvocation
         var address = ParseUri(positional[1]);
         var table = ParseTable(positional[2]);
         var first = (ushort)ParseNumber(positional[3], "ADDRESS", 0, ushort.MaxValue);
-        if (ModbusTables.IsBits(table) && (type != RegisterType.UInt16 || order != WordOrder.HighFirst))
+        if (ModbusTables.IsBits(table) && (type != ModbusValueType.UInt16 || order != WordOrder.HighFirst))
         {
             throw new UsageException($"--type and --word-order apply to registers, not to {positional[2]}");
         }
@@ -262,10 +264,10 @@ internal sealed class ModbusInvocation
 
         var registers = new ushort[Request.Count];
         ModbusValues.ReadRegisters(data, registers);
-        var words = RegisterValues.Words(Type);
+        var words = ModbusValueTypes.Registers(Type);
         for (var i = 0; i + words <= registers.Length; i += words)
         {
-            var value = RegisterValues.Read(registers.AsSpan(i), Type, Order);
+            var value = ModbusValueTypes.Decode(registers.AsSpan(i), Type, Order);
             output.WriteLine($"{First + i}: {Format(value)}");
         }
     }
@@ -273,8 +275,8 @@ internal sealed class ModbusInvocation
     /// <summary>Integers whole; a float32 as the shortest text that reads back to the same float, not to the double it widens to.</summary>
     private string Format(double value) => Type switch
     {
-        RegisterType.Float32 => ((float)value).ToString("R", CultureInfo.InvariantCulture),
-        RegisterType.Float64 => value.ToString("R", CultureInfo.InvariantCulture),
+        ModbusValueType.Float32 => ((float)value).ToString("R", CultureInfo.InvariantCulture),
+        ModbusValueType.Float64 => value.ToString("R", CultureInfo.InvariantCulture),
         _ => value.ToString("0", CultureInfo.InvariantCulture),
     };
 
@@ -302,16 +304,11 @@ internal sealed class ModbusInvocation
         _ => throw new UsageException($"TABLE '{text}' is not a Modbus table; write coils (co), discrete-inputs (di), holding (hr) or input (ir)"),
     };
 
-    private static RegisterType ParseType(string? text) => text switch
-    {
-        null or "uint16" => RegisterType.UInt16,
-        "int16" => RegisterType.Int16,
-        "int32" => RegisterType.Int32,
-        "uint32" => RegisterType.UInt32,
-        "float32" => RegisterType.Float32,
-        "float64" => RegisterType.Float64,
-        _ => throw new UsageException($"--type {text}: write int16, uint16, int32, uint32, float32 or float64"),
-    };
+    /// <summary>A register type (a bit is a table of its own here: coils, discrete-inputs).</summary>
+    private static ModbusValueType ParseType(string? text) =>
+        text is null ? ModbusValueType.UInt16
+        : ModbusValueTypes.TryParse(text, out var type) && type != ModbusValueType.Bit ? type
+        : throw new UsageException($"--type {text}: write int16, uint16, int32, uint32, float32 or float64");
 
     private static WordOrder ParseOrder(string? text) => text switch
     {
@@ -320,21 +317,21 @@ internal sealed class ModbusInvocation
         _ => throw new UsageException($"--word-order {text}: write high-first (ABCD) or low-first (CDAB)"),
     };
 
-    private static ModbusRequest BuildRead(ModbusTable table, ushort first, string countText, bool extra, RegisterType type)
+    private static ModbusRequest BuildRead(ModbusTable table, ushort first, string countText, bool extra, ModbusValueType type)
     {
         if (extra)
         {
             throw new UsageException("modbus read takes one COUNT after the ADDRESS; to write values use modbus write");
         }
 
-        var words = ModbusTables.IsBits(table) ? 1 : RegisterValues.Words(type);
+        var words = ModbusTables.IsBits(table) ? 1 : ModbusValueTypes.Registers(type);
         var countMax = ModbusTables.ReadCountMax(table) / words;
         var count = (int)ParseNumber(countText, "COUNT", 1, countMax) * words;
         RequireInRange(first, count);
         return ModbusTables.Read(table, first, (ushort)count);
     }
 
-    private static (ModbusRequest Request, byte[] Data) BuildWrite(ModbusTable table, ushort first, List<string> values, RegisterType type, WordOrder order)
+    private static (ModbusRequest Request, byte[] Data) BuildWrite(ModbusTable table, ushort first, List<string> values, ModbusValueType type, WordOrder order)
     {
         if (!ModbusTables.IsWritable(table))
         {
@@ -364,13 +361,13 @@ internal sealed class ModbusInvocation
         return (ModbusRequest.WriteMultipleCoils(first, (ushort)bits.Length), data);
     }
 
-    private static (ModbusRequest, byte[]) BuildRegisterWrite(ushort first, List<string> values, RegisterType type, WordOrder order)
+    private static (ModbusRequest, byte[]) BuildRegisterWrite(ushort first, List<string> values, ModbusValueType type, WordOrder order)
     {
-        var words = RegisterValues.Words(type);
+        var words = ModbusValueTypes.Registers(type);
         var registers = new ushort[values.Count * words];
         for (var i = 0; i < values.Count; i++)
         {
-            RegisterValues.Write(ParseValue(values[i], type), type, order, registers.AsSpan(i * words));
+            ModbusValueTypes.Encode(ParseValue(values[i], type), type, order, registers.AsSpan(i * words));
         }
 
         if (registers.Length == 1)
@@ -392,10 +389,10 @@ internal sealed class ModbusInvocation
         _ => throw new UsageException($"coil value '{text}': write 0, 1, on or off"),
     };
 
-    private static double ParseValue(string text, RegisterType type)
+    private static double ParseValue(string text, ModbusValueType type)
     {
-        var (min, max) = RegisterValues.Range(type);
-        if (RegisterValues.IsInteger(type))
+        var (min, max) = ModbusValueTypes.Range(type);
+        if (ModbusValueTypes.IsInteger(type))
         {
             var value = ParseInteger(text);
             if (value is null || value < min || value > max)

@@ -5,9 +5,14 @@ internal static class ModbusCommand
 {
     public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        if (args.Count == 0 || args[0] is "read" or "write" or "-h" or "--help" or "help")
+        if (args.Count == 0)
         {
-            // The client prints its own help (tables, types, exit codes), with or without a subcommand.
+            throw new UsageException("modbus needs a subcommand: serve, read or write (see neokernel modbus --help)");
+        }
+
+        if (args[0] is "read" or "write" or "-h" or "--help" or "help")
+        {
+            // The client prints the help (tables, types, exit codes).
             return ModbusClientCommand.Execute(args, output, error, cancellation);
         }
 

@@ -23,7 +23,7 @@ public sealed class ModbusClientCommandTests
     [InlineData("modbus read modbus-tcp://127.0.0.1:1502 co 0 --type int32", "--type and --word-order apply to registers")]
     [InlineData("modbus read modbus-tcp://127.0.0.1:1502 hr 0 --wordorder low-first", "unknown option --wordorder")]
     [InlineData("modbus read modbus-rtu:///dev/ttyS9?unit=0 hr 0", "unit 0 is broadcast")]
-    [InlineData("modbus poll modbus-tcp://127.0.0.1:1502 hr 0", "modbus poll: unknown subcommand; known: read, write")]
+    [InlineData("modbus poll modbus-tcp://127.0.0.1:1502 hr 0", "unknown modbus subcommand 'poll'; known: serve, read, write")]
     public void Modbus_BadCommandLine_IsAUsageErrorThatSaysWhatToWrite(string line, string message)
     {
         var result = CliResult.Run(line.Split(' '));

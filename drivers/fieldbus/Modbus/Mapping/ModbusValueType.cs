@@ -145,7 +145,7 @@ public static class ModbusValueTypes
         return outcome;
     }
 
-    /// <summary>The range of an integer type (or of a bit: 0..1).</summary>
+    /// <summary>The smallest and largest value a type holds: its integers, a bit's 0..1, a float's finite range.</summary>
     public static (double Min, double Max) Range(ModbusValueType type) => type switch
     {
         ModbusValueType.Bit => (0, 1),
@@ -153,8 +153,12 @@ public static class ModbusValueTypes
         ModbusValueType.UInt16 => (ushort.MinValue, ushort.MaxValue),
         ModbusValueType.Int32 => (int.MinValue, int.MaxValue),
         ModbusValueType.UInt32 => (uint.MinValue, uint.MaxValue),
-        _ => (double.NegativeInfinity, double.PositiveInfinity),
+        ModbusValueType.Float32 => (float.MinValue, float.MaxValue),
+        _ => (double.MinValue, double.MaxValue),
     };
+
+    /// <summary>Whole numbers only: every type but the two floats.</summary>
+    public static bool IsInteger(ModbusValueType type) => type is not (ModbusValueType.Float32 or ModbusValueType.Float64);
 
     private static uint Word32(ReadOnlySpan<ushort> r, WordOrder order) =>
         order == WordOrder.HighFirst ? ((uint)r[0] << 16) | r[1] : ((uint)r[1] << 16) | r[0];
