@@ -182,7 +182,7 @@ internal static class Program
         var report = Report.Render(machine, started, repetitions, measured.Queue, measured.Sockets, measured.CrossProcess, delivery, restarts, unsandboxed, memory, loop, demo, modbusMaster);
         if (modbusSlave is not null)
         {
-            report += IssueTable.ModbusSlaveSection(modbusSlave) + SlaveThroughputBenchmark.Section(modbusSlave);
+            report += "\n" + IssueTable.ModbusSlaveSection(modbusSlave) + SlaveThroughputBenchmark.Section(modbusSlave);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
