@@ -14,6 +14,12 @@ public interface IModbusDataModel
     /// <summary>True when every address of <c>[address, address + count)</c> exists in <paramref name="table"/>.</summary>
     bool Contains(ModbusTable table, int address, int count);
 
+    /// <summary>
+    /// True when masters may write every address of the range (a write elsewhere answers 02). By
+    /// default whatever exists: a model that serves some coils or registers read-only says so here.
+    /// </summary>
+    bool IsWritable(ModbusTable table, int address, int count) => Contains(table, address, count);
+
     /// <summary>Packs <paramref name="count"/> bits of a bit table into <paramref name="packed"/>, LSB first, padding bits zero.</summary>
     void ReadBits(ModbusTable table, int address, int count, Span<byte> packed);
 

@@ -252,7 +252,7 @@ public sealed class ModbusSlave
 
     private int WriteCoils(in ModbusRequest request, int address, int count, ReadOnlySpan<byte> packed, Span<byte> response)
     {
-        if (!model.Contains(ModbusTable.Coils, address, count))
+        if (!model.IsWritable(ModbusTable.Coils, address, count))
         {
             return -(int)ExceptionCode.IllegalDataAddress;
         }
@@ -263,7 +263,7 @@ public sealed class ModbusSlave
 
     private int WriteRegisters(in ModbusRequest request, int address, int count, ReadOnlySpan<byte> bigEndian, Span<byte> response)
     {
-        if (!model.Contains(ModbusTable.HoldingRegisters, address, count))
+        if (!model.IsWritable(ModbusTable.HoldingRegisters, address, count))
         {
             return -(int)ExceptionCode.IllegalDataAddress;
         }
@@ -275,7 +275,7 @@ public sealed class ModbusSlave
     /// <summary>FC22: register = (register AND andMask) OR (orMask AND NOT andMask).</summary>
     private int MaskWrite(in ModbusRequest request, Span<byte> response)
     {
-        if (!model.Contains(ModbusTable.HoldingRegisters, request.Address, 1))
+        if (!model.IsWritable(ModbusTable.HoldingRegisters, request.Address, 1))
         {
             return -(int)ExceptionCode.IllegalDataAddress;
         }
@@ -291,7 +291,7 @@ public sealed class ModbusSlave
     /// <summary>FC23: both ranges are checked before anything is written, then the write happens before the read.</summary>
     private int ReadWrite(in ModbusRequest request, ReadOnlySpan<byte> values, Span<byte> response)
     {
-        if (!model.Contains(ModbusTable.HoldingRegisters, request.WriteAddress, request.WriteCount) ||
+        if (!model.IsWritable(ModbusTable.HoldingRegisters, request.WriteAddress, request.WriteCount) ||
             !model.Contains(ModbusTable.HoldingRegisters, request.Address, request.Count))
         {
             return -(int)ExceptionCode.IllegalDataAddress;
