@@ -77,6 +77,42 @@ public sealed partial class TankModbusTests
         Assert.Equal("", plantError.ToString());
     }
 
+    /// <summary>
+    /// The slave vanishes mid-run and another takes its place on the same port: the driver marks
+    /// the level Bad while it is gone and Good again once it answers, without restarting.
+    /// </summary>
+    [Fact]
+    public void Run_TankModbus_SlaveVanishesAndReturns_LevelGoesBadThenGoodAgain()
+    {
+        var port = FreePort();
+        var system = Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", "plc-io.yaml"), "modbus-tcp://127.0.0.1:1502", $"modbus-tcp://127.0.0.1:{port}"));
+        var qualityLog = Path.Combine(Path.GetDirectoryName(system)!, "quality.log");
+        CliResult? result = null;
+        var run = new Thread(() => result = CliResult.Run("run", Path.Combine(Path.GetDirectoryName(system)!, "tank-modbus.yaml"), "--duration", "14s", "--plain", "--quality-log", qualityLog));
+        using (var first = new PlantServe(port))
+        {
+            run.Start();
+            Thread.Sleep(TimeSpan.FromSeconds(6));
+        }
+
+        Thread.Sleep(TimeSpan.FromSeconds(2));
+        using (var second = new PlantServe(port))
+        {
+            run.Join(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.True(result is { ExitCode: 0 }, result?.Output + result?.Error);
+        Assert.Contains("plc-io:Running", result!.Output.Split('\n').Last(l => l.StartsWith("t=", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var level = File.ReadAllLines(qualityLog).Where(l => !l.StartsWith('#') && l.Contains(" tank.inputs.level ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
+        var good = level.IndexOf("Good");
+        Assert.True(good >= 0, string.Join(", ", level));
+        var bad = level.IndexOf("Bad", good);
+        Assert.True(bad > good, string.Join(", ", level));
+        Assert.Contains("Good", level.Skip(bad));
+        Assert.DoesNotContain("restart", result.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("serve", "plant serve takes one plant name; known: tank")]
     [InlineData("serve boiler --modbus 127.0.0.1:1502", "plant serve takes one plant name; known: tank")]
@@ -88,6 +124,26 @@ public sealed partial class TankModbusTests
         var result = CliResult.Run(["plant", .. arguments.Split(' ')]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary><c>neokernel plant serve tank</c> on a thread, until disposed.</summary>
+    private sealed class PlantServe : IDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private readonly Thread thread;
+
+        public PlantServe(int port)
+        {
+            thread = new Thread(() => Cli.Run(["plant", "serve", "tank", "--modbus", $"127.0.0.1:{port}"], TextWriter.Null, TextWriter.Null, stop.Token));
+            thread.Start();
+        }
+
+        public void Dispose()
+        {
+            stop.Cancel();
+            thread.Join(TimeSpan.FromSeconds(10));
+            stop.Dispose();
+        }
     }
 
     private static double Point(string text, string point)
