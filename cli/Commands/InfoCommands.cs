@@ -33,7 +33,7 @@ internal static class InfoCommands
 
             foreach (var table in program.Tables)
             {
-                output.WriteLine($"  table {table.Name} ({table.RowsMin}..{Math.Min(table.RowsMax, TableDeclaration.RowsLimit)} rows): {table.Description}");
+                output.WriteLine($"  table {table.Name} ({table.RowsMin}..{table.RowsAllowed} rows): {table.Description}");
                 foreach (var column in table.Columns)
                 {
                     output.WriteLine($"    {column.Name} ({Describe(column)}): {column.Description}");

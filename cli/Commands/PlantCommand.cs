@@ -21,7 +21,7 @@ internal static class PlantCommand
     /// <summary>The listening address the embedded manifest names, which --modbus replaces.</summary>
     private const string ManifestAddress = "tcp-listen://127.0.0.1:1502";
 
-    private static readonly long StatusIntervalNs = 5_000_000_000;
+    private const long StatusIntervalNs = 5_000_000_000;
 
     public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {

@@ -107,10 +107,9 @@ public static partial class ManifestValidator
                 continue;
             }
 
-            var rowsMax = Math.Min(table.RowsMax, TableDeclaration.RowsLimit);
-            if (rows.Count < table.RowsMin || rows.Count > rowsMax)
+            if (rows.Count < table.RowsMin || rows.Count > table.RowsAllowed)
             {
-                sink.At(p, path, $"{rows.Count} rows", $"{ManifestRules.Range(table.RowsMin, rowsMax)} rows: {table.Description}");
+                sink.At(p, path, $"{rows.Count} rows", $"{ManifestRules.Range(table.RowsMin, table.RowsAllowed)} rows: {table.Description}");
             }
 
             for (var i = 0; i < rows.Count; i++)
@@ -123,7 +122,7 @@ public static partial class ManifestValidator
         {
             if (table.RowsMin > 0 && !program.Tables.ContainsKey(table.Name))
             {
-                sink.AtKey(p, $"program.tables.{table.Name}", $"required table of program '{program.Type}' is missing", $"{ManifestRules.Range(table.RowsMin, Math.Min(table.RowsMax, TableDeclaration.RowsLimit))} rows: {table.Description}");
+                sink.AtKey(p, $"program.tables.{table.Name}", $"required table of program '{program.Type}' is missing", $"{ManifestRules.Range(table.RowsMin, table.RowsAllowed)} rows: {table.Description}");
             }
         }
     }

@@ -86,7 +86,7 @@ public static class ProgramSchema
             json.WriteString("type", "array");
             json.WriteString("description", table.Description);
             json.WriteNumber("minItems", table.RowsMin);
-            json.WriteNumber("maxItems", Math.Min(table.RowsMax, TableDeclaration.RowsLimit));
+            json.WriteNumber("maxItems", table.RowsAllowed);
             json.WriteStartObject("items");
             json.WriteString("type", "object");
             WriteValues(json, table.Columns);

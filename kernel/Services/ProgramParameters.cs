@@ -149,8 +149,11 @@ public sealed record TableDeclaration(string Name, string Description, IReadOnly
     /// <summary>The fewest rows the manifest must write.</summary>
     public int RowsMin { get; init; }
 
-    /// <summary>The most rows the manifest may write.</summary>
+    /// <summary>The most rows the manifest may write, as the program declares it.</summary>
     public int RowsMax { get; init; } = 256;
+
+    /// <summary>The most rows actually allowed: <see cref="RowsMax"/>, never beyond <see cref="RowsLimit"/>.</summary>
+    public int RowsAllowed => Math.Min(RowsMax, RowsLimit);
 
     public ParameterDeclaration? FindColumn(string name)
     {
@@ -259,9 +262,9 @@ public sealed class ProgramParameters
         foreach (var table in tableDeclarations)
         {
             var rows = tableTexts.GetValueOrDefault(table.Name) ?? [];
-            if (rows.Count < table.RowsMin || rows.Count > Math.Min(table.RowsMax, TableDeclaration.RowsLimit))
+            if (rows.Count < table.RowsMin || rows.Count > table.RowsAllowed)
             {
-                throw new ServiceConfigurationException(serviceId, $"tables.{table.Name}", $"has {rows.Count} rows; allowed: {table.RowsMin}..{Math.Min(table.RowsMax, TableDeclaration.RowsLimit)}");
+                throw new ServiceConfigurationException(serviceId, $"tables.{table.Name}", $"has {rows.Count} rows; allowed: {table.RowsMin}..{table.RowsAllowed}");
             }
 
             tables[table.Name] = [.. rows.Select((row, i) => ParseValues(serviceId, table.Columns, row, $"tables.{table.Name}[{i}]."))];

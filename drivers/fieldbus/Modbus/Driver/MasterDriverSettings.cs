@@ -134,11 +134,7 @@ public sealed record MasterDriverSettings(
     {
         var problems = new List<ProgramProblem>();
         var settings = Read(parameters, problems);
-        if (problems.Count > 0)
-        {
-            throw new ServiceConfigurationException(serviceId, problems[0].Path, $"{problems[0].Problem}; allowed: {problems[0].Allowed}");
-        }
-
+        ModbusRowRules.ThrowFirst(serviceId, problems);
         return settings;
     }
 
@@ -244,7 +240,7 @@ public sealed record MasterDriverSettings(
 
             var pollName = row.Text("poll");
             var poll = IndexOf(polls, pollName);
-            var (type, order) = TypeWords(row, path, problems);
+            var (type, order) = ModbusRowRules.TypeWords(row, path, problems);
             var index = (int)row.Integer("index");
             if (poll < 0)
             {
@@ -256,7 +252,7 @@ public sealed record MasterDriverSettings(
             }
 
             inputs.Add(new InputSetting(point, Math.Max(poll, 0), index, type, order, (int)row.Integer("bit"), row.Number("scale"), row.Number("offset")));
-            CheckScale(row.Number("scale"), path, problems);
+            ModbusRowRules.CheckScale(row.Number("scale"), path, problems);
         }
 
         return inputs.ToImmutable();
@@ -272,7 +268,7 @@ public sealed record MasterDriverSettings(
             var row = rows[i];
             var path = $"tables.outputs[{i}]";
             var table = TableWord(row, path, problems, writable: true);
-            var (type, order) = TypeWords(row, path, problems);
+            var (type, order) = ModbusRowRules.TypeWords(row, path, problems);
             var bits = ModbusTables.IsBits(table);
             if (bits && type != ModbusValueType.Bit)
             {
@@ -294,21 +290,9 @@ public sealed record MasterDriverSettings(
 
             var unit = (int)row.Integer("unit");
             var bit = type == ModbusValueType.Bit && !bits ? (int)row.Integer("bit") : -1;
-            var need = bit >= 0 ? 1 << bit : 0xFFFF;
-            for (var r = 0; r < registers; r++)
-            {
-                var key = (unit, table, address + r);
-                var held = claimed.GetValueOrDefault(key);
-                if ((held & need) != 0)
-                {
-                    problems.Add(new($"{path}.address", $"{TableWords[(int)table]} {address + r} is also written by another row", "each register (or bit of one) written by one row"));
-                    break;
-                }
+            ModbusRowRules.Claim(claimed, unit, table, address, registers, bit, path, "written by another row", "each register (or bit of one) written by one row", problems);
 
-                claimed[key] = held | need;
-            }
-
-            CheckScale(row.Number("scale"), path, problems);
+            ModbusRowRules.CheckScale(row.Number("scale"), path, problems);
             outputs.Add(new OutputSetting(row.Text("point"), unit, table, (ushort)Math.Min(address, 65535), type, order, Math.Max(bit, 0), row.Number("scale"), row.Number("offset"), (OutputMode)Math.Max(mode, 0), row.Integer("periodUs") * 1_000));
         }
 
@@ -342,21 +326,6 @@ public sealed record MasterDriverSettings(
         return (ModbusTable)index;
     }
 
-    private static (ModbusValueType Type, WordOrder Order) TypeWords(ProgramParameters row, string path, List<ProgramProblem> problems)
-    {
-        if (!ModbusValueTypes.TryParse(row.Text("type"), out var type))
-        {
-            problems.Add(new($"{path}.type", $"unknown type '{row.Text("type")}'", string.Join(", ", ModbusValueTypes.Words)));
-        }
-
-        if (!ModbusValueTypes.TryParseWordOrder(row.Text("wordOrder"), out var order))
-        {
-            problems.Add(new($"{path}.wordOrder", $"unknown word order '{row.Text("wordOrder")}'", string.Join(", ", ModbusValueTypes.WordOrderWords)));
-        }
-
-        return (type, order);
-    }
-
     /// <summary>A bit poll holds bits only; a register poll must hold all of a value's registers.</summary>
     private static void CheckFits(PollSetting poll, ModbusValueType type, int index, string path, List<ProgramProblem> problems)
     {
@@ -374,24 +343,9 @@ public sealed record MasterDriverSettings(
         }
     }
 
-    private static void CheckScale(double scale, string path, List<ProgramProblem> problems)
-    {
-        if (scale == 0)
-        {
-            problems.Add(new($"{path}.scale", "a scale of 0 loses the value", "any number but 0"));
-        }
-    }
-
     private static void CheckDevice(ServiceManifest service, MasterDriverSettings settings, List<ProgramProblem> problems)
     {
-        var device = service.Devices.FirstOrDefault(d => d.Name == settings.Device);
-        if (device is null)
-        {
-            problems.Add(new("parameters.device", $"no device '{settings.Device}' in this service's devices", service.Devices.Count == 0 ? "a device of this service (it has none)" : string.Join(", ", service.Devices.Select(d => d.Name))));
-            return;
-        }
-
-        if (DeviceUri.TryParse(device.Uri, out var address, out _) && address!.Scheme is not (DeviceScheme.ModbusTcp or DeviceScheme.ModbusRtu))
+        if (ModbusRowRules.Device(service, settings.Device, problems) is ({ } device, { } address) && address.Scheme is not (DeviceScheme.ModbusTcp or DeviceScheme.ModbusRtu))
         {
             problems.Add(new("parameters.device", $"device '{device.Name}' is {device.Uri}, not a Modbus device", "a device with a modbus-tcp:// or modbus-rtu:// URI"));
         }

@@ -46,29 +46,21 @@ public sealed class ModbusMasterDriver : IService
             QueueCapacity = QueueCapacity(settings),
         });
         var defaultUnit = (byte)streams.Address.Unit;
+        byte Unit(int unit) => unit == MasterDriverSettings.DeviceUnit ? defaultUnit : (byte)unit;
+        var writer = settings.Inputs.Length > 0 ? context.OpenRegionWriter(settings.OutputRegion) : null;
         var groups = new Inputs[settings.Polls.Length];
-        if (settings.Inputs.Length > 0)
-        {
-            var writer = context.OpenRegionWriter(settings.OutputRegion);
-            for (var i = 0; i < settings.Polls.Length; i++)
-            {
-                var rows = settings.Inputs.Where(input => input.Poll == i).Select(input => (input, ServiceSettings.PointIndex(context, writer.Region, $"tables.inputs.{input.Point}", input.Point))).ToArray();
-                groups[i] = new Inputs(writer, rows);
-            }
-        }
-
         for (var i = 0; i < settings.Polls.Length; i++)
         {
             var poll = settings.Polls[i];
-            var unit = poll.Unit == MasterDriverSettings.DeviceUnit ? defaultUnit : (byte)poll.Unit;
-            groups[i] ??= new Inputs(null, []);
-            groups[i].Group = engine.AddPollGroup(new PollGroupSpec(unit, poll.Table, poll.Address, poll.Count, poll.PeriodNs, settings.StalePolls), groups[i]);
+            var rows = settings.Inputs.Where(input => input.Poll == i).Select(input => (input, ServiceSettings.PointIndex(context, writer!.Region, $"tables.inputs.{input.Point}", input.Point))).ToArray();
+            groups[i] = new Inputs(writer, rows);
+            groups[i].Group = engine.AddPollGroup(new PollGroupSpec(Unit(poll.Unit), poll.Table, poll.Address, poll.Count, poll.PeriodNs, settings.StalePolls), groups[i]);
         }
 
         if (settings.Outputs.Length > 0)
         {
             var reader = context.OpenRegionReader(settings.InputRegion);
-            var rows = settings.Outputs.Select(o => new Output(o, ServiceSettings.PointIndex(context, reader.Region, $"tables.outputs.{o.Point}", o.Point), o.Unit == MasterDriverSettings.DeviceUnit ? defaultUnit : (byte)o.Unit)).ToArray();
+            var rows = settings.Outputs.Select(o => new Output(o, ServiceSettings.PointIndex(context, reader.Region, $"tables.outputs.{o.Point}", o.Point), Unit(o.Unit))).ToArray();
             var state = new Outputs(engine, reader, rows);
             state.Timer = context.CreateTimer(state);
             var periodNs = rows.Min(r => r.Setting.PeriodNs);
@@ -80,7 +72,8 @@ public sealed class ModbusMasterDriver : IService
         {
             freshness = new Freshness(groups, settings.StalePolls);
             freshness.Timer = context.CreateTimer(freshness);
-            freshness.Timer.ArmPeriodic(settings.Polls.Min(p => p.PeriodNs), context.Clock.NowNs + settings.Polls.Min(p => p.PeriodNs));
+            var periodNs = settings.Polls.Min(p => p.PeriodNs);
+            freshness.Timer.ArmPeriodic(periodNs, context.Clock.NowNs + periodNs);
         }
 
         master = engine;
@@ -144,7 +137,7 @@ public sealed class ModbusMasterDriver : IService
         private void Write(ModbusPollGroup group, Quality quality, long timestampNs)
         {
             Quality = quality;
-            if (writer is null || rows.Length == 0)
+            if (rows.Length == 0)
             {
                 return;
             }
@@ -155,10 +148,10 @@ public sealed class ModbusMasterDriver : IService
                 var raw = bits
                     ? (group.Bits[setting.Index] ? 1.0 : 0.0)
                     : ModbusValueTypes.Decode(group.Registers[setting.Index..], setting.Type, setting.Order, setting.Bit);
-                writer.Set(point, (raw * setting.Scale) + setting.Offset, quality, timestampNs);
+                writer!.Set(point, (raw * setting.Scale) + setting.Offset, quality, timestampNs);
             }
 
-            writer.Publish();
+            writer!.Publish();
         }
     }
 

@@ -61,11 +61,7 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
     {
         var problems = new List<ProgramProblem>();
         var settings = Read(parameters, problems);
-        if (problems.Count > 0)
-        {
-            throw new ServiceConfigurationException(serviceId, problems[0].Path, $"{problems[0].Problem}; allowed: {problems[0].Allowed}");
-        }
-
+        ModbusRowRules.ThrowFirst(serviceId, problems);
         return settings;
     }
 
@@ -74,14 +70,9 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
         ArgumentNullException.ThrowIfNull(service);
         var problems = new List<ProgramProblem>();
         var settings = Read(parameters, problems);
-        var device = service.Devices.FirstOrDefault(d => d.Name == settings.Device);
-        if (device is null)
+        if (ModbusRowRules.Device(service, settings.Device, problems) is ({ } device, { } address))
         {
-            problems.Add(new("parameters.device", $"no device '{settings.Device}' in this service's devices", service.Devices.Count == 0 ? "a device of this service (it has none)" : string.Join(", ", service.Devices.Select(d => d.Name))));
-        }
-        else if (DeviceUri.TryParse(device.Uri, out var address, out _))
-        {
-            if (address!.Transport != DeviceTransport.TcpListen && address.Scheme != DeviceScheme.ModbusRtu)
+            if (address.Transport != DeviceTransport.TcpListen && address.Scheme != DeviceScheme.ModbusRtu)
             {
                 problems.Add(new("parameters.device", $"device '{device.Name}' is {device.Uri}: a slave listens or owns a serial line", "a tcp-listen:// or modbus-rtu:// device"));
             }
@@ -101,7 +92,7 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
         ArgumentNullException.ThrowIfNull(parameters);
         var rows = parameters.Table(MapTable.Name);
         var map = ImmutableArray.CreateBuilder<MapSetting>(rows.Length);
-        var claimed = new Dictionary<(ModbusTable Table, int Address), int>();
+        var claimed = new Dictionary<(int Unit, ModbusTable Table, int Address), int>();
         for (var i = 0; i < rows.Length; i++)
         {
             var row = rows[i];
@@ -123,24 +114,13 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
                 problems.Add(new($"{path}.table", $"masters cannot write {row.Text("table")}", "coils or holding for access write"));
             }
 
-            if (!ModbusValueTypes.TryParse(row.Text("type"), out var type))
-            {
-                problems.Add(new($"{path}.type", $"unknown type '{row.Text("type")}'", string.Join(", ", ModbusValueTypes.Words)));
-            }
-            else if (ModbusTables.IsBits(table) && type != ModbusValueType.Bit)
+            var (type, order) = ModbusRowRules.TypeWords(row, path, problems);
+            if (ModbusTables.IsBits(table) && type != ModbusValueType.Bit && ModbusValueTypes.TryParse(row.Text("type"), out _))
             {
                 problems.Add(new($"{path}.type", $"a bit table holds bits, not {row.Text("type")}", "bit"));
             }
 
-            if (!ModbusValueTypes.TryParseWordOrder(row.Text("wordOrder"), out var order))
-            {
-                problems.Add(new($"{path}.wordOrder", $"unknown word order '{row.Text("wordOrder")}'", string.Join(", ", ModbusValueTypes.WordOrderWords)));
-            }
-
-            if (row.Number("scale") == 0)
-            {
-                problems.Add(new($"{path}.scale", "a scale of 0 loses the value", "any number but 0"));
-            }
+            ModbusRowRules.CheckScale(row.Number("scale"), path, problems);
 
             var setting = new MapSetting(row.Text("point"), isServed, table, (ushort)row.Integer("address"), type, order, (int)row.Integer("bit"), row.Number("scale"), row.Number("offset"));
             if (setting.Address + setting.Width > 65536)
@@ -149,7 +129,9 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
             }
             else
             {
-                Claim(claimed, setting, i, path, problems);
+                // One unit: a slave serves its tables under one address.
+                var bit = setting.Type == ModbusValueType.Bit && !ModbusTables.IsBits(setting.Table) ? setting.Bit : -1;
+                ModbusRowRules.Claim(claimed, 0, setting.Table, setting.Address, setting.Width, bit, path, "mapped by another row", "each register (or bit of one) mapped once", problems);
             }
 
             map.Add(setting);
@@ -175,24 +157,6 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
             parameters.Integer("refreshUs") * 1_000,
             parameters.Integer("idleTimeoutMs") * 1_000_000,
             map.ToImmutable());
-    }
-
-    /// <summary>Each register (or bit of one, or coil) belongs to one row.</summary>
-    private static void Claim(Dictionary<(ModbusTable Table, int Address), int> claimed, MapSetting setting, int row, string path, List<ProgramProblem> problems)
-    {
-        var need = setting.Type == ModbusValueType.Bit && !ModbusTables.IsBits(setting.Table) ? 1 << setting.Bit : 0xFFFF;
-        for (var r = 0; r < setting.Width; r++)
-        {
-            var key = (setting.Table, setting.Address + r);
-            var held = claimed.GetValueOrDefault(key);
-            if ((held & need) != 0)
-            {
-                problems.Add(new($"{path}.address", $"{MasterDriverSettings.TableWords[(int)setting.Table]} {setting.Address + r} is also mapped by another row", "each register (or bit of one) mapped once"));
-                return;
-            }
-
-            claimed[key] = held | need;
-        }
     }
 
     private static void CheckRegion(ServiceManifest service, string regionName, string? access, string path, ImmutableArray<MapSetting> map, bool served, List<ProgramProblem> problems)
