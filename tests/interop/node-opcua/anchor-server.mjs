@@ -10,7 +10,7 @@ import path from "node:path";
 import { OPCUACertificateManager } from "node-opcua-certificate-manager";
 import { DataType, MessageSecurityMode, SecurityPolicy, StatusCodes, Variant } from "node-opcua-client";
 import { OPCUAServer } from "node-opcua-server";
-import { describe, fail, integerOption, parseArguments, run, setScriptName } from "./lib/common.mjs";
+import { describe, integerOption, parseArguments, run, setScriptName } from "./lib/common.mjs";
 
 setScriptName("anchor-server.mjs");
 

@@ -7,15 +7,14 @@
 import "./lib/prelude.mjs";
 import { AttributeIds, resolveNodeId } from "node-opcua-client";
 import {
+  chooseCommand,
   connect,
   emit,
   integerOption,
   isGood,
   median,
   numberOption,
-  parseArguments,
   percentile,
-  requireUrl,
   resolveNodes,
   round,
   run,
@@ -36,16 +35,10 @@ const commands = {
 };
 
 async function main() {
-  const [name, ...rest] = process.argv.slice(2);
-  const command = commands[name];
-  if (!command) {
-    throw new Error(`unknown command '${name ?? ""}'; commands: ${Object.keys(commands).join(", ")}`);
+  const { name, command, url, args, options } = chooseCommand(commands, process.argv.slice(2));
+  if (args.length > 0) {
+    throw new Error(`unexpected argument '${args[0]}'; usage: bench.mjs ${name} <url> [options]`);
   }
-  const { positionals, options } = parseArguments(rest, command.options);
-  if (positionals.length !== 1) {
-    throw new Error(`usage: bench.mjs ${name} <url> [options]`);
-  }
-  const url = requireUrl(positionals[0]);
   const seconds = numberOption(options, "seconds", 5, 0.5, 600);
   const warmupSeconds = numberOption(options, "warmup-seconds", name === "reads" ? 1 : 2, 0, 60);
   watchdog(seconds + warmupSeconds + 180, name);

@@ -13,15 +13,14 @@ import { AttributeIds, resolveNodeId } from "node-opcua-client";
 import {
   attributeNames,
   browseAll,
+  chooseCommand,
   connect,
   emit,
   integerOption,
   isGood,
   jsonVariant,
   numberOption,
-  parseArguments,
   parseNodeId,
-  requireUrl,
   resolveNodes,
   run,
   setScriptName,
@@ -51,16 +50,10 @@ const commands = {
 };
 
 async function main() {
-  const [name, ...rest] = process.argv.slice(2);
-  const command = commands[name];
-  if (!command) {
-    throw new Error(`unknown command '${name ?? ""}'; commands: ${Object.keys(commands).join(", ")}`);
-  }
-  const { positionals, options } = parseArguments(rest, command.options);
-  const url = requireUrl(positionals[0]);
+  const { name, command, url, args, options } = chooseCommand(commands, process.argv.slice(2));
   const seconds = numberOption(options, "seconds", 0, 0, 3600);
   watchdog(seconds + 120, name);
-  emit({ command: name, url, ...(await command.run(url, positionals.slice(1), options)) });
+  emit({ command: name, url, ...(await command.run(url, args, options)) });
 }
 
 async function withSession(url, options, body) {

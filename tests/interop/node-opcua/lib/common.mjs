@@ -88,28 +88,38 @@ export function parseArguments(argv, known) {
 
 /** A whole number option with bounds, or its default; anything else is an error naming it. */
 export function integerOption(options, name, fallback, min, max) {
-  const text = options[name];
-  if (text === undefined) {
-    return fallback;
-  }
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} ${text}: expected a whole number from ${min} to ${max}`);
-  }
-  return value;
+  return boundedOption(options, name, fallback, min, max, "a whole number", Number.isInteger);
 }
 
 /** A number option (seconds may be fractional) with bounds, or its default. */
 export function numberOption(options, name, fallback, min, max) {
+  return boundedOption(options, name, fallback, min, max, "a number", Number.isFinite);
+}
+
+function boundedOption(options, name, fallback, min, max, kind, valid) {
   const text = options[name];
   if (text === undefined) {
     return fallback;
   }
   const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} ${text}: expected a number from ${min} to ${max}`);
+  if (text.trim() === "" || !valid(value) || value < min || value > max) {
+    throw new Error(`--${name} ${text}: expected ${kind} from ${min} to ${max}`);
   }
   return value;
+}
+
+/**
+ * The command that the first argument names in `commands` (each {options, run}), its
+ * positionals (the first is the endpoint URL) and its parsed options.
+ */
+export function chooseCommand(commands, argv) {
+  const [name, ...rest] = argv;
+  const command = commands[name];
+  if (!command) {
+    throw new Error(`unknown command '${name ?? ""}'; commands: ${Object.keys(commands).join(", ")}`);
+  }
+  const { positionals, options } = parseArguments(rest, command.options);
+  return { name, command, url: requireUrl(positionals[0]), args: positionals.slice(1), options };
 }
 
 export function requireUrl(url) {
@@ -348,12 +358,23 @@ export function jsonValue(value) {
     return Array.from(value, jsonValue);
   }
   if (typeof value === "object") {
-    if (typeof value.text === "string" || value.text === null) {
-      return value.text;
-    }
-    if (value instanceof NodeId || typeof value.toJSON === "function" || value.constructor?.name !== "Object") {
+    if (value instanceof NodeId || value.constructor?.name === "ExpandedNodeId" || value.constructor?.name === "QualifiedName") {
       return value.toString();
     }
+    if (value.constructor?.name === "LocalizedText") {
+      return value.text;
+    }
+    if (value.constructor?.name === "StatusCode" || value.constructor?.name === "ConstantStatusCode") {
+      return value.name;
+    }
+    if (value.constructor?.name === "Variant") {
+      return jsonVariant(value);
+    }
+    if (value.schema?.fields) {
+      // A structure (ExtensionObject): its fields by name.
+      return Object.fromEntries(value.schema.fields.map((field) => [field.name, jsonValue(value[field.name])]));
+    }
+    return value.toString();
   }
   return value;
 }
