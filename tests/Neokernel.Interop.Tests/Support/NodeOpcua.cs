@@ -104,6 +104,21 @@ public static class NodeOpcua
         }
     }
 
+    /// <summary>A field of /proc/PID/status in kB, e.g. VmRSS (resident now) or VmHWM (its peak).</summary>
+    public static long StatusKilobytes(int processId, string field)
+    {
+        var prefix = field + ":";
+        foreach (var line in File.ReadLines($"/proc/{processId}/status"))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return long.Parse(line[prefix.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{processId}/status has no {field} line");
+    }
+
     /// <summary>A TCP port on 127.0.0.1 nobody listens on now (the OS picks it).</summary>
     public static int FreePort()
     {
@@ -230,20 +245,8 @@ public sealed class NodeOpcuaAnchor : IDisposable
         }
     }
 
-    /// <summary>The server's resident set size now (VmRSS of /proc/PID/status), in bytes.</summary>
-    public long ResidentBytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                var kilobytes = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                return long.Parse(kilobytes, CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        throw new InvalidOperationException($"/proc/{process.Id}/status has no VmRSS line");
-    }
+    /// <summary>The server's resident set size now (VmRSS), in bytes.</summary>
+    public long ResidentBytes() => NodeOpcua.StatusKilobytes(process.Id, "VmRSS") * 1024;
 
     public void Dispose()
     {

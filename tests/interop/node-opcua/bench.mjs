@@ -1,10 +1,14 @@
 // The OPC UA benchmarks' client (issue 9): the same node-opcua client against our gateway and
 // against node-opcua's own server, the anchor. Each command prints one JSON object on stdout.
 //
-//   node bench.mjs reads <url> --nodes <list|/Objects/Regions/bench/*> [--batch 100] [--outstanding 1] [--seconds 5] [--warmup-seconds 1]
-//   node bench.mjs notifications <url> [--nodes /Objects/Regions/bench/*] [--items 1000] [--interval-ms 100] [--seconds 5] [--warmup-seconds 2]
+//   node bench.mjs reads <url> --nodes <list|/Objects/Regions/bench/*> [--batch 100] [--outstanding 1] [--seconds 5] [--warmup-seconds 1] [--server-pid P]
+//   node bench.mjs notifications <url> [--nodes /Objects/Regions/bench/*] [--items 1000] [--interval-ms 100] [--seconds 5] [--warmup-seconds 2] [--server-pid P]
+//
+// With --server-pid, the server process's CPU over the measured window (user + system time from
+// /proc/P/stat) is reported too, as serverCpuPercent of one core.
 //   node bench.mjs sessions <url> [--nodes /Objects/Regions/bench/*] [--sessions 50] [--items 1000] [--interval-ms 100] [--seconds 5] [--warmup-seconds 3]
 import "./lib/prelude.mjs";
+import { readFileSync } from "node:fs";
 import { AttributeIds, resolveNodeId } from "node-opcua-client";
 import {
   chooseCommand,
@@ -29,8 +33,8 @@ setScriptName("bench.mjs");
 const defaultNodes = "/Objects/Regions/bench/*";
 
 const commands = {
-  reads: { options: ["nodes", "batch", "outstanding", "seconds", "warmup-seconds"], run: readsCommand },
-  notifications: { options: ["nodes", "items", "interval-ms", "seconds", "warmup-seconds"], run: notificationsCommand },
+  reads: { options: ["nodes", "batch", "outstanding", "seconds", "warmup-seconds", "server-pid"], run: readsCommand },
+  notifications: { options: ["nodes", "items", "interval-ms", "seconds", "warmup-seconds", "server-pid"], run: notificationsCommand },
   sessions: { options: ["nodes", "sessions", "items", "interval-ms", "seconds", "warmup-seconds"], run: sessionsCommand },
 };
 
@@ -43,6 +47,45 @@ async function main() {
   const warmupSeconds = numberOption(options, "warmup-seconds", name === "reads" ? 1 : 2, 0, 60);
   watchdog(seconds + warmupSeconds + 180, name);
   emit({ command: name, url, ...(await command.run(url, options, seconds, warmupSeconds)) });
+}
+
+/** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
+const clockTicksPerSecond = 100;
+
+/** The CPU time a process has used so far, in seconds; null without a pid. */
+function cpuSeconds(pid) {
+  if (pid === undefined) {
+    return null;
+  }
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch (error) {
+    throw new Error(`--server-pid ${pid}: cannot read /proc/${pid}/stat (${error.code ?? error.message}): is the server running?`);
+  }
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+/** Measures the server's CPU share (% of one core) over an interval: start() then stop(). */
+function serverCpu(options) {
+  const pid = options["server-pid"] === undefined ? undefined : integerOption(options, "server-pid", 0, 1, 4_194_304);
+  let cpuStart;
+  let wallStart;
+  return {
+    start() {
+      cpuStart = cpuSeconds(pid);
+      wallStart = performance.now();
+    },
+    stop() {
+      if (pid === undefined) {
+        return {};
+      }
+      const cpu = cpuSeconds(pid) - cpuStart;
+      return { serverCpuPercent: round((cpu / ((performance.now() - wallStart) / 1000)) * 100, 1) };
+    },
+  };
 }
 
 /** Read requests of `batch` Value attributes each, the batches walking round the node list. */
@@ -59,7 +102,7 @@ function readRequests(nodeIds, batch) {
  * `outstanding` loops, each sending its next Read as soon as the last one is answered, for the
  * warm-up and then the measured seconds; latency is request to response, in ms.
  */
-async function readLoad(session, requests, outstanding, seconds, warmupSeconds) {
+async function readLoad(session, requests, outstanding, seconds, warmupSeconds, cpu = serverCpu({})) {
   const latenciesMs = [];
   let badValues = 0;
   let next = 0;
@@ -84,7 +127,10 @@ async function readLoad(session, requests, outstanding, seconds, warmupSeconds) 
       }
     }
   };
+  // The server's CPU is measured over the same window as the latencies.
+  setTimeout(() => cpu.start(), warmupSeconds * 1000);
   await Promise.all(Array.from({ length: outstanding }, loop));
+  const cpuShare = cpu.stop();
   latenciesMs.sort((a, b) => a - b);
   return {
     requests: latenciesMs.length,
@@ -93,6 +139,7 @@ async function readLoad(session, requests, outstanding, seconds, warmupSeconds) 
     p99Ms: round(percentile(latenciesMs, 99)),
     meanMs: round(latenciesMs.reduce((a, b) => a + b, 0) / Math.max(1, latenciesMs.length)),
     badValues,
+    ...cpuShare,
   };
 }
 
@@ -102,7 +149,7 @@ async function readsCommand(url, options, seconds, warmupSeconds) {
   const connection = await connect(url);
   try {
     const nodeIds = await resolveNodes(connection.session, options.nodes ?? defaultNodes);
-    const result = await readLoad(connection.session, readRequests(nodeIds, batch), outstanding, seconds, warmupSeconds);
+    const result = await readLoad(connection.session, readRequests(nodeIds, batch), outstanding, seconds, warmupSeconds, serverCpu(options));
     return { nodes: nodeIds.length, batch, outstanding, seconds, ...result };
   } finally {
     await connection.close();
@@ -119,10 +166,12 @@ async function notificationsCommand(url, options, seconds, warmupSeconds) {
       throw new Error(`--items ${items}, but the server has only ${nodeIds.length} nodes under ${options.nodes ?? defaultNodes}`);
     }
     const { subscription, counter } = await subscribeValues(connection.session, nodeIds, { intervalMs });
+    const cpu = serverCpu(options);
     await sleep(warmupSeconds * 1000);
     counter.reset();
+    cpu.start();
     await sleep(seconds * 1000);
-    const summary = counter.summary(nodeIds);
+    const summary = { ...counter.summary(nodeIds), ...cpu.stop() };
     await subscription.terminate().catch(() => {});
     const expected = (items * summary.seconds * 1000) / intervalMs;
     return { intervalMs, revisedPublishingIntervalMs: subscription.publishingInterval, expectedPerSecond: round((items * 1000) / intervalMs, 1), deliveredRatio: round(summary.notifications / expected, 4), ...summary };
