@@ -18,6 +18,8 @@
 //   Fuzz        coverage-guided fuzzing of the Modbus decoders (SharpFuzz + afl-fuzz), each target for an hour;
 //               --fuzz-seconds=N changes that; a crash or a hang fails it and is kept in artifacts/fuzz/findings/
 //   FuzzSlice   the same for 30 s a target (CI)
+//   OpcUaGenerate  regenerates gateway/Ua/Generated (OPC UA identifiers, namespace 0) with tools/OpcUaGen from
+//               the normative files in --opcua-spec (default ../shared/opcua-spec); the output is checked in
 //   CI          Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak + FuzzSlice
 
 using System.Text.RegularExpressions;
@@ -39,6 +41,10 @@ var benchArguments = Argument("bench-arguments", "");
 // How long the Fuzz target runs each fuzz target; FuzzSlice runs each for FuzzSliceSeconds.
 var fuzzSeconds = Argument("fuzz-seconds", 3600);
 const int FuzzSliceSeconds = 30;
+// The OPC Foundation's normative files OpcUaGenerate reads; only that target needs them.
+var opcUaSpec = Argument("opcua-spec", "../shared/opcua-spec");
+const string OpcUaGenProject = "tools/OpcUaGen";
+const string OpcUaGeneratedDir = "gateway/Ua/Generated";
 
 const string Solution = "Neokernel.slnx";
 const string CliProject = "cli/Neokernel.Cli.csproj";
@@ -352,6 +358,28 @@ Task("Fuzz")
 Task("FuzzSlice")
     .Description("Fuzzes each Modbus decoder for 30 s (the CI slice of Fuzz).")
     .Does(() => RunFuzz(FuzzSliceSeconds));
+
+Task("OpcUaGenerate")
+    .Description("Regenerates gateway/Ua/Generated from the OPC UA normative files (--opcua-spec, default ../shared/opcua-spec).")
+    .Does(() =>
+{
+    if (!DirectoryExists(opcUaSpec))
+    {
+        throw new CakeException(
+            $"OpcUaGenerate: the spec folder '{opcUaSpec}' does not exist. It must hold NodeIds.csv, StatusCode.csv, " +
+            "AttributeIds.csv and Opc.Ua.NodeSet2.xml of OPCFoundation/UA-Nodeset Schema/; pass --opcua-spec=<folder>. " +
+            "Only regenerating needs it: the generated files are checked in.");
+    }
+
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"run --project {OpcUaGenProject} -c Release -- \"{opcUaSpec}\" {OpcUaGeneratedDir}",
+    });
+    if (exit != 0)
+    {
+        throw new CakeException($"OpcUaGenerate: tools/OpcUaGen exited with {exit}");
+    }
+});
 
 Task("CI")
     .Description("Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak + FuzzSlice.")
