@@ -44,19 +44,6 @@ public enum MonitoringMode : int
     Reporting = 2,
 }
 
-public enum NodeClass : int
-{
-    Unspecified = 0,
-    Object = 1,
-    Variable = 2,
-    Method = 4,
-    ObjectType = 8,
-    VariableType = 16,
-    ReferenceType = 32,
-    DataType = 64,
-    View = 128,
-}
-
 public enum SecurityTokenRequestType : int
 {
     Issue = 0,
