@@ -135,24 +135,24 @@ public sealed class UaChunkReassembler
         Header = header;
         if (!UaTcpHeader.IsFromClient(header.MessageType))
         {
-            return Fail(UaTcpStatus.BadTcpMessageTypeInvalid, $"message type 0x{(uint)header.MessageType:X6} is not one a client sends to a server (HEL, OPN, MSG, CLO)");
+            return Fail(StatusCodes.BadTcpMessageTypeInvalid, $"message type 0x{(uint)header.MessageType:X6} is not one a client sends to a server (HEL, OPN, MSG, CLO)");
         }
 
         var secured = UaTcpHeader.IsSecured(header.MessageType);
         if (header.ChunkType is not (UaChunkType.Final or UaChunkType.Intermediate or UaChunkType.Abort) || (!secured && header.ChunkType != UaChunkType.Final))
         {
-            return Fail(UaTcpStatus.BadTcpMessageTypeInvalid, $"chunk type 0x{(byte)header.ChunkType:X2} of a {Name(header.MessageType)} is not {(secured ? "F, C or A" : "F")}");
+            return Fail(StatusCodes.BadTcpMessageTypeInvalid, $"chunk type 0x{(byte)header.ChunkType:X2} of a {Name(header.MessageType)} is not {(secured ? "F, C or A" : "F")}");
         }
 
         var minimum = secured ? SecuredBytesMin : HelloBytesMin;
         if (header.MessageSize < minimum)
         {
-            return Fail(UaTcpStatus.BadTcpInternalError, $"a {Name(header.MessageType)} of {header.MessageSize} bytes is shorter than its {minimum} bytes of headers");
+            return Fail(StatusCodes.BadTcpInternalError, $"a {Name(header.MessageType)} of {header.MessageSize} bytes is shorter than its {minimum} bytes of headers");
         }
 
         if (header.MessageSize > (uint)ChunkBytesMax)
         {
-            return Fail(UaTcpStatus.BadTcpMessageTooLarge, $"a {Name(header.MessageType)} chunk of {header.MessageSize} bytes exceeds the receive buffer of {ChunkBytesMax} bytes");
+            return Fail(StatusCodes.BadTcpMessageTooLarge, $"a {Name(header.MessageType)} chunk of {header.MessageSize} bytes exceeds the receive buffer of {ChunkBytesMax} bytes");
         }
 
         expected = (int)header.MessageSize;

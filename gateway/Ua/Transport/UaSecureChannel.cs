@@ -68,26 +68,27 @@ public sealed class UaSecureChannel
     /// adds a token. Null on success with <see cref="Current"/> the token to answer; otherwise the
     /// reason, and the status for the Error.
     /// </summary>
-    public string? Open(in UaOpenRequest request, uint headerChannelId, string? policyUri, uint newChannelId, long nowNs, long nowUaTicks, out uint status)
+    public string? Open(OpenSecureChannelRequest request, uint headerChannelId, string? policyUri, uint newChannelId, long nowNs, long nowUaTicks, out uint status)
     {
+        ArgumentNullException.ThrowIfNull(request);
         Debug.Assert(newChannelId != 0, "channel ids start at 1");
         if (policyUri != UaSecurityNone.Uri)
         {
-            status = UaTcpStatus.BadSecurityPolicyRejected;
+            status = StatusCodes.BadSecurityPolicyRejected;
             return $"security policy '{policyUri}' is not offered; this server offers {UaSecurityNone.Uri}";
         }
 
-        if (request.SecurityMode != 1)
+        if (request.SecurityMode != MessageSecurityMode.None)
         {
-            status = UaTcpStatus.BadSecurityModeRejected;
+            status = StatusCodes.BadSecurityModeRejected;
             return $"security mode {request.SecurityMode} does not go with policy None, which needs mode 1 (None)";
         }
 
         return request.RequestType switch
         {
-            UaTokenRequestType.Issue => Issue(request, headerChannelId, newChannelId, nowNs, nowUaTicks, out status),
-            UaTokenRequestType.Renew => Renew(request, headerChannelId, nowNs, nowUaTicks, out status),
-            _ => Refuse(UaTcpStatus.BadRequestTypeInvalid, $"OpenSecureChannel request type {(uint)request.RequestType} is neither Issue (0) nor Renew (1)", out status),
+            SecurityTokenRequestType.Issue => Issue(request, headerChannelId, newChannelId, nowNs, nowUaTicks, out status),
+            SecurityTokenRequestType.Renew => Renew(request, headerChannelId, nowNs, nowUaTicks, out status),
+            _ => Refuse(StatusCodes.BadRequestTypeInvalid, $"OpenSecureChannel request type {(uint)request.RequestType} is neither Issue (0) nor Renew (1)", out status),
         };
     }
 
@@ -99,7 +100,7 @@ public sealed class UaSecureChannel
     {
         if (!IsOpen || channelId != ChannelId)
         {
-            return Refuse(UaTcpStatus.BadSecureChannelIdInvalid, IsOpen ? $"secure channel {channelId} is not this connection's channel {ChannelId}" : $"a chunk for secure channel {channelId} before OpenSecureChannel", out status);
+            return Refuse(StatusCodes.BadSecureChannelIdInvalid, IsOpen ? $"secure channel {channelId} is not this connection's channel {ChannelId}" : $"a chunk for secure channel {channelId} before OpenSecureChannel", out status);
         }
 
         if (tokenId == Current.TokenId && nowNs <= currentExpiresNs)
@@ -115,7 +116,7 @@ public sealed class UaSecureChannel
             return null;
         }
 
-        return Refuse(UaTcpStatus.BadSecureChannelTokenUnknown, $"token {tokenId} of secure channel {channelId} is unknown or expired (the current token is {Current.TokenId})", out status);
+        return Refuse(StatusCodes.BadSecureChannelTokenUnknown, $"token {tokenId} of secure channel {channelId} is unknown or expired (the current token is {Current.TokenId})", out status);
     }
 
     /// <summary>Checks an incoming chunk's sequence number against the last one (the OPN that issued the channel sets the first).</summary>
@@ -123,7 +124,7 @@ public sealed class UaSecureChannel
     {
         if (!first && !UaSequenceNumbers.IsNext(lastReceived, sequenceNumber))
         {
-            return Refuse(UaTcpStatus.BadSequenceNumberInvalid, $"sequence number {sequenceNumber} does not follow {lastReceived}", out status);
+            return Refuse(StatusCodes.BadSequenceNumberInvalid, $"sequence number {sequenceNumber} does not follow {lastReceived}", out status);
         }
 
         lastReceived = sequenceNumber;
@@ -138,34 +139,34 @@ public sealed class UaSecureChannel
         return lastSent;
     }
 
-    private string? Issue(in UaOpenRequest request, uint headerChannelId, uint newChannelId, long nowNs, long nowUaTicks, out uint status)
+    private string? Issue(OpenSecureChannelRequest request, uint headerChannelId, uint newChannelId, long nowNs, long nowUaTicks, out uint status)
     {
         if (IsOpen)
         {
-            return Refuse(UaTcpStatus.BadRequestTypeInvalid, $"an Issue on a connection whose secure channel {ChannelId} is open; renew it instead", out status);
+            return Refuse(StatusCodes.BadRequestTypeInvalid, $"an Issue on a connection whose secure channel {ChannelId} is open; renew it instead", out status);
         }
 
         if (headerChannelId != 0)
         {
-            return Refuse(UaTcpStatus.BadSecureChannelIdInvalid, $"an Issue names secure channel {headerChannelId}; a new channel is asked for with 0", out status);
+            return Refuse(StatusCodes.BadSecureChannelIdInvalid, $"an Issue names secure channel {headerChannelId}; a new channel is asked for with 0", out status);
         }
 
         IsOpen = true;
-        Grant(new UaToken(newChannelId, 1, nowUaTicks, limits.ReviseLifetimeMs(request.RequestedLifetimeMs)), nowNs);
+        Grant(new UaToken(newChannelId, 1, nowUaTicks, limits.ReviseLifetimeMs(request.RequestedLifetime)), nowNs);
         status = 0;
         return null;
     }
 
-    private string? Renew(in UaOpenRequest request, uint headerChannelId, long nowNs, long nowUaTicks, out uint status)
+    private string? Renew(OpenSecureChannelRequest request, uint headerChannelId, long nowNs, long nowUaTicks, out uint status)
     {
         if (!IsOpen || headerChannelId != ChannelId)
         {
-            return Refuse(UaTcpStatus.BadSecureChannelIdInvalid, IsOpen ? $"a Renew for secure channel {headerChannelId}, not this connection's {ChannelId}" : "a Renew before the channel was issued", out status);
+            return Refuse(StatusCodes.BadSecureChannelIdInvalid, IsOpen ? $"a Renew for secure channel {headerChannelId}, not this connection's {ChannelId}" : "a Renew before the channel was issued", out status);
         }
 
         previous = Current;
         previousExpiresNs = currentExpiresNs;
-        Grant(new UaToken(ChannelId, Current.TokenId == uint.MaxValue ? 1 : Current.TokenId + 1, nowUaTicks, limits.ReviseLifetimeMs(request.RequestedLifetimeMs)), nowNs);
+        Grant(new UaToken(ChannelId, Current.TokenId == uint.MaxValue ? 1 : Current.TokenId + 1, nowUaTicks, limits.ReviseLifetimeMs(request.RequestedLifetime)), nowNs);
         status = 0;
         return null;
     }

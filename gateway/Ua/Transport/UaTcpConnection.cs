@@ -29,6 +29,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     private readonly UaMessageAssembler assembler;
     private readonly UaSecureChannel channel;
     private readonly UaEncoder control;
+    private readonly UaChannelMessages messages = new();
     private readonly byte[] input = new byte[InputBytes];
     private readonly byte[] output;
     private readonly IPlatformTimer timer;
@@ -132,7 +133,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         if (!channel.IsOpen)
         {
             owner.Counters.TimeoutClose();
-            Fail(UaTcpStatus.BadTimeout, $"no {(helloDone ? "OpenSecureChannel" : "Hello")} within {limits.HelloTimeoutNs / 1_000_000} ms of connecting", counted: false);
+            Fail(StatusCodes.BadTimeout, $"no {(helloDone ? "OpenSecureChannel" : "Hello")} within {limits.HelloTimeoutNs / 1_000_000} ms of connecting", counted: false);
             return;
         }
 
@@ -143,7 +144,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         }
 
         owner.Counters.TimeoutClose();
-        Fail(UaTcpStatus.BadSecureChannelTokenUnknown, $"secure channel {channel.ChannelId}'s token {channel.Current.TokenId} expired ({channel.Current.RevisedLifetimeMs} ms and its grace) without a renewal", counted: false);
+        Fail(StatusCodes.BadSecureChannelTokenUnknown, $"secure channel {channel.ChannelId}'s token {channel.Current.TokenId} expired ({channel.Current.RevisedLifetimeMs} ms and its grace) without a renewal", counted: false);
     }
 
     /// <summary>Sends a response, or the ServiceFault that replaces one too large for the client; see <see cref="UaSendResult"/>.</summary>
@@ -158,7 +159,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         if (!FitsClient(body))
         {
             owner.Counters.ResponseTooLarge();
-            body = Fault(UaRequestHandles.OfResponse(body), UaTcpStatus.BadResponseTooLarge);
+            body = Fault(UaRequestHandles.OfResponse(body), StatusCodes.BadResponseTooLarge);
             result = UaSendResult.ResponseTooLarge;
         }
 
@@ -251,7 +252,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Fail(UaTcpStatus.BadTcpInternalError, $"handling a {UaChunkReassembler.Name(reassembler.Header.MessageType)} failed: {error.GetType().Name}: {error.Message}");
+            Fail(StatusCodes.BadTcpInternalError, $"handling a {UaChunkReassembler.Name(reassembler.Header.MessageType)} failed: {error.GetType().Name}: {error.Message}");
         }
     }
 
@@ -265,7 +266,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
 
         if (!helloDone)
         {
-            Fail(UaTcpStatus.BadTcpMessageTypeInvalid, $"a {UaChunkReassembler.Name(header.MessageType)} before the Hello; a connection starts with HEL");
+            Fail(StatusCodes.BadTcpMessageTypeInvalid, $"a {UaChunkReassembler.Name(header.MessageType)} before the Hello; a connection starts with HEL");
             return;
         }
 
@@ -282,7 +283,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     {
         if (helloDone)
         {
-            Fail(UaTcpStatus.BadTcpMessageTypeInvalid, "a second Hello on one connection");
+            Fail(StatusCodes.BadTcpMessageTypeInvalid, "a second Hello on one connection");
             return;
         }
 
@@ -305,7 +306,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     {
         if (header.ChunkType != UaChunkType.Final)
         {
-            Fail(UaTcpStatus.BadTcpMessageTooLarge, $"an OPN in several chunks; this server takes OpenSecureChannel in one chunk of up to {negotiation.ReceiveBufferBytes} bytes");
+            Fail(StatusCodes.BadTcpMessageTooLarge, $"an OPN in several chunks; this server takes OpenSecureChannel in one chunk of up to {negotiation.ReceiveBufferBytes} bytes");
             return;
         }
 
@@ -317,13 +318,13 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         var plainHeaderBytes = UaTcpHeader.Bytes + 4 + decoder.Position + SequenceHeaderBytes;
         if (!channel.Security.Unsecure(UaSecurityScope.Asymmetric, chunk, plainHeaderBytes, out var bodyBytes))
         {
-            Fail(UaTcpStatus.BadSecurityChecksFailed, "the OPN chunk does not verify under its security policy");
+            Fail(StatusCodes.BadSecurityChecksFailed, "the OPN chunk does not verify under its security policy");
             return;
         }
 
         var sequenceNumber = decoder.ReadUInt32();
         var requestId = decoder.ReadUInt32();
-        var request = owner.Messages.DecodeOpen(chunk.Slice(plainHeaderBytes, bodyBytes));
+        var request = UaChannelMessages.DecodeOpen(chunk.Slice(plainHeaderBytes, bodyBytes));
         var problem = channel.CheckSequence(sequenceNumber, first: !channel.IsOpen, out var status)
             ?? channel.Open(request, headerChannelId, policyUri, channel.IsOpen ? channel.ChannelId : owner.NextChannelId(), NowNs, owner.Loop.UtcNowUaTicks, out status);
         if (problem is not null)
@@ -335,13 +336,13 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         Count(request.RequestType);
         timer.ArmAt(channel.ExpiresAtNs);
         control.Reset();
-        owner.Messages.EncodeOpenResponse(control, request.RequestHandle, owner.Loop.UtcNowUaTicks, channel.Current);
+        messages.EncodeOpenResponse(control, request.RequestHeader.RequestHandle, owner.Loop.UtcNowUaTicks, channel.Current);
         Enqueue(UaMessageType.Open, requestId, control.Written);
     }
 
-    private void Count(UaTokenRequestType type)
+    private void Count(SecurityTokenRequestType type)
     {
-        if (type == UaTokenRequestType.Issue)
+        if (type == SecurityTokenRequestType.Issue)
         {
             owner.Counters.ChannelOpened();
         }
@@ -356,7 +357,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     {
         if (chunk.Length < SymmetricHeadersBytes)
         {
-            Fail(UaTcpStatus.BadTcpInternalError, $"a {UaChunkReassembler.Name(header.MessageType)} chunk of {chunk.Length} bytes is shorter than its {SymmetricHeadersBytes} bytes of headers");
+            Fail(StatusCodes.BadTcpInternalError, $"a {UaChunkReassembler.Name(header.MessageType)} chunk of {chunk.Length} bytes is shorter than its {SymmetricHeadersBytes} bytes of headers");
             return;
         }
 
@@ -366,7 +367,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         var bodyBytes = 0;
         if (problem is null && !channel.Security.Unsecure(UaSecurityScope.Symmetric, chunk, SymmetricHeadersBytes, out bodyBytes))
         {
-            (problem, status) = ("the chunk does not verify under its security policy", UaTcpStatus.BadSecurityChecksFailed);
+            (problem, status) = ("the chunk does not verify under its security policy", StatusCodes.BadSecurityChecksFailed);
         }
 
         problem ??= channel.CheckSequence(BinaryPrimitives.ReadUInt32LittleEndian(chunk[16..]), first: false, out status);
@@ -389,9 +390,9 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
 
     private void CloseChannel(UaTcpHeader header, ReadOnlySpan<byte> body)
     {
-        if (header.ChunkType != UaChunkType.Final || !owner.Messages.IsCloseRequest(body))
+        if (header.ChunkType != UaChunkType.Final || !UaChannelMessages.IsCloseRequest(body))
         {
-            Fail(UaTcpStatus.BadTcpMessageTypeInvalid, "a CLO that is not one chunk holding a CloseSecureChannelRequest");
+            Fail(StatusCodes.BadTcpMessageTypeInvalid, "a CLO that is not one chunk holding a CloseSecureChannelRequest");
             return;
         }
 
@@ -412,10 +413,10 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
                 return;
             case AssemblyStatus.TooLarge:
                 owner.Counters.RequestTooLarge();
-                Enqueue(UaMessageType.Message, requestId, Fault(UaRequestHandles.OfRequest(assembler.Body), UaTcpStatus.BadRequestTooLarge));
+                Enqueue(UaMessageType.Message, requestId, Fault(UaRequestHandles.OfRequest(assembler.Body), StatusCodes.BadRequestTooLarge));
                 return;
             case AssemblyStatus.Interleaved:
-                Fail(UaTcpStatus.BadTcpInternalError, $"a chunk of request {requestId} before the final chunk of request {assembler.RequestId}; this server takes a message's chunks in a row");
+                Fail(StatusCodes.BadTcpInternalError, $"a chunk of request {requestId} before the final chunk of request {assembler.RequestId}; this server takes a message's chunks in a row");
                 return;
         }
     }
@@ -431,7 +432,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     private ReadOnlySpan<byte> Fault(uint requestHandle, uint status)
     {
         control.Reset();
-        owner.Messages.EncodeServiceFault(control, requestHandle, owner.Loop.UtcNowUaTicks, status);
+        messages.EncodeServiceFault(control, requestHandle, owner.Loop.UtcNowUaTicks, status);
         return control.Written;
     }
 
@@ -452,7 +453,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         if (!MakeRoom((long)chunks * negotiation.SendBufferBytes))
         {
             owner.Counters.SendQueueFullClose();
-            Fail(UaTcpStatus.BadTcpNotEnoughResources, $"the send queue of {output.Length} bytes is full: the client does not read its responses", counted: false, sendError: false);
+            Fail(StatusCodes.BadTcpNotEnoughResources, $"the send queue of {output.Length} bytes is full: the client does not read its responses", counted: false, sendError: false);
             return false;
         }
 
@@ -573,7 +574,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            owner.Trace?.ConnectionClosed("", UaTcpStatus.BadTcpInternalError, $"the service layer failed on channel {channelId} closing: {error.GetType().Name}: {error.Message}");
+            owner.Trace?.ConnectionClosed("", StatusCodes.BadTcpInternalError, $"the service layer failed on channel {channelId} closing: {error.GetType().Name}: {error.Message}");
         }
     }
 }

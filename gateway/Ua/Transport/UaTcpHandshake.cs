@@ -35,7 +35,7 @@ public static class UaTcpHandshake
     public static string? TryDecodeHello(ReadOnlySpan<byte> body, out UaHello? hello, out uint status)
     {
         hello = null;
-        status = UaTcpStatus.BadTcpInternalError;
+        status = StatusCodes.BadTcpInternalError;
         if (body.Length < HelloFixedBytes + 4)
         {
             return $"a Hello body of {body.Length} bytes is shorter than its {HelloFixedBytes + 4} fixed bytes";
@@ -44,7 +44,7 @@ public static class UaTcpHandshake
         var urlBytes = BinaryPrimitives.ReadInt32LittleEndian(body[HelloFixedBytes..]);
         if (urlBytes > UaTcpLimits.EndpointUrlBytesMax)
         {
-            status = UaTcpStatus.BadTcpEndpointUrlInvalid;
+            status = StatusCodes.BadTcpEndpointUrlInvalid;
             return $"the Hello's EndpointUrl has {urlBytes} bytes; at most {UaTcpLimits.EndpointUrlBytesMax} are allowed";
         }
 
@@ -76,7 +76,7 @@ public static class UaTcpHandshake
         ArgumentNullException.ThrowIfNull(hello);
         ArgumentNullException.ThrowIfNull(limits);
         negotiation = default;
-        status = UaTcpStatus.BadTcpNotEnoughResources;
+        status = StatusCodes.BadTcpNotEnoughResources;
         if (hello.ReceiveBufferSize < UaTcpLimits.BufferBytesMin || hello.SendBufferSize < UaTcpLimits.BufferBytesMin)
         {
             return $"the Hello offers buffers of {hello.ReceiveBufferSize} (receive) and {hello.SendBufferSize} (send) bytes; both must be at least {UaTcpLimits.BufferBytesMin}";

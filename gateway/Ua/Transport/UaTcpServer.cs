@@ -19,11 +19,10 @@ public sealed class UaTcpServer : IListenerHandler, IDisposable
     private IStreamListener? listener;
     private uint lastChannelId;
 
-    public UaTcpServer(IStreamDeviceProvider streams, DeviceAddress address, IUaTransportLoop loop, IUaChannelMessages messages, IUaServiceHandler services, UaTcpLimits? limits = null, IUaTransportTrace? trace = null)
+    public UaTcpServer(IStreamDeviceProvider streams, DeviceAddress address, IUaTransportLoop loop, IUaServiceHandler services, UaTcpLimits? limits = null, IUaTransportTrace? trace = null)
     {
         ArgumentNullException.ThrowIfNull(streams);
         ArgumentNullException.ThrowIfNull(loop);
-        ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(services);
         StreamAddressChecks.RequireListenable(address);
         Limits = limits ?? UaTcpLimits.Default;
@@ -31,7 +30,6 @@ public sealed class UaTcpServer : IListenerHandler, IDisposable
         this.streams = streams;
         this.address = address;
         Loop = loop;
-        Messages = messages;
         Services = services;
         Trace = trace;
     }
@@ -50,8 +48,6 @@ public sealed class UaTcpServer : IListenerHandler, IDisposable
     public long ConnectionsRefused => listener?.Refused ?? 0;
 
     internal IUaTransportLoop Loop { get; }
-
-    internal IUaChannelMessages Messages { get; }
 
     internal IUaServiceHandler Services { get; }
 
