@@ -126,6 +126,28 @@ public sealed class MonitoredItemTests
     }
 
     [Fact]
+    public void SubscriptionQueueLimit_ItemsThenKeepOnlyTheirNewestWithOverflow()
+    {
+        var harness = new SubscriptionHarness(new SubscriptionLimits { NotificationsPerSubscriptionMax = 5 });
+        var session = harness.Open();
+        var id = Subscribe(session, intervalMs: 200).SubscriptionId;
+        for (var i = 1; i <= 3; i++)
+        {
+            harness.Sampler.Ensure(i).Counting = true;
+        }
+
+        harness.Monitor(session, id, 3, samplingMs: 10, queueSize: 10);
+        var publish = Publish(session);
+
+        harness.Run(200 * Ms);
+
+        var changes = Changes(publish.Response!);
+        Assert.Equal(5, changes.Length);
+        Assert.All(Enumerable.Range(1, 3), handle => Assert.Equal(21, changes.Where(c => c.ClientHandle == handle).Max(c => c.Value.Value.AsDouble())));
+        Assert.Contains(changes, c => (c.Value.Status.Code & Overflow) == Overflow);
+    }
+
+    [Fact]
     public void AbsoluteDeadband_ReportsOnlyChangesBeyondIt()
     {
         var harness = new SubscriptionHarness();

@@ -130,8 +130,13 @@ internal sealed class FakeSampler : IValueSampler
     }
 }
 
-internal sealed class FakeSource : ISampledValue
+internal sealed class FakeSource : ISampledValue, IDisposable
 {
+    /// <summary>How many items that sampled it were deleted.</summary>
+    public int Disposed { get; private set; }
+
+    public void Dispose() => Disposed++;
+
     public DataValue Current { get; set; }
 
     public long Samples { get; private set; }

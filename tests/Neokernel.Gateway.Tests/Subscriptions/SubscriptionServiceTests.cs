@@ -164,6 +164,24 @@ public sealed class SubscriptionServiceTests
     }
 
     [Fact]
+    public void Stop_ClosesSessionsDeletesItemsAndReleasesHandles()
+    {
+        var harness = new SubscriptionHarness();
+        var session = harness.Open();
+        var id = Subscribe(session).SubscriptionId;
+        harness.Monitor(session, id, 2);
+        var queued = Publish(session);
+
+        harness.Server.Stop();
+
+        Assert.Equal(StatusCodes.BadSessionClosed, queued.Fault!.Value.Code);
+        Assert.Equal(0, harness.Server.SessionCount);
+        Assert.Equal(0, harness.Server.MonitoredItemCount);
+        Assert.Equal(1, harness.Sampler.Ensure(1).Disposed);
+        Assert.Equal(StatusCodes.BadSessionClosed, Publish(session).Fault!.Value.Code);
+    }
+
+    [Fact]
     public void Services_TooManyOperations_BadTooManyOperations()
     {
         var harness = new SubscriptionHarness(new SubscriptionLimits { OperationsPerRequestMax = 2 });

@@ -53,7 +53,7 @@ internal sealed class MonitoredItem
 
     public ChangeFilter Filter { get; set; } = ChangeFilter.Default;
 
-    public bool IsDeleted { get; set; }
+    public bool IsDeleted { get; private set; }
 
     public int QueueSize => queue.Length;
 
@@ -95,6 +95,14 @@ internal sealed class MonitoredItem
 
     /// <summary>Forgets the last value, so the next sample is reported whatever it is (a new item, one enabled again, a transfer with initial values).</summary>
     public void ResetLastValue() => hasLastQueued = false;
+
+    /// <summary>Marks it deleted, drops its values and releases its sampling handle (when disposable); returns the values dropped.</summary>
+    public int Delete()
+    {
+        IsDeleted = true;
+        (Source as IDisposable)?.Dispose();
+        return ClearQueue();
+    }
 
     /// <summary>Drops every queued value: an item disabled or deleted.</summary>
     public int ClearQueue()

@@ -83,15 +83,21 @@ internal sealed class Subscription
     /// <summary>A Publish request arrived for its session: the lifetime starts again.</summary>
     public void ResetLifetime() => lifetimeCounter = LifetimeCount;
 
-    /// <summary>One engine tick: runs the publishing cycle when its interval has passed.</summary>
-    public void OnTick(long tick, bool requestQueued)
+    /// <summary>
+    /// One engine tick, <paramref name="elapsedTicks"/> after the last (more than one when the
+    /// loop was late): runs the publishing cycle when its interval has passed, once however late,
+    /// and keeps the cycles on their grid.
+    /// </summary>
+    public void OnTick(long tick, long elapsedTicks, bool requestQueued)
     {
-        if (--ticksUntilCycle > 0)
+        Debug.Assert(elapsedTicks >= 1, "time moves forward between ticks");
+        ticksUntilCycle -= elapsedTicks;
+        if (ticksUntilCycle > 0)
         {
             return;
         }
 
-        ticksUntilCycle = PublishingTicks;
+        ticksUntilCycle = PublishingTicks - (-ticksUntilCycle % PublishingTicks);
         if (!requestQueued && lifetimeCounter > 0)
         {
             lifetimeCounter--;

@@ -18,7 +18,7 @@ public interface IValueSampler
     StatusCode Open(NodeId nodeId, uint attributeId, string? indexRange, QualifiedName dataEncoding, out ISampledValue? handle);
 }
 
-/// <summary>One opened (node, attribute, range): what a monitored item samples.</summary>
+/// <summary>One opened (node, attribute, range): what a monitored item samples. A handle that is also <see cref="IDisposable"/> is disposed when its item is deleted.</summary>
 public interface ISampledValue
 {
     /// <summary>

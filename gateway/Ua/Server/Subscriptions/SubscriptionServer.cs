@@ -20,6 +20,7 @@ public sealed class SubscriptionServer : ITimerCallback
     private uint lastSubscriptionId;
     private uint lastItemId;
     private int rotation;
+    private long lastTick;
     private bool inTick;
     private bool sweepSessions;
 
@@ -63,7 +64,8 @@ public sealed class SubscriptionServer : ITimerCallback
         sessions.Add(session);
         if (!timer.IsArmed)
         {
-            timer.ArmAt((CurrentTick + 1) * Limits.TickNs);
+            lastTick = CurrentTick;
+            timer.ArmAt((lastTick + 1) * Limits.TickNs);
         }
 
         return session;
@@ -72,13 +74,15 @@ public sealed class SubscriptionServer : ITimerCallback
     public void OnTimer(long nowNs)
     {
         var tick = nowNs / Limits.TickNs;
+        var elapsedTicks = Math.Max(1, tick - lastTick);
+        lastTick = tick;
         var uaTicks = loop.UaTicksAtClockZero + (nowNs / 100);
         SampleFairly(tick, uaTicks);
         inTick = true;
         var count = sessions.Count;
         for (var i = 0; i < count; i++)
         {
-            sessions[(rotation + i) % count].OnTick(tick, nowNs, uaTicks);
+            sessions[(rotation + i) % count].OnTick(tick, elapsedTicks, nowNs, uaTicks);
         }
 
         inTick = false;
@@ -94,6 +98,18 @@ public sealed class SubscriptionServer : ITimerCallback
         {
             timer.ArmAt((tick + 1) * Limits.TickNs);
         }
+    }
+
+    /// <summary>Closes every session (their queued Publish requests answered BadSessionClosed, their subscriptions deleted) and stops the timer: the gateway stopping.</summary>
+    public void Stop()
+    {
+        foreach (var session in sessions.ToArray())
+        {
+            session.Close(deleteSubscriptions: true);
+        }
+
+        timer.Cancel();
+        Debug.Assert(sessions.Count == 0 && subscriptionsById.Count == 0, "stopping leaves nothing behind");
     }
 
     internal Subscription NewSubscription(SubscriptionSession session)

@@ -208,8 +208,7 @@ public sealed partial class SubscriptionSession
     private void DeleteItem(MonitoredItem item)
     {
         Wheel.Cancel(item);
-        item.IsDeleted = true;
-        item.Subscription.QueuedCount -= item.ClearQueue();
+        item.Subscription.QueuedCount -= item.Delete();
         item.Subscription.Items.Remove(item.Id);
         server.ItemDeleted();
     }

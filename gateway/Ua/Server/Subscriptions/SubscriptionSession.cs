@@ -221,14 +221,14 @@ public sealed partial class SubscriptionSession : ISampleSink
     }
 
     /// <summary>One engine tick: timed-out requests, publishing cycles, expired subscriptions, then late ones served.</summary>
-    internal void OnTick(long tick, long nowNs, long uaTicks)
+    internal void OnTick(long tick, long elapsedTicks, long nowNs, long uaTicks)
     {
         TimeOutPublishRequests(nowNs);
         var requestQueued = publishCount > 0;
         for (var i = subscriptions.Count - 1; i >= 0; i--)
         {
             var subscription = subscriptions[i];
-            subscription.OnTick(tick, requestQueued);
+            subscription.OnTick(tick, elapsedTicks, requestQueued);
             if (subscription.IsExpired)
             {
                 Remove(subscription);
@@ -419,8 +419,7 @@ public sealed partial class SubscriptionSession : ISampleSink
         foreach (var item in subscription.Items.Values)
         {
             Wheel.Cancel(item);
-            item.IsDeleted = true;
-            item.ClearQueue();
+            item.Delete();
         }
 
         subscriptions.Remove(subscription);
