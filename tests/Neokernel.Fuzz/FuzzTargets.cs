@@ -1,4 +1,5 @@
 using Neokernel.Fieldbus.Modbus;
+using Neokernel.Gateway.Ua.Transport;
 
 namespace Neokernel.Fuzz;
 
@@ -16,6 +17,7 @@ public static class FuzzTargets
         ["rtu-frame"] = RtuFrameTarget,
         ["slave-request"] = SlaveRequestTarget,
         ["master-response"] = MasterResponseTarget,
+        ["ua-chunk"] = UaChunkTarget,
     };
 
     /// <summary>TcpFrame.Decode on the whole input, then the reassembler on the same bytes in chunks whose size the first byte picks.</summary>
@@ -89,6 +91,47 @@ public static class FuzzTargets
         }
     }
 
+
+    /// <summary>
+    /// The OPC UA transport's chunk and message decoding, through a whole server connection: the
+    /// input is the byte stream a client sends, fed in reads whose size the first byte picks. No
+    /// exception escapes, everything the server writes is whole chunks of the types it may send
+    /// (ACK, ERR, OPN, MSG) within the negotiated sizes, and after an ERR the connection is closed.
+    /// A fresh server per input, so secure channel ids (and so the seeds) mean the same each run.
+    /// </summary>
+    public static void UaChunkTarget(ReadOnlySpan<byte> input)
+    {
+        using var harness = new UaTransportHarness(UaTransportHarness.SmallLimits);
+        harness.Connect();
+        var readBytes = input.IsEmpty ? 1 : 1 + (input[0] % 64) * (1 + (input[0] >> 6) * 40);
+        var rest = input;
+        while (!rest.IsEmpty && harness.Connected)
+        {
+            var read = rest[..Math.Min(readBytes, rest.Length)];
+            harness.Feed(read);
+            rest = rest[read.Length..];
+        }
+
+        RequireWellFormedOutput(harness.Written, harness.Connected);
+    }
+
+    private static void RequireWellFormedOutput(ReadOnlySpan<byte> written, bool connected)
+    {
+        var sawError = false;
+        while (!written.IsEmpty)
+        {
+            Require(written.Length >= UaTcpHeader.Bytes, "the server wrote a partial header");
+            var header = UaTcpHeader.Read(written);
+            Require(!sawError, "the server wrote after an Error message");
+            Require(header.MessageType is UaMessageType.Acknowledge or UaMessageType.Error or UaMessageType.Open or UaMessageType.Message, "the server wrote a message type it never sends");
+            Require(header.MessageSize >= UaTcpHeader.Bytes && header.MessageSize <= written.Length, "the server wrote a chunk whose size disagrees with its bytes");
+            Require(header.MessageSize <= UaTransportHarness.SmallLimits.SendBufferBytes, "the server wrote a chunk over its send buffer");
+            sawError = header.MessageType == UaMessageType.Error;
+            written = written[(int)header.MessageSize..];
+        }
+
+        Require(!sawError || !connected, "the server sent an Error and kept the connection");
+    }
 
     /// <summary>
     /// Requests to check responses against. In a class of their own: SharpFuzz's instrumented code must

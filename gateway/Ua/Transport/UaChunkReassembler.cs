@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Neokernel.Gateway.Ua.Transport;
 
 /// <summary>What one <see cref="UaChunkReassembler.Append"/> did.</summary>
-public enum ReassemblyStatus
+public enum UaReassemblyStatus
 {
     /// <summary>Every byte given was taken; the chunk is not complete yet.</summary>
     NeedMore,
@@ -16,7 +16,7 @@ public enum ReassemblyStatus
 }
 
 /// <summary>The outcome of one append: what happened and how many of the given bytes it took.</summary>
-public readonly record struct ReassemblyStep(ReassemblyStatus Status, int Consumed);
+public readonly record struct UaReassemblyStep(UaReassemblyStatus Status, int Consumed);
 
 /// <summary>
 /// Cuts a byte stream into UA-TCP chunks as the bytes arrive: a header split over reads, several
@@ -82,12 +82,12 @@ public sealed class UaChunkReassembler
         ChunkBytesMax = buffer.Length;
     }
 
-    /// <summary>Takes bytes up to the end of the current chunk; see <see cref="ReassemblyStatus"/>.</summary>
-    public ReassemblyStep Append(ReadOnlySpan<byte> data)
+    /// <summary>Takes bytes up to the end of the current chunk; see <see cref="UaReassemblyStatus"/>.</summary>
+    public UaReassemblyStep Append(ReadOnlySpan<byte> data)
     {
         if (Faulted)
         {
-            return new ReassemblyStep(ReassemblyStatus.Error, 0);
+            return new UaReassemblyStep(UaReassemblyStatus.Error, 0);
         }
 
         if (complete)
@@ -102,12 +102,12 @@ public sealed class UaChunkReassembler
             consumed = Fill(data, UaTcpHeader.Bytes);
             if (filled < UaTcpHeader.Bytes)
             {
-                return new ReassemblyStep(ReassemblyStatus.NeedMore, consumed);
+                return new UaReassemblyStep(UaReassemblyStatus.NeedMore, consumed);
             }
 
             if (!Judge(UaTcpHeader.Read(buffer)))
             {
-                return new ReassemblyStep(ReassemblyStatus.Error, consumed);
+                return new UaReassemblyStep(UaReassemblyStatus.Error, consumed);
             }
         }
 
@@ -115,11 +115,11 @@ public sealed class UaChunkReassembler
         Debug.Assert(filled <= expected, "a chunk never takes bytes past its MessageSize");
         if (filled < expected)
         {
-            return new ReassemblyStep(ReassemblyStatus.NeedMore, consumed);
+            return new UaReassemblyStep(UaReassemblyStatus.NeedMore, consumed);
         }
 
         complete = true;
-        return new ReassemblyStep(ReassemblyStatus.Chunk, consumed);
+        return new UaReassemblyStep(UaReassemblyStatus.Chunk, consumed);
     }
 
     private int Fill(ReadOnlySpan<byte> data, int until)

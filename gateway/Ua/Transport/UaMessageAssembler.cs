@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Neokernel.Gateway.Ua.Transport;
 
 /// <summary>What one chunk did to the message being assembled.</summary>
-public enum AssemblyStatus
+public enum UaAssemblyStatus
 {
     /// <summary>An intermediate chunk was added (or a chunk of a request already refused was dropped).</summary>
     Incomplete,
@@ -25,7 +25,7 @@ public enum AssemblyStatus
 /// Joins the bodies of a request's chunks (after their sequence headers) into one message body:
 /// C chunks gather, the F chunk completes, an A chunk discards. Bounded by the negotiated
 /// MaxMessageSize and MaxChunkCount: past either the request is refused once
-/// (<see cref="AssemblyStatus.TooLarge"/>) and its remaining chunks dropped, while the gathered
+/// (<see cref="UaAssemblyStatus.TooLarge"/>) and its remaining chunks dropped, while the gathered
 /// prefix stays in <see cref="Body"/> so the refusal can name the request handle. The buffer grows
 /// by doubling up to the limit, so a connection reaches its largest message once and then
 /// assembles without allocating.
@@ -71,19 +71,19 @@ public sealed class UaMessageAssembler
         Clear();
     }
 
-    public AssemblyStatus Append(UaChunkType chunkType, uint requestId, ReadOnlySpan<byte> body)
+    public UaAssemblyStatus Append(UaChunkType chunkType, uint requestId, ReadOnlySpan<byte> body)
     {
         Debug.Assert(chunkType is UaChunkType.Final or UaChunkType.Intermediate or UaChunkType.Abort, "the reassembler passes only F, C and A chunks");
         if (inProgress && requestId != RequestId)
         {
-            return AssemblyStatus.Interleaved;
+            return UaAssemblyStatus.Interleaved;
         }
 
         if (chunkType == UaChunkType.Abort)
         {
             Clear();
             RequestId = requestId;
-            return AssemblyStatus.Aborted;
+            return UaAssemblyStatus.Aborted;
         }
 
         if (!inProgress)
@@ -96,7 +96,7 @@ public sealed class UaMessageAssembler
         if (dropping)
         {
             FinishIf(chunkType);
-            return AssemblyStatus.Incomplete;
+            return UaAssemblyStatus.Incomplete;
         }
 
         chunks++;
@@ -105,17 +105,17 @@ public sealed class UaMessageAssembler
             dropping = true;
             Add(body[..Math.Min(body.Length, BytesMax - length)]);
             FinishIf(chunkType);
-            return AssemblyStatus.TooLarge;
+            return UaAssemblyStatus.TooLarge;
         }
 
         Add(body);
         if (chunkType == UaChunkType.Intermediate)
         {
-            return AssemblyStatus.Incomplete;
+            return UaAssemblyStatus.Incomplete;
         }
 
         inProgress = false;
-        return AssemblyStatus.Message;
+        return UaAssemblyStatus.Message;
     }
 
     private void FinishIf(UaChunkType chunkType)

@@ -224,13 +224,13 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         {
             var step = reassembler.Append(input.AsSpan(inputStart, inputEnd - inputStart));
             inputStart += step.Consumed;
-            if (step.Status == ReassemblyStatus.Error)
+            if (step.Status == UaReassemblyStatus.Error)
             {
                 Fail(reassembler.ErrorStatus, reassembler.ErrorReason);
                 return;
             }
 
-            if (step.Status == ReassemblyStatus.Chunk)
+            if (step.Status == UaReassemblyStatus.Chunk)
             {
                 HandleChunkGuarded();
             }
@@ -404,18 +404,18 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     {
         switch (assembler.Append(chunkType, requestId, body))
         {
-            case AssemblyStatus.Message:
+            case UaAssemblyStatus.Message:
                 owner.Counters.Request();
                 owner.Services.OnRequest(new UaRequestContext(this, generation, channel.ChannelId, requestId), assembler.Body);
                 return;
-            case AssemblyStatus.Aborted:
+            case UaAssemblyStatus.Aborted:
                 owner.Counters.Abort();
                 return;
-            case AssemblyStatus.TooLarge:
+            case UaAssemblyStatus.TooLarge:
                 owner.Counters.RequestTooLarge();
                 Enqueue(UaMessageType.Message, requestId, Fault(UaRequestHandles.OfRequest(assembler.Body), StatusCodes.BadRequestTooLarge));
                 return;
-            case AssemblyStatus.Interleaved:
+            case UaAssemblyStatus.Interleaved:
                 Fail(StatusCodes.BadTcpInternalError, $"a chunk of request {requestId} before the final chunk of request {assembler.RequestId}; this server takes a message's chunks in a row");
                 return;
         }

@@ -15,10 +15,10 @@ public sealed class ReassemblerTests
 
         for (var index = 0; index < hello.Length - 1; index++)
         {
-            Assert.Equal(new ReassemblyStep(ReassemblyStatus.NeedMore, 1), reassembler.Append(hello.AsSpan(index, 1)));
+            Assert.Equal(new UaReassemblyStep(UaReassemblyStatus.NeedMore, 1), reassembler.Append(hello.AsSpan(index, 1)));
         }
 
-        Assert.Equal(new ReassemblyStep(ReassemblyStatus.Chunk, 1), reassembler.Append(hello.AsSpan(hello.Length - 1)));
+        Assert.Equal(new UaReassemblyStep(UaReassemblyStatus.Chunk, 1), reassembler.Append(hello.AsSpan(hello.Length - 1)));
         Assert.Equal(hello, reassembler.Chunk.ToArray());
         Assert.Equal(UaMessageType.Hello, reassembler.Header.MessageType);
     }
@@ -32,11 +32,11 @@ public sealed class ReassemblerTests
         byte[] stream = [.. first, .. second];
 
         var step = reassembler.Append(stream);
-        Assert.Equal(new ReassemblyStep(ReassemblyStatus.Chunk, first.Length), step);
+        Assert.Equal(new UaReassemblyStep(UaReassemblyStatus.Chunk, first.Length), step);
         Assert.Equal(first, reassembler.Chunk.ToArray());
 
         step = reassembler.Append(stream.AsSpan(first.Length));
-        Assert.Equal(new ReassemblyStep(ReassemblyStatus.Chunk, second.Length), step);
+        Assert.Equal(new UaReassemblyStep(UaReassemblyStatus.Chunk, second.Length), step);
         Assert.Equal(UaChunkType.Final, reassembler.Header.ChunkType);
         Assert.Equal(second, reassembler.Chunk.ToArray());
     }
@@ -49,7 +49,7 @@ public sealed class ReassemblerTests
 
         var step = reassembler.Append(Hex("4D534746 01200000"));
 
-        Assert.Equal(ReassemblyStatus.Error, step.Status);
+        Assert.Equal(UaReassemblyStatus.Error, step.Status);
         Assert.Equal(StatusCodes.BadTcpMessageTooLarge, reassembler.ErrorStatus);
         Assert.Contains("8193", reassembler.ErrorReason, StringComparison.Ordinal);
     }
@@ -63,7 +63,7 @@ public sealed class ReassemblerTests
     {
         var reassembler = new UaChunkReassembler(8192);
 
-        Assert.Equal(ReassemblyStatus.Error, reassembler.Append(Hex(header)).Status);
+        Assert.Equal(UaReassemblyStatus.Error, reassembler.Append(Hex(header)).Status);
         Assert.Equal(StatusCodes.BadTcpMessageTypeInvalid, reassembler.ErrorStatus);
         Assert.False(string.IsNullOrEmpty(reassembler.ErrorReason), what);
     }
@@ -75,7 +75,7 @@ public sealed class ReassemblerTests
     {
         var reassembler = new UaChunkReassembler(8192);
 
-        Assert.Equal(ReassemblyStatus.Error, reassembler.Append(Hex(header)).Status);
+        Assert.Equal(UaReassemblyStatus.Error, reassembler.Append(Hex(header)).Status);
         Assert.Equal(StatusCodes.BadTcpMessageTypeInvalid, reassembler.ErrorStatus);
     }
 
@@ -84,7 +84,7 @@ public sealed class ReassemblerTests
     {
         var reassembler = new UaChunkReassembler(8192);
 
-        Assert.Equal(ReassemblyStatus.Error, reassembler.Append(Hex("4D534746 0B000000")).Status);
+        Assert.Equal(UaReassemblyStatus.Error, reassembler.Append(Hex("4D534746 0B000000")).Status);
         Assert.Equal(StatusCodes.BadTcpInternalError, reassembler.ErrorStatus);
     }
 
@@ -94,8 +94,8 @@ public sealed class ReassemblerTests
         var reassembler = new UaChunkReassembler(8192);
         reassembler.Append(Hex("41434B46 20000000"));
 
-        Assert.Equal(new ReassemblyStep(ReassemblyStatus.Error, 0), reassembler.Append(Hello()));
+        Assert.Equal(new UaReassemblyStep(UaReassemblyStatus.Error, 0), reassembler.Append(Hello()));
         reassembler.Reset();
-        Assert.Equal(ReassemblyStatus.Chunk, reassembler.Append(Hello()).Status);
+        Assert.Equal(UaReassemblyStatus.Chunk, reassembler.Append(Hello()).Status);
     }
 }
