@@ -100,8 +100,6 @@ internal static class ServiceTypesGenerator
             WriteStructure(source, dictionary, structure, encodingIds);
         }
 
-        WriteDecoderTable(source, structures.Where(s => encodingIds.Contains(s.Name)).Select(s => CSharpSource.Identifier(s.Name)).ToList());
-
         output.Write("ServiceTypes.g.cs", source.ToString().TrimEnd('\n') + "\n");
         return $"ServiceTypes: {Services.Length} services, {structures.Count} structures, {enumerations.Count} enumerations";
     }
@@ -236,32 +234,6 @@ internal static class ServiceTypesGenerator
         WriteEncode(source, fields);
         source.Line();
         WriteDecode(source, name, fields);
-        source.Close();
-        source.Line();
-    }
-
-    /// <summary>
-    /// ServiceTypeDecoders: the decoder of each generated structure by its DefaultBinary encoding id,
-    /// for a service message's TypeId and an ExtensionObject's body. A switch over constants, its
-    /// static lambdas cached by the compiler: a look-up allocates nothing.
-    /// </summary>
-    private static void WriteDecoderTable(CSharpSource source, List<string> names)
-    {
-        source.Summary("Decodes a generated structure from its binary body, found by its DefaultBinary encoding id (ServiceTypeDecoders.Find).");
-        source.Line("public delegate IEncodeable UaStructureDecoder(ref UaDecoder decoder);");
-        source.Line();
-        source.Summary("The generated structures' decoders by their DefaultBinary encoding id: the TypeId of a service message or an ExtensionObject.");
-        source.Open("public static class ServiceTypeDecoders");
-        source.Summary("The decoder of the structure whose DefaultBinary encoding has numeric id (namespace 0) binaryEncodingId; null for a type the stack does not know.");
-        source.Line("public static UaStructureDecoder? Find(uint binaryEncodingId) => binaryEncodingId switch");
-        source.Line("{");
-        foreach (var name in names)
-        {
-            source.Line($"    {name}.BinaryEncodingNumericId => static (ref UaDecoder d) => {name}.Decode(ref d),");
-        }
-
-        source.Line("    _ => null,");
-        source.Line("};");
         source.Close();
         source.Line();
     }

@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Reflection;
 using Neokernel.Gateway.Tests.Encoding;
 using Neokernel.Gateway.Ua;
 
@@ -174,67 +172,6 @@ public sealed class ServiceTypesTests
             }
         }
     }
-
-    [Fact]
-    public void Find_UnknownEncodingId_IsNull()
-    {
-        Assert.Null(ServiceTypeDecoders.Find(0));
-        Assert.Null(ServiceTypeDecoders.Find(ObjectIds.Server));
-        Assert.NotNull(ServiceTypeDecoders.Find(ReadRequest.BinaryEncodingNumericId));
-    }
-
-    [Fact]
-    public void EveryGeneratedStructure_DefaultRoundTrips_AndCutOrCorruptBytesThrowOnlyTheCodecException()
-    {
-        var structures = DefaultStructures();
-        Assert.True(structures.Count >= 80, $"expected the generated service types, found {structures.Count}");
-        var random = new Random(9);
-        foreach (var structure in structures)
-        {
-            var name = structure.GetType().Name;
-            var decode = ServiceTypeDecoders.Find(structure.BinaryEncodingId.Numeric);
-            Assert.True(decode is not null, $"ServiceTypeDecoders has no decoder for {name}");
-            var bytes = KnownEncodingTests.Encode(structure.Encode);
-            var whole = new UaDecoder(bytes);
-            var decoded = decode(ref whole);
-            whole.ExpectEnd(name);
-            Assert.IsType(structure.GetType(), decoded);
-            Assert.Equal(bytes, KnownEncodingTests.Encode(decoded.Encode));
-
-            for (var length = 0; length < bytes.Length; length++)
-            {
-                Assert.Throws<UaCodecException>(() =>
-                {
-                    var cut = new UaDecoder(bytes.AsSpan(0, length));
-                    decode(ref cut);
-                });
-            }
-
-            for (var attempt = 0; attempt < 50; attempt++)
-            {
-                var noise = new byte[random.Next(0, 64)];
-                random.NextBytes(noise);
-                var exception = Record.Exception(() =>
-                {
-                    var corrupt = new UaDecoder(noise);
-                    decode(ref corrupt);
-                });
-                Assert.True(exception is null or UaCodecException, $"{name}: random bytes threw {exception}");
-            }
-        }
-    }
-
-    /// <summary>A default instance of every generated structure with an encoding id: the IEncodeable classes of the stack's assembly with a static Decode.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Test code on the JIT and the untrimmed gateway assembly.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Test code on the JIT and the untrimmed gateway assembly.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Test code on the JIT and the untrimmed gateway assembly.")]
-    private static List<IEncodeable> DefaultStructures() =>
-        typeof(ReadRequest).Assembly.GetTypes()
-            .Where(t => t.IsClass && typeof(IEncodeable).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
-            .Where(t => t.GetMethod("Decode", BindingFlags.Public | BindingFlags.Static, [typeof(UaDecoder).MakeByRefType()]) is not null)
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => (IEncodeable)Activator.CreateInstance(t)!)
-            .ToList();
 
     private delegate void DecodeBody(ref UaDecoder decoder);
 }
