@@ -85,7 +85,16 @@ internal sealed class NodeSet
 
     public static NodeSet Load(string path)
     {
-        var document = SpecFiles.LoadXml(path);
+        XDocument document;
+        try
+        {
+            document = XDocument.Load(path, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException error)
+        {
+            throw new SpecException($"{path}:{error.LineNumber}:{error.LinePosition}: not well-formed XML: {error.Message}");
+        }
+
         var nodeSet = new NodeSet(path);
         nodeSet.Read(document.Root ?? throw new SpecException($"{path}: the document is empty"));
         return nodeSet;

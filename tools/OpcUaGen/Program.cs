@@ -17,8 +17,8 @@ try
     IdentifierGenerators.WriteNodeIds(spec, output);
     IdentifierGenerators.WriteStatusCodes(spec, output);
     IdentifierGenerators.WriteAttributeIds(spec, output);
-    Console.WriteLine(Namespace0Generator.Write(spec, output));
-    Console.WriteLine(ServiceTypesGenerator.Write(spec, output));
+    var report = Namespace0Generator.Write(spec, output);
+    Console.WriteLine(report);
     return 0;
 }
 catch (SpecException error)

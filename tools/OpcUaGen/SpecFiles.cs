@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using System.Xml;
-using System.Xml.Linq;
 
 namespace Neokernel.Tools.OpcUaGen;
 
@@ -18,7 +16,6 @@ internal sealed partial class SpecFiles
     public const string StatusCodesFile = "StatusCode.csv";
     public const string AttributeIdsFile = "AttributeIds.csv";
     public const string NodeSetFile = "Opc.Ua.NodeSet2.xml";
-    public const string TypeDictionaryFile = "Opc.Ua.Types.bsd";
     private const string ReadmeFile = "README.md";
 
     private readonly string directory;
@@ -38,10 +35,10 @@ internal sealed partial class SpecFiles
         {
             throw new SpecException(
                 $"the spec folder '{directory}' does not exist; pass the folder holding NodeIds.csv, StatusCode.csv, " +
-                "AttributeIds.csv, Opc.Ua.NodeSet2.xml and Opc.Ua.Types.bsd (the default is ../shared/opcua-spec)");
+                "AttributeIds.csv and Opc.Ua.NodeSet2.xml (the default is ../shared/opcua-spec)");
         }
 
-        foreach (var file in new[] { NodeIdsFile, StatusCodesFile, AttributeIdsFile, NodeSetFile, TypeDictionaryFile, ReadmeFile })
+        foreach (var file in new[] { NodeIdsFile, StatusCodesFile, AttributeIdsFile, NodeSetFile, ReadmeFile })
         {
             if (!File.Exists(Path.Combine(directory, file)))
             {
@@ -62,19 +59,6 @@ internal sealed partial class SpecFiles
     }
 
     public string PathOf(string file) => Path.Combine(directory, file);
-
-    /// <summary>An XML file with line numbers kept for error messages; malformed XML is a SpecException naming the place.</summary>
-    public static XDocument LoadXml(string path)
-    {
-        try
-        {
-            return XDocument.Load(path, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException error)
-        {
-            throw new SpecException($"{path}:{error.LineNumber}:{error.LinePosition}: not well-formed XML: {error.Message}");
-        }
-    }
 
     [GeneratedRegex(@"commit ([0-9a-f]{40})")]
     private static partial Regex CommitPattern();
