@@ -18,7 +18,7 @@
 //   Fuzz        coverage-guided fuzzing of the Modbus decoders (SharpFuzz + afl-fuzz), each target for an hour;
 //               --fuzz-seconds=N changes that; a crash or a hang fails it and is kept in artifacts/fuzz/findings/
 //   FuzzSlice   the same for 30 s a target (CI)
-//   OpcUaGenerate  regenerates gateway/Ua/Generated (OPC UA identifiers, namespace 0) with tools/OpcUaGen from
+//   OpcUaGenerate  regenerates gateway/Ua/Generated (OPC UA identifiers, namespace 0, service structures) with tools/OpcUaGen from
 //               the normative files in --opcua-spec (default ../shared/opcua-spec); the output is checked in
 //   CI          Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak + FuzzSlice
 

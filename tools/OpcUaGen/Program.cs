@@ -19,6 +19,7 @@ try
     IdentifierGenerators.WriteAttributeIds(spec, output);
     var report = Namespace0Generator.Write(spec, output);
     Console.WriteLine(report);
+    Console.WriteLine(StructureGenerator.Generate(args[0], args[1], spec.Commit));
     return 0;
 }
 catch (SpecException error)

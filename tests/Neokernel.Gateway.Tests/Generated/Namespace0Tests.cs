@@ -303,7 +303,7 @@ public sealed class Namespace0Tests
 
             Assert.True((mask & 0x02) != 0, $"element {i} must have a text");
             var length = BinaryPrimitives.ReadInt32LittleEndian(variant[offset..]);
-            texts[i] = Encoding.UTF8.GetString(variant.Slice(offset + 4, length));
+            texts[i] = System.Text.Encoding.UTF8.GetString(variant.Slice(offset + 4, length));
             offset += 4 + length;
         }
 
