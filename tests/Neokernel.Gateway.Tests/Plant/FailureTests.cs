@@ -322,7 +322,7 @@ public sealed class FailureTests
         var control = new KernelControl(context);
         var id = new string('ü', (KernelEndpoints.ServiceIdBytesMax / 2) + 1);
 
-        Assert.True(Encoding.UTF8.GetByteCount(id) > KernelEndpoints.ServiceIdBytesMax);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(id) > KernelEndpoints.ServiceIdBytesMax);
         Assert.Equal(CallOutcome.NotFound, control.RestartService(id, new Completions(), 0));
         context.RunFor(Ms);
         Assert.Equal(0, peer.Requests);
