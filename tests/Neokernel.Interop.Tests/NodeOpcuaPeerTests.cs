@@ -8,6 +8,7 @@ namespace Neokernel.Interop.Tests;
 /// before our gateway exists: when a gateway interop test fails, the client and its scripts are
 /// known to work, so the fault is ours. One anchor serves the whole class.
 /// </summary>
+[Collection(NodeOpcuaCollection.Name)]
 public sealed class NodeOpcuaPeerTests(NodeOpcuaPeerTests.AnchorFixture fixture) : IClassFixture<NodeOpcuaPeerTests.AnchorFixture>
 {
     private const int Points = 200;
@@ -107,4 +108,14 @@ public sealed class NodeOpcuaPeerTests(NodeOpcuaPeerTests.AnchorFixture fixture)
 
         public void Dispose() => Anchor.Dispose();
     }
+}
+
+/// <summary>
+/// node-opcua runs one test at a time, apart from the rest: each script starts a Node.js process
+/// that loads node-opcua (seconds of CPU), which would crowd the timing-sensitive Modbus tests.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NodeOpcuaCollection
+{
+    public const string Name = "node-opcua";
 }
