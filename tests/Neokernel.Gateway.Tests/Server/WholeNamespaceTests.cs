@@ -59,7 +59,9 @@ public sealed class WholeNamespaceTests
         foreach (var (nodeId, nodeClass) in nodes)
         {
             var items = Enumerable.Range(1, 27).Select(a => new ReadValueId { NodeId = nodeId, AttributeId = (uint)a }).ToArray();
-            var results = attributes.Read(new ReadRequest { TimestampsToReturn = TimestampsToReturn.Both, NodesToRead = items }, plant.Context()).Results!;
+            var response = attributes.Read(new ReadRequest { TimestampsToReturn = TimestampsToReturn.Both, NodesToRead = items }, plant.Context());
+            EncodeAndDecode(response, static (ref UaDecoder d) => ReadResponse.Decode(ref d));
+            var results = response.Results!;
             for (var i = 0; i < results.Length; i++)
             {
                 var attribute = (AttributeId)(i + 1);
@@ -84,6 +86,17 @@ public sealed class WholeNamespaceTests
         Assert.Equal(plant.Space.Count * 27, reads);
     }
 
+    /// <summary>What the server answers must go on the wire: encode it, decode it, and find the same number of bytes consumed.</summary>
+    private static void EncodeAndDecode<T>(T response, UaElementReader<T> decode)
+        where T : IServiceResponse
+    {
+        var encoder = new UaEncoder();
+        response.Encode(encoder);
+        var decoder = new UaDecoder(encoder.Written);
+        decode(ref decoder);
+        decoder.ExpectEnd(typeof(T).Name);
+    }
+
     /// <summary>Every node reachable from Root by forward references, browsed the way a client does it: ResultMask all, continuation points followed.</summary>
     private static Dictionary<NodeId, NodeClass> BrowseAll(TestPlant plant)
     {
@@ -93,7 +106,9 @@ public sealed class WholeNamespaceTests
         while (pending.TryDequeue(out var nodeId))
         {
             var description = new BrowseDescription { NodeId = nodeId, BrowseDirection = BrowseDirection.Forward, ResultMask = ResultMaskAll };
-            var result = view.Browse(new BrowseRequest { NodesToBrowse = [description] }, plant.Context()).Results![0];
+            var response = view.Browse(new BrowseRequest { NodesToBrowse = [description] }, plant.Context());
+            EncodeAndDecode(response, static (ref UaDecoder d) => BrowseResponse.Decode(ref d));
+            var result = response.Results![0];
             while (true)
             {
                 Assert.True(result.StatusCode.IsGood, $"browsing {nodeId}: {StatusCodes.NameOf(result.StatusCode.Code)}");
