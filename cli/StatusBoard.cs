@@ -1,3 +1,4 @@
+using System.Globalization;
 using Neokernel.Kernel;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
@@ -12,7 +13,11 @@ internal readonly record struct PointStatus(string Region, string Point, double 
 /// What the live display shows, captured at one instant on the kernel's thread. <c>Collections</c>:
 /// per isolated service with a running process, what that process collected after its service started.
 /// </summary>
-internal sealed record StatusFrame(long TimeNs, IReadOnlyList<ServiceStatus> Services, IReadOnlyList<PointStatus> Points, IReadOnlyDictionary<string, ProcessCollections> Collections);
+internal sealed record StatusFrame(long TimeNs, IReadOnlyList<ServiceStatus> Services, IReadOnlyList<PointStatus> Points, IReadOnlyDictionary<string, ProcessCollections> Collections)
+{
+    /// <summary>Points of the process image left out of <see cref="Points"/>, beyond <see cref="StatusBoard.PointsShownMax"/>.</summary>
+    public int PointsNotShown { get; init; }
+}
 
 /// <summary>
 /// Captures the kernel's status on the event-loop thread every <see cref="IntervalNs"/> and
@@ -54,13 +59,18 @@ internal sealed class StatusBoard(SystemKernel kernel, CollectionLedger? collect
     private static string CollectionsTag(StatusFrame frame, string serviceId) =>
         frame.Collections.TryGetValue(serviceId, out var counts) ? $"(gc {Collections(counts)})" : "";
 
+    /// <summary>A display shows the first this many points of the process image (a benchmark's 10,000 would drown it) and counts the rest.</summary>
+    public const int PointsShownMax = 64;
+
     /// <summary>The process image: region.point=value, with the quality where it is not good.</summary>
     public static string PointsLine(StatusFrame frame) =>
-        string.Join(" ", frame.Points.Select(p => $"{p.Region}.{p.Point}={Format.Number(p.Value, "0.000")}{(p.Quality == Quality.Good ? "" : "(" + p.Quality.ToString().ToLowerInvariant() + ")")}"));
+        string.Join(" ", frame.Points.Select(p => $"{p.Region}.{p.Point}={Format.Number(p.Value, "0.000")}{(p.Quality == Quality.Good ? "" : "(" + p.Quality.ToString().ToLowerInvariant() + ")")}"))
+        + (frame.PointsNotShown > 0 ? $" ... and {frame.PointsNotShown.ToString(CultureInfo.InvariantCulture)} more points" : "");
 
     public static StatusFrame Capture(SystemKernel kernel, long nowNs, CollectionLedger? collections = null)
     {
         var points = new List<PointStatus>();
+        var notShown = 0;
         foreach (var region in kernel.Regions.OrderBy(r => r.Name, StringComparer.Ordinal))
         {
             var snapshot = new RegionSnapshot(region.PointCount);
@@ -69,12 +79,15 @@ internal sealed class StatusBoard(SystemKernel kernel, CollectionLedger? collect
                 continue;
             }
 
-            for (var i = 0; i < region.PointCount; i++)
+            var shown = Math.Min(region.PointCount, PointsShownMax - points.Count);
+            for (var i = 0; i < shown; i++)
             {
                 points.Add(new PointStatus(region.Name, region.PointNames[i], snapshot.Value(i), snapshot.Quality(i)));
             }
+
+            notShown += region.PointCount - shown;
         }
 
-        return new StatusFrame(nowNs, kernel.CaptureStatus(), points, collections?.Running ?? new Dictionary<string, ProcessCollections>());
+        return new StatusFrame(nowNs, kernel.CaptureStatus(), points, collections?.Running ?? new Dictionary<string, ProcessCollections>()) { PointsNotShown = notShown };
     }
 }

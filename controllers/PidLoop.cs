@@ -42,22 +42,51 @@ public sealed class PidLoop
     /// <summary>The process value of the last usable input.</summary>
     public double ProcessValue { get; private set; }
 
+    /// <summary>The input's quality at the last cycle (Bad before the first).</summary>
+    public Quality InputQuality { get; private set; }
+
+    /// <summary>The output of the last cycle and its quality.</summary>
+    public PidLoopOutput LastOutput { get; private set; }
+
+    /// <summary>What a GetStatus request is answered with: a plain value, allocation-free.</summary>
+    public LoopStatus Status()
+    {
+        var tuning = Controller.Tuning;
+        return new LoopStatus(
+            Controller.Mode,
+            (InputQualityCode)InputQuality,
+            Setpoint,
+            ProcessValue,
+            LastOutput.Output,
+            tuning.Kc,
+            tuning.TiSeconds,
+            tuning.TdSeconds,
+            tuning.OutputMin,
+            tuning.OutputMax);
+    }
+
     /// <summary>
     /// One cycle. <paramref name="inputQuality"/> is the input point's quality, or Bad when the
     /// read failed. Uncertain input is still used: it is a value, only a doubtful one.
     /// </summary>
     public PidLoopOutput Step(double processValue, Quality inputQuality, double dtSeconds)
     {
-        if (inputQuality == Quality.Bad || !double.IsFinite(processValue))
-        {
-            return BadInputPolicy == BadInputPolicy.SafeState
-                ? new PidLoopOutput(Controller.TrackOutput(SafeOutput), Quality.Good)
-                : new PidLoopOutput(Controller.Hold(), Quality.Uncertain);
-        }
+        var usable = inputQuality != Quality.Bad && double.IsFinite(processValue);
+        InputQuality = usable ? inputQuality : Quality.Bad;
+        LastOutput = usable ? UpdateWith(processValue, dtSeconds) : BadInputOutput();
+        return LastOutput;
+    }
 
+    private PidLoopOutput UpdateWith(double processValue, double dtSeconds)
+    {
         ProcessValue = processValue;
         return new PidLoopOutput(Controller.Update(Setpoint, processValue, dtSeconds), Quality.Good);
     }
+
+    private PidLoopOutput BadInputOutput() =>
+        BadInputPolicy == BadInputPolicy.SafeState
+            ? new PidLoopOutput(Controller.TrackOutput(SafeOutput), Quality.Good)
+            : new PidLoopOutput(Controller.Hold(), Quality.Uncertain);
 
     /// <summary>Applies an operator command; returns the status for the reply. Refused commands change nothing.</summary>
     public CommandStatus Apply(in ControllerCommand command)
@@ -92,6 +121,8 @@ public sealed class PidLoop
                 }
 
                 Controller.SetManualOutput(command.Value);
+                return CommandStatus.Ok;
+            case ControllerCommandKind.GetStatus:
                 return CommandStatus.Ok;
             default:
                 return CommandStatus.UnknownCommand;

@@ -219,6 +219,12 @@ public sealed class PidService : IService
 
         public void OnMessage(EndpointServer server, in EndpointMessage message)
         {
+            if (ControllerCommands.IsGetStatus(message.Payload))
+            {
+                ReplyStatus(server, message);
+                return;
+            }
+
             var status = Loop.Handle(message.Payload);
             if (message.IsRequest)
             {
@@ -226,6 +232,21 @@ public sealed class PidService : IService
                 reply[0] = (byte)status;
                 server.Reply(message, reply);
             }
+        }
+
+        /// <summary>The loop's status, or ReplyTooLarge (one byte) on an endpoint whose messages are too small for it.</summary>
+        private void ReplyStatus(EndpointServer server, in EndpointMessage message)
+        {
+            if (!message.IsRequest)
+            {
+                return;
+            }
+
+            Span<byte> reply = stackalloc byte[ControllerCommands.StatusReplyBytes];
+            var length = server.MaxMessageBytes >= ControllerCommands.StatusReplyBytes
+                ? ControllerCommands.EncodeStatusReply(Loop.Status(), reply)
+                : ControllerCommands.EncodeStatus(CommandStatus.ReplyTooLarge, reply);
+            server.Reply(message, reply[..length]);
         }
 
         private int StatusPoint(Region region, string point) =>

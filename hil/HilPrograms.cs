@@ -9,6 +9,7 @@ public static class HilPrograms
     public const string LevelSensorType = "hil.level-sensor";
     public const string PumpActuatorType = "hil.pump-actuator";
     public const string TankModbusPlantType = "hil.tank-modbus-plant";
+    public const string SignalGeneratorType = "hil.signal-generator";
 
     public static ProgramCatalog AddHil(this ProgramCatalog catalog)
     {
@@ -36,6 +37,15 @@ public static class HilPrograms
                 static () => new TankModbusPlantService())
             {
                 Check = TankModbusPlantService.Check,
+            })
+            .Add(new ProgramDescriptor(
+                SignalGeneratorType,
+                "test signals for commissioning and benchmarks: sine, ramp, square, triangle or noise into every point of the regions it writes, shapes by point pattern or range in table signals, Good quality",
+                SignalGeneratorService.Parameters,
+                static () => new SignalGeneratorService())
+            {
+                Tables = [SignalGeneratorService.Signals],
+                Check = SignalGeneratorService.Check,
             });
     }
 }

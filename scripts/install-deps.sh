@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and the arm64 smoke test need.
-# Idempotent: checks each package with dpkg -s and installs only what is missing.
+# Installs the Debian packages the build, the tests and the arm64 smoke test need, then the npm
+# packages of the OPC UA interop peer (tests/interop/node-opcua, as its package-lock.json pins them).
+# Idempotent: checks each package with dpkg -s and installs only what is missing; runs `npm ci`
+# only when node_modules is missing or older than the lock file.
 # Runs as root, or through sudo when not root and sudo exists. When it cannot install
 # (no root, no sudo, no network), it names the missing packages and the command to
 # install them, and exits non-zero.
@@ -26,7 +28,11 @@ PACKAGES=(
   libmodbus-dev                # Modbus interop peer: libmodbus client and slave, built by the tests with cc
   gcc                          # builds the libmodbus peers (tests/interop/libmodbus)
   libc6-dev                    # headers for those builds
+  nodejs                       # runs the OPC UA interop peer, node-opcua (tests/interop/node-opcua); the machine image's comes with npm
 )
+
+# The OPC UA interop peer's npm folder: node-opcua's client and server.
+NODE_OPCUA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/node-opcua"
 
 log() { printf 'install-deps: %s\n' "$*"; }
 err() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -36,6 +42,72 @@ err() { printf 'install-deps: %s\n' "$*" >&2; }
 # entry (libc6-dev's), and pipefail then calls an installed package missing.
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 
+# Installs the given Debian packages with apt-get, as root or through sudo; exits naming them
+# and the command to run when it cannot.
+install_system_packages() {
+  local packages=("$@")
+  log "missing: ${packages[*]}"
+  local install_command="apt-get update && apt-get install -y --no-install-recommends ${packages[*]}"
+  local as_root
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  else
+    err "cannot install: not root, and no sudo that works without a password"
+    err "missing packages: ${packages[*]}"
+    err "install them with:"
+    err "  sudo sh -c '$install_command'"
+    exit 1
+  fi
+
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${as_root[@]}" apt-get update -q \
+    || ! "${as_root[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"; then
+    err "installing failed (no network, or a package apt does not know)"
+    err "missing packages: ${packages[*]}"
+    err "install them with:"
+    err "  sudo sh -c '$install_command'"
+    exit 1
+  fi
+
+  local still_missing=()
+  for package in "${packages[@]}"; do
+    installed "$package" || still_missing+=("$package")
+  done
+  if [ "${#still_missing[@]}" -ne 0 ]; then
+    err "still missing after apt-get install: ${still_missing[*]}"
+    exit 1
+  fi
+
+  log "installed: ${packages[*]}"
+}
+
+# npm ci in tests/interop/node-opcua when its node_modules is missing or older than the lock
+# file; the stamp is node_modules/.package-lock.json, which npm writes at the end of an install.
+# Debian's own nodejs comes without npm: then its npm package is installed first.
+install_npm_packages() {
+  local lock="$NODE_OPCUA_DIR/package-lock.json"
+  local stamp="$NODE_OPCUA_DIR/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ ! "$lock" -nt "$stamp" ]; then
+    log "npm packages of tests/interop/node-opcua present"
+    return 0
+  fi
+
+  if ! command -v npm >/dev/null 2>&1; then
+    install_system_packages npm
+  fi
+
+  log "npm ci in tests/interop/node-opcua"
+  if ! (cd "$NODE_OPCUA_DIR" && npm ci --no-audit --no-fund --loglevel=error); then
+    err "npm ci in $NODE_OPCUA_DIR failed (no network, or the registry refused a package)"
+    err "run it again with: (cd $NODE_OPCUA_DIR && npm ci)"
+    exit 1
+  fi
+  touch "$stamp"
+  log "npm packages of tests/interop/node-opcua installed"
+}
+
 missing=()
 for package in "${PACKAGES[@]}"; do
   installed "$package" || missing+=("$package")
@@ -43,41 +115,8 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   log "all ${#PACKAGES[@]} system packages present"
-  exit 0
-fi
-
-log "missing: ${missing[*]}"
-install_command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-
-if [ "$(id -u)" -eq 0 ]; then
-  as_root=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-  as_root=(sudo -n)
 else
-  err "cannot install: not root, and no sudo that works without a password"
-  err "missing packages: ${missing[*]}"
-  err "install them with:"
-  err "  sudo sh -c '$install_command'"
-  exit 1
+  install_system_packages "${missing[@]}"
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-if ! "${as_root[@]}" apt-get update -q \
-  || ! "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-  err "installing failed (no network, or a package apt does not know)"
-  err "missing packages: ${missing[*]}"
-  err "install them with:"
-  err "  sudo sh -c '$install_command'"
-  exit 1
-fi
-
-still_missing=()
-for package in "${missing[@]}"; do
-  installed "$package" || still_missing+=("$package")
-done
-if [ "${#still_missing[@]}" -ne 0 ]; then
-  err "still missing after apt-get install: ${still_missing[*]}"
-  exit 1
-fi
-
-log "installed: ${missing[*]}"
+install_npm_packages

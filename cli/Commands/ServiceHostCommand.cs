@@ -19,10 +19,11 @@ internal static class ServiceHostCommand
         var seed = line.Seed(1);
         var incarnation = int.Parse(line.Option("incarnation") ?? "1", CultureInfo.InvariantCulture);
         var originNs = long.Parse(line.Option("origin-ns") ?? throw new UsageException("service-host needs --origin-ns"), CultureInfo.InvariantCulture);
+        var wallClock = line.Option("wall-clock-at-zero-unix-ns") is { } wall ? long.Parse(wall, CultureInfo.InvariantCulture) : (long?)null;
         var realTime = !line.Flag("no-rt");
         line.RejectPositional("service-host");
         line.RejectUnknown();
-        var arguments = new ServiceHostArguments(serviceId, socketFd, seed, incarnation, originNs, realTime);
+        var arguments = new ServiceHostArguments(serviceId, socketFd, seed, incarnation, originNs, realTime) { WallClockAtZeroUnixNs = wallClock };
         return ServiceHostChild.Run(Composition.Catalog(), arguments, SimulatedDeviceBus.Attached, error);
     }
 }

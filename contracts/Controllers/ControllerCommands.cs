@@ -18,6 +18,9 @@ public enum ControllerCommandKind : byte
     SetSetpoint = 1,
     SetMode = 2,
     SetManualOutput = 3,
+
+    /// <summary>Asks for the loop's status (<see cref="LoopStatus"/>); changes nothing.</summary>
+    GetStatus = 4,
 }
 
 /// <summary>The one-byte status in a reply to a command request.</summary>
@@ -36,7 +39,35 @@ public enum CommandStatus : byte
 
     /// <summary>A manual output was sent while the controller is in auto.</summary>
     WrongMode = 4,
+
+    /// <summary>The reply does not fit the endpoint's <c>maxMessageBytes</c>: raise it to at least <see cref="ControllerCommands.StatusReplyBytes"/>.</summary>
+    ReplyTooLarge = 5,
 }
+
+/// <summary>The quality of the loop's process value, on the wire: the kernel's Quality numbers.</summary>
+public enum InputQualityCode : byte
+{
+    Bad = 0,
+    Uncertain = 1,
+    Good = 2,
+}
+
+/// <summary>
+/// What a loop reports of itself in reply to <see cref="ControllerCommandKind.GetStatus"/>: mode,
+/// the process value's quality at the last cycle, setpoint, process value (the last usable one),
+/// output, and the tuning (gains, output limits). A plain value: decoding allocates nothing.
+/// </summary>
+public readonly record struct LoopStatus(
+    PidMode Mode,
+    InputQualityCode ProcessValueQuality,
+    double Setpoint,
+    double ProcessValue,
+    double Output,
+    double Kc,
+    double TiSeconds,
+    double TdSeconds,
+    double OutputMin,
+    double OutputMax);
 
 /// <summary>A decoded command. A plain value: decoding allocates nothing.</summary>
 public readonly record struct ControllerCommand(ControllerCommandKind Kind, double Value, PidMode Mode)
@@ -55,10 +86,14 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
 /// SetSetpoint      9 bytes  [0x01][f64 setpoint]
 /// SetMode          2 bytes  [0x02][u8 mode: 0 = manual, 1 = auto]
 /// SetManualOutput  9 bytes  [0x03][f64 output]
-/// reply            1 byte   [u8 CommandStatus: 0 ok, 1 unknown command, 2 malformed, 3 invalid value, 4 wrong mode]
+/// GetStatus        1 byte   [0x04]
+/// reply            1 byte   [u8 CommandStatus: 0 ok, 1 unknown command, 2 malformed, 3 invalid value, 4 wrong mode, 5 reply too large]
+/// status reply    67 bytes  [u8 0 = ok][u8 mode][u8 pv quality][f64 setpoint][f64 pv][f64 output][f64 kc][f64 ti s][f64 td s][f64 output min][f64 output max]
 /// </code>
-/// A request gets exactly one status byte back; a one-way message gets nothing. A command that
-/// decodes but is refused changes nothing.
+/// A request gets exactly one status byte back (GetStatus: the status reply when Ok); a one-way
+/// message gets nothing. A command that decodes but is refused changes nothing. A status reply
+/// needs an endpoint whose <c>maxMessageBytes</c> is at least <see cref="StatusReplyBytes"/>; on
+/// a smaller one the loop answers <see cref="CommandStatus.ReplyTooLarge"/>.
 /// </summary>
 public static class ControllerCommands
 {
@@ -66,6 +101,9 @@ public static class ControllerCommands
     public const int SetModeBytes = 2;
     public const int SetManualOutputBytes = 9;
     public const int ReplyBytes = 1;
+    public const int GetStatusBytes = 1;
+    public const int StatusReplyBytes = 3 + (StatusValues * 8);
+    private const int StatusValues = 8;
 
     /// <summary>The longest command; a buffer this long holds any of them.</summary>
     public const int MaxCommandBytes = 9;
@@ -84,6 +122,8 @@ public static class ControllerCommands
                 destination[0] = (byte)ControllerCommandKind.SetMode;
                 destination[1] = (byte)command.Mode;
                 return SetModeBytes;
+            case ControllerCommandKind.GetStatus:
+                return EncodeGetStatus(destination);
             default:
                 throw new ArgumentException($"command kind {command.Kind} cannot be encoded", nameof(command));
         }
@@ -97,6 +137,77 @@ public static class ControllerCommands
 
     public static int EncodeSetManualOutput(double output, Span<byte> destination) =>
         EncodeValue(ControllerCommandKind.SetManualOutput, output, destination);
+
+    /// <summary>A reply that is only its status byte.</summary>
+    public static int EncodeStatus(CommandStatus status, Span<byte> destination)
+    {
+        RequireLength(destination, ReplyBytes);
+        destination[0] = (byte)status;
+        return ReplyBytes;
+    }
+
+    public static int EncodeGetStatus(Span<byte> destination)
+    {
+        RequireLength(destination, GetStatusBytes);
+        destination[0] = (byte)ControllerCommandKind.GetStatus;
+        return GetStatusBytes;
+    }
+
+    /// <summary>True for a well-formed <see cref="ControllerCommandKind.GetStatus"/> request.</summary>
+    public static bool IsGetStatus(ReadOnlySpan<byte> message) =>
+        message.Length == GetStatusBytes && message[0] == (byte)ControllerCommandKind.GetStatus;
+
+    /// <summary>Writes an Ok status reply; the destination must hold <see cref="StatusReplyBytes"/>.</summary>
+    public static int EncodeStatusReply(in LoopStatus status, Span<byte> destination)
+    {
+        RequireLength(destination, StatusReplyBytes);
+        destination[0] = (byte)CommandStatus.Ok;
+        destination[1] = (byte)status.Mode;
+        destination[2] = (byte)status.ProcessValueQuality;
+        ReadOnlySpan<double> values =
+        [
+            status.Setpoint, status.ProcessValue, status.Output, status.Kc, status.TiSeconds, status.TdSeconds, status.OutputMin, status.OutputMax,
+        ];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(destination[(3 + (i * 8))..], values[i]);
+        }
+
+        return StatusReplyBytes;
+    }
+
+    /// <summary>
+    /// Reads a reply to GetStatus: <see cref="CommandStatus.Ok"/> and the status, the one-byte
+    /// status the loop answered instead, or <see cref="CommandStatus.Malformed"/> for a reply of
+    /// the wrong shape (an unknown mode or quality too). Allocation-free, never throws.
+    /// </summary>
+    public static CommandStatus DecodeStatusReply(ReadOnlySpan<byte> reply, out LoopStatus status)
+    {
+        status = default;
+        if (reply.Length == ReplyBytes)
+        {
+            return reply[0] == (byte)CommandStatus.Ok ? CommandStatus.Malformed : (CommandStatus)reply[0];
+        }
+
+        if (reply.Length != StatusReplyBytes || reply[0] != (byte)CommandStatus.Ok
+            || reply[1] > (byte)PidMode.Auto || reply[2] > (byte)InputQualityCode.Good)
+        {
+            return CommandStatus.Malformed;
+        }
+
+        status = new LoopStatus(
+            (PidMode)reply[1],
+            (InputQualityCode)reply[2],
+            StatusValue(reply, 0),
+            StatusValue(reply, 1),
+            StatusValue(reply, 2),
+            StatusValue(reply, 3),
+            StatusValue(reply, 4),
+            StatusValue(reply, 5),
+            StatusValue(reply, 6),
+            StatusValue(reply, 7));
+        return CommandStatus.Ok;
+    }
 
     /// <summary>
     /// Decodes a command. Returns <see cref="CommandStatus.Ok"/> and the command, or the status a
@@ -127,7 +238,10 @@ public static class ControllerCommands
 
                 command = ControllerCommand.SetMode((PidMode)message[1]);
                 return CommandStatus.Ok;
-            case ControllerCommandKind.SetSetpoint or ControllerCommandKind.SetManualOutput or ControllerCommandKind.SetMode:
+            case ControllerCommandKind.GetStatus when message.Length == GetStatusBytes:
+                command = new ControllerCommand(ControllerCommandKind.GetStatus, 0, PidMode.Auto);
+                return CommandStatus.Ok;
+            case ControllerCommandKind.SetSetpoint or ControllerCommandKind.SetManualOutput or ControllerCommandKind.SetMode or ControllerCommandKind.GetStatus:
                 return CommandStatus.Malformed;
             default:
                 return CommandStatus.UnknownCommand;
@@ -137,6 +251,8 @@ public static class ControllerCommands
     /// <summary>Reads a reply's status; a reply of the wrong length reads as <see cref="CommandStatus.Malformed"/>.</summary>
     public static CommandStatus DecodeReply(ReadOnlySpan<byte> reply) =>
         reply.Length == ReplyBytes ? (CommandStatus)reply[0] : CommandStatus.Malformed;
+
+    private static double StatusValue(ReadOnlySpan<byte> reply, int i) => BinaryPrimitives.ReadDoubleLittleEndian(reply[(3 + (i * 8))..]);
 
     private static int EncodeValue(ControllerCommandKind kind, double value, Span<byte> destination)
     {

@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Regions;
 using YamlDotNet.Serialization;
 
 namespace Neokernel.Kernel.Manifests;
@@ -115,6 +116,48 @@ public sealed class RegionManifest
 
     /// <summary>The writer declares the region's points; a reader may list the points it needs.</summary>
     public List<string> Points { get; set; } = [];
+
+    /// <summary>Points named by number (<c>s0000</c> .. <c>s4095</c>), after those of <see cref="Points"/>.</summary>
+    public NumberedPointsManifest? NumberedPoints { get; set; }
+
+    /// <summary>
+    /// Every point the region declares: <see cref="Points"/>, then the numbered ones if that series
+    /// is well formed (the validator reports it otherwise).
+    /// </summary>
+    public IReadOnlyList<string> DeclaredPoints() =>
+        NumberedPoints?.Series() is { } series ? [.. Points, .. series.Names()] : Points;
+}
+
+/// <summary>
+/// A compact declaration of numbered points: <see cref="Count"/> names, <see cref="Prefix"/>
+/// followed by the numbers from <see cref="First"/>, zero-padded to <see cref="Digits"/> (by
+/// default the width of the last number): <c>{prefix: s, count: 4096}</c> is s0000 .. s4095.
+/// </summary>
+[YamlSerializable]
+public sealed class NumberedPointsManifest
+{
+    public string Prefix { get; set; } = "";
+
+    public int First { get; set; }
+
+    public int Count { get; set; }
+
+    /// <summary>Width of the number, zero-padded; absent means the width of the last number.</summary>
+    public int? Digits { get; set; }
+
+    /// <summary>The series, or null when a field is out of range (the validator says which).</summary>
+    public PointSeries? Series()
+    {
+        if (Prefix.Length == 0 || First < 0 || Count is < 1 or > Region.PointsMax || (long)First + Count - 1 > PointSeries.NumberMax)
+        {
+            return null;
+        }
+
+        var digits = Digits ?? PointSeries.DigitsOf(First + Count - 1);
+        return digits >= PointSeries.DigitsOf(First + Count - 1) && digits <= PointSeries.DigitsMax
+            ? new PointSeries(Prefix, First, Count, digits)
+            : null;
+    }
 }
 
 [YamlSerializable]

@@ -184,12 +184,19 @@ public static partial class ManifestValidator
                 continue;
             }
 
+            var declared = writer.Region.DeclaredPoints().ToHashSet(StringComparer.Ordinal);
             for (var k = 0; k < region.Points.Count; k++)
             {
-                if (!writer.Region.Points.Contains(region.Points[k], StringComparer.Ordinal))
+                if (!declared.Contains(region.Points[k]))
                 {
-                    sink.At(service.Positions, $"regions[{i}].points[{k}]", $"point '{region.Points[k]}' is not declared by {Who(writer.Service)}, the writer of region '{region.Name}'", DiagnosticSink.Names(writer.Region.Points, "none"));
+                    sink.At(service.Positions, $"regions[{i}].points[{k}]", $"point '{region.Points[k]}' is not declared by {Who(writer.Service)}, the writer of region '{region.Name}'", DiagnosticSink.Names(declared, "none"));
                 }
+            }
+
+            var missing = region.NumberedPoints?.Series()?.Names().FirstOrDefault(n => !declared.Contains(n));
+            if (missing is not null)
+            {
+                sink.At(service.Positions, $"regions[{i}].numberedPoints", $"point '{missing}' is not declared by {Who(writer.Service)}, the writer of region '{region.Name}'", DiagnosticSink.Names(declared, "none"));
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 
 namespace Neokernel.Kernel.Manifests;
@@ -240,6 +241,11 @@ public static partial class ManifestValidator
             if (region.Access == "write")
             {
                 CheckWriterPoints(sink, region, path, p);
+                CheckPointNames(sink, region, path, p);
+            }
+            else if (region.NumberedPoints is not null)
+            {
+                CheckNumberedPoints(sink, region.NumberedPoints, path + ".numberedPoints", p);
             }
         }
     }
@@ -259,14 +265,32 @@ public static partial class ManifestValidator
 
     private static void CheckWriterPoints(DiagnosticSink sink, RegionManifest region, string path, ManifestPositions p)
     {
-        if (region.Points.Count is 0 or > ManifestRules.PointsMax)
+        if (region.Points.Count == 0 && region.NumberedPoints is null)
         {
-            var problem = region.Points.Count == 0 ? "the writer of a region must declare its points" : $"{region.Points.Count.ToString(CultureInfo.InvariantCulture)} points are too many";
-            sink.At(p, path + ".points", problem, $"1..{ManifestRules.PointsMax.ToString(CultureInfo.InvariantCulture)} unique point names");
+            sink.At(p, path + ".points", "the writer of a region must declare its points", $"1..{ManifestRules.PointsMax.ToString(CultureInfo.InvariantCulture)} unique point names in points, numberedPoints or both");
+        }
+    }
+
+    /// <summary>Point names, named and numbered: each unique, all together at most <see cref="ManifestRules.PointsMax"/>.</summary>
+    private static void CheckPointNames(DiagnosticSink sink, RegionManifest region, string path, ManifestPositions p)
+    {
+        var numbered = region.NumberedPoints is null ? null : CheckNumberedPoints(sink, region.NumberedPoints, path + ".numberedPoints", p);
+        var total = region.Points.Count + (numbered?.Count ?? 0);
+        if (total > ManifestRules.PointsMax)
+        {
+            var problem = numbered is null
+                ? $"{region.Points.Count.ToString(CultureInfo.InvariantCulture)} points are too many"
+                : $"{region.Points.Count.ToString(CultureInfo.InvariantCulture)} named and {numbered.Value.Count.ToString(CultureInfo.InvariantCulture)} numbered points are {total.ToString(CultureInfo.InvariantCulture)}, too many";
+            sink.At(p, path + (region.Points.Count > 0 ? ".points" : ".numberedPoints"), problem, $"1..{ManifestRules.PointsMax.ToString(CultureInfo.InvariantCulture)} unique point names in one region (use more regions for more points)");
             return;
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (numbered is { } series)
+        {
+            seen.UnionWith(series.Names());
+        }
+
         for (var k = 0; k < region.Points.Count; k++)
         {
             var point = region.Points[k];
@@ -276,9 +300,51 @@ public static partial class ManifestValidator
             }
             else if (!seen.Add(point))
             {
-                sink.At(p, $"{path}.points[{k}]", $"point '{point}' is declared twice", "unique point names");
+                var also = numbered is { } s && s.Names().Contains(point, StringComparer.Ordinal) ? " (once by numberedPoints)" : "";
+                sink.At(p, $"{path}.points[{k}]", $"point '{point}' is declared twice{also}", "unique point names");
             }
         }
+    }
+
+    /// <summary>Checks each field of a numbered series; the series when every one is right, else null.</summary>
+    private static PointSeries? CheckNumberedPoints(DiagnosticSink sink, NumberedPointsManifest numbered, string path, ManifestPositions p)
+    {
+        const string prefixRule = "text that does not end in a digit, e.g. s (s0000, s0001, ...)";
+        var before = sink.Count;
+        if (!sink.Missing(p, path + ".prefix", numbered.Prefix, prefixRule) && char.IsAsciiDigit(numbered.Prefix[^1]))
+        {
+            sink.At(p, path + ".prefix", $"'{numbered.Prefix}' ends in a digit, so its names would run into the numbers", prefixRule);
+        }
+
+        var countInRange = p.Has(path + ".count")
+            ? sink.InRange(p, path + ".count", numbered.Count, 1, ManifestRules.PointsMax, "points")
+            : MissingCount(sink, path, p);
+        var firstInRange = sink.InRange(p, path + ".first", numbered.First, 0, PointSeries.NumberMax);
+        if (countInRange && firstInRange && (long)numbered.First + numbered.Count - 1 > PointSeries.NumberMax)
+        {
+            sink.At(p, path + ".count", $"numbers {numbered.First.ToString(CultureInfo.InvariantCulture)}.. run past {PointSeries.NumberMax.ToString(CultureInfo.InvariantCulture)}", $"first + count - 1 at most {PointSeries.NumberMax.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (sink.Count == before && numbered.Digits is { } digits)
+        {
+            var last = numbered.First + numbered.Count - 1;
+            var needed = PointSeries.DigitsOf(last);
+            if (digits < needed || digits > PointSeries.DigitsMax)
+            {
+                var problem = digits < needed
+                    ? $"{digits.ToString(CultureInfo.InvariantCulture)} digits cannot write the last number, {last.ToString(CultureInfo.InvariantCulture)}"
+                    : $"{digits.ToString(CultureInfo.InvariantCulture)} is out of range";
+                sink.At(p, path + ".digits", problem, $"{needed.ToString(CultureInfo.InvariantCulture)}..{PointSeries.DigitsMax.ToString(CultureInfo.InvariantCulture)} (leave it out for {needed.ToString(CultureInfo.InvariantCulture)})");
+            }
+        }
+
+        return sink.Count == before ? numbered.Series() : null;
+    }
+
+    private static bool MissingCount(DiagnosticSink sink, string path, ManifestPositions p)
+    {
+        sink.AtKey(p, path + ".count", "required field is missing", ManifestRules.Range(1, ManifestRules.PointsMax) + " points");
+        return false;
     }
 
     private static void CheckEndpoints(DiagnosticSink sink, EndpointsManifest endpoints, ManifestPositions p)
@@ -369,8 +435,9 @@ public static partial class ManifestValidator
                 continue;
             }
 
-            var points = DiagnosticSink.Names(region.Points, "none");
-            if (!sink.Missing(p, path + ".point", output.Point, points) && !region.Points.Contains(output.Point, StringComparer.Ordinal))
+            var declared = region.DeclaredPoints();
+            var points = DiagnosticSink.Names(declared, "none");
+            if (!sink.Missing(p, path + ".point", output.Point, points) && !declared.Contains(output.Point, StringComparer.Ordinal))
             {
                 sink.At(p, path + ".point", $"region '{region.Name}' has no point '{output.Point}'", points);
             }

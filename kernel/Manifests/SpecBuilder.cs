@@ -69,7 +69,7 @@ public static class SpecBuilder
             Description = m.Description,
             Program = new ProgramSpec(m.Program.Type, parameters),
             Timing = m.Timing is null ? null : Timing(m.Timing),
-            Regions = [.. m.Regions.Select(r => new RegionSpec(r.Name, ManifestWords.RegionAccesses.Parse(r.Access, "regions.access"), [.. r.Points]))],
+            Regions = [.. m.Regions.Select(r => new RegionSpec(r.Name, ManifestWords.RegionAccesses.Parse(r.Access, "regions.access"), Points(r)))],
             Provides = [.. m.Endpoints.Provides.Select(e => new ProvidedEndpointSpec(e.Name, e.MaxMessageBytes, e.QueueDepth))],
             Uses = [.. m.Endpoints.Uses],
             Devices = [.. m.Devices.Select(d => new DeviceSpec(d.Name, d.Uri, ManifestWords.DeviceAccesses.Parse(d.Access, "devices.access")))],
@@ -80,6 +80,12 @@ public static class SpecBuilder
             Isolated = m.Isolated ?? kind is ServiceKind.Driver or ServiceKind.Gateway,
         };
     }
+
+    /// <summary>The region's points with its numbered ones expanded: a spec names every point.</summary>
+    private static ImmutableArray<string> Points(RegionManifest r) =>
+        r.NumberedPoints is not null && r.NumberedPoints.Series() is null
+            ? throw new ArgumentException($"region '{r.Name}': numberedPoints is out of range (prefix '{r.NumberedPoints.Prefix}', first {r.NumberedPoints.First}, count {r.NumberedPoints.Count}, digits {r.NumberedPoints.Digits})", nameof(r))
+            : [.. r.DeclaredPoints()];
 
     private static TimingSpec Timing(TimingManifest t)
     {

@@ -8,6 +8,38 @@ namespace Neokernel.Kernel.Platform;
 public interface IClock
 {
     long NowNs { get; }
+
+    /// <summary>
+    /// The wall-clock time (ns since the Unix epoch, UTC) at which <see cref="NowNs"/> read zero:
+    /// what turns the kernel's timestamps into calendar time for those who show them (an OPC UA
+    /// SourceTimestamp). Fixed for a clock's whole life, so a later step of the system's wall
+    /// clock (NTP, an operator) never reorders timestamps; nothing in the kernel decides by it.
+    /// The real-time platform reads the wall clock once, beside its monotonic origin; every other
+    /// clock (the simulation, test fakes) keeps <see cref="WallClock.SimulationEpochUnixNs"/>,
+    /// so runs stay deterministic.
+    /// </summary>
+    long WallClockAtZeroUnixNs => WallClock.SimulationEpochUnixNs;
+}
+
+/// <summary>Calendar time from a clock's monotonic nanoseconds (<see cref="IClock.WallClockAtZeroUnixNs"/>).</summary>
+public static class WallClock
+{
+    /// <summary>Where virtual time zero is on the calendar: 2026-01-01T00:00:00Z.</summary>
+    public const long SimulationEpochUnixNs = 1_767_225_600_000_000_000;
+
+    /// <summary>A timestamp of <paramref name="clock"/> (a region point's source timestamp) as ns since the Unix epoch.</summary>
+    public static long UnixNs(IClock clock, long clockNs)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        return clock.WallClockAtZeroUnixNs + clockNs;
+    }
+
+    /// <summary>The clock's now as ns since the Unix epoch.</summary>
+    public static long NowUnixNs(IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        return clock.WallClockAtZeroUnixNs + clock.NowNs;
+    }
 }
 
 /// <summary>Called when a platform timer fires, on the thread that runs the service.</summary>

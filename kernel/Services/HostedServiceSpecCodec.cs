@@ -12,7 +12,9 @@ namespace Neokernel.Kernel.Services;
 /// <summary>
 /// The bytes a <see cref="HostedServiceSpec"/> crosses a process boundary as: little-endian
 /// integers, strings as a u16 byte count and UTF-8, lists as a u16 count, optional parts behind a
-/// 0/1 byte, enums as one byte checked against their defined values. Written by hand, field by
+/// 0/1 byte, enums as one byte checked against their defined values, a region's point names as
+/// entries that are each one name or a run of numbered names (s0000 .. s4095 in one entry, see
+/// <see cref="PointSeries"/>), at most <see cref="Region.PointsMax"/> names in all. Written by hand, field by
 /// field, with no reflection. The decoder reads data from a socket, so it trusts nothing: every
 /// length and count is checked against a named maximum before anything is allocated for it, every
 /// loop is bounded by such a count and consumes input, and every failure is an
@@ -31,7 +33,13 @@ public static class HostedServiceSpecCodec
 
     /// <summary>Leads every encoding: "NKHS" and a version byte, so a stray message is refused at once.</summary>
     private const uint Magic = 0x53484B4E;
-    private const byte Version = 2;
+    private const byte Version = 3;
+
+    /// <summary>An entry of a point-name list: one name as written.</summary>
+    private const byte PointNameEntry = 0;
+
+    /// <summary>An entry of a point-name list: a run of numbered names (<see cref="PointSeries"/>).</summary>
+    private const byte PointRunEntry = 1;
 
     public static byte[] Encode(HostedServiceSpec spec)
     {
@@ -44,7 +52,7 @@ public static class HostedServiceSpecCodec
         {
             w.String(r.Name);
             w.String(r.Writer);
-            w.List(r.Points, static (w, p) => w.String(p), Region.PointsMax);
+            w.PointNames(r.Points);
             w.I64(r.WriterPeriodUs);
         });
         writer.List(spec.Endpoints, static (w, e) =>
@@ -95,7 +103,7 @@ public static class HostedServiceSpecCodec
             regionLayouts.Add(new HostedRegion(
                 reader.String("regions.name"),
                 reader.String("regions.writer"),
-                reader.Strings("regions.points", Region.PointsMax),
+                reader.PointNames("regions.points"),
                 reader.NonNegative64("regions.writerPeriodUs")));
         }
 
@@ -145,7 +153,7 @@ public static class HostedServiceSpecCodec
         {
             w.String(r.Name);
             w.U8((byte)r.Access);
-            w.List(r.Points, static (w, p) => w.String(p), Region.PointsMax);
+            w.PointNames(r.Points);
         });
         w.List(s.Provides, static (w, e) =>
         {
@@ -223,7 +231,7 @@ public static class HostedServiceSpecCodec
         var regions = ImmutableArray.CreateBuilder<RegionSpec>(r.Capacity(regionCount));
         for (var i = 0; i < regionCount; i++)
         {
-            regions.Add(new RegionSpec(r.String("service.regions.name"), r.Enum<RegionAccess>("service.regions.access"), r.Strings("service.regions.points", Region.PointsMax)));
+            regions.Add(new RegionSpec(r.String("service.regions.name"), r.Enum<RegionAccess>("service.regions.access"), r.PointNames("service.regions.points")));
         }
 
         var providesCount = r.Count("service.provides", ListCountMax);
@@ -409,6 +417,58 @@ public static class HostedServiceSpecCodec
             }
         }
 
+        /// <summary>Point names, each run of consecutive numbered names (same prefix and width) as one entry.</summary>
+        public void PointNames(ImmutableArray<string> names)
+        {
+            if (names.Length > Region.PointsMax)
+            {
+                throw new ArgumentException($"a region of {names.Length} points is more than the {Region.PointsMax} a hosted service spec carries", nameof(names));
+            }
+
+            var entries = new List<(int Start, int Count)>();
+            for (var start = 0; start < names.Length; start += entries[^1].Count)
+            {
+                entries.Add((start, RunLength(names, start)));
+            }
+
+            U16(entries.Count);
+            foreach (var (start, count) in entries)
+            {
+                if (count == 1)
+                {
+                    U8(PointNameEntry);
+                    String(names[start]);
+                    continue;
+                }
+
+                PointSeries.TrySplit(names[start], out var prefix, out var first, out var digits);
+                U8(PointRunEntry);
+                String(prefix);
+                I32(first);
+                U16(count);
+                U8((byte)digits);
+            }
+        }
+
+        /// <summary>How many names from <paramref name="start"/> on continue one numbered run (1 when none does).</summary>
+        private static int RunLength(ImmutableArray<string> names, int start)
+        {
+            if (!PointSeries.TrySplit(names[start], out var prefix, out var first, out var digits))
+            {
+                return 1;
+            }
+
+            var count = 1;
+            while (start + count < names.Length
+                && PointSeries.TrySplit(names[start + count], out var nextPrefix, out var next, out var nextDigits)
+                && next == first + count && nextDigits == digits && nextPrefix == prefix)
+            {
+                count++;
+            }
+
+            return count;
+        }
+
         public void Optional<T>(T? value, Action<Writer, T> write)
             where T : class
         {
@@ -540,6 +600,53 @@ public static class HostedServiceSpecCodec
             }
 
             return items.ToImmutable();
+        }
+
+        /// <summary>What <see cref="Writer.PointNames"/> wrote: at most <see cref="Region.PointsMax"/> names, every run a valid series.</summary>
+        public ImmutableArray<string> PointNames(string field)
+        {
+            var entries = Count(field, Region.PointsMax);
+            var names = ImmutableArray.CreateBuilder<string>(Capacity(entries));
+            for (var i = 0; i < entries; i++)
+            {
+                var tag = U8(field);
+                if (tag == PointNameEntry)
+                {
+                    names.Add(String(field));
+                    continue;
+                }
+
+                if (tag != PointRunEntry)
+                {
+                    throw Invalid(field, $"entry tag {tag} is neither {PointNameEntry} (a name) nor {PointRunEntry} (a run)");
+                }
+
+                var series = Run(field);
+                if (names.Count + series.Count > Region.PointsMax)
+                {
+                    throw Invalid(field, $"more than the {Region.PointsMax} points a region has");
+                }
+
+                names.AddRange(series.Names());
+            }
+
+            return names.ToImmutable();
+        }
+
+        private PointSeries Run(string field)
+        {
+            var prefix = String(field);
+            var first = I32(field);
+            var count = BinaryPrimitives.ReadUInt16LittleEndian(Take(2, field));
+            var digits = U8(field);
+            try
+            {
+                return new PointSeries(prefix, first, count, digits);
+            }
+            catch (ArgumentException e)
+            {
+                throw Invalid(field, $"a run of {count} names from '{prefix}' {first} with {digits} digits is no point series: {e.Message}");
+            }
         }
 
         public readonly void End()

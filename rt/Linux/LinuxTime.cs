@@ -9,6 +9,7 @@ namespace Neokernel.Rt.Linux;
 /// </summary>
 public static partial class LinuxTime
 {
+    public const int ClockRealtime = 0;
     public const int ClockMonotonic = 1;
     public const int TimerAbsolute = 1;
     private const int EINTR = 4;
@@ -21,6 +22,22 @@ public static partial class LinuxTime
         }
 
         return (ts.Seconds * 1_000_000_000L) + ts.Nanoseconds;
+    }
+
+    /// <summary>
+    /// The wall clock (CLOCK_REALTIME, ns since the Unix epoch) at the moment CLOCK_MONOTONIC read
+    /// <paramref name="originNs"/>: both clocks read back to back, once. What a paced platform keeps
+    /// as its <c>WallClockAtZeroUnixNs</c>.
+    /// </summary>
+    public static long WallClockAt(long originNs)
+    {
+        var monotonicNs = MonotonicNs();
+        if (clock_gettime(ClockRealtime, out var ts) != 0)
+        {
+            throw new InvalidOperationException($"clock_gettime(CLOCK_REALTIME) failed with errno {Marshal.GetLastSystemError()}");
+        }
+
+        return (ts.Seconds * 1_000_000_000L) + ts.Nanoseconds - (monotonicNs - originNs);
     }
 
     /// <summary>Sleeps until the monotonic clock reads <paramref name="deadlineNs"/>, retrying on signals.</summary>

@@ -20,6 +20,7 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
     private const long LookIntervalNs = 1_000_000;
 
     private readonly long originNs;
+    private readonly long wallClockAtZeroUnixNs;
     private readonly LoopReactor reactor = new();
     private long lastLookNs = long.MinValue / 2;
 
@@ -32,12 +33,20 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
     /// <param name="devices">The devices services may open.</param>
     /// <param name="regionMemory">Where regions live; shared mappings when services run in other processes.</param>
     /// <param name="originNs">CLOCK_MONOTONIC reading that is time zero: processes that share it share release grids and timestamps.</param>
-    public PacedPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory, long originNs)
+    /// <param name="wallClockAtZeroUnixNs">
+    /// The wall clock at time zero; null reads it now, once (the kernel's process). A service host
+    /// process is given its kernel's, so every process of a run maps timestamps to the calendar alike.
+    /// </param>
+    public PacedPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory, long originNs, long? wallClockAtZeroUnixNs = null)
         : base(seed, devices, regionMemory)
     {
         this.originNs = originNs;
+        this.wallClockAtZeroUnixNs = wallClockAtZeroUnixNs ?? LinuxTime.WallClockAt(originNs);
         Streams = new Devices.LinuxStreamDevices(reactor, this);
     }
+
+    /// <summary>The wall clock (ns since the Unix epoch) when this platform's clock read zero.</summary>
+    public override long WallClockAtZeroUnixNs => wallClockAtZeroUnixNs;
 
     /// <summary>
     /// Where stream devices get their descriptors: opened in this process, or (an isolated

@@ -50,6 +50,9 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 
     public abstract long NowNs { get; }
 
+    /// <summary>Virtual time zero is the documented simulation epoch; the paced platform reads the wall clock instead.</summary>
+    public virtual long WallClockAtZeroUnixNs => WallClock.SimulationEpochUnixNs;
+
     /// <summary>Events run so far.</summary>
     public long EventsRun { get; private set; }
 

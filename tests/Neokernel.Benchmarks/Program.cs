@@ -102,7 +102,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})] [--no-sandbox (the demos run without the OS sandbox)]");
                     Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master (while developing: no report is written, except that skipping only modbus parts still writes it)]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master,opcua (while developing: no report is written, except that skipping only modbus or opcua parts still writes it)]");
                     return 2;
             }
         }
@@ -173,6 +173,13 @@ internal static class Program
             Console.WriteLine(ModbusMasterBenchmark.Section(modbusMaster));
         }
 
+        // OPC UA (issue 9): node-opcua's server as the anchor; our gateway's endpoint joins the list once it serves gateway-bench.yaml.
+        var opcua = skip.Contains("opcua") ? null : OpcUaBenchmark.Run(repetitions, []);
+        if (opcua is not null)
+        {
+            Console.WriteLine(OpcUaBenchmark.Section(opcua));
+        }
+
         if (ipc is not { } measured || restarts is null || unsandboxed is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
@@ -183,6 +190,11 @@ internal static class Program
         if (modbusSlave is not null)
         {
             report += "\n" + IssueTable.ModbusSlaveSection(modbusSlave) + SlaveThroughputBenchmark.Section(modbusSlave);
+        }
+
+        if (opcua is not null)
+        {
+            report += "\n" + OpcUaBenchmark.Section(opcua);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)

@@ -4,6 +4,7 @@ using FsCheck.Xunit;
 using Neokernel.Contracts;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 
 namespace Neokernel.Kernel.Tests;
@@ -44,7 +45,11 @@ public sealed class HostedServiceSpecCodecTests
         };
         return new HostedServiceSpec(
             service,
-            [new HostedRegion("gateway.out", "gateway", ["a", "b"], 10_000), new HostedRegion("tank.inputs", "level-sensor", ["level"], 0)],
+            [
+                new HostedRegion("gateway.out", "gateway", ["a", "b"], 10_000),
+                new HostedRegion("tank.inputs", "level-sensor", ["level"], 0),
+                new HostedRegion("bench.signals", "generator", ["heartbeat", .. new PointSeries("s", 0, 12, 4).Names(), "x7"], 100_000),
+            ],
             [
                 new HostedEndpoint("gateway.commands", "gateway", ["operator", "hmi"], 8, 256),
                 new HostedEndpoint("kernel.control", KernelEndpoints.Provider, ["hmi", "gateway"], KernelEndpoints.QueueDepth, KernelEndpoints.MaxMessageBytes),

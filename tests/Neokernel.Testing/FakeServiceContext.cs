@@ -28,6 +28,7 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
 
     private readonly Dictionary<string, (string Uri, DeviceAccess Access)> devices = new(StringComparer.Ordinal);
     private readonly Lazy<ServiceSpec> spec;
+    private readonly ServiceManifest manifest;
     private ICyclicTaskHandle? task;
 
     /// <param name="parameters">The program's parameters, as a manifest's <c>program.parameters</c>.</param>
@@ -38,6 +39,8 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
     /// <param name="seed">Seed of the platform and of the service's random stream.</param>
     /// <param name="declarations">The program's parameter declarations: the parameters are typed against them as the kernel's spec builder would (null: left as text).</param>
     /// <param name="kind">The service's kind as a manifest writes it.</param>
+    /// <param name="program">The program whose parameters and tables the manifest's are typed against (it replaces <paramref name="declarations"/>).</param>
+    /// <param name="tables">The program's tables, as a manifest's <c>program.tables</c>; typed against <paramref name="program"/>.</param>
     public FakeServiceContext(
         IReadOnlyDictionary<string, string>? parameters = null,
         long periodUs = 100_000,
@@ -46,7 +49,9 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
         string serviceId = "svc",
         ulong seed = 7,
         IReadOnlyList<ParameterDeclaration>? declarations = null,
-        string kind = "plant")
+        string kind = "plant",
+        ProgramDescriptor? program = null,
+        IReadOnlyDictionary<string, List<Dictionary<string, string>>>? tables = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(serviceId);
         ArgumentOutOfRangeException.ThrowIfNegative(periodUs);
@@ -55,13 +60,21 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
         {
             Id = serviceId,
             Kind = kind,
-            Program = new ProgramManifest { Type = "test", Parameters = new Dictionary<string, string>(parameters ?? new Dictionary<string, string>()) },
+            Program = new ProgramManifest
+            {
+                Type = program?.Type ?? "test",
+                Parameters = new Dictionary<string, string>(parameters ?? new Dictionary<string, string>()),
+                Tables = new Dictionary<string, List<Dictionary<string, string>>>(tables ?? new Dictionary<string, List<Dictionary<string, string>>>()),
+            },
             Timing = periodUs > 0 ? new TimingManifest { PeriodUs = periodUs } : null,
             SafeState = safeState,
         };
 
         // Typed when first read, so a test of a bad parameter sees the error where the service reads it.
-        spec = new Lazy<ServiceSpec>(() => SpecBuilder.ServiceWithParameters(manifest, declarations));
+        this.manifest = manifest;
+        spec = new Lazy<ServiceSpec>(() => program is null
+            ? SpecBuilder.ServiceWithParameters(manifest, declarations)
+            : SpecBuilder.Service(manifest, new ProgramCatalog().Add(program)));
         Devices = devices ?? new FakeDevices();
         Platform = new SimulationPlatform(seed, Devices);
         Objects = new StandaloneKernelObjects(Platform);
@@ -116,8 +129,25 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
 
     public CyclicStatistics? CyclicStatistics => task?.Statistics;
 
-    /// <summary>Adds a region the service may open; its one writer is <paramref name="writer"/> (the service, or <see cref="PeerId"/> for an input).</summary>
-    public Region AddRegion(string name, string writer, params string[] points) => Objects.CreateRegion(name, points, writer);
+    /// <summary>
+    /// Adds a region the service may open; its one writer is <paramref name="writer"/> (the service,
+    /// or <see cref="PeerId"/> for an input). The service's own regions are also in its
+    /// <see cref="Spec"/>, as the manifest declares them, when added before the spec is first read.
+    /// </summary>
+    public Region AddRegion(string name, string writer, params string[] points)
+    {
+        if (writer == ServiceId)
+        {
+            if (spec.IsValueCreated)
+            {
+                throw new InvalidOperationException($"region '{name}' is added after the service's spec was read; add the service's regions first");
+            }
+
+            manifest.Regions.Add(new RegionManifest { Name = name, Access = "write", Points = [.. points] });
+        }
+
+        return Objects.CreateRegion(name, points, writer);
+    }
 
     /// <summary>Adds an endpoint: <paramref name="provider"/> serves it and <paramref name="clients"/> are routed to it.</summary>
     public void AddEndpoint(string name, string provider, IReadOnlyList<string> clients, int queueDepth = 16, int maxMessageBytes = 256) =>

@@ -259,6 +259,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 "--seed", platform.Seed.ToString(CultureInfo.InvariantCulture),
                 "--incarnation", launch.Incarnation.ToString(CultureInfo.InvariantCulture),
                 "--origin-ns", (platform is PacedPlatform paced ? paced.OriginNs : LinuxTime.MonotonicNs()).ToString(CultureInfo.InvariantCulture),
+                "--wall-clock-at-zero-unix-ns", platform.Clock.WallClockAtZeroUnixNs.ToString(CultureInfo.InvariantCulture),
             ];
             foreach (var argument in arguments)
             {

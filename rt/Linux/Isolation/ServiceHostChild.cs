@@ -14,7 +14,11 @@ namespace Neokernel.Rt.Linux.Isolation;
 /// What a service host process was told on its command line. <c>RealTime</c> false (<c>--no-rt</c>):
 /// rt-fifo and rt-deadline tasks run best-effort on the event loop.
 /// </summary>
-public sealed record ServiceHostArguments(string ServiceId, int SocketFd, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true);
+public sealed record ServiceHostArguments(string ServiceId, int SocketFd, ulong Seed, int Incarnation, long OriginNs, bool RealTime = true)
+{
+    /// <summary>The kernel's wall clock at time zero (<c>--wall-clock-at-zero-unix-ns</c>); null reads this process's own.</summary>
+    public long? WallClockAtZeroUnixNs { get; init; }
+}
 
 /// <summary>
 /// The child side of process isolation: <c>neokernel service-host</c>. It talks to its kernel on the socket it inherited
@@ -74,7 +78,7 @@ public static class ServiceHostChild
         // from now on the OS refuses the rest (rt/Linux/Sandbox: user, capabilities, seccomp).
         Sandbox.ServiceSandbox.Enter();
         var devices = devicesFor(grants.Devices);
-        var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs)
+        var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs, arguments.WallClockAtZeroUnixNs)
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
             StreamFds = grants.Streams,

@@ -1,5 +1,5 @@
 using Neokernel.Gateway.Ua;
-using Neokernel.Gateway.Tests.Encoding;
+using Neokernel.Gateway.Tests.Codec;
 
 namespace Neokernel.Gateway.Tests.Generated;
 

@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Neokernel.Kernel.Manifests;
+using Neokernel.Testing;
 
 namespace Neokernel.Kernel.Tests.Manifests;
 
@@ -13,7 +12,7 @@ namespace Neokernel.Kernel.Tests.Manifests;
 /// <item><c>Corpus/system/NAME/system.yaml</c>: a system and its service files, loaded with <see cref="ManifestLoader.LoadSystem"/>.</item>
 /// </list>
 /// </summary>
-public sealed partial class ManifestCorpusTests
+public sealed class ManifestCorpusTests
 {
     private static string CorpusDirectory => Path.Combine(TestPrograms.ManifestsDirectory, "Corpus");
 
@@ -38,27 +37,7 @@ public sealed partial class ManifestCorpusTests
     public void Load_CorpusCase_ProducesExactlyTheExpectedDiagnostics(string name)
     {
         var (diagnostics, files) = Load(name);
-        var expected = files.SelectMany(Expectations).ToList();
-        Assert.NotEmpty(expected);
-
-        var unmatched = diagnostics.ToList();
-        var missing = new List<string>();
-        foreach (var expectation in expected)
-        {
-            var match = unmatched.FirstOrDefault(expectation.Matches);
-            if (match is null)
-            {
-                missing.Add(expectation.ToString());
-            }
-            else
-            {
-                unmatched.Remove(match);
-            }
-        }
-
-        Assert.True(
-            missing.Count == 0 && unmatched.Count == 0,
-            $"case {name}\nmissing:\n  {string.Join("\n  ", missing)}\nunexpected:\n  {string.Join("\n  ", unmatched)}\nall:\n{ManifestReport.Format(diagnostics)}");
+        ManifestExpectations.AssertExactly(name, diagnostics, files);
     }
 
     [Fact]
@@ -83,37 +62,5 @@ public sealed partial class ManifestCorpusTests
         Assert.False(result.Succeeded);
         Assert.Null(result.System);
         return (result.Diagnostics, Directory.GetFiles(path, "*.yaml", SearchOption.AllDirectories));
-    }
-
-    private static IEnumerable<Expectation> Expectations(string file)
-    {
-        foreach (var line in File.ReadLines(file))
-        {
-            var match = ExpectLine().Match(line);
-            if (match.Success)
-            {
-                yield return new Expectation(
-                    Path.GetFullPath(file),
-                    int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture),
-                    int.Parse(match.Groups["column"].Value, CultureInfo.InvariantCulture),
-                    match.Groups["field"].Value,
-                    match.Groups["problem"].Value.Trim());
-            }
-        }
-    }
-
-    [GeneratedRegex(@"^#\s*expect:\s*(?<line>\d+):(?<column>\d+)\s+(?<field>\S+):\s*(?<problem>.+)$")]
-    private static partial Regex ExpectLine();
-
-    private sealed record Expectation(string File, int Line, int Column, string Field, string Problem)
-    {
-        public bool Matches(ManifestDiagnostic diagnostic) =>
-            Path.GetFullPath(diagnostic.Location.File) == File
-            && diagnostic.Location.Line == Line
-            && diagnostic.Location.Column == Column
-            && diagnostic.Field == Field
-            && diagnostic.Problem.Contains(Problem, StringComparison.Ordinal);
-
-        public override string ToString() => $"{File}:{Line}:{Column}: {Field}: ...{Problem}...";
     }
 }

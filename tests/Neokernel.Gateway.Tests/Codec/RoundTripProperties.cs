@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Gateway.Ua;
 
-namespace Neokernel.Gateway.Tests.Encoding;
+namespace Neokernel.Gateway.Tests.Codec;
 
 /// <summary>Encoding then decoding gives back the value, for every built-in type, and consumes exactly the bytes written.</summary>
 public sealed class RoundTripProperties

@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Gateway.Ua;
 
-namespace Neokernel.Gateway.Tests.Encoding;
+namespace Neokernel.Gateway.Tests.Codec;
 
 /// <summary>
 /// Random, truncated and corrupted bytes make the decoder return a value or throw its own

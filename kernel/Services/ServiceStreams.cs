@@ -1,7 +1,6 @@
 using Neokernel.Kernel.Devices;
-using Neokernel.Kernel.Services;
 
-namespace Neokernel.Fieldbus.Modbus.Engine;
+namespace Neokernel.Kernel.Services;
 
 /// <summary>
 /// A service's one granted stream device seen as a provider, so an engine written against

@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Gateway.Ua;
 
-namespace Neokernel.Gateway.Tests.Encoding;
+namespace Neokernel.Gateway.Tests.Codec;
 
 /// <summary>Generators of every built-in type, with the edges that choose an encoding (two-byte, four-byte, full NodeIds; null strings and arrays) drawn often.</summary>
 internal static class UaGen

@@ -1,6 +1,6 @@
 using Neokernel.Gateway.Ua;
 
-namespace Neokernel.Gateway.Tests.Encoding;
+namespace Neokernel.Gateway.Tests.Codec;
 
 /// <summary>The byte layouts of Part 6 §5.2, written out by hand from the specification's tables and examples.</summary>
 public sealed class KnownEncodingTests
