@@ -15,7 +15,7 @@
 //   TornReadArm64  the region concurrency test's logic (neokernel-torn-read, NativeAOT linux-arm64)
 //               for TornReadSeconds under qemu: no reader may copy a torn region
 //   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
-//   Fuzz        coverage-guided fuzzing of the Modbus decoders (SharpFuzz + afl-fuzz), each target for an hour;
+//   Fuzz        coverage-guided fuzzing of the Modbus decoders and the OPC UA transport (SharpFuzz + afl-fuzz), each target for an hour;
 //               --fuzz-seconds=N changes that; a crash or a hang fails it and is kept in artifacts/fuzz/findings/
 //   FuzzSlice   the same for 30 s a target (CI)
 //   OpcUaGenerate  regenerates gateway/Ua/Generated (OPC UA identifiers, namespace 0, service structures) with tools/OpcUaGen from
@@ -58,7 +58,9 @@ const string TornReadBinary = "neokernel-torn-read";
 const int TornReadSeconds = 10;
 const string FuzzProject = "tests/Neokernel.Fuzz/Neokernel.Fuzz.csproj";
 // One target per decoder (tests/Neokernel.Fuzz/FuzzTargets.cs); each seeds from corpus/<target>/.
-var fuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response" };
+var fuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response", "ua-chunk" };
+// The assemblies SharpFuzz instruments: the Modbus decoders and the OPC UA transport.
+var fuzzAssemblies = new[] { "Neokernel.Fieldbus.dll", "Neokernel.Gateway.dll" };
 var runtimes = new[] { "linux-x64", "linux-arm64" };
 
 var artifacts = MakeAbsolute(Directory("artifacts"));
@@ -352,11 +354,11 @@ Task("KillSoak")
 });
 
 Task("Fuzz")
-    .Description("Fuzzes each Modbus decoder with afl-fuzz for --fuzz-seconds (default an hour); fails on any crash or hang.")
+    .Description("Fuzzes each Modbus decoder and the OPC UA transport with afl-fuzz for --fuzz-seconds (default an hour); fails on any crash or hang.")
     .Does(() => RunFuzz(fuzzSeconds));
 
 Task("FuzzSlice")
-    .Description("Fuzzes each Modbus decoder for 30 s (the CI slice of Fuzz).")
+    .Description("Fuzzes each Modbus decoder and the OPC UA transport for 30 s (the CI slice of Fuzz).")
     .Does(() => RunFuzz(FuzzSliceSeconds));
 
 Task("OpcUaGenerate")
@@ -412,7 +414,7 @@ List<FilePath> TestProjects() =>
         })
         .ToList();
 
-// Builds the fuzz program into artifacts/fuzz/bin, instruments Neokernel.Fieldbus.dll there with
+// Builds the fuzz program into artifacts/fuzz/bin, instruments fuzzAssemblies there with
 // SharpFuzz (never the normal build's copy), then runs afl-fuzz on each target for `seconds`.
 // afl's findings stay under artifacts/fuzz/<target>/; crashes and hangs are copied to
 // artifacts/fuzz/findings/<target>/ and fail the task: make each one a regression test
@@ -432,7 +434,10 @@ void RunFuzz(int seconds)
         DeleteDirectory(bin, new DeleteDirectorySettings { Recursive = true, Force = true });
     }
     DotNetBuild(FuzzProject, new DotNetBuildSettings { Configuration = configuration, OutputDirectory = bin });
-    RunChecked("dotnet", $"sharpfuzz {bin.CombineWithFilePath("Neokernel.Fieldbus.dll").FullPath}", "Fuzz: SharpFuzz instrumentation");
+    foreach (var assembly in fuzzAssemblies)
+    {
+        RunChecked("dotnet", $"sharpfuzz {bin.CombineWithFilePath(assembly).FullPath}", $"Fuzz: SharpFuzz instrumentation of {assembly}");
+    }
 
     var failures = new List<string>();
     foreach (var target in fuzzTargets)
@@ -463,7 +468,7 @@ List<string> FuzzTarget(string target, int seconds, DirectoryPath fuzzRoot, Dire
         DeleteDirectory(output, new DeleteDirectorySettings { Recursive = true, Force = true });
     }
     var seeds = MakeAbsolute(Directory($"tests/Neokernel.Fuzz/corpus/{target}"));
-    var dictionary = MakeAbsolute(File("tests/Neokernel.Fuzz/modbus.dict"));
+    var dictionary = MakeAbsolute(File(target.StartsWith("ua-") ? "tests/Neokernel.Fuzz/ua.dict" : "tests/Neokernel.Fuzz/modbus.dict"));
     var log = fuzzRoot.CombineWithFilePath($"{target}.log");
     var startInfo = new System.Diagnostics.ProcessStartInfo("afl-fuzz",
         $"-V {seconds} -t 5000 -m none -x {dictionary.FullPath} -i {seeds.FullPath} -o {output.FullPath} -- dotnet {bin.CombineWithFilePath("Neokernel.Fuzz.dll").FullPath} {target}")

@@ -316,6 +316,12 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         decoder.ReadByteStringSpan(out _);
         decoder.ReadByteStringSpan(out _);
         var plainHeaderBytes = UaTcpHeader.Bytes + 4 + decoder.Position + SequenceHeaderBytes;
+        if (plainHeaderBytes > chunk.Length)
+        {
+            Fail(StatusCodes.BadTcpInternalError, $"an OPN chunk of {chunk.Length} bytes is shorter than its {plainHeaderBytes} bytes of headers");
+            return;
+        }
+
         if (!channel.Security.Unsecure(UaSecurityScope.Asymmetric, chunk, plainHeaderBytes, out var bodyBytes))
         {
             Fail(StatusCodes.BadSecurityChecksFailed, "the OPN chunk does not verify under its security policy");
