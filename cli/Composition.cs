@@ -1,3 +1,4 @@
+using Neokernel.Gateway;
 using Neokernel.Controllers;
 using Neokernel.Fieldbus;
 using Neokernel.Hil;
@@ -9,7 +10,7 @@ namespace Neokernel.Cli;
 /// <summary>What the neokernel binary has built in: the programs of every library, and the embedded simulated hardware.</summary>
 internal static class Composition
 {
-    public static ProgramCatalog Catalog() => new ProgramCatalog().AddHil().AddControllers().AddFieldbus();
+    public static ProgramCatalog Catalog() => new ProgramCatalog().AddHil().AddControllers().AddFieldbus().AddGateway();
 
     public static SimulatedDeviceBus Devices() => new();
 

@@ -117,6 +117,9 @@ internal static class Cli
                         that talks to it as to hardware (manifests/systems/tank-modbus.yaml): level in
                         input registers 0-1 (float32 m) and 2 (mm), pump command in holding register 0
                         (0.01 %), full in discrete input 0
+          gateway hash-password
+                        read a password from standard input and print its PBKDF2 hash for the users
+                        table of an OPC UA gateway manifest (manifests/services/gateway.yaml)
           --version     print the version
 
         durations: 500ms, 30s, 10m, 2h
@@ -146,7 +149,8 @@ internal static class Cli
                 "trace-schema" => Commands.InfoCommands.TraceSchema(output),
                 "modbus" => Commands.ModbusCommand.Execute(rest, output, error, cancellation),
                 "plant" => Commands.PlantCommand.Execute(rest, output, error, cancellation),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus, plant (see neokernel --help)"),
+                "gateway" => Commands.GatewayCommand.Execute(rest, Console.In, output),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus, plant, gateway (see neokernel --help)"),
             };
         }
         catch (UsageException exception)

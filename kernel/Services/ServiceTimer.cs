@@ -136,3 +136,19 @@ internal sealed class ServiceTimer : IServiceTimer, ITimerCallback
         timer.ArmAt(due);
     }
 }
+
+/// <summary>Service timers seen as the platform's one-shot timers, for engines written against <see cref="IPlatformTimer"/> (Modbus, OPC UA) that run in a service and on a bare platform alike.</summary>
+public static class ServiceTimerExtensions
+{
+    /// <summary>The same three operations on the service timer, no allocation per use.</summary>
+    public static IPlatformTimer AsPlatformTimer(this IServiceTimer timer) => new OneShot(timer);
+
+    private sealed class OneShot(IServiceTimer timer) : IPlatformTimer
+    {
+        public bool IsArmed => timer.IsArmed;
+
+        public void ArmAt(long dueNs) => timer.ArmAt(dueNs);
+
+        public void Cancel() => timer.Cancel();
+    }
+}

@@ -56,6 +56,9 @@ public sealed class UaServer
 
     public long StartTimeUaTicks { get; }
 
+    /// <summary>The wall clock (Unix ns) when the platform's monotonic clock read zero.</summary>
+    public long WallClockAtZeroUnixNs => wallClockAtZeroUnixNs;
+
     /// <summary>Requests answered with a ServiceFault, by the server itself (not the parts).</summary>
     public long Faults { get; private set; }
 

@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Services;
 
 namespace Neokernel.Gateway.Ua.Transport;
 
@@ -147,4 +148,14 @@ public sealed class UaTcpCounters
     internal void SendQueueFullClose() => Bump(ref closedSendQueueFull);
 
     private static void Bump(ref long counter) => Volatile.Write(ref counter, counter + 1);
+}
+
+/// <summary>The loop of a service: its granted clock and its service timers (the gateway's case).</summary>
+public sealed class ServiceUaTransportLoop(IServiceContext context, long uaTicksAtClockZero) : IUaTransportLoop
+{
+    public IClock Clock => context.Clock;
+
+    public long UtcNowUaTicks => uaTicksAtClockZero + (context.Clock.NowNs / 100);
+
+    public IPlatformTimer CreateTimer(ITimerCallback callback) => context.CreateTimer(callback).AsPlatformTimer();
 }

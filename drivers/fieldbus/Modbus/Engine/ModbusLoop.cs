@@ -22,17 +22,7 @@ public sealed class ServiceModbusLoop(IServiceContext context) : IModbusLoop
 {
     public IClock Clock => context.Clock;
 
-    public IPlatformTimer CreateTimer(ITimerCallback callback) => new OneShot(context.CreateTimer(callback));
-
-    /// <summary>A service timer seen as a one-shot platform timer: same three operations, no allocation.</summary>
-    private sealed class OneShot(IServiceTimer timer) : IPlatformTimer
-    {
-        public bool IsArmed => timer.IsArmed;
-
-        public void ArmAt(long dueNs) => timer.ArmAt(dueNs);
-
-        public void Cancel() => timer.Cancel();
-    }
+    public IPlatformTimer CreateTimer(ITimerCallback callback) => context.CreateTimer(callback).AsPlatformTimer();
 }
 
 /// <summary>The loop of a tool that runs an engine straight on a platform (no kernel, no service).</summary>

@@ -52,17 +52,7 @@ public sealed class ServiceSubscriptionLoop(IServiceContext context, long uaTick
 
     public long UaTicksAtClockZero => uaTicksAtClockZero;
 
-    public IPlatformTimer CreateTimer(ITimerCallback callback) => new OneShot(context.CreateTimer(callback));
-
-    /// <summary>A service timer seen as a one-shot platform timer: same three operations, no allocation.</summary>
-    private sealed class OneShot(IServiceTimer timer) : IPlatformTimer
-    {
-        public bool IsArmed => timer.IsArmed;
-
-        public void ArmAt(long dueNs) => timer.ArmAt(dueNs);
-
-        public void Cancel() => timer.Cancel();
-    }
+    public IPlatformTimer CreateTimer(ITimerCallback callback) => context.CreateTimer(callback).AsPlatformTimer();
 }
 
 /// <summary>The loop of a platform without a kernel: a tool, or a test on the simulation's virtual time.</summary>

@@ -1,0 +1,169 @@
+using Neokernel.Contracts;
+using Neokernel.Gateway.Plant;
+using Neokernel.Gateway.Ua;
+using Neokernel.Gateway.Ua.Server;
+using Neokernel.Gateway.Ua.Server.Subscriptions;
+using Neokernel.Gateway.Ua.Transport;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Gateway;
+
+/// <summary>
+/// The gateway service (<c>gateway.opcua</c>): an OPC UA server on the listening socket its
+/// manifest grants, serving namespace 0 and the plant (<see cref="PlantNamespace"/>) from the
+/// regions it reads and, when routed, <c>kernel.status</c> and <c>kernel.control</c>. Everything
+/// runs on the service's event loop: the transport's connections, the server's sessions, the
+/// subscriptions' one timer, the views' refreshes. It holds read-only views and the calls the
+/// system routes to it, nothing more, so a crash here cannot touch the loop.
+/// </summary>
+public sealed class GatewayService : IService, ITimerCallback, IDisposable
+{
+    public static IReadOnlyList<ParameterDeclaration> Parameters { get; } =
+    [
+        ParameterDeclaration.Text("device", "the listening device it serves OPC UA on (opc.tcp://host:port?listen=true)", "opc"),
+        ParameterDeclaration.Text("endpointUrl", "the endpoint URL GetEndpoints reports (empty: opc.tcp:// with the device's host and port)"),
+        ParameterDeclaration.Text("anonymousRole", "the role of anonymous sessions: viewer, operator, engineer, or none to refuse them", "viewer"),
+        ParameterDeclaration.Integer("sessionsMax", "sessions at once; one more is refused BadTooManySessions", 50, min: 1, max: 1000),
+        ParameterDeclaration.Integer("refreshMs", "how often region points and the kernel's status are copied for clients", 50, "ms", min: 10, max: 10_000),
+        ParameterDeclaration.Integer("statusPeriodMs", "how often kernel.status is paged", 500, "ms", min: 250, max: 1000),
+    ];
+
+    public static TableDeclaration UsersTable { get; } = new(
+        "users",
+        "users who may activate a session with a password (hash made by `neokernel gateway hash-password`)",
+        [
+            ParameterDeclaration.RequiredText("name", "the user name"),
+            ParameterDeclaration.Text("role", "viewer, operator or engineer", "viewer"),
+            ParameterDeclaration.RequiredText("passwordHash", "pbkdf2-sha256$iterations$salt$hash"),
+        ])
+    {
+        RowsMax = 64,
+    };
+
+    private UaTcpServer? transport;
+    private SubscriptionServer? subscriptions;
+    private SystemStatusView? status;
+    private RegionPointsView? regions;
+    private PlantNamespace? plant;
+    private UaServer? server;
+    private IServiceTimer? housekeeping;
+    private long nextExpiryNs;
+
+    public UaServer? Server => server;
+
+    public UaTcpServer? Transport => transport;
+
+    public void Start(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var parameters = context.Parameters;
+        var streams = ServiceStreams.For(context, parameters.Text("device"));
+        long wallClockAtZero = context.Clock.WallClockAtZeroUnixNs;
+        long uaTicksAtZero = UaDateTime.FromUnixNanoseconds(wallClockAtZero);
+        var options = new UaServerOptions
+        {
+            EndpointUrl = string.IsNullOrEmpty(parameters.Text("endpointUrl")) ? $"opc.tcp://{streams.Address.Host}:{streams.Address.Port}" : parameters.Text("endpointUrl"),
+            SessionsMax = (int)parameters.Integer("sessionsMax"),
+            AnonymousRole = RoleOrNone(context.ServiceId, parameters.Text("anonymousRole")),
+            Users = Users(context),
+        };
+        server = new UaServer(options, context.Clock, wallClockAtZero, context.Random.Fork("gateway.sessions"));
+        var limits = UaServiceLimits.Default;
+        var space = new AddressSpace(options.ApplicationUri);
+        ServerObject.Install(space, new UaServerDescription { ApplicationUri = options.ApplicationUri, StartTimeTicks = server.StartTimeUaTicks }, limits);
+
+        var shown = RegionPoints.ReadIn(context.Spec);
+        regions = shown.Count > 0 ? new RegionPointsView(context, shown) : null;
+        regions?.RefreshAll();
+        if (context.Spec.Uses.Contains(KernelEndpoints.Status))
+        {
+            status = new SystemStatusView(context, new SystemStatusViewOptions { PeriodMs = (int)parameters.Integer("statusPeriodMs") });
+            status.Start();
+        }
+
+        var control = context.Spec.Uses.Contains(KernelEndpoints.Control) ? new KernelControl(context) : null;
+        plant = new PlantNamespace(space, server, regions, status, control);
+        server.AddServices(new AddressSpaceServices(server, space, limits));
+        subscriptions = new SubscriptionServer(new ServiceSubscriptionLoop(context, uaTicksAtZero), new AddressSpaceSampler(space, server), new SubscriptionLimits().Validate());
+        server.AddServices(new SubscriptionServices(subscriptions));
+
+        housekeeping = context.CreateTimer(this);
+        long refreshNs = parameters.Integer("refreshMs") * 1_000_000;
+        housekeeping.ArmPeriodic(refreshNs, context.Clock.NowNs + refreshNs);
+        // A connection's send queue is allocated at its start and must hold one whole response: a
+        // megabyte each keeps 50 connections' queues at 50 MB of address space (touched only as used).
+        var transportLimits = new UaTcpLimits { MessageBytesMax = 1 << 20, SendQueueBytes = (1 << 20) + (64 << 10) };
+        transport = new UaTcpServer(streams, streams.Address, new ServiceUaTransportLoop(context, uaTicksAtZero), new UaServerTransport(server), transportLimits);
+        transport.Start();
+    }
+
+    /// <summary>The refresh: region points and new services copied for clients; once a second, expired sessions closed.</summary>
+    public void OnTimer(long nowNs)
+    {
+        regions?.RefreshAll();
+        plant?.ShowNewServices();
+        if (nowNs >= nextExpiryNs)
+        {
+            nextExpiryNs = nowNs + 1_000_000_000;
+            server?.ExpireSessions();
+        }
+    }
+
+    public void Stop()
+    {
+        housekeeping?.Cancel();
+        status?.Stop();
+        subscriptions?.Stop();
+        transport?.Dispose();
+        transport = null;
+    }
+
+    public void Dispose() => Stop();
+
+    private static UserDirectory Users(IServiceContext context)
+    {
+        var accounts = new List<UserAccount>();
+        foreach (var row in context.Parameters.Table(UsersTable.Name))
+        {
+            string name = row.Text("name");
+            if (!PasswordHash.TryParse(row.Text("passwordHash"), out var hash, out string problem))
+            {
+                throw new ServiceConfigurationException(context.ServiceId, $"tables.users.{name}.passwordHash", problem);
+            }
+
+            var role = RoleOrNone(context.ServiceId, row.Text("role")) ?? throw new ServiceConfigurationException(context.ServiceId, $"tables.users.{name}.role", "a user's role is viewer, operator or engineer");
+            accounts.Add(new UserAccount(name, role, hash!));
+        }
+
+        return new UserDirectory(accounts);
+    }
+
+    private static UserRole? RoleOrNone(string serviceId, string text) => text switch
+    {
+        "viewer" => UserRole.Viewer,
+        "operator" => UserRole.Operator,
+        "engineer" => UserRole.Engineer,
+        "none" => null,
+        _ => throw new ServiceConfigurationException(serviceId, "anonymousRole", $"'{text}' is not viewer, operator, engineer or none"),
+    };
+}
+
+/// <summary>The gateway's programs, for the catalog.</summary>
+public static class GatewayPrograms
+{
+    public const string OpcUaType = "gateway.opcua";
+
+    public static ProgramCatalog AddGateway(this ProgramCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Add(new ProgramDescriptor(
+            OpcUaType,
+            "OPC UA server (SecurityPolicy None) for SCADA and HMI clients: namespace 0, and the plant's regions, services and kernel methods from what its manifest grants",
+            GatewayService.Parameters,
+            static () => new GatewayService())
+        {
+            Tables = [GatewayService.UsersTable],
+        });
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Neokernel.Interop.Tests.Support;
+
+namespace Neokernel.Interop.Tests;
+
+/// <summary>
+/// node-opcua's client supervises the running tank demo through our gateway (`neokernel run
+/// manifests/systems/tank-demo.yaml`, the gateway in its own process on opc.tcp://127.0.0.1:4840):
+/// it browses the whole namespace, reads every attribute of every node, reads the plant's points
+/// and services, is refused RestartService as an anonymous viewer and has it done as an operator,
+/// and subscribes to the tank's points.
+/// </summary>
+[Collection(NodeOpcuaCollection.Name)]
+public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture) : IClassFixture<GatewayInteropTests.DemoFixture>
+{
+    private const string Url = "opc.tcp://127.0.0.1:4840";
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public void BrowseAllAndReadAll_TankDemo_EveryNodeAndAttributeAnswered()
+    {
+        fixture.WaitReady();
+        using var result = NodeOpcua.Run("client.mjs", ScriptTimeout, "read-all", Url);
+        var root = result.RootElement;
+        var nodes = root.GetProperty("nodes").EnumerateArray().ToList();
+        var ids = nodes.Select(n => n.GetProperty("nodeId").GetString()).ToList();
+
+        Assert.True(nodes.Count > 800, $"{nodes.Count} nodes");
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Contains("ns=2;s=Regions/tank.inputs/level", ids);
+        Assert.Contains("ns=2;s=Services/tank-controller/State", ids);
+        Assert.Contains("ns=0;i=2256", ids);
+        Assert.All(nodes, n => Assert.Equal(27, n.GetProperty("good").GetArrayLength() + n.GetProperty("other").EnumerateObject().Count()));
+    }
+
+    [Fact]
+    public void Read_PlantPointsAndServices_GoodWithWallClockSourceTimes()
+    {
+        fixture.WaitReady();
+        using var result = NodeOpcua.Run("client.mjs", ScriptTimeout, "read", Url, "ns=2;s=Regions/tank.inputs/level", "ns=2;s=Services/tank-controller/State", "ns=0;i=2259");
+        var results = result.RootElement.GetProperty("results").EnumerateArray().ToList();
+
+        Assert.All(results, r => Assert.Equal("Good", r.GetProperty("status").GetString()));
+        Assert.Equal("Double", results[0].GetProperty("dataType").GetString());
+        var source = DateTime.Parse(results[0].GetProperty("sourceTimestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        Assert.True(Math.Abs((DateTime.UtcNow - source).TotalSeconds) < 30, $"source time {source:O}");
+        Assert.Equal("Running", results[1].GetProperty("value").GetString());
+        Assert.Equal(0, results[2].GetProperty("value").GetInt32());
+    }
+
+    [Fact]
+    public void RestartService_AsViewerRefused_AsOperatorDone()
+    {
+        fixture.WaitReady();
+        string[] call = ["call", Url, "ns=2;s=Services", "ns=2;s=Services.RestartService", "String:operator"];
+        using (var viewer = NodeOpcua.Run("client.mjs", ScriptTimeout, call))
+        {
+            Assert.Equal("BadUserAccessDenied", viewer.RootElement.GetProperty("status").GetString());
+        }
+
+        using var operatorCall = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. call, "--user", "operator", "--password", "operator"]);
+        Assert.Equal("Good", operatorCall.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public void Subscribe_TankPoints_ChangesDeliveredWithNoGap()
+    {
+        fixture.WaitReady();
+        using var result = NodeOpcua.Run("client.mjs", ScriptTimeout, "subscribe", Url, "--nodes", "ns=2;s=Regions/tank.inputs/level,ns=2;s=Regions/tank.outputs/pv", "--interval-ms", "100", "--seconds", "3");
+        var root = result.RootElement;
+        string summary = root.ToString();
+
+        Assert.Equal(2, root.GetProperty("items").GetInt32());
+        Assert.True(root.GetProperty("itemsWithoutChange").GetInt32() == 0, summary);
+        Assert.True(root.GetProperty("sequenceGaps").GetInt32() == 0, summary);
+        Assert.True(root.GetProperty("badValues").GetInt32() == 0, summary);
+    }
+
+    /// <summary>The tank demo under `neokernel run` for the class, stopped at the end.</summary>
+    public sealed class DemoFixture : IDisposable
+    {
+        private readonly PeerProcess run;
+        private bool ready;
+
+        public DemoFixture()
+        {
+            NodeOpcua.RequireInstalled();
+            string system = Path.Combine(RepositoryRoot(), "manifests", "systems", "tank-demo.yaml");
+            run = PeerProcess.Start(Path.Combine(AppContext.BaseDirectory, "neokernel"), "run", system, "--duration", "300s", "--plain");
+        }
+
+        /// <summary>Waits until the gateway answers (its process is up and listening).</summary>
+        public void WaitReady()
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!ready)
+            {
+                try
+                {
+                    using var probe = NodeOpcua.Run("client.mjs", TimeSpan.FromSeconds(20), "read", Url, "ns=0;i=2259");
+                    ready = true;
+                }
+                catch (NodeOpcuaException) when (DateTime.UtcNow < deadline && !run.HasExited)
+                {
+                    Thread.Sleep(500);
+                }
+            }
+        }
+
+        public void Dispose() => run.Dispose();
+
+        private static string RepositoryRoot()
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Neokernel.slnx")))
+                {
+                    return directory.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("no Neokernel.slnx above " + AppContext.BaseDirectory);
+        }
+    }
+}
