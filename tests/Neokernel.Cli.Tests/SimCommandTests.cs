@@ -12,7 +12,7 @@ public sealed class SimCommandTests
         Assert.Matches("^[0-9a-f]{16}$", first.Digest());
         Assert.Equal(first.Digest(), again.Digest());
         Assert.NotEqual(first.Digest(), other.Digest());
-        Assert.Contains("services: 5 running, 0 failed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("services: 6 running, 0 failed", first.Output, StringComparison.Ordinal);
         Assert.Contains("simulated 30.000 s", first.Output, StringComparison.Ordinal);
     }
 

@@ -185,7 +185,7 @@ public sealed class ModbusSlaveDriverTests
         var result = CliResult.Run("sim", system, "--duration", "60s");
 
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
-        Assert.Contains("services: 7 running, 0 failed", result.Output, StringComparison.Ordinal);
+        Assert.Contains("services: 8 running, 0 failed", result.Output, StringComparison.Ordinal);
         var image = result.Output.Split('\n').Single(l => l.StartsWith("process image: ", StringComparison.Ordinal));
         Assert.DoesNotContain("(bad)", image, StringComparison.Ordinal);
         Assert.Equal(Point(image, "tank.inputs.level"), Point(image, "scada.view.level"), 0.005);

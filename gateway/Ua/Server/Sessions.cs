@@ -63,6 +63,7 @@ public sealed class SessionManager
     private readonly Dictionary<NodeId, Session> byToken = [];
     private readonly UaServerOptions options;
     private readonly DeterministicRandom random;
+    private readonly List<Session> expired = [];
     private uint nextSessionNumber = 1;
 
     public SessionManager(UaServerOptions options, DeterministicRandom random)
@@ -105,10 +106,13 @@ public sealed class SessionManager
         byToken.Remove(session.AuthenticationToken);
     }
 
-    /// <summary>The sessions no request has touched within their timeout, as of <paramref name="nowNs"/>.</summary>
-    public List<Session> Expired(long nowNs)
+    /// <summary>
+    /// The sessions no request has touched within their timeout, as of <paramref name="nowNs"/>:
+    /// a list this manager reuses (the housekeeping timer asks every second, allocating nothing).
+    /// </summary>
+    public IReadOnlyList<Session> Expired(long nowNs)
     {
-        var expired = new List<Session>();
+        expired.Clear();
         foreach (var session in byToken.Values)
         {
             if (nowNs - session.LastActivityNs > (long)(session.TimeoutMs * 1_000_000))

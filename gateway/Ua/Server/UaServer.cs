@@ -140,12 +140,13 @@ public sealed class UaServer
     public int ExpireSessions()
     {
         var expired = Sessions.Expired(clock.NowNs);
-        foreach (var session in expired)
+        int count = expired.Count;
+        for (int i = 0; i < count; i++)
         {
-            Close(session, deleteSubscriptions: true);
+            Close(expired[i], deleteSubscriptions: true);
         }
 
-        return expired.Count;
+        return count;
     }
 
     /// <summary>The response header for a request: its handle, the server's time, Good.</summary>
