@@ -129,6 +129,9 @@ public sealed class PlantNamespace
 
     private sealed class ServiceFieldSource(SystemStatusView status, string serviceId, int field, UaServer server) : IUaValueSource
     {
+        /// <summary>The state names made once: a read (and every monitored item's sample) returns the same string, allocating nothing.</summary>
+        private static readonly string[] StateNames = Enum.GetNames<Contracts.ServiceStateCode>();
+
         private int index = -1;
 
         public DataValue Read(UaVariableNode variable, UserRole role, long nowTicks)
@@ -146,7 +149,7 @@ public sealed class PlantNamespace
             var s = status.Service(index);
             Variant value = field switch
             {
-                0 => new Variant(s.State.ToString()),
+                0 => new Variant((int)s.State < StateNames.Length ? StateNames[(int)s.State] : s.State.ToString()),
                 1 => new Variant(s.Incarnation),
                 2 => new Variant(s.Restarts),
                 3 => new Variant(s.Faults),
