@@ -59,7 +59,9 @@ public sealed class RealtimeIsolationTests
         var bestEffort = RunUnprivileged("--duration", "4s", "--plain", "--no-rt");
         Assert.True(bestEffort.ExitCode == 0, bestEffort.Error);
         Assert.Contains("warning: --no-rt: level-sensor (rt-fifo), tank-controller (rt-fifo), pump-actuator (rt-fifo) run best-effort", bestEffort.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain(": level-sensor: ", bestEffort.Output, StringComparison.Ordinal);
+        // Best-effort has no timing guarantee: on a loaded machine a service may miss a beat and be
+        // restarted, but none is refused real-time scheduling any more.
+        Assert.False(bestEffort.Output.Contains("denied (EPERM)", StringComparison.Ordinal), bestEffort.Output);
         Assert.Contains("level-sensor:Running", bestEffort.Output, StringComparison.Ordinal);
         // The clock reads "stopped after" once every child is stopped: past 4 s, by how long a loaded machine takes.
         Assert.True(Regex.IsMatch(bestEffort.Output, @"stopped after [4-9]\.[0-9]+ s: .*level-sensor:Stopped "), bestEffort.Output);
