@@ -17,7 +17,7 @@
 //   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
 //   Fuzz        coverage-guided fuzzing of the Modbus decoders and the OPC UA transport (SharpFuzz + afl-fuzz), each target for an hour;
 //               --fuzz-seconds=N changes that; a crash or a hang fails it and is kept in artifacts/fuzz/findings/
-//   FuzzSlice   the same for 30 s a target (CI)
+//   FuzzSlice   the same for 30 s a target (CI); --fuzz-targets=ua-chunk,... limits either to those targets
 //   OpcUaGenerate  regenerates gateway/Ua/Generated (OPC UA identifiers, namespace 0, service structures) with tools/OpcUaGen from
 //               the normative files in --opcua-spec (default ../shared/opcua-spec); the output is checked in
 //   CI          Build + Test + Publish + SmokeArm64 + TornReadArm64 + KillSoak + FuzzSlice
@@ -58,7 +58,9 @@ const string TornReadBinary = "neokernel-torn-read";
 const int TornReadSeconds = 10;
 const string FuzzProject = "tests/Neokernel.Fuzz/Neokernel.Fuzz.csproj";
 // One target per decoder (tests/Neokernel.Fuzz/FuzzTargets.cs); each seeds from corpus/<target>/.
-var fuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response", "ua-chunk" };
+var allFuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response", "ua-chunk" };
+// --fuzz-targets=ua-chunk,tcp-frame fuzzes only those (Fuzz and FuzzSlice); default: every one.
+var fuzzTargets = FuzzTargetsNamed(Argument("fuzz-targets", string.Join(",", allFuzzTargets)), allFuzzTargets);
 // The assemblies SharpFuzz instruments: the Modbus decoders and the OPC UA transport.
 var fuzzAssemblies = new[] { "Neokernel.Fieldbus.dll", "Neokernel.Gateway.dll" };
 var runtimes = new[] { "linux-x64", "linux-arm64" };
@@ -610,4 +612,17 @@ sealed record TestCounts(string Project, int Total, int Executed, int Passed, in
     public string Describe() => HasTrx || Project == "total"
         ? $"{Passed} passed, {Failed} failed, {Skipped} skipped ({Total} total)"
         : "no TRX written (no tests found, or the test host crashed)";
+}
+
+// The targets --fuzz-targets names, each checked against the known ones.
+static string[] FuzzTargetsNamed(string list, string[] known)
+{
+    var named = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    var unknown = named.Where(n => !known.Contains(n)).ToList();
+    if (named.Length == 0 || unknown.Count > 0)
+    {
+        throw new ArgumentException($"--fuzz-targets: unknown target(s) {string.Join(", ", unknown)}; the targets are {string.Join(", ", known)}");
+    }
+
+    return named;
 }
