@@ -12,7 +12,8 @@ namespace Neokernel.Gateway;
 /// <summary>
 /// The gateway service (<c>gateway.opcua</c>): an OPC UA server on the listening socket its
 /// manifest grants, serving namespace 0 and the plant (<see cref="PlantNamespace"/>) from the
-/// regions it reads and, when routed, <c>kernel.status</c> and <c>kernel.control</c>. Everything
+/// regions it reads and, when routed, <c>kernel.status</c>, <c>kernel.control</c> and the loops'
+/// command endpoints (every other endpoint it uses). Everything
 /// runs on the service's event loop: the transport's connections, the server's sessions, the
 /// subscriptions' one timer, the views' refreshes. It holds read-only views and the calls the
 /// system routes to it, nothing more, so a crash here cannot touch the loop.
@@ -26,7 +27,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         ParameterDeclaration.Text("anonymousRole", "the role of anonymous sessions: viewer, operator, engineer, or none to refuse them", "viewer"),
         ParameterDeclaration.Integer("sessionsMax", "sessions at once; one more is refused BadTooManySessions", 50, min: 1, max: 1000),
         ParameterDeclaration.Integer("refreshMs", "how often region points and the kernel's status are copied for clients", 50, "ms", min: 10, max: 10_000),
-        ParameterDeclaration.Integer("statusPeriodMs", "how often kernel.status is paged", 500, "ms", min: 250, max: 1000),
+        ParameterDeclaration.Integer("statusPeriodMs", "how often kernel.status is paged and the routed loops are asked their status", 500, "ms", min: 250, max: 1000),
     ];
 
     public static TableDeclaration UsersTable { get; } = new(
@@ -44,6 +45,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
     private UaTcpServer? transport;
     private SubscriptionServer? subscriptions;
     private SystemStatusView? status;
+    private LoopsView? loops;
     private RegionPointsView? regions;
     private PlantNamespace? plant;
     private UaServer? server;
@@ -83,7 +85,14 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         }
 
         var control = context.Spec.Uses.Contains(KernelEndpoints.Control) ? new KernelControl(context) : null;
-        plant = new PlantNamespace(space, server, regions, status, control);
+        var routedLoops = LoopEndpoint.RoutedIn(context.Spec);
+        if (routedLoops.Count > 0)
+        {
+            loops = new LoopsView(context, routedLoops, new LoopsViewOptions(PeriodMs: (int)parameters.Integer("statusPeriodMs")));
+            loops.Start();
+        }
+
+        plant = new PlantNamespace(space, server, regions, status, control, loops);
         server.AddServices(new AddressSpaceServices(server, space, limits));
         subscriptions = new SubscriptionServer(new ServiceSubscriptionLoop(context, uaTicksAtZero), new AddressSpaceSampler(space, server), new SubscriptionLimits().Validate());
         server.AddServices(new SubscriptionServices(subscriptions));
@@ -114,6 +123,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
     {
         housekeeping?.Cancel();
         status?.Stop();
+        loops?.Stop();
         subscriptions?.Stop();
         transport?.Dispose();
         transport = null;

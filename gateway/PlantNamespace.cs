@@ -10,11 +10,14 @@ namespace Neokernel.Gateway;
 /// <c>Regions/&lt;region&gt;/&lt;point&gt;</c> (Double, the point's quality as the StatusCode, its
 /// source time as SourceTimestamp), <c>Services/&lt;id&gt;/{State, Incarnation, Restarts, Faults,
 /// LastFault, Cycles, Overruns, LatencyP99Ns, ExecutionP99Ns, ExecutionMaxNs}</c> from
-/// <c>kernel.status</c> (added as the status view first reports each service), and the method
-/// <c>Services.RestartService(id)</c> through <c>kernel.control</c>. Node ids are the browse path as
-/// a string (<c>ns=2;s=Regions/tank.inputs/level</c>), so a client can name a point without browsing.
+/// <c>kernel.status</c> (added as the status view first reports each service), the method
+/// <c>Services.RestartService(id)</c> through <c>kernel.control</c>, and, for each loop the gateway
+/// is routed to, <c>Loops/&lt;id&gt;/{Setpoint, ProcessValue, Output, Mode, Kc, TiSeconds, TdSeconds}</c>
+/// with the method <c>Loops.SetLoopMode(id, mode)</c> through the loop's command endpoint
+/// (PlantNamespace.Loops.cs). Node ids are the browse path as a string
+/// (<c>ns=2;s=Regions/tank.inputs/level</c>), so a client can name a point without browsing.
 /// </summary>
-public sealed class PlantNamespace
+public sealed partial class PlantNamespace
 {
     public const string Uri = "urn:neokernel:plant";
 
@@ -26,7 +29,7 @@ public sealed class PlantNamespace
     private readonly UaObjectNode servicesFolder;
     private readonly HashSet<string> servicesShown = new(StringComparer.Ordinal);
 
-    public PlantNamespace(AddressSpace space, UaServer server, RegionPointsView? regions, SystemStatusView? status, KernelControl? control)
+    public PlantNamespace(AddressSpace space, UaServer server, RegionPointsView? regions, SystemStatusView? status, KernelControl? control, LoopsView? loops = null)
     {
         this.space = space;
         this.server = server;
@@ -49,6 +52,10 @@ public sealed class PlantNamespace
         }
 
         ShowNewServices();
+        if (loops is { Count: > 0 })
+        {
+            AddLoops(objects, loops);
+        }
     }
 
     public ushort Namespace { get; }
@@ -169,10 +176,9 @@ public sealed class PlantNamespace
     }
 
     /// <summary>RestartService(id): the kernel's answer completes the call (Denied → BadUserAccessDenied, unknown → BadInvalidArgument …).</summary>
-    private sealed class RestartMethod(KernelControl control) : IUaMethodHandler, ICallCompletion
+    private sealed class RestartMethod(KernelControl control) : IUaMethodHandler
     {
-        private readonly Dictionary<long, MethodCall> pending = [];
-        private long nextToken;
+        private readonly PendingMethodCalls pending = new();
 
         public void Invoke(MethodCall call)
         {
@@ -183,11 +189,29 @@ public sealed class PlantNamespace
                 return;
             }
 
-            long token = ++nextToken;
-            var outcome = control.RestartService(id, this, token);
+            long token = pending.NextToken();
+            pending.Track(call, token, control.RestartService(id, pending, token));
+        }
+    }
+
+    /// <summary>
+    /// The method calls waiting for the running system's answer (a restart, a loop's mode), by
+    /// token. Bounded by the views' own calls in flight: a call is kept only while its request is
+    /// Pending there, and every such request ends (its answer or its timeout) in one completion.
+    /// </summary>
+    private sealed class PendingMethodCalls : ICallCompletion
+    {
+        private readonly Dictionary<long, MethodCall> calls = [];
+        private long nextToken;
+
+        public long NextToken() => ++nextToken;
+
+        /// <summary>Keeps <paramref name="call"/> until its completion when it was sent; otherwise completes it with why not.</summary>
+        public void Track(MethodCall call, long token, CallOutcome outcome)
+        {
             if (outcome == CallOutcome.Pending)
             {
-                pending[token] = call;
+                calls[token] = call;
                 return;
             }
 
@@ -196,21 +220,22 @@ public sealed class PlantNamespace
 
         public void OnCompleted(long token, CallOutcome outcome)
         {
-            if (pending.Remove(token, out var call))
+            if (calls.Remove(token, out var call))
             {
                 call.Complete(StatusOf(outcome));
             }
         }
-
-        private static StatusCode StatusOf(CallOutcome outcome) => outcome switch
-        {
-            CallOutcome.Ok => StatusCodes.Good,
-            CallOutcome.Denied => StatusCodes.BadUserAccessDenied,
-            CallOutcome.NotFound or CallOutcome.InvalidValue => StatusCodes.BadInvalidArgument,
-            CallOutcome.InvalidState => StatusCodes.BadInvalidState,
-            CallOutcome.Timeout => StatusCodes.BadTimeout,
-            CallOutcome.Busy => StatusCodes.BadTooManyOperations,
-            _ => StatusCodes.BadInternalError,
-        };
     }
+
+    /// <summary>How a call on the running system ended, as the StatusCode of the method or write that made it.</summary>
+    internal static StatusCode StatusOf(CallOutcome outcome) => outcome switch
+    {
+        CallOutcome.Ok => StatusCodes.Good,
+        CallOutcome.Denied => StatusCodes.BadUserAccessDenied,
+        CallOutcome.NotFound or CallOutcome.InvalidValue => StatusCodes.BadInvalidArgument,
+        CallOutcome.InvalidState => StatusCodes.BadInvalidState,
+        CallOutcome.Timeout => StatusCodes.BadTimeout,
+        CallOutcome.Busy => StatusCodes.BadTooManyOperations,
+        _ => StatusCodes.BadInternalError,
+    };
 }

@@ -22,7 +22,8 @@ public sealed class EndpointIsolationTests
         Assert.Contains("in processes of their own: level-sensor, tank-controller, pump-actuator, operator", result.Output, StringComparison.Ordinal);
         Assert.Contains("tank.outputs.setpoint=1.200", LastStatus(result), StringComparison.Ordinal);
         Assert.Contains("operator (in its process): ipc 1 sent, 1 delivered, 0 replies, 0 rejected, 0 denied", result.Output, StringComparison.Ordinal);
-        Assert.Contains("tank-controller (in its process): ipc 0 sent, 1 delivered, 1 replies, 0 rejected, 0 denied", result.Output, StringComparison.Ordinal);
+        // The gateway asks the loop its status too (its Loops nodes), so the loop answers more than the operator's one request: every one it was handed.
+        Assert.Matches(@"tank-controller \(in its process\): ipc 0 sent, ([1-9]\d*) delivered, \1 replies, 0 rejected, 0 denied", result.Output);
     }
 
     [Fact]

@@ -8,14 +8,19 @@ namespace Neokernel.Interop.Tests;
 /// manifests/systems/tank-demo.yaml`, the gateway in its own process on opc.tcp://127.0.0.1:4840):
 /// it browses the whole namespace, reads every attribute of every node, reads the plant's points
 /// and services, is refused RestartService as an anonymous viewer and has it done as an operator,
+/// writes the level loop's setpoint and switches its mode as an operator (refused as a viewer),
 /// and subscribes to the tank's points.
 /// </summary>
 [Collection(NodeOpcuaCollection.Name)]
 public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture) : IClassFixture<GatewayInteropTests.DemoFixture>
 {
     private const string Url = "opc.tcp://127.0.0.1:4840";
+    private const string Setpoint = "ns=2;s=Loops/tank-controller/Setpoint";
+    private const string Mode = "ns=2;s=Loops/tank-controller/Mode";
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
     private static readonly string[] ServiceStatuses = ["Good", "UncertainLastUsableValue"];
+    private static readonly string[] Operator = ["--user", "operator", "--password", "operator"];
+    private static readonly string[] ManualThenAuto = ["Manual", "Auto"];
 
     [Fact]
     public void BrowseAllAndReadAll_TankDemo_EveryNodeAndAttributeAnswered()
@@ -30,6 +35,8 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Contains("ns=2;s=Regions/tank.inputs/level", ids);
         Assert.Contains("ns=2;s=Services/tank-controller/State", ids);
+        Assert.Contains(Setpoint, ids);
+        Assert.Contains("ns=2;s=Loops.SetLoopMode", ids);
         Assert.Contains("ns=0;i=2256", ids);
         Assert.All(nodes, n => Assert.Equal(27, n.GetProperty("good").GetArrayLength() + n.GetProperty("other").EnumerateObject().Count()));
     }
@@ -68,6 +75,44 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
     }
 
     [Fact]
+    public void WriteSetpoint_AsViewerRefused_AsOperatorReachesTheLoopAndReadsBack()
+    {
+        fixture.WaitReady();
+        string[] write = ["write", Url, Setpoint, "Double", "1.15"];
+        using (var viewer = NodeOpcua.Run("client.mjs", ScriptTimeout, write))
+        {
+            Assert.Equal("BadUserAccessDenied", viewer.RootElement.GetProperty("status").GetString());
+        }
+
+        using (var operatorWrite = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. write, .. Operator]))
+        {
+            Assert.Equal("Good", operatorWrite.RootElement.GetProperty("status").GetString());
+        }
+
+        // The gateway reads the loop's status right after the loop accepts: the setpoint shows at once,
+        // or on a loaded machine within a poll or two.
+        Assert.Equal(1.15, ReadUntil(Setpoint, value => value.GetDouble() == 1.15).GetDouble());
+    }
+
+    [Fact]
+    public void SetLoopMode_AsViewerRefused_AsOperatorManualThenAuto()
+    {
+        fixture.WaitReady();
+        string[] call = ["call", Url, "ns=2;s=Loops", "ns=2;s=Loops.SetLoopMode", "String:tank-controller"];
+        using (var viewer = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. call, "String:Manual"]))
+        {
+            Assert.Equal("BadUserAccessDenied", viewer.RootElement.GetProperty("status").GetString());
+        }
+
+        foreach (string mode in ManualThenAuto)
+        {
+            using var operatorCall = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. call, "String:" + mode, .. Operator]);
+            Assert.Equal("Good", operatorCall.RootElement.GetProperty("status").GetString());
+            Assert.Equal(mode, ReadUntil(Mode, value => value.GetString() == mode).GetString());
+        }
+    }
+
+    [Fact]
     public void Subscribe_TankPoints_ChangesDeliveredWithNoGap()
     {
         fixture.WaitReady();
@@ -79,6 +124,25 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
         Assert.True(root.GetProperty("itemsWithoutChange").GetInt32() == 0, summary);
         Assert.True(root.GetProperty("sequenceGaps").GetInt32() == 0, summary);
         Assert.True(root.GetProperty("badValues").GetInt32() == 0, summary);
+    }
+
+    /// <summary>Reads <paramref name="nodeId"/> until its value satisfies <paramref name="done"/> (at most ten seconds); the last value read.</summary>
+    private static JsonElement ReadUntil(string nodeId, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var read = NodeOpcua.Run("client.mjs", ScriptTimeout, "read", Url, nodeId);
+            var result = read.RootElement.GetProperty("results")[0];
+            Assert.Contains(result.GetProperty("status").GetString(), ServiceStatuses);
+            var value = result.GetProperty("value").Clone();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            Thread.Sleep(250);
+        }
     }
 
     /// <summary>The tank demo under `neokernel run` for the class, stopped at the end.</summary>

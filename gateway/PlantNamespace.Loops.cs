@@ -1,0 +1,180 @@
+using Neokernel.Contracts;
+using Neokernel.Controllers;
+using Neokernel.Gateway.Plant;
+using Neokernel.Gateway.Ua;
+using Neokernel.Gateway.Ua.Server;
+
+namespace Neokernel.Gateway;
+
+/// <summary>
+/// The loops of the plant namespace: <c>Loops/&lt;id&gt;/{Setpoint, ProcessValue, Output, Mode, Kc,
+/// TiSeconds, TdSeconds}</c> from the <see cref="LoopsView"/>'s last GetStatus of each loop, and the
+/// method <c>Loops.SetLoopMode(loopId, mode)</c>. Setpoint is the one writable value (operator and
+/// engineer); the gains are read-only here, since retuning a loop is an engineering change that
+/// belongs in its manifest, not in a SCADA write.
+/// </summary>
+public sealed partial class PlantNamespace
+{
+    private static readonly string[] ModeNames = Enum.GetNames<PidMode>();
+
+    /// <summary>The fields of a loop's object, in browse order.</summary>
+    private enum LoopField : byte
+    {
+        Setpoint,
+        ProcessValue,
+        Output,
+        Mode,
+        Kc,
+        TiSeconds,
+        TdSeconds,
+    }
+
+    private void AddLoops(UaNode objects, LoopsView loops)
+    {
+        var loopsFolder = space.AddFolder(objects, Id("Loops"), "Loops", loops.Count + 1);
+        space.AddMethod(loopsFolder, new UaMethodNode(Id("Loops.SetLoopMode"), new QualifiedName(Namespace, "SetLoopMode"), LocalizedText.Invariant("SetLoopMode"), new SetLoopModeMethod(loops))
+        {
+            CallRole = UserRole.Operator,
+            InputArguments =
+            [
+                new Argument { Name = "loopId", DataType = new NodeId(DataTypeIds.String), ValueRank = -1, Description = LocalizedText.Invariant("the id of the loop (its node under Loops)") },
+                new Argument { Name = "mode", DataType = new NodeId(DataTypeIds.String), ValueRank = -1, Description = LocalizedText.Invariant("Auto or Manual (any case)") },
+            ],
+        });
+
+        var fields = Enum.GetValues<LoopField>();
+        for (int i = 0; i < loops.Count; i++)
+        {
+            string loopId = loops.Loop(i).LoopId;
+            var loopObject = space.AddObject(loopsFolder, Id("Loops/" + loopId), loopId, childCapacity: fields.Length);
+            foreach (var field in fields)
+            {
+                string name = field.ToString();
+                bool writable = field == LoopField.Setpoint;
+                space.AddVariable(loopObject, new UaVariableNode(Id($"Loops/{loopId}/{name}"), new QualifiedName(Namespace, name), LocalizedText.Invariant(name), new LoopFieldSource(loops, i, field, server))
+                {
+                    DataType = space.DataType(field == LoopField.Mode ? DataTypeIds.String : DataTypeIds.Double),
+                    AccessLevel = writable ? AccessLevels.ReadWrite : AccessLevels.CurrentRead,
+                    WriteRole = UserRole.Operator,
+                });
+            }
+        }
+    }
+
+    /// <summary>The quality of a loop's value: the view's freshness first, then (for the process value) the input's own quality.</summary>
+    private static StatusCode LoopQuality(in LoopSnapshot loop, LoopField field)
+    {
+        if (loop.Freshness == ViewFreshness.Stale)
+        {
+            return StatusCodes.UncertainLastUsableValue;
+        }
+
+        if (field != LoopField.ProcessValue)
+        {
+            return StatusCodes.Good;
+        }
+
+        return loop.Status.ProcessValueQuality switch
+        {
+            InputQualityCode.Good => StatusCodes.Good,
+            InputQualityCode.Uncertain => StatusCodes.Uncertain,
+            _ => StatusCodes.Bad,
+        };
+    }
+
+    /// <summary>
+    /// One field of one loop. A read allocates nothing (the mode names are made once). A write of
+    /// the setpoint is a SetSetpoint command through the loop's command endpoint: Write answers Good
+    /// once the command is sent (the server's Write is synchronous), and the value read back, which
+    /// the view refreshes as soon as the loop accepts, is what the loop holds.
+    /// </summary>
+    private sealed class LoopFieldSource(LoopsView loops, int loopIndex, LoopField field, UaServer server) : IUaValueSource
+    {
+        public DataValue Read(UaVariableNode variable, UserRole role, long nowTicks)
+        {
+            var loop = loops.Loop(loopIndex);
+            if (loop.Freshness == ViewFreshness.NeverRead)
+            {
+                return DataValue.FromStatus(StatusCodes.BadWaitingForInitialData);
+            }
+
+            var s = loop.Status;
+            Variant value = field switch
+            {
+                LoopField.Setpoint => new Variant(s.Setpoint),
+                LoopField.ProcessValue => new Variant(s.ProcessValue),
+                LoopField.Output => new Variant(s.Output),
+                LoopField.Mode => new Variant((uint)s.Mode < (uint)ModeNames.Length ? ModeNames[(int)s.Mode] : s.Mode.ToString()),
+                LoopField.Kc => new Variant(s.Kc),
+                LoopField.TiSeconds => new Variant(s.TiSeconds),
+                _ => new Variant(s.TdSeconds),
+            };
+            long updated = UaDateTime.FromUnixNanoseconds(server.WallClockAtZeroUnixNs + loop.UpdatedNs);
+            return new DataValue(value, LoopQuality(loop, field), updated, ServerTimestamp: nowTicks);
+        }
+
+        public StatusCode Write(UaVariableNode variable, in DataValue value, UserRole role)
+        {
+            if (field != LoopField.Setpoint)
+            {
+                return StatusCodes.BadNotWritable;
+            }
+
+            double setpoint = value.Value.AsDouble();
+            if (!double.IsFinite(setpoint))
+            {
+                return StatusCodes.BadOutOfRange;
+            }
+
+            var outcome = loops.SetSetpoint(loopIndex, setpoint, SentWrites.Instance, 0);
+            return outcome == CallOutcome.Pending ? StatusCodes.Good : StatusOf(outcome);
+        }
+    }
+
+    /// <summary>
+    /// Where the loop's answers to setpoint writes go: nowhere a client waits, since the Write was
+    /// answered when the command was sent. An Ok makes the view read the loop's status at once (the
+    /// new setpoint shows within a round trip); a refusal leaves the Setpoint as the loop holds it.
+    /// </summary>
+    private sealed class SentWrites : ICallCompletion
+    {
+        public static readonly SentWrites Instance = new();
+
+        public void OnCompleted(long token, CallOutcome outcome)
+        {
+            // The Write's status was given when the command was sent; the answer shows in the values read back.
+        }
+    }
+
+    /// <summary>SetLoopMode(loopId, mode): the loop's answer completes the call (unknown loop or mode → BadInvalidArgument).</summary>
+    private sealed class SetLoopModeMethod(LoopsView loops) : IUaMethodHandler
+    {
+        private readonly PendingMethodCalls pending = new();
+
+        public void Invoke(MethodCall call)
+        {
+            string? loopId = call.Inputs[0].AsString();
+            if (string.IsNullOrEmpty(loopId) || !TryParseMode(call.Inputs[1].AsString(), out var mode))
+            {
+                call.Complete(StatusCodes.BadInvalidArgument);
+                return;
+            }
+
+            long token = pending.NextToken();
+            pending.Track(call, token, loops.SetLoopMode(loopId, mode, pending, token));
+        }
+
+        /// <summary>A mode by its name in any case; not by number, which a client could mistype into the other mode.</summary>
+        private static bool TryParseMode(string? text, out PidMode mode)
+        {
+            mode = PidMode.Auto;
+            if (string.Equals(text, nameof(PidMode.Auto), StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            mode = PidMode.Manual;
+            return string.Equals(text, nameof(PidMode.Manual), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+}
