@@ -134,9 +134,9 @@ internal static class MemoryBenchmark
             return measured;
         }
 
-        foreach (var child in Children(run.Id))
+        foreach (var child in ServiceHosts.Children(run.Id))
         {
-            if (ServiceOf(child) is { } service && ProcessMemory.Read(child, service) is { } memory)
+            if (ServiceHosts.ServiceOf(child) is { } service && ProcessMemory.Read(child, service) is { } memory)
             {
                 measured.Add(memory);
             }
@@ -177,41 +177,6 @@ internal static class MemoryBenchmark
         anchor.WaitForExit(TimeSpan.FromSeconds(10));
         GC.KeepAlive(stdout.Result + stderr.Result);
         return memory;
-    }
-
-    /// <summary>The direct children of <paramref name="pid"/>, from every one of its threads' children files.</summary>
-    private static List<int> Children(int pid)
-    {
-        var children = new List<int>();
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                var text = File.ReadAllText(Path.Combine(task, "children"));
-                children.AddRange(text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)));
-            }
-        }
-        catch (IOException)
-        {
-            // The process (or one of its threads) ended while we looked: what was read stands.
-        }
-
-        return children;
-    }
-
-    /// <summary>The service a service host process runs: the argument after --service on its command line.</summary>
-    private static string? ServiceOf(int pid)
-    {
-        try
-        {
-            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            var at = Array.IndexOf(arguments, "--service");
-            return arguments.Contains("service-host") && at >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -29,6 +29,22 @@ internal enum OpcUaFigure
     ServerCpuPercentNotifications,
     ResidentMbIdle,
     ResidentMbPeak,
+    ScaleNotificationsPerSecond,
+    ScalePerSessionMin,
+    ScaleMissedMessages,
+    ScaleOverflows,
+    ScaleReadP50Ms,
+    ScaleReadP99Ms,
+    ScaleServerCpuPercent,
+    CyclictestIdleP99Us,
+    CyclictestLoadedP99Us,
+    CyclictestLoadedMaxUs,
+    ResidentMbPeakScale,
+    BrowseRequestP50Ms,
+    BrowseReferencesPerSecond,
+    BrowseWalkMs,
+    BrowseVariables,
+    BrowseServerCpuPercent,
 }
 
 /// <summary>One server's samples of every figure, and what failed along the way.</summary>
@@ -53,16 +69,23 @@ internal sealed class OpcUaServerRuns(OpcUaServer server)
     }
 }
 
-internal sealed record OpcUaResult(int Points, int Repetitions, IReadOnlyList<OpcUaServerRuns> Servers, string? NotMeasured);
+/// <summary>
+/// The section's measurements: one column per server (the anchor first), our gateway at each node
+/// count of the growth table, and what kept a part from being measured; <see cref="NotMeasured"/>
+/// says why there is nothing at all.
+/// </summary>
+internal sealed record OpcUaResult(int Points, int Repetitions, IReadOnlyList<OpcUaServerRuns> Servers, IReadOnlyList<OpcUaServerRuns> Growth, IReadOnlyList<string> Notes, string? NotMeasured);
 
 /// <summary>
 /// The OPC UA figures of issue 9, measured with one client (tests/interop/node-opcua/bench.mjs,
 /// node-opcua's) against each server in the same run: the anchor, node-opcua's own server with
-/// 10,000 points changed every 100 ms (anchor-server.mjs), always first; then every other server
-/// passed in (our gateway serving gateway-bench.yaml). Repetitions rotate through the servers so
-/// that load from other jobs lands on each; the report quotes medians over the repetitions.
+/// 10,000 points changed every 100 ms (anchor-server.mjs), always first; then our gateway serving
+/// gateway-bench.yaml under the NativeAOT neokernel. Repetitions rotate through the servers so that
+/// load from other jobs lands on each; the report quotes medians over the repetitions. Then each
+/// server carries 50 sessions with cyclictest beside it (OpcUaBenchmark.Scale.cs), and our gateway
+/// alone serves 1,000, 10,000 and 100,000 points (OpcUaBenchmark.Growth.cs).
 /// </summary>
-internal static class OpcUaBenchmark
+internal static partial class OpcUaBenchmark
 {
     public const int Points = 10_000;
     public const int ReadBatch = 100;
@@ -73,36 +96,33 @@ internal static class OpcUaBenchmark
     public const double NotificationSeconds = 4;
     public const double NotificationWarmupSeconds = 2;
 
-    /// <summary>Where anchor-server.mjs puts its points (and where our gateway puts a region's).</summary>
+    /// <summary>The section's repetitions at most, whatever the harness's: it must stay within about six minutes.</summary>
+    public const int RepetitionsMax = 3;
+
+    /// <summary>Where anchor-server.mjs puts its points.</summary>
     public const string AnchorNodes = "/Objects/Regions/bench/*";
 
+    /// <summary>Where our gateway puts them: the points of every bench.* region, region after region.</summary>
+    public const string OurNodes = "/Objects/Regions/bench.*/*";
+
     private const string AnchorName = "node-opcua " + NodeOpcua.Version + " (anchor)";
+    private const string OursName = "Neokernel gateway";
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
-    /// <summary>Rows of the table: the figure, what it says, its format, and the issue's target (empty: none).</summary>
-    private static readonly (OpcUaFigure Figure, string Label, string Format, string Target)[] Rows =
-    [
-        (OpcUaFigure.ReadsPerSecond1, "reads/s, 100 nodes a request, 1 outstanding", "F0", "≥ 3× anchor (goal 10×)"),
-        (OpcUaFigure.ReadP50Ms1, "read latency p50, ms", "F2", ""),
-        (OpcUaFigure.ReadP99Ms1, "read latency p99, ms", "F2", ""),
-        (OpcUaFigure.ServerCpuPercent1, "server CPU, % of one core", "F0", ""),
-        (OpcUaFigure.ReadsPerSecond4, "reads/s, 100 nodes a request, 4 outstanding", "F0", "≥ 3× anchor (goal 10×)"),
-        (OpcUaFigure.ReadP50Ms4, "read latency p50, ms", "F2", ""),
-        (OpcUaFigure.ReadP99Ms4, "read latency p99, ms", "F2", ""),
-        (OpcUaFigure.ServerCpuPercent4, "server CPU, % of one core", "F0", ""),
-        (OpcUaFigure.NotificationsPerSecond, "data-change notifications/s, 1000 items at 100 ms", "F0", "every one delivered"),
-        (OpcUaFigure.DeliveredPercent, "notifications, % of the nominal 1000 items × 10 changes/s", "F1", "100"),
-        (OpcUaFigure.MissedMessages, "notification messages missed (sequence-number gaps)", "F0", "0"),
-        (OpcUaFigure.Overflows, "values dropped from a full item queue (overflow bit)", "F0", "0"),
-        (OpcUaFigure.ServerCpuPercentNotifications, "server CPU, % of one core", "F0", ""),
-        (OpcUaFigure.ResidentMbIdle, "resident memory with 10,000 points, after start (VmRSS), MB", "F1", "< 30 MB"),
-        (OpcUaFigure.ResidentMbPeak, "resident memory peak over the run (VmHWM), MB", "F1", "< 30 MB"),
-    ];
+    /// <summary>50 sessions connect and subscribe one after the other: node-opcua's server takes minutes for that on a loaded machine.</summary>
+    private static readonly TimeSpan SessionsTimeout = TimeSpan.FromMinutes(4);
+    private const int ReasonCharsMax = 400;
+    private static readonly int[] Outstanding = [1, 4];
 
-    /// <summary>Starts the anchor, then measures it and every server in <paramref name="others"/>.</summary>
-    public static OpcUaResult Run(int repetitions, IReadOnlyList<OpcUaServer> others)
+    /// <summary>
+    /// Starts the anchor and our gateway (gateway-bench.yaml under <paramref name="neokernelBinary"/>),
+    /// measures both, then our gateway alone at each node count of the growth table. Without the
+    /// binary, or when our gateway does not start, the anchor is measured alone and the reason noted.
+    /// </summary>
+    public static OpcUaResult Run(int repetitions, string? neokernelBinary)
     {
-        Console.WriteLine(Inv($"  opcua: node-opcua's client against {1 + others.Count} server(s), {Points:N0} points, {repetitions} repetitions"));
+        var measured = Math.Min(repetitions, RepetitionsMax);
+        Console.WriteLine(Inv($"  opcua: node-opcua's client against the anchor and our gateway, {Points:N0} points, {measured} repetitions"));
         NodeOpcuaAnchor anchor;
         try
         {
@@ -111,95 +131,101 @@ internal static class OpcUaBenchmark
         }
         catch (Exception exception) when (exception is InvalidOperationException or NodeOpcuaException or IOException)
         {
-            return new OpcUaResult(Points, repetitions, [], exception.Message);
+            return new OpcUaResult(Points, measured, [], [], [], exception.Message);
         }
 
         using (anchor)
         {
-            var servers = new List<OpcUaServer> { new(AnchorName, anchor.Endpoint, AnchorNodes, anchor.ProcessId) };
-            servers.AddRange(others);
-            var runs = servers.Select(s => new OpcUaServerRuns(s)).ToList();
-            foreach (var run in runs)
+            var notes = new List<string>();
+            var runs = new List<OpcUaServerRuns> { new(new OpcUaServer(AnchorName, anchor.Endpoint, AnchorNodes, anchor.ProcessId)) };
+            using (var ours = StartOurs(neokernelBinary, GrowthSystems[1].Path, notes))
             {
-                run.Add(OpcUaFigure.ResidentMbIdle, NodeOpcua.StatusKilobytes(run.Server.ProcessId, "VmRSS") / 1024.0);
-            }
-
-            for (var repetition = 0; repetition < repetitions; repetition++)
-            {
-                for (var i = 0; i < runs.Count; i++)
+                if (ours is not null)
                 {
-                    Measure(runs[(repetition + i) % runs.Count], repetition, repetitions);
+                    runs.Add(new OpcUaServerRuns(new OpcUaServer(OursName, GatewayRun.Endpoint, OurNodes, ours.GatewayProcessId)));
                 }
+
+                MeasureServers(runs, measured);
             }
 
-            foreach (var run in runs)
-            {
-                run.Add(OpcUaFigure.ResidentMbPeak, NodeOpcua.StatusKilobytes(run.Server.ProcessId, "VmHWM") / 1024.0);
-            }
-
-            return new OpcUaResult(Points, repetitions, runs, null);
+            // Each size on a gateway started for it: the scale run above may have left ours restarted or failed.
+            var growth = runs.Count > 1 ? GrowthSystems.Select(system => StartAndMeasureGrowth(neokernelBinary!, system, measured, notes)).ToList() : [];
+            return new OpcUaResult(Points, measured, runs, growth, notes, null);
         }
     }
 
-    public static string Section(OpcUaResult result)
+    /// <summary>Memory after start, the rotating repetitions, the peak; then each server's scale run and the peak after it.</summary>
+    private static void MeasureServers(List<OpcUaServerRuns> runs, int repetitions)
     {
-        var text = new StringBuilder();
-        text.AppendLine("<a id=\"opcua\"></a>");
-        text.AppendLine("## OPC UA server: reads, notifications and memory (issue 9)");
-        text.AppendLine();
-        text.AppendLine(Inv($"The same client, node-opcua {NodeOpcua.Version}'s (`tests/interop/node-opcua/bench.mjs`, Node {NodeVersion()}), against each server in turn, on loopback, SecurityPolicy None, anonymous; {result.Points:N0} Double points, all changed every {IntervalMs} ms. Median over {result.Repetitions} repetitions; the repetitions rotate through the servers."));
-        text.AppendLine();
-        if (result.NotMeasured is not null)
+        foreach (var run in runs)
         {
-            text.AppendLine($"Not measured: {result.NotMeasured}");
-            text.AppendLine();
-            return text.ToString();
+            AddResident(run, OpcUaFigure.ResidentMbIdle, "VmRSS");
         }
 
-        var anchor = result.Servers[0];
-        var others = result.Servers.Skip(1).ToList();
-        text.AppendLine("| Figure | " + string.Join(" | ", result.Servers.Select(s => s.Server.Name)) + string.Concat(others.Select(o => $" | {o.Server.Name} ÷ anchor")) + " | target |");
-        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", result.Servers.Count + others.Count)) + "---|");
-        foreach (var (figure, label, format, target) in Rows)
+        for (var repetition = 0; repetition < repetitions; repetition++)
         {
-            var cells = result.Servers.Select(s => Cell(s.Median(figure), format));
-            var ratios = others.Select(o => o.Median(figure) is { } ours && anchor.Median(figure) is { } theirs && theirs != 0 ? Inv($"{ours / theirs:F2}") : "-");
-            text.AppendLine($"| {label} | " + string.Join(" | ", cells.Concat(ratios)) + $" | {target} |");
+            for (var i = 0; i < runs.Count; i++)
+            {
+                Measure(runs[(repetition + i) % runs.Count], repetition, repetitions);
+            }
         }
 
-        text.AppendLine();
-        foreach (var failure in result.Servers.SelectMany(s => s.Failures.Select(f => $"{s.Server.Name}: {f}")))
+        foreach (var run in runs)
         {
-            text.AppendLine($"- failed: {failure}");
+            AddResident(run, OpcUaFigure.ResidentMbPeak, "VmHWM");
+            MeasureScale(run);
+            AddResident(run, OpcUaFigure.ResidentMbPeakScale, "VmHWM");
+        }
+    }
+
+    /// <summary>A /proc/PID/status figure of the server, in MB; a server process that is gone (it crashed, or was restarted as another) is a failure.</summary>
+    private static void AddResident(OpcUaServerRuns run, OpcUaFigure figure, string field)
+    {
+        try
+        {
+            run.Add(figure, NodeOpcua.StatusKilobytes(run.Server.ProcessId, field) / 1024.0);
+        }
+        catch (Exception exception) when (exception is IOException or InvalidOperationException)
+        {
+            run.Failures.Add(Inv($"{field}: the server's process {run.Server.ProcessId} is gone (it crashed, or was restarted as another process)"));
+        }
+    }
+
+    /// <summary>Our gateway serving <paramref name="systemPath"/>; null, with the reason in <paramref name="notes"/>, when it cannot run.</summary>
+    private static GatewayRun? StartOurs(string? neokernelBinary, string systemPath, List<string> notes)
+    {
+        if (neokernelBinary is null || !File.Exists(neokernelBinary))
+        {
+            notes.Add($"{OursName} not measured: {(neokernelBinary is null ? "no --neokernel-binary given; `./build.sh --target=Bench` publishes neokernel with NativeAOT and passes it" : neokernelBinary + " does not exist")}");
+            return null;
         }
 
-        text.AppendLine(Inv($"- **Reads**: `bench.mjs reads` sends Read requests of {ReadBatch} Value attributes, walking round the points, each as soon as the last is answered (1 or 4 loops), for {ReadSeconds:0.#} s after a {ReadWarmupSeconds:0.#} s warm-up; latency is request to response in the client."));
-        text.AppendLine(Inv($"- **Notifications**: `bench.mjs notifications`, one subscription publishing every {IntervalMs} ms with {Items} Value items sampled every {IntervalMs} ms (queue 10, discard oldest), counted for {NotificationSeconds:0.#} s after a {NotificationWarmupSeconds:0.#} s warm-up. Missed messages are gaps in the NotificationMessage sequence numbers; the nominal rate is {Items} items × one change per {IntervalMs} ms: a server whose generator misses ticks under load falls short of it without losing a notification, which the sequence numbers and the overflow bit would show."));
-        text.AppendLine("- **Server CPU**: the server process's user + system time (/proc/PID/stat) over the measured window, as a share of one core. The client runs beside it on the same cores and is node-opcua's in every column, so it limits every server alike.");
-        text.AppendLine("- **Anchor**: `tests/interop/node-opcua/anchor-server.mjs`, node-opcua's server with the standard namespace plus the points under Objects/Regions/bench, on Node.js; its memory includes the Node.js runtime.");
-        text.AppendLine();
-        return text.ToString();
+        try
+        {
+            var ours = GatewayRun.Start(neokernelBinary, systemPath);
+            Console.WriteLine(Inv($"    {OursName}: {systemPath} serving, gateway process {ours.GatewayProcessId}"));
+            return ours;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+        {
+            notes.Add($"{OursName} on {systemPath} not measured: {Reason(exception.Message)}");
+            Console.WriteLine($"    {OursName}: {exception.Message}");
+            return null;
+        }
     }
 
     /// <summary>One repetition of reads (1 and 4 outstanding) and notifications against one server.</summary>
     private static void Measure(OpcUaServerRuns run, int repetition, int repetitions)
     {
-        var server = run.Server;
-        foreach (var outstanding in new[] { 1, 4 })
+        foreach (var outstanding in Outstanding)
         {
             var (rate, p50, p99, cpu) = outstanding == 1
                 ? (OpcUaFigure.ReadsPerSecond1, OpcUaFigure.ReadP50Ms1, OpcUaFigure.ReadP99Ms1, OpcUaFigure.ServerCpuPercent1)
                 : (OpcUaFigure.ReadsPerSecond4, OpcUaFigure.ReadP50Ms4, OpcUaFigure.ReadP99Ms4, OpcUaFigure.ServerCpuPercent4);
-            Attempt(run, cpu, "reads", ["--nodes", server.NodesPattern, "--batch", Inv($"{ReadBatch}"), "--outstanding", Inv($"{outstanding}"), "--seconds", Inv($"{ReadSeconds}"), "--warmup-seconds", Inv($"{ReadWarmupSeconds}")], reads =>
-            {
-                run.Add(rate, reads.GetProperty("requestsPerSecond").GetDouble());
-                run.Add(p50, reads.GetProperty("p50Ms").GetDouble());
-                run.Add(p99, reads.GetProperty("p99Ms").GetDouble());
-                return Inv($"{outstanding} outstanding {reads.GetProperty("requestsPerSecond").GetDouble():F0} reads/s, p50 {reads.GetProperty("p50Ms").GetDouble():F2} ms, p99 {reads.GetProperty("p99Ms").GetDouble():F2} ms");
-            });
+            MeasureReads(run, outstanding, (rate, p50, p99, cpu));
         }
 
-        Attempt(run, OpcUaFigure.ServerCpuPercentNotifications, "notifications", ["--nodes", server.NodesPattern, "--items", Inv($"{Items}"), "--interval-ms", Inv($"{IntervalMs}"), "--seconds", Inv($"{NotificationSeconds}"), "--warmup-seconds", Inv($"{NotificationWarmupSeconds}")], notes =>
+        Attempt(run, OpcUaFigure.ServerCpuPercentNotifications, "notifications", ["--nodes", run.Server.NodesPattern, "--items", Inv($"{Items}"), "--interval-ms", Inv($"{IntervalMs}"), "--seconds", Inv($"{NotificationSeconds}"), "--warmup-seconds", Inv($"{NotificationWarmupSeconds}")], notes =>
         {
             run.Add(OpcUaFigure.NotificationsPerSecond, notes.GetProperty("notificationsPerSecond").GetDouble());
             run.Add(OpcUaFigure.DeliveredPercent, notes.GetProperty("deliveredRatio").GetDouble() * 100);
@@ -207,7 +233,19 @@ internal static class OpcUaBenchmark
             run.Add(OpcUaFigure.Overflows, notes.GetProperty("overflows").GetDouble());
             return Inv($"{notes.GetProperty("notificationsPerSecond").GetDouble():F0} notifications/s, {notes.GetProperty("missedMessages").GetInt32()} missed messages, {notes.GetProperty("overflows").GetInt32()} overflows");
         });
-        Console.WriteLine(Inv($"    repetition {repetition + 1}/{repetitions}: {server.Name} done"));
+        Console.WriteLine(Inv($"    repetition {repetition + 1}/{repetitions}: {run.Server.Name} done"));
+    }
+
+    /// <summary>One `bench.mjs reads` run of <see cref="ReadBatch"/> nodes a request, its rate, latencies and the server's CPU into the four figures given.</summary>
+    private static void MeasureReads(OpcUaServerRuns run, int outstanding, (OpcUaFigure Rate, OpcUaFigure P50, OpcUaFigure P99, OpcUaFigure Cpu) figures)
+    {
+        Attempt(run, figures.Cpu, "reads", ["--nodes", run.Server.NodesPattern, "--batch", Inv($"{ReadBatch}"), "--outstanding", Inv($"{outstanding}"), "--seconds", Inv($"{ReadSeconds}"), "--warmup-seconds", Inv($"{ReadWarmupSeconds}")], reads =>
+        {
+            run.Add(figures.Rate, reads.GetProperty("requestsPerSecond").GetDouble());
+            run.Add(figures.P50, reads.GetProperty("p50Ms").GetDouble());
+            run.Add(figures.P99, reads.GetProperty("p99Ms").GetDouble());
+            return Inv($"{outstanding} outstanding over {reads.GetProperty("nodes").GetInt32():N0} nodes: {reads.GetProperty("requestsPerSecond").GetDouble():F0} reads/s, p50 {reads.GetProperty("p50Ms").GetDouble():F2} ms, p99 {reads.GetProperty("p99Ms").GetDouble():F2} ms");
+        });
     }
 
     /// <summary>Runs one bench.mjs command, recording the server's CPU over its measured window; a failure is noted, not thrown.</summary>
@@ -215,23 +253,23 @@ internal static class OpcUaBenchmark
     {
         try
         {
-            using var result = NodeOpcua.Run("bench.mjs", RunTimeout, [command, run.Server.Endpoint, .. options, "--server-pid", Inv($"{run.Server.ProcessId}")]);
+            using var result = NodeOpcua.Run("bench.mjs", command == "sessions" ? SessionsTimeout : RunTimeout, [command, run.Server.Endpoint, .. options, "--server-pid", Inv($"{run.Server.ProcessId}")]);
             run.Add(cpuFigure, result.RootElement.GetProperty("serverCpuPercent").GetDouble());
             Console.WriteLine($"    {run.Server.Name}: {record(result.RootElement)}");
         }
         catch (Exception exception) when (exception is NodeOpcuaException or KeyNotFoundException or InvalidOperationException or IOException)
         {
-            run.Failures.Add($"{command}: {exception.Message.Split('\n')[0]}");
+            run.Failures.Add($"{command}: {Reason(exception.Message)}");
             Console.WriteLine($"    {run.Server.Name}: {command} failed: {exception.Message}");
         }
     }
 
-    private static string Cell(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
-
-    private static string NodeVersion()
+    /// <summary>A failure's message in one line: NodeOpcua's "command failed:" and the script's own first line of stderr after it.</summary>
+    private static string Reason(string message)
     {
-        var (exitCode, output) = Tool.Run(NodeOpcua.Node, "--version", TimeSpan.FromSeconds(10));
-        return exitCode == 0 ? output.Trim().TrimStart('v') : "?";
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var reason = lines.Length > 1 && lines[0].EndsWith(':') ? lines[0] + " " + lines[1] : lines.FirstOrDefault() ?? "";
+        return reason.Length <= ReasonCharsMax ? reason : reason[..ReasonCharsMax] + "…";
     }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -173,8 +173,8 @@ internal static class Program
             Console.WriteLine(ModbusMasterBenchmark.Section(modbusMaster));
         }
 
-        // OPC UA (issue 9): node-opcua's server as the anchor; our gateway's endpoint joins the list once it serves gateway-bench.yaml.
-        var opcua = skip.Contains("opcua") ? null : OpcUaBenchmark.Run(repetitions, []);
+        // OPC UA (issue 9): node-opcua's server as the anchor, next to our gateway serving gateway-bench.yaml under the NativeAOT neokernel.
+        var opcua = skip.Contains("opcua") ? null : OpcUaBenchmark.Run(repetitions, restart.NeokernelBinary);
         if (opcua is not null)
         {
             Console.WriteLine(OpcUaBenchmark.Section(opcua));

@@ -85,6 +85,42 @@ public sealed class NodeOpcuaPeerTests(NodeOpcuaPeerTests.AnchorFixture fixture)
     }
 
     [Fact]
+    public void BenchReads_FolderNameWithStar_ReadsThePointsOfEveryMatchingFolder()
+    {
+        using var result = NodeOpcua.Run("bench.mjs", ScriptTimeout, "reads", Url, "--nodes", "/Objects/Reg*/b*h/*", "--seconds", "1", "--warmup-seconds", "0");
+        var root = result.RootElement;
+
+        Assert.Equal(Points, root.GetProperty("nodes").GetInt32());
+        Assert.True(root.GetProperty("requests").GetInt32() > 0, Summary(root));
+        Assert.Equal(0, root.GetProperty("badValues").GetInt32());
+    }
+
+    [Fact]
+    public void BenchReads_FolderNameMatchingNone_FailsNamingTheChildren()
+    {
+        var failure = Assert.Throws<NodeOpcuaException>(() => NodeOpcua.Run("bench.mjs", ScriptTimeout, "reads", Url, "--nodes", "/Objects/Regions/bench.*/*", "--seconds", "1"));
+
+        Assert.Contains("no child named 'bench.*'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("bench", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BenchBrowse_AnchorRegions_WalksEveryPointTimingEachRequest()
+    {
+        const int referencesPerRequest = 50;
+        using var result = NodeOpcua.Run("bench.mjs", ScriptTimeout, "browse", Url, "--root", "/Objects/Regions", "--max-refs", $"{referencesPerRequest}", "--seconds", "1", "--warmup-seconds", "0");
+        var root = result.RootElement;
+        var walks = root.GetProperty("walks").GetInt32();
+
+        Assert.Equal(Points, root.GetProperty("variables").GetInt32());
+        Assert.True(walks >= 1, Summary(root));
+        // Each walk: Regions, then the bench folder's 200 points 50 at a time (one Browse, three BrowseNext), then nothing more.
+        Assert.True(root.GetProperty("requests").GetInt32() >= walks * (1 + (Points / referencesPerRequest)), Summary(root));
+        Assert.True(root.GetProperty("requestP99Ms").GetDouble() >= root.GetProperty("requestP50Ms").GetDouble(), Summary(root));
+        Assert.True(root.GetProperty("referencesPerSecond").GetDouble() > 0, Summary(root));
+    }
+
+    [Fact]
     public void Run_UnknownCommand_ThrowsWithTheScriptsMessage()
     {
         var failure = Assert.Throws<NodeOpcuaException>(() => NodeOpcua.Run("client.mjs", ScriptTimeout, "frobnicate", Url));

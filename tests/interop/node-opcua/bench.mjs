@@ -6,17 +6,20 @@
 //
 // With --server-pid, the server process's CPU over the measured window (user + system time from
 // /proc/P/stat) is reported too, as serverCpuPercent of one core.
-//   node bench.mjs sessions <url> [--nodes /Objects/Regions/bench/*] [--sessions 50] [--items 1000] [--interval-ms 100] [--seconds 5] [--warmup-seconds 3]
+//   node bench.mjs sessions <url> [--nodes /Objects/Regions/bench/*] [--sessions 50] [--items 1000] [--interval-ms 100] [--seconds 5] [--warmup-seconds 3] [--server-pid P]
+//   node bench.mjs browse <url> [--root /Objects/Regions] [--max-refs 1000] [--seconds 5] [--warmup-seconds 1] [--server-pid P]
 import "./lib/prelude.mjs";
 import { readFileSync } from "node:fs";
-import { AttributeIds, resolveNodeId } from "node-opcua-client";
+import { AttributeIds, NodeClass, resolveNodeId } from "node-opcua-client";
 import {
+  browseMany,
   chooseCommand,
   connect,
   emit,
   integerOption,
   isGood,
   median,
+  nodeKey,
   numberOption,
   percentile,
   resolveNodes,
@@ -35,7 +38,8 @@ const defaultNodes = "/Objects/Regions/bench/*";
 const commands = {
   reads: { options: ["nodes", "batch", "outstanding", "seconds", "warmup-seconds", "server-pid"], run: readsCommand },
   notifications: { options: ["nodes", "items", "interval-ms", "seconds", "warmup-seconds", "server-pid"], run: notificationsCommand },
-  sessions: { options: ["nodes", "sessions", "items", "interval-ms", "seconds", "warmup-seconds"], run: sessionsCommand },
+  sessions: { options: ["nodes", "sessions", "items", "interval-ms", "seconds", "warmup-seconds", "server-pid"], run: sessionsCommand },
+  browse: { options: ["root", "max-refs", "seconds", "warmup-seconds", "server-pid"], run: browseCommand },
 };
 
 async function main() {
@@ -44,7 +48,7 @@ async function main() {
     throw new Error(`unexpected argument '${args[0]}'; usage: bench.mjs ${name} <url> [options]`);
   }
   const seconds = numberOption(options, "seconds", 5, 0.5, 600);
-  const warmupSeconds = numberOption(options, "warmup-seconds", name === "reads" ? 1 : 2, 0, 60);
+  const warmupSeconds = numberOption(options, "warmup-seconds", name === "reads" || name === "browse" ? 1 : 2, 0, 60);
   watchdog(seconds + warmupSeconds + 180, name);
   emit({ command: name, url, ...(await command.run(url, options, seconds, warmupSeconds)) });
 }
@@ -181,8 +185,8 @@ async function notificationsCommand(url, options, seconds, warmupSeconds) {
 }
 
 /**
- * `sessions` clients, each on its own connection with a subscription of `items` items, and one
- * more session reading 100 nodes at a time with one request outstanding: per-session notification
+ * `sessions` clients, each on its own connection with a subscription of `items` items, the first
+ * of them also reading 100 nodes at a time with one request outstanding: per-session notification
  * rates and the read latency while the server carries them all.
  */
 async function sessionsCommand(url, options, seconds, warmupSeconds) {
@@ -196,8 +200,11 @@ async function sessionsCommand(url, options, seconds, warmupSeconds) {
     const nodeIds = await resolveNodes(reader.session, options.nodes ?? defaultNodes);
     const subscribed = [];
     for (let s = 0; s < sessionCount; s++) {
-      const connection = await connect(url);
-      connections.push(connection);
+      // The first session subscribes too: the sessions are `sessions` in all, one of them reading.
+      const connection = s === 0 ? reader : await connect(url);
+      if (s > 0) {
+        connections.push(connection);
+      }
       const offset = (s * items) % nodeIds.length;
       const mine = Array.from({ length: items }, (_, i) => nodeIds[(offset + i) % nodeIds.length]);
       subscribed.push(await subscribeValues(connection.session, mine, { intervalMs }));
@@ -206,7 +213,7 @@ async function sessionsCommand(url, options, seconds, warmupSeconds) {
     for (const { counter } of subscribed) {
       counter.reset();
     }
-    const reads = await readLoad(reader.session, readRequests(nodeIds, 100), 1, seconds, 0);
+    const reads = await readLoad(reader.session, readRequests(nodeIds, 100), 1, seconds, 0, serverCpu(options));
     const perSession = subscribed.map(({ counter }) => counter.summary([]));
     const rates = perSession.map((s) => s.notificationsPerSecond);
     const expectedPerSecond = (items * 1000) / intervalMs;
@@ -225,10 +232,116 @@ async function sessionsCommand(url, options, seconds, warmupSeconds) {
       missedMessages: perSession.reduce((a, s) => a + s.missedMessages, 0),
       overflows: perSession.reduce((a, s) => a + s.overflows, 0),
       readWhileLoaded: reads,
+      ...(reads.serverCpuPercent === undefined ? {} : { serverCpuPercent: reads.serverCpuPercent }),
     };
   } finally {
     await Promise.all(connections.map((c) => c.close()));
   }
+}
+
+/**
+ * A client discovering the points: the tree under `root` (folders and objects; Variables are
+ * counted, not browsed further), each node's forward hierarchical references with BrowseNext on
+ * every continuation point, walked again and again for the warm-up and then the measured seconds.
+ * Latency is per Browse or BrowseNext request, in ms; a walk's time is the whole tree once.
+ */
+async function browseCommand(url, options, seconds, warmupSeconds) {
+  const maxReferences = integerOption(options, "max-refs", 1000, 1, 100_000);
+  const rootPath = options.root ?? "/Objects/Regions";
+  const connection = await connect(url);
+  try {
+    connection.session.requestedMaxReferencesPerNode = maxReferences;
+    const rootId = await resolvePath(connection.session, rootPath);
+    const cpu = serverCpu(options);
+    const latenciesMs = [];
+    const walksMs = [];
+    let references = 0;
+    let variables = 0;
+    const measureFrom = performance.now() + warmupSeconds * 1000;
+    const end = measureFrom + seconds * 1000;
+    let measuredFrom;
+    do {
+      if (measuredFrom === undefined && performance.now() >= measureFrom) {
+        measuredFrom = performance.now();
+        cpu.start();
+      }
+      const measuring = measuredFrom !== undefined;
+      const walk = await walkTree(connection.session, rootId, measuring ? latenciesMs : []);
+      if (measuring) {
+        walksMs.push(walk.ms);
+        references += walk.references;
+      }
+      variables = walk.variables;
+    } while (performance.now() < end || walksMs.length === 0);
+    const cpuShare = cpu.stop();
+    const measuredSeconds = (performance.now() - measuredFrom) / 1000;
+    latenciesMs.sort((a, b) => a - b);
+    walksMs.sort((a, b) => a - b);
+    return {
+      root: rootPath,
+      maxReferencesPerNode: maxReferences,
+      variables,
+      walks: walksMs.length,
+      walkMsMedian: round(median(walksMs)),
+      requests: latenciesMs.length,
+      requestP50Ms: round(percentile(latenciesMs, 50)),
+      requestP99Ms: round(percentile(latenciesMs, 99)),
+      referencesPerSecond: round(references / measuredSeconds, 1),
+      ...cpuShare,
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The NodeId at a browse path of names from the root folder, e.g. /Objects/Regions. */
+async function resolvePath(session, path) {
+  let current = nodeKey(resolveNodeId("RootFolder"));
+  for (const name of path.split("/").filter((p) => p.length > 0)) {
+    const [result] = await browseMany(session, [current], browseStats([]));
+    const match = result.references.find((r) => r.browseName.name === name);
+    if (!match) {
+      throw new Error(`--root ${path}: no child named '${name}' under ${current} (children: ${result.references.map((r) => r.browseName.name).slice(0, 20).join(", ")})`);
+    }
+    current = nodeKey(match.nodeId);
+  }
+  return current;
+}
+
+/** Request counters for browseMany that time every request into `latenciesMs`. */
+function browseStats(latenciesMs) {
+  return { browseRequests: 0, browseNextRequests: 0, continuationPoints: 0, latenciesMs };
+}
+
+/**
+ * Nodes a walk's Browse request names at most: each may need a continuation point until its last
+ * BrowseNext, and a server holds only so many for a session at once (ours 16, node-opcua's 10).
+ */
+const nodesPerBrowse = 8;
+
+/** One walk of the tree under `rootId`, breadth first: its time, its references and its Variables. */
+async function walkTree(session, rootId, latenciesMs) {
+  const started = performance.now();
+  let references = 0;
+  let variables = 0;
+  const queue = [rootId];
+  while (queue.length > 0) {
+    const results = await browseMany(session, queue.splice(0, nodesPerBrowse), browseStats(latenciesMs));
+    for (const result of results) {
+      if (result.status !== "Good") {
+        throw new Error(`browsing the tree: a node answered ${result.status}`);
+      }
+      references += result.references.length;
+      for (const reference of result.references) {
+        if (reference.nodeClass === NodeClass.Variable) {
+          variables++;
+        } else if (reference.nodeClass === NodeClass.Object) {
+          queue.push(nodeKey(reference.nodeId));
+        }
+      }
+    }
+  }
+  return { ms: performance.now() - started, references, variables };
 }
 
 run(main);

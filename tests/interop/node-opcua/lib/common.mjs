@@ -217,16 +217,23 @@ function browseDescription(nodeId) {
 
 /**
  * Browses the forward hierarchical references of many nodes, following every continuation
- * point with BrowseNext. Returns, per node, its status and references. Counts requests in `stats`.
+ * point with BrowseNext. Returns, per node, its status and references. Counts requests in `stats`
+ * and, when it has a `latenciesMs` array, adds each request's time to it (ms, request to answer).
  */
 export async function browseMany(session, nodeIds, stats) {
-  const results = await session.browse(nodeIds.map(browseDescription));
+  const timed = async (call) => {
+    const sent = performance.now();
+    const answer = await call();
+    stats.latenciesMs?.push(performance.now() - sent);
+    return answer;
+  };
+  const results = await timed(() => session.browse(nodeIds.map(browseDescription)));
   stats.browseRequests++;
   const out = results.map((result) => ({ status: statusName(result.statusCode), references: [...result.references] }));
   let pending = results.map((result, index) => ({ index, point: result.continuationPoint })).filter((p) => p.point && p.point.length > 0);
   while (pending.length > 0) {
     stats.continuationPoints += pending.length;
-    const next = await session.browseNext(pending.map((p) => p.point), false);
+    const next = await timed(() => session.browseNext(pending.map((p) => p.point), false));
     stats.browseNextRequests++;
     const still = [];
     next.forEach((result, i) => {
@@ -297,8 +304,11 @@ export async function browseAll(session, { rootId = "RootFolder", maxReferencesP
 /**
  * The nodes a --nodes option names: a comma-separated list of NodeIds, or a browse path from the
  * root folder by browse names ending in `*`, e.g. /Objects/Regions/bench/*, meaning every Variable
- * below the last folder, in browse order. Names match without their namespace index, so the same
- * pattern fits any server that lays its nodes out that way. `limit` keeps the first N.
+ * below the last folder, in browse order. A name before the last may hold `*` too, matching any
+ * run of characters (`bench.*` matches bench.sine, bench.ramp and bench.noise): then the Variables
+ * of every matching folder are taken, folder after folder in browse order, for a server that
+ * splits its points over several folders. Names match without their namespace index, so the same pattern fits any
+ * server that lays its nodes out that way. `limit` keeps the first N.
  */
 export async function resolveNodes(session, spec, limit = Infinity) {
   if (!spec) {
@@ -312,17 +322,20 @@ export async function resolveNodes(session, spec, limit = Infinity) {
     }
     session.requestedMaxReferencesPerNode = 1000;
     const stats = { browseRequests: 0, browseNextRequests: 0, continuationPoints: 0 };
-    let current = resolveNodeId("RootFolder").toString();
+    let folders = [resolveNodeId("RootFolder").toString()];
     for (const name of parts.slice(0, -1)) {
-      const [result] = await browseMany(session, [current], stats);
-      const match = result.references.find((r) => r.browseName.name === name);
-      if (!match) {
-        throw new Error(`--nodes ${spec}: no child named '${name}' under ${current} (children: ${result.references.map((r) => r.browseName.name).slice(0, 20).join(", ")})`);
-      }
-      current = nodeKey(match.nodeId);
+      folders = await childrenNamed(session, folders, name, spec, stats);
     }
-    const [children] = await browseMany(session, [current], stats);
-    nodeIds = children.references.filter((r) => r.nodeClass === NodeClass.Variable).map((r) => nodeKey(r.nodeId));
+    // One folder a Browse: a server holds only so many continuation points for a session at once
+    // (ours 16), and a folder of thousands of points needs one until its last BrowseNext.
+    nodeIds = [];
+    for (const folder of folders) {
+      const [children] = await browseMany(session, [folder], stats);
+      if (children.status !== "Good") {
+        throw new Error(`--nodes ${spec}: browsing ${folder} answered ${children.status}`);
+      }
+      nodeIds.push(...children.references.filter((r) => r.nodeClass === NodeClass.Variable).map((r) => nodeKey(r.nodeId)));
+    }
   } else {
     nodeIds = spec.split(",").map((id) => id.trim()).filter((id) => id.length > 0).map((id) => nodeKey(parseNodeId(id)));
   }
@@ -330,6 +343,18 @@ export async function resolveNodes(session, spec, limit = Infinity) {
     throw new Error(`--nodes ${spec}: names no node`);
   }
   return nodeIds.slice(0, limit);
+}
+
+/** The children of `parents` whose browse name matches `pattern` (`*`: any run of characters), in browse order; none is an error naming what is there. */
+async function childrenNamed(session, parents, pattern, spec, stats) {
+  const glob = new RegExp("^" + pattern.split("*").map((text) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+  const results = await browseMany(session, parents, stats);
+  const matches = results.flatMap((result) => result.references.filter((r) => glob.test(r.browseName.name)).map((r) => nodeKey(r.nodeId)));
+  if (matches.length === 0) {
+    const names = results.flatMap((result) => result.references.map((r) => r.browseName.name));
+    throw new Error(`--nodes ${spec}: no child named '${pattern}' under ${parents.join(", ")} (children: ${names.slice(0, 20).join(", ")})`);
+  }
+  return matches;
 }
 
 export function parseNodeId(text) {
