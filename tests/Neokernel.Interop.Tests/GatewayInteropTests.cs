@@ -148,47 +148,11 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
     /// <summary>The tank demo under `neokernel run` for the class, stopped at the end.</summary>
     public sealed class DemoFixture : IDisposable
     {
-        private readonly PeerProcess run;
-        private bool ready;
-
-        public DemoFixture()
-        {
-            NodeOpcua.RequireInstalled();
-            string system = Path.Combine(RepositoryRoot(), "manifests", "systems", "tank-demo.yaml");
-            run = PeerProcess.Start(Path.Combine(AppContext.BaseDirectory, "neokernel"), "run", system, "--duration", "300s", "--plain");
-        }
+        private readonly RunningSystem system = RunningSystem.Start("tank-demo.yaml", "300s");
 
         /// <summary>Waits until the gateway answers (its process is up and listening).</summary>
-        public void WaitReady()
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (!ready)
-            {
-                try
-                {
-                    using var probe = NodeOpcua.Run("client.mjs", TimeSpan.FromSeconds(20), "read", Url, "ns=0;i=2259");
-                    ready = true;
-                }
-                catch (NodeOpcuaException) when (DateTime.UtcNow < deadline && !run.HasExited)
-                {
-                    Thread.Sleep(500);
-                }
-            }
-        }
+        public void WaitReady() => system.WaitReady();
 
-        public void Dispose() => run.Dispose();
-
-        private static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Neokernel.slnx")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("no Neokernel.slnx above " + AppContext.BaseDirectory);
-        }
+        public void Dispose() => system.Dispose();
     }
 }

@@ -7,7 +7,9 @@
 //   node client.mjs write <url> <nodeId> <dataType> <value> [--user U --password P]
 //   node client.mjs call <url> <objectId> <methodId> [type:value]... [--user U --password P]
 //   node client.mjs subscribe <url> --nodes <id,id,...|/Objects/Regions/bench/*> [--limit N] [--interval-ms 100] [--seconds S] [--per-item true]
-//   node client.mjs reconnect <url> --seconds S [--nodes ...] [--interval-ms 100]
+//                   [--sampling-ms MS] [--queue-size 10] [--change-ms MS]
+//   node client.mjs reconnect <url> --seconds S [--nodes ...] [--interval-ms 100] [--until-recovered true]
+//   node client.mjs poll <url> <nodeId>... --seconds S [--interval-ms 100] [--samples true]
 import "./lib/prelude.mjs";
 import { AttributeIds, resolveNodeId } from "node-opcua-client";
 import {
@@ -18,6 +20,7 @@ import {
   emit,
   integerOption,
   isGood,
+  jsonValue,
   jsonVariant,
   numberOption,
   parseNodeId,
@@ -45,8 +48,9 @@ const commands = {
   read: { options: [], run: readCommand },
   write: { options: ["user", "password"], run: writeCommand },
   call: { options: ["user", "password"], run: callCommand },
-  subscribe: { options: ["nodes", "limit", "interval-ms", "seconds", "per-item"], run: subscribeCommand },
-  reconnect: { options: ["nodes", "interval-ms", "seconds"], run: reconnectCommand },
+  subscribe: { options: ["nodes", "limit", "interval-ms", "seconds", "per-item", "sampling-ms", "queue-size", "change-ms"], run: subscribeCommand },
+  reconnect: { options: ["nodes", "interval-ms", "seconds", "until-recovered"], run: reconnectCommand },
+  poll: { options: ["interval-ms", "seconds", "samples"], run: pollCommand },
 };
 
 async function main() {
@@ -201,26 +205,37 @@ async function callCommand(url, args, options) {
   });
 }
 
+/**
+ * Subscribes to the nodes' Values and counts what arrives for `seconds`. With --change-ms (how
+ * often the source changes every item), also checks that every change arrived: see
+ * NotificationCounter.changes.
+ */
 async function subscribeCommand(url, _args, options) {
   const intervalMs = integerOption(options, "interval-ms", 100, 1, 60_000);
+  const samplingMs = integerOption(options, "sampling-ms", intervalMs, 0, 60_000);
+  const queueSize = integerOption(options, "queue-size", 10, 1, 10_000);
+  const changeMs = integerOption(options, "change-ms", 0, 0, 60_000);
   const seconds = numberOption(options, "seconds", 3, 0.1, 3600);
   const limit = integerOption(options, "limit", Infinity, 1, 1_000_000);
   return withSession(url, options, async (session) => {
     const nodeIds = await resolveNodes(session, options.nodes, limit);
-    const { subscription, counter } = await subscribeValues(session, nodeIds, { intervalMs });
+    const { subscription, counter } = await subscribeValues(session, nodeIds, { intervalMs, samplingMs, queueSize, trackChanges: changeMs > 0 });
     counter.reset();
     await sleep(seconds * 1000);
     const summary = counter.summary(nodeIds, { perItem: options["per-item"] !== "false" });
+    const changes = changeMs > 0 ? { changes: counter.changes(changeMs) } : {};
     await subscription.terminate().catch(() => {});
-    return { intervalMs, revisedPublishingIntervalMs: subscription.publishingInterval, ...summary };
+    return { intervalMs, samplingMs, queueSize, revisedPublishingIntervalMs: subscription.publishingInterval, ...summary, ...changes };
   });
 }
 
 /**
  * Holds a session with a subscription for `seconds` while the server may go away and come back;
  * node-opcua's client reconnects by itself. Reports the disconnects, the reconnections, and
- * whether the subscription came back under its id or was recreated under a new one, and how many
- * notifications arrived after the last reconnection.
+ * whether the subscription came back under its id or was recreated under a new one, how many
+ * notifications arrived after the last reconnection, and how long after the connection was lost
+ * the first of them came (recoveryMs). Prints {"subscribed":true} once the subscription is up.
+ * With --until-recovered true it ends a second after data came back, instead of after `seconds`.
  */
 async function reconnectCommand(url, _args, options) {
   const intervalMs = integerOption(options, "interval-ms", 100, 1, 60_000);
@@ -233,8 +248,16 @@ async function reconnectCommand(url, _args, options) {
   const note = (event) => timeline.push({ atMs: Math.round(performance.now() - started), event });
   let notificationsAfterReconnect = 0;
   let notificationsBeforeDisconnect = 0;
+  let lostAtMs;
+  let recoveryMs = null;
+  let recovered;
+  const recovery = new Promise((resolve) => {
+    recovered = resolve;
+  });
   client.on("connection_lost", () => {
     events.disconnects++;
+    lostAtMs = performance.now();
+    recoveryMs = null;
     note("connection_lost");
   });
   client.on("connection_reestablished", () => {
@@ -251,6 +274,8 @@ async function reconnectCommand(url, _args, options) {
     const nodeIds = options.nodes ? await resolveNodes(session, options.nodes, 10) : ["i=2258"];
     const { subscription, counter } = await subscribeValues(session, nodeIds, { intervalMs });
     const firstId = subscription.subscriptionId;
+    // A caller waits for this line before it takes the server away.
+    process.stdout.write(JSON.stringify({ subscribed: true }) + "\n");
     subscription.on("subscriptionId_changed", (id, previous) => {
       events.subscriptionIdChanges++;
       // A recreated subscription numbers its messages from 1 again: not a gap.
@@ -264,10 +289,17 @@ async function reconnectCommand(url, _args, options) {
       if (events.disconnects === 0) {
         notificationsBeforeDisconnect++;
       } else if (events.reconnections >= events.disconnects) {
+        if (notificationsAfterReconnect === 0) {
+          recoveryMs = Math.round(performance.now() - lostAtMs);
+          note("first data after reconnection");
+          recovered();
+        }
         notificationsAfterReconnect++;
       }
     });
-    await sleep(seconds * 1000);
+    // With --until-recovered, a second of data after the first reconnection is enough.
+    const untilRecovered = options["until-recovered"] === "true";
+    await Promise.race([sleep(seconds * 1000), untilRecovered ? recovery.then(() => sleep(1000)) : new Promise(() => {})]);
     const lastId = subscription.subscriptionId;
     const subscriptionOutcome = events.disconnects === 0 ? "never-lost" : notificationsAfterReconnect === 0 ? "lost" : firstId === lastId ? "same" : "recreated";
     return {
@@ -279,12 +311,84 @@ async function reconnectCommand(url, _args, options) {
       subscriptionIdLast: lastId,
       notificationsBeforeDisconnect,
       notificationsAfterReconnect,
+      recoveryMs,
       sequenceGaps: counter.sequenceGaps,
       timeline,
     };
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Reads the nodes' Values every `interval-ms` for `seconds`, on through outages: the client
+ * reconnects and restores or recreates its session by itself, and a read that fails or takes
+ * over 5 s counts as a failure. Prints {"polling":true} on stdout after the first good read (a
+ * caller waits for it before it disturbs the server), then the result: reads, failures, the
+ * longest time between two successful reads, and with --samples true each successful read's
+ * wall-clock time (Unix ms), values (64-bit integers as numbers), statuses and source times.
+ */
+async function pollCommand(url, args, options) {
+  if (args.length === 0) {
+    throw new Error("usage: client.mjs poll <url> <nodeId>... --seconds S [--interval-ms 100] [--samples true]");
+  }
+  const intervalMs = integerOption(options, "interval-ms", 100, 1, 60_000);
+  const seconds = numberOption(options, "seconds", 5, 0.1, 3600);
+  const keepSamples = options.samples === "true";
+  const request = args.map((text) => ({ nodeId: parseNodeId(text), attributeId: AttributeIds.Value }));
+  const connection = await connect(url, { retries: 1_000_000, maxDelayMs: 500, keepSessionAlive: true });
+  const result = { nodeIds: args, intervalMs, reads: 0, failures: 0, badValues: 0, gapMsMax: 0, firstFailure: null, samples: [] };
+  const started = performance.now();
+  let lastGoodMs;
+  try {
+    while (performance.now() - started < seconds * 1000) {
+      const before = performance.now();
+      try {
+        const values = await readWithin(connection.session, request, 5000);
+        const now = performance.now();
+        result.reads++;
+        result.badValues += values.filter((dataValue) => !isGood(dataValue.statusCode)).length;
+        if (lastGoodMs === undefined) {
+          process.stdout.write(JSON.stringify({ polling: true }) + "\n");
+        } else {
+          result.gapMsMax = Math.max(result.gapMsMax, Math.round(now - lastGoodMs));
+        }
+        lastGoodMs = now;
+        if (keepSamples) {
+          result.samples.push({
+            atUnixMs: Date.now(),
+            values: values.map((dataValue) => numberOf(dataValue.value?.value)),
+            statuses: values.map((dataValue) => statusName(dataValue.statusCode)),
+            sourceUnixMs: values.map((dataValue) => dataValue.sourceTimestamp?.getTime() ?? null),
+          });
+        }
+      } catch (error) {
+        result.failures++;
+        result.firstFailure ??= describe(error);
+      }
+      await sleep(Math.max(0, intervalMs - (performance.now() - before)));
+    }
+    return result;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A Read that fails after `timeoutMs` instead of waiting for a reconnection without end. */
+function readWithin(session, request, timeoutMs) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`a Read got no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([session.read(request), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A value as a JSON number where it is one: node-opcua gives 64-bit integers as [high, low]. */
+function numberOf(value) {
+  if (Array.isArray(value) && value.length === 2 && value.every(Number.isInteger)) {
+    return value[0] * 2 ** 32 + value[1];
+  }
+  return typeof value === "number" || typeof value === "boolean" ? value : jsonValue(value);
 }
 
 run(main);

@@ -11,8 +11,10 @@ const itemsPerCall = 500;
 const overflowBit = 0x80;
 
 export class NotificationCounter {
-  constructor(items) {
+  /** `trackChanges` keeps each item's source times and values for {@link changes} (memory grows with the run). */
+  constructor(items, { trackChanges = false } = {}) {
     this.perItem = new Uint32Array(items);
+    this.trackChanges = trackChanges;
     this.reset();
   }
 
@@ -27,6 +29,7 @@ export class NotificationCounter {
     this.outOfOrder = 0;
     this.overflows = 0;
     this.badValues = 0;
+    this.series = this.trackChanges ? Array.from(this.perItem, () => []) : null;
     this.startedMs = performance.now();
   }
 
@@ -59,6 +62,50 @@ export class NotificationCounter {
     if (!isGood(dataValue.statusCode)) {
       this.badValues++;
     }
+    if (this.series) {
+      this.series[index].push([dataValue.sourceTimestamp?.getTime() ?? null, dataValue.value?.value]);
+    }
+  }
+
+  /**
+   * Whether every change of the source reached the client, for items whose source changes every
+   * `changeMs` (one writer that stamps all of them in the same cycle, as one region of the signal
+   * generator): consecutive notifications of an item whose values are equal (`repeatedValues`),
+   * whose source times are more than 1.5 change periods apart (`sourceGaps`), and the source
+   * cycles other items were notified of that fall between them (`lostChanges`: a change this
+   * item's stream skipped while the source did write it). A cycle the source itself skipped is a
+   * source gap of every item but no lost change.
+   */
+  changes(changeMs) {
+    const cycles = sourceCycles(this.series, changeMs);
+    const intervals = [];
+    const result = { repeatedValues: 0, sourceGaps: 0, lostChanges: 0, sourceTimesMissing: 0, sourceTimesBackwards: 0 };
+    for (const series of this.series) {
+      for (let i = 1; i < series.length; i++) {
+        const [t0, v0] = series[i - 1];
+        const [t1, v1] = series[i];
+        if (t0 === null || t1 === null) {
+          result.sourceTimesMissing++;
+          continue;
+        }
+        if (t1 <= t0) {
+          result.sourceTimesBackwards++;
+        }
+        intervals.push(t1 - t0);
+        result.repeatedValues += v0 === v1 ? 1 : 0;
+        result.sourceGaps += t1 - t0 > 1.5 * changeMs ? 1 : 0;
+        result.lostChanges += countInside(cycles, t0 + changeMs / 2, t1 - changeMs / 2);
+      }
+    }
+    intervals.sort((a, b) => a - b);
+    return {
+      changeMs,
+      ...result,
+      sourceCycles: cycles.length,
+      sourceIntervalMinMs: intervals[0] ?? null,
+      sourceIntervalMedianMs: intervals[Math.floor(intervals.length / 2)] ?? null,
+      sourceIntervalMaxMs: intervals[intervals.length - 1] ?? null,
+    };
   }
 
   /** The window's counts; per-item counts only when asked (they are long). */
@@ -89,12 +136,36 @@ export class NotificationCounter {
   }
 }
 
+/** The source's write cycles seen by any item: source times grouped where they lie within half a change period of the group's first. */
+function sourceCycles(series, changeMs) {
+  const times = series.flatMap((items) => items.map(([t]) => t)).filter((t) => t !== null).sort((a, b) => a - b);
+  const cycles = [];
+  for (const t of times) {
+    if (cycles.length === 0 || t - cycles[cycles.length - 1] > changeMs / 2) {
+      cycles.push(t);
+    }
+  }
+  return cycles;
+}
+
+/** How many of the ascending `sorted` lie strictly between `low` and `high`. */
+function countInside(sorted, low, high) {
+  let count = 0;
+  for (const t of sorted) {
+    if (t >= high) {
+      break;
+    }
+    count += t > low ? 1 : 0;
+  }
+  return count;
+}
+
 /**
  * Creates a subscription publishing every `intervalMs` and a Value item sampling every
- * `intervalMs` for each node (queue of `queueSize`, discard oldest), counting into a
- * NotificationCounter. A monitored item the server refuses is an error that names it.
+ * `samplingMs` (default `intervalMs`) for each node (queue of `queueSize`, discard oldest),
+ * counting into a NotificationCounter. A monitored item the server refuses is an error that names it.
  */
-export async function subscribeValues(session, nodeIds, { intervalMs, queueSize = 10 }) {
+export async function subscribeValues(session, nodeIds, { intervalMs, samplingMs = intervalMs, queueSize = 10, trackChanges = false }) {
   const subscription = ClientSubscription.create(session, {
     requestedPublishingInterval: intervalMs,
     requestedLifetimeCount: 600,
@@ -114,13 +185,13 @@ export async function subscribeValues(session, nodeIds, { intervalMs, queueSize 
       reject(new Error(`CreateSubscription failed: ${describe(error)}`));
     });
   });
-  const counter = new NotificationCounter(nodeIds.length);
+  const counter = new NotificationCounter(nodeIds.length, { trackChanges });
   subscription.on("raw_notification", (message) => counter.onMessage(message));
   for (let base = 0; base < nodeIds.length; base += itemsPerCall) {
     const chunk = nodeIds.slice(base, base + itemsPerCall);
     const group = await subscription.monitorItems(
       chunk.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })),
-      { samplingInterval: intervalMs, queueSize, discardOldest: true },
+      { samplingInterval: samplingMs, queueSize, discardOldest: true },
       TimestampsToReturn.Both,
     );
     const refused = group.monitoredItems.map((item, i) => ({ nodeId: chunk[i], status: item.statusCode })).filter((item) => item.status && !isGood(item.status));
