@@ -97,13 +97,23 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
         /// <summary>Waits until the gateway answers (its process is up and listening).</summary>
         public void WaitReady()
         {
+            if (!ready)
+            {
+                WaitForGateway(run);
+                ready = true;
+            }
+        }
+
+        /// <summary>Waits until the gateway under <paramref name="run"/> answers a read, for up to a minute.</summary>
+        internal static void WaitForGateway(PeerProcess run)
+        {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (!ready)
+            while (true)
             {
                 try
                 {
                     using var probe = NodeOpcua.Run("client.mjs", TimeSpan.FromSeconds(20), "read", Url, "ns=0;i=2259");
-                    ready = true;
+                    return;
                 }
                 catch (NodeOpcuaException) when (DateTime.UtcNow < deadline && !run.HasExited)
                 {
@@ -114,7 +124,7 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
 
         public void Dispose() => run.Dispose();
 
-        private static string RepositoryRoot()
+        internal static string RepositoryRoot()
         {
             for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
             {
