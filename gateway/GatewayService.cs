@@ -100,8 +100,8 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         housekeeping = context.CreateTimer(this);
         long refreshNs = parameters.Integer("refreshMs") * 1_000_000;
         housekeeping.ArmPeriodic(refreshNs, context.Clock.NowNs + refreshNs);
-        // A connection's send queue is allocated at its start and must hold one whole response: a
-        // megabyte each keeps 50 connections' queues at 50 MB of address space (touched only as used).
+        // A connection's send queue must be able to hold one whole response (1 MB): it grows to that
+        // only for a client whose responses need it, from two send buffers at its first connect.
         var transportLimits = new UaTcpLimits { MessageBytesMax = 1 << 20, SendQueueBytes = (1 << 20) + (64 << 10) };
         transport = new UaTcpServer(streams, streams.Address, new ServiceUaTransportLoop(context, uaTicksAtZero), new UaServerTransport(server), transportLimits);
         transport.Start();

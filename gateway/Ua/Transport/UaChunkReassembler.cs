@@ -23,8 +23,8 @@ public readonly record struct UaReassemblyStep(UaReassemblyStatus Status, int Co
 /// chunks in one read, a chunk in many. Each chunk is judged by its header before its body is
 /// taken: a message type a client does not send, a chunk type other than F, C or A (only F for a
 /// Hello), or a MessageSize too small for its type or above the negotiated receive buffer ends the
-/// stream with the Part 6 status. One buffer of the largest chunk, made once; nothing allocated
-/// per chunk.
+/// stream with the Part 6 status. One buffer of the largest chunk, made at the first bytes (so a
+/// connection slot that never serves a client holds none) and kept; nothing allocated per chunk.
 /// </summary>
 public sealed class UaChunkReassembler
 {
@@ -34,7 +34,7 @@ public sealed class UaChunkReassembler
     /// <summary>The smallest secured chunk: header and SecureChannelId.</summary>
     public const int SecuredBytesMin = UaTcpHeader.Bytes + 4;
 
-    private readonly byte[] buffer;
+    private byte[] buffer = [];
     private int filled;
     private int expected;
     private bool complete;
@@ -42,11 +42,15 @@ public sealed class UaChunkReassembler
     public UaChunkReassembler(int capacityBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, HelloBytesMin);
-        buffer = new byte[capacityBytes];
+        CapacityBytes = capacityBytes;
         ChunkBytesMax = capacityBytes;
     }
 
-    public int CapacityBytes => buffer.Length;
+    /// <summary>The largest chunk this reassembler can hold: the size of its buffer once made.</summary>
+    public int CapacityBytes { get; }
+
+    /// <summary>Whether the buffer is made: false until the first <see cref="Append"/>.</summary>
+    public bool HasBuffer => buffer.Length != 0;
 
     /// <summary>The largest chunk accepted now: the server's buffer before the Hello, the negotiated receive buffer after.</summary>
     public int ChunkBytesMax { get; private set; }
@@ -68,7 +72,7 @@ public sealed class UaChunkReassembler
     public void Limit(int chunkBytesMax)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytesMax, HelloBytesMin);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkBytesMax, buffer.Length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkBytesMax, CapacityBytes);
         ChunkBytesMax = chunkBytesMax;
     }
 
@@ -79,7 +83,7 @@ public sealed class UaChunkReassembler
         complete = false;
         ErrorStatus = 0;
         ErrorReason = "";
-        ChunkBytesMax = buffer.Length;
+        ChunkBytesMax = CapacityBytes;
     }
 
     /// <summary>Takes bytes up to the end of the current chunk; see <see cref="UaReassemblyStatus"/>.</summary>
@@ -94,6 +98,11 @@ public sealed class UaChunkReassembler
         {
             complete = false;
             filled = expected = 0;
+        }
+
+        if (buffer.Length == 0)
+        {
+            buffer = new byte[CapacityBytes];
         }
 
         var consumed = 0;

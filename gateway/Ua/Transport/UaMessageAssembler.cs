@@ -26,13 +26,15 @@ public enum UaAssemblyStatus
 /// C chunks gather, the F chunk completes, an A chunk discards. Bounded by the negotiated
 /// MaxMessageSize and MaxChunkCount: past either the request is refused once
 /// (<see cref="UaAssemblyStatus.TooLarge"/>) and its remaining chunks dropped, while the gathered
-/// prefix stays in <see cref="Body"/> so the refusal can name the request handle. The buffer grows
-/// by doubling up to the limit, so a connection reaches its largest message once and then
-/// assembles without allocating.
+/// prefix stays in <see cref="Body"/> so the refusal can name the request handle. The buffer is
+/// made at the first body (<c>initialBytes</c>) and grows by doubling up to the limit, so a
+/// connection reaches its largest message once and then assembles without allocating, and an
+/// idle connection slot holds no buffer at all.
 /// </summary>
 public sealed class UaMessageAssembler
 {
-    private byte[] buffer;
+    private readonly int initialBytes;
+    private byte[] buffer = [];
     private int length;
     private int chunks;
     private bool inProgress;
@@ -43,7 +45,7 @@ public sealed class UaMessageAssembler
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(initialBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(bytesMax, initialBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunksMax);
-        buffer = new byte[initialBytes];
+        this.initialBytes = initialBytes;
         BytesMax = bytesMax;
         ChunksMax = chunksMax;
     }
@@ -51,6 +53,9 @@ public sealed class UaMessageAssembler
     public int BytesMax { get; private set; }
 
     public int ChunksMax { get; private set; }
+
+    /// <summary>Bytes of the buffer now: 0 until the first body, then the largest message's size rounded up by doubling.</summary>
+    public int CapacityBytes => buffer.Length;
 
     /// <summary>The request id of the message in progress or last completed.</summary>
     public uint RequestId { get; private set; }
@@ -131,7 +136,7 @@ public sealed class UaMessageAssembler
     {
         if (length + body.Length > buffer.Length)
         {
-            var grown = buffer.Length;
+            var grown = Math.Max(buffer.Length, initialBytes);
             while (grown < length + body.Length)
             {
                 grown = (int)Math.Min(2L * grown, BytesMax);

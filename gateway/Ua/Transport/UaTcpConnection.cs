@@ -12,9 +12,17 @@ namespace Neokernel.Gateway.Ua.Transport;
 /// opens or renews the channel, CLO closes it, and MSG chunks are assembled into requests for the
 /// service layer. Responses are chunked into a bounded send queue that is written before more
 /// input is read (so a client that does not read its answers stops being read), and a response
-/// that finds the queue full closes the connection instead of growing it. Anything malformed ends
+/// that would take the queue past its limit closes the connection instead. Anything malformed ends
 /// this connection with an Error message naming the Part 6 status and what was wrong; nothing
 /// thrown leaves a callback.
+/// <para>
+/// Memory: the slot (its state and timer) is made at the server's start, its buffers when it first
+/// serves a client, and they stay with the slot for the next one. The send queue starts at two
+/// send buffers and doubles, as responses need, up to <see cref="UaTcpLimits.SendQueueBytes"/>;
+/// the request buffer likewise up to the negotiated MaxMessageSize. So the server holds buffers
+/// for the most connections it has served at once, each as large as its largest traffic, never
+/// more than the limits; a slot that reached its size serves without allocating.
+/// </para>
 /// </summary>
 internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
 {
@@ -23,6 +31,9 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     private const int SequenceHeaderBytes = 8;
     private const int InputBytes = 16 * 1024;
 
+    /// <summary>The request buffer's first size: most requests are one small chunk.</summary>
+    private const int RequestBytesInitial = UaTcpLimits.BufferBytesMin;
+
     private readonly UaTcpServer owner;
     private readonly UaTcpLimits limits;
     private readonly UaChunkReassembler reassembler;
@@ -30,8 +41,8 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
     private readonly UaSecureChannel channel;
     private readonly UaEncoder control;
     private readonly UaChannelMessages messages = new();
-    private readonly byte[] input = new byte[InputBytes];
-    private readonly byte[] output;
+    private byte[] input = [];
+    private byte[] output = [];
     private readonly IPlatformTimer timer;
     private IStreamChannel? current;
     private UaTcpNegotiation negotiation;
@@ -49,10 +60,9 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         Index = index;
         limits = owner.Limits;
         reassembler = new UaChunkReassembler(limits.ReceiveBufferBytes);
-        assembler = new UaMessageAssembler(limits.ReceiveBufferBytes, limits.MessageBytesMax, limits.ChunkCountMax);
+        assembler = new UaMessageAssembler(Math.Min(RequestBytesInitial, limits.MessageBytesMax), limits.MessageBytesMax, limits.ChunkCountMax);
         channel = new UaSecureChannel(limits);
         control = new UaEncoder(1024);
-        output = new byte[limits.SendQueueBytes];
         timer = owner.Loop.CreateTimer(this);
     }
 
@@ -60,12 +70,24 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
 
     public bool IsOpen => current is not null;
 
+    /// <summary>Bytes of this slot's buffers now (input, chunk, request, send queue): 0 until it first serves a client.</summary>
+    public long BufferBytes => (long)input.Length + output.Length + (reassembler.HasBuffer ? reassembler.CapacityBytes : 0) + assembler.CapacityBytes;
+
+    /// <summary>Bytes of the send queue now: between two send buffers and <see cref="UaTcpLimits.SendQueueBytes"/> once the slot served a client.</summary>
+    public int SendQueueCapacityBytes => output.Length;
+
     private long NowNs => owner.Loop.Clock.NowNs;
 
     public void Attach(IStreamChannel connection)
     {
         Debug.Assert(current is null, "a pooled connection serves one channel at a time");
         current = connection;
+        if (input.Length == 0)
+        {
+            input = new byte[InputBytes];
+            output = new byte[2 * limits.SendBufferBytes];
+        }
+
         reassembler.Reset();
         assembler.Reset(limits.MessageBytesMax, limits.ChunkCountMax);
         channel.Reset();
@@ -459,7 +481,7 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         if (!MakeRoom((long)chunks * negotiation.SendBufferBytes))
         {
             owner.Counters.SendQueueFullClose();
-            Fail(StatusCodes.BadTcpNotEnoughResources, $"the send queue of {output.Length} bytes is full: the client does not read its responses", counted: false, sendError: false);
+            Fail(StatusCodes.BadTcpNotEnoughResources, $"the send queue of {limits.SendQueueBytes} bytes is full: the client does not read its responses", counted: false, sendError: false);
             return false;
         }
 
@@ -501,7 +523,11 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
         return length;
     }
 
-    /// <summary>Moves pending output to the front if that makes <paramref name="bytes"/> of room at the end; false if even that is not enough.</summary>
+    /// <summary>
+    /// Makes <paramref name="bytes"/> of room at the end of the send queue: by moving pending output
+    /// to the front, then by doubling the queue up to <see cref="UaTcpLimits.SendQueueBytes"/>;
+    /// false if even that is not enough.
+    /// </summary>
     private bool MakeRoom(long bytes)
     {
         if (output.Length - outputEnd >= bytes)
@@ -516,7 +542,33 @@ internal sealed class UaTcpConnection : IStreamHandler, ITimerCallback
             outputStart = 0;
         }
 
-        return output.Length - outputEnd >= bytes;
+        if (output.Length - outputEnd >= bytes)
+        {
+            return true;
+        }
+
+        return Grow(outputEnd + bytes);
+    }
+
+    /// <summary>Doubles the send queue until it holds <paramref name="bytesNeeded"/>, never past the limit; false (unchanged) if the limit is smaller.</summary>
+    private bool Grow(long bytesNeeded)
+    {
+        if (bytesNeeded > limits.SendQueueBytes)
+        {
+            return false;
+        }
+
+        long grown = Math.Max(output.Length, 1);
+        while (grown < bytesNeeded)
+        {
+            grown = Math.Min(2 * grown, limits.SendQueueBytes);
+        }
+
+        Debug.Assert(grown <= limits.SendQueueBytes && grown >= bytesNeeded, "the queue grows to what is needed, within the limit");
+        var larger = new byte[grown];
+        output.AsSpan(0, outputEnd).CopyTo(larger);
+        output = larger;
+        return true;
     }
 
     /// <summary>True when nothing is left to write; false when the rest waits for <see cref="OnWritable"/> or the link closed.</summary>

@@ -6,8 +6,10 @@ namespace Neokernel.Gateway.Ua.Transport;
 /// <summary>
 /// A UA-TCP server on a granted listening socket: up to the listener's <c>connectionsMax</c>
 /// connections (the listener refuses the rest), each a <see cref="UaTcpConnection"/> from a pool
-/// made at <see cref="Start"/> with its buffers, so neither a request nor a new connection
-/// allocates its buffers once running. Secure channel ids are unique for the server's life.
+/// of slots made at <see cref="Start"/>. A slot makes its buffers when it first serves a client and
+/// keeps them; the most recently closed slot serves the next client, so buffers exist for the most
+/// connections open at once, not for <c>connectionsMax</c>, and a reconnect allocates nothing.
+/// Secure channel ids are unique for the server's life.
 /// </summary>
 public sealed class UaTcpServer : IListenerHandler, IDisposable
 {
@@ -43,6 +45,21 @@ public sealed class UaTcpServer : IListenerHandler, IDisposable
 
     /// <summary>Connections being served now.</summary>
     public int Connections => pool.Length - Volatile.Read(ref freeCount);
+
+    /// <summary>Bytes of every slot's buffers: what the connections served so far hold (<see cref="UaTcpConnection"/> says how they grow).</summary>
+    public long BufferBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var connection in pool)
+            {
+                total += connection.BufferBytes;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>Connections the listener closed at once because <c>connectionsMax</c> were open.</summary>
     public long ConnectionsRefused => listener?.Refused ?? 0;
