@@ -22,6 +22,10 @@ public static class DeviceGrants
     public static bool IsStream(string uri) =>
         DeviceUri.TryParse(uri, out var address, out _) && address!.Transport != DeviceTransport.RegisterBank;
 
+    /// <summary>Whether the device at <paramref name="uri"/> is a listening socket.</summary>
+    public static bool IsListener(string uri) =>
+        DeviceUri.TryParse(uri, out var address, out _) && address!.Transport == DeviceTransport.TcpListen;
+
     /// <summary>
     /// Kernel: opens the listener or serial line behind <paramref name="uri"/>; null for an outgoing
     /// connection (nothing to hand over at start). Throws with the errno and a hint when it cannot.

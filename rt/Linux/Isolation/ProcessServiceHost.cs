@@ -61,6 +61,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     private readonly Dictionary<string, TraceCounts> traceCounts = new(StringComparer.Ordinal);
     private readonly ProcessControl control = new(PostFor(platform));
     private readonly IPlatform platform = platform;
+    private readonly ServiceListeners listeners = new();
 
     /// <summary>What each service's processes collected after their service started, as their status pages say.</summary>
     public CollectionLedger Collections { get; } = new();
@@ -100,7 +101,11 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     }
 
     /// <summary>Stops the control thread. Children still running are left to their kernel's shutdown.</summary>
-    public void Dispose() => control.Dispose();
+    public void Dispose()
+    {
+        control.Dispose();
+        listeners.Dispose();
+    }
 
     /// <summary>The kernel's loop takes posted results: only the paced (real-time) loop runs beside a control thread.</summary>
     private static Action<Action> PostFor(IPlatform platform) => platform is PacedPlatform paced
@@ -174,7 +179,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             GrantList grants;
             try
             {
-                grants = GrantList.For(launch, platform, status);
+                grants = GrantList.For(launch, platform, status, host.listeners);
             }
             catch
             {
@@ -345,10 +350,13 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     {
         private readonly List<(byte Type, byte[] Body, SafeHandle[] Fds)> messages = [];
         private readonly List<SafeHandle> owned = [];
+        private readonly ServiceListeners listeners;
 
-        public static GrantList For(ServiceLaunch launch, IPlatform platform, MemfdRegionMemory status)
+        private GrantList(ServiceListeners listeners) => this.listeners = listeners;
+
+        public static GrantList For(ServiceLaunch launch, IPlatform platform, MemfdRegionMemory status, ServiceListeners listeners)
         {
-            var list = new GrantList();
+            var list = new GrantList(listeners);
             try
             {
                 list.AddSpec(launch.HostSpec());
@@ -458,16 +466,29 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             }
         }
 
-        /// <summary>A listener or serial line the kernel opened for the service; an outgoing connection has nothing to hand over at start (the child asks for it).</summary>
+        /// <summary>
+        /// A listener or serial line the kernel opened for the service; an outgoing connection has
+        /// nothing to hand over at start (the child asks for it). A listener is the service's for the
+        /// run (<see cref="ServiceListeners"/>); a serial line is this incarnation's.
+        /// </summary>
         private void AddStream(Capability capability, string serviceId, string uri)
         {
-            var fd = DeviceGrants.Open(serviceId, uri);
-            if (fd is null)
+            SafeFileHandle? fd;
+            if (DeviceGrants.IsListener(uri))
             {
-                return;
+                fd = listeners.Of(serviceId, uri);
+            }
+            else
+            {
+                fd = DeviceGrants.Open(serviceId, uri);
+                if (fd is null)
+                {
+                    return;
+                }
+
+                owned.Add(fd);
             }
 
-            owned.Add(fd);
             var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, 0, 0, 0);
             messages.Add((IsolationProtocol.StreamGrant, grant.Encode(), [fd]));
         }
