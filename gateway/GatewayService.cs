@@ -20,6 +20,13 @@ namespace Neokernel.Gateway;
 /// </summary>
 public sealed class GatewayService : IService, ITimerCallback, IDisposable
 {
+    /// <summary>
+    /// The most connections its listener may allow (<c>connectionsMax</c> of the device): each
+    /// takes one of the service's 64 timers, and the gateway keeps the rest for its own (the
+    /// housekeeping, the subscriptions, the status and loop views and their calls).
+    /// </summary>
+    public const int ConnectionsMax = 50;
+
     public static IReadOnlyList<ParameterDeclaration> Parameters { get; } =
     [
         ParameterDeclaration.Text("device", "the listening device it serves OPC UA on (opc.tcp://host:port?listen=true)", "opc"),
@@ -131,6 +138,38 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
 
     public void Dispose() => Stop();
 
+    /// <summary>
+    /// What <c>validate</c> checks beyond the parameters' types: <c>device</c> names one of the
+    /// service's devices, a listening one, whose connectionsMax fits <see cref="ConnectionsMax"/>.
+    /// </summary>
+    public static IEnumerable<ProgramProblem> Check(ProgramParameters parameters, Kernel.Manifests.ServiceManifest service)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(service);
+        string name = parameters.Text("device");
+        var device = service.Devices.FirstOrDefault(d => d.Name == name);
+        if (device is null)
+        {
+            yield return new("parameters.device", $"no device '{name}' in this service's devices", service.Devices.Count == 0 ? "a device of this service (it has none)" : string.Join(", ", service.Devices.Select(d => d.Name)));
+            yield break;
+        }
+
+        // A URI that does not parse is the device check's own error, reported once there.
+        if (!Kernel.Devices.DeviceUri.TryParse(device.Uri, out var address, out _))
+        {
+            yield break;
+        }
+
+        if (address!.Transport != Kernel.Devices.DeviceTransport.TcpListen)
+        {
+            yield return new("parameters.device", $"device '{name}' is {device.Uri}: the gateway listens", "an opc.tcp://host:port?listen=true device");
+        }
+        else if (address.ConnectionsMax > ConnectionsMax)
+        {
+            yield return new("parameters.device", $"device '{name}' allows {address.ConnectionsMax} connections ({device.Uri}); the gateway serves at most {ConnectionsMax}", $"connectionsMax=1..{ConnectionsMax} in the device's URI");
+        }
+    }
+
     private static UserDirectory Users(IServiceContext context)
     {
         var accounts = new List<UserAccount>();
@@ -174,6 +213,7 @@ public static class GatewayPrograms
             static () => new GatewayService())
         {
             Tables = [GatewayService.UsersTable],
+            Check = GatewayService.Check,
         });
     }
 }

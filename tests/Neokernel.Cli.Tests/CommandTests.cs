@@ -40,6 +40,20 @@ public sealed class CommandTests
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("connectionsMax=50", "connectionsMax=64", "program.parameters.device: device 'opc' allows 64 connections", "connectionsMax=1..50")]
+    [InlineData("    device: opc", "    device: modem", "program.parameters.device: no device 'modem' in this service's devices", "allowed: opc")]
+    public void Validate_GatewayDeviceItCannotServe_IsAnErrorAtItsPlace(string oldText, string newText, string message, string allowed)
+    {
+        var system = Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", "gateway.yaml"), oldText, newText));
+        var result = CliResult.Run("validate", system);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(@"gateway\.yaml:\d+:\d+: error: ", result.Error);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.Contains(allowed, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_RegionWithTwoWriters_IsAnError()
     {
