@@ -124,8 +124,8 @@ public sealed class IsolationTests
             process.Kill(entireProcessTree: true);
         }
 
-        Assert.True(exited, $"neokernel run did not stop on signal {signal}");
         var printed = await output;
+        Assert.True(exited, $"neokernel run did not stop on signal {signal}:\n{printed}\n{await error}");
         Assert.True(process.ExitCode == 0, await error);
         Assert.Contains("stopped after ", printed, StringComparison.Ordinal);
         Assert.Contains("tank-controller:Stopped", printed, StringComparison.Ordinal);
