@@ -1,8 +1,9 @@
 namespace Neokernel.Cli.Tests;
 
 /// <summary>
-/// `neokernel audit` runs the system for real, the gateway listening on 127.0.0.1:4840 like every
-/// other real run of the tank demo: in the serial collection, so it never runs beside one.
+/// `neokernel audit`: what each service used of its grants in a simulated run, and what the OS
+/// would allow each service's process under `run`. (In the serial collection since a CI failure
+/// was first blamed on it; it runs in simulation and opens no port, so it could run in parallel.)
 /// </summary>
 [Collection(Testing.SerialCollection.Name)]
 public sealed class AuditTests
