@@ -145,29 +145,22 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
     public static IEnumerable<ProgramProblem> Check(ProgramParameters parameters, Kernel.Manifests.ServiceManifest service)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(service);
-        string name = parameters.Text("device");
-        var device = service.Devices.FirstOrDefault(d => d.Name == name);
-        if (device is null)
+        var problems = new List<ProgramProblem>();
+        if (ProgramChecks.Device(service, parameters.Text("device"), problems) is not ({ } device, { } address))
         {
-            yield return new("parameters.device", $"no device '{name}' in this service's devices", service.Devices.Count == 0 ? "a device of this service (it has none)" : string.Join(", ", service.Devices.Select(d => d.Name)));
-            yield break;
+            return problems;
         }
 
-        // A URI that does not parse is the device check's own error, reported once there.
-        if (!Kernel.Devices.DeviceUri.TryParse(device.Uri, out var address, out _))
+        if (address.Transport != Kernel.Devices.DeviceTransport.TcpListen)
         {
-            yield break;
-        }
-
-        if (address!.Transport != Kernel.Devices.DeviceTransport.TcpListen)
-        {
-            yield return new("parameters.device", $"device '{name}' is {device.Uri}: the gateway listens", "an opc.tcp://host:port?listen=true device");
+            problems.Add(new("parameters.device", $"device '{device.Name}' is {device.Uri}: the gateway listens", "an opc.tcp://host:port?listen=true device"));
         }
         else if (address.ConnectionsMax > ConnectionsMax)
         {
-            yield return new("parameters.device", $"device '{name}' allows {address.ConnectionsMax} connections ({device.Uri}); the gateway serves at most {ConnectionsMax}", $"connectionsMax=1..{ConnectionsMax} in the device's URI");
+            problems.Add(new("parameters.device", $"device '{device.Name}' allows {address.ConnectionsMax} connections ({device.Uri}); the gateway serves at most {ConnectionsMax}", $"connectionsMax=1..{ConnectionsMax} in the device's URI"));
         }
+
+        return problems;
     }
 
     private static UserDirectory Users(IServiceContext context)

@@ -141,6 +141,29 @@ public sealed record ProgramDescriptor(string Type, string Description, IReadOnl
 /// </summary>
 public sealed record ProgramProblem(string Path, string Problem, string Allowed);
 
+/// <summary>What programs' <see cref="ProgramDescriptor.Check"/>s look up alike.</summary>
+public static class ProgramChecks
+{
+    /// <summary>
+    /// The device a program's <c>device</c> parameter names, with its parsed address (null when its
+    /// URI does not parse: the device check's own error, reported once there), or a problem at
+    /// <c>parameters.device</c> when the service has no device by that name.
+    /// </summary>
+    public static (DeviceManifest Device, DeviceAddress? Address)? Device(ServiceManifest service, string name, ICollection<ProgramProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(problems);
+        var device = service.Devices.FirstOrDefault(d => d.Name == name);
+        if (device is null)
+        {
+            problems.Add(new("parameters.device", $"no device '{name}' in this service's devices", service.Devices.Count == 0 ? "a device of this service (it has none)" : string.Join(", ", service.Devices.Select(d => d.Name))));
+            return null;
+        }
+
+        return (device, DeviceUri.TryParse(device.Uri, out var address, out _) ? address : null);
+    }
+}
+
 /// <summary>The built-in programs a system can run. Composed by the host (the CLI) from the libraries.</summary>
 public sealed class ProgramCatalog
 {

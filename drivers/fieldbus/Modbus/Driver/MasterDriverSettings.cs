@@ -345,7 +345,7 @@ public sealed record MasterDriverSettings(
 
     private static void CheckDevice(ServiceManifest service, MasterDriverSettings settings, List<ProgramProblem> problems)
     {
-        if (ModbusRowRules.Device(service, settings.Device, problems) is ({ } device, { } address) && address.Scheme is not (DeviceScheme.ModbusTcp or DeviceScheme.ModbusRtu))
+        if (ProgramChecks.Device(service, settings.Device, problems) is ({ } device, { } address) && address.Scheme is not (DeviceScheme.ModbusTcp or DeviceScheme.ModbusRtu))
         {
             problems.Add(new("parameters.device", $"device '{device.Name}' is {device.Uri}, not a Modbus device", "a device with a modbus-tcp:// or modbus-rtu:// URI"));
         }

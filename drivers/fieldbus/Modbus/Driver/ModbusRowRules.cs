@@ -6,7 +6,7 @@ using Neokernel.Kernel.Services;
 namespace Neokernel.Fieldbus.Modbus.Driver;
 
 /// <summary>
-/// What the master's and the slave's driver settings check alike: the device a service names, a
+/// What the master's and the slave's driver settings check alike: a
 /// row's type and word order, its scale, and that each register (or bit of one) belongs to one row.
 /// Each adds a <see cref="ProgramProblem"/> for what it finds.
 /// </summary>
@@ -19,20 +19,6 @@ internal static class ModbusRowRules
         {
             throw new ServiceConfigurationException(serviceId, problems[0].Path, $"{problems[0].Problem}; allowed: {problems[0].Allowed}");
         }
-    }
-
-    /// <summary>The device named by parameter <c>device</c> with its parsed address, or a problem when the service has none by that name.</summary>
-    public static (DeviceManifest Device, DeviceAddress? Address)? Device(ServiceManifest service, string name, List<ProgramProblem> problems)
-    {
-        var device = service.Devices.FirstOrDefault(d => d.Name == name);
-        if (device is null)
-        {
-            problems.Add(new("parameters.device", $"no device '{name}' in this service's devices", service.Devices.Count == 0 ? "a device of this service (it has none)" : string.Join(", ", service.Devices.Select(d => d.Name))));
-            return null;
-        }
-
-        // A URI that does not parse is the device check's own error, reported once there.
-        return (device, DeviceUri.TryParse(device.Uri, out var address, out _) ? address : null);
     }
 
     public static (ModbusValueType Type, WordOrder Order) TypeWords(ProgramParameters row, string path, List<ProgramProblem> problems)

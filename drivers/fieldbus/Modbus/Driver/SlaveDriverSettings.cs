@@ -70,7 +70,7 @@ public sealed record SlaveDriverSettings(string Device, int Unit, string ServedR
         ArgumentNullException.ThrowIfNull(service);
         var problems = new List<ProgramProblem>();
         var settings = Read(parameters, problems);
-        if (ModbusRowRules.Device(service, settings.Device, problems) is ({ } device, { } address))
+        if (ProgramChecks.Device(service, settings.Device, problems) is ({ } device, { } address))
         {
             if (address.Transport != DeviceTransport.TcpListen && address.Scheme != DeviceScheme.ModbusRtu)
             {
