@@ -348,7 +348,7 @@ Task("KillSoak")
     .Does(() =>
 {
     var binary = PublishDir("linux-x64").CombineWithFilePath(CliBinary).FullPath;
-    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"scripts/kill-soak.sh {binary} 100 2.5" });
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"scripts/kill-soak.sh {binary} 100 3" });
     if (exit != 0)
     {
         throw new Exception($"KillSoak: scripts/kill-soak.sh exited with {exit}");
