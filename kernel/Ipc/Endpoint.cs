@@ -126,6 +126,13 @@ internal sealed class Endpoint : ITimerCallback, IArrivalListener
     /// <summary>How often the bound server looks at a queue another process fills: never when the queue tells of arrivals.</summary>
     private long PollIntervalNs => arrivalsWatched ? 0 : Queue.PollIntervalNs;
 
+    /// <summary>
+    /// Binds the provider's current incarnation (null: none) and schedules a delivery when one is
+    /// due. A queue that tells of arrivals tells only of a message that comes after its consumer
+    /// found it empty, so a server bound to one always gets a delivery at once: the previous
+    /// incarnation may have ended (a handler that threw, a delivery's budget spent) without
+    /// finding it empty, and until this one does, nothing would wake it.
+    /// </summary>
     public void Bind(EndpointServer? bound)
     {
         server = bound;
@@ -136,7 +143,7 @@ internal sealed class Endpoint : ITimerCallback, IArrivalListener
             arrivalsWatched = Queue.WatchArrivals(this);
         }
 
-        if (server is not null && (Queue.Count > 0 || PollIntervalNs > 0) && !notify.IsArmed)
+        if (server is not null && (arrivalsWatched || Queue.Count > 0 || PollIntervalNs > 0) && !notify.IsArmed)
         {
             notify.ArmAt(Clock.NowNs);
         }
@@ -261,12 +268,29 @@ public sealed class EndpointServer
         return endpoint.EnqueueReply(request.Header.Sender, reply, request.Header.Correlation, subject);
     }
 
+    /// <summary>
+    /// Delivers what waits, at most one queue's worth, so a flood cannot starve other events. A
+    /// delivery that ends before it found the queue empty (its budget spent, or a handler threw
+    /// and the server stays bound, as the kernel's own does) schedules the next one: a queue
+    /// another process fills tells of an arrival only after its consumer found it empty, so
+    /// returning without looking again would leave every later message unseen.
+    /// </summary>
     internal void Drain()
     {
-        // Bounded: at most one queue's worth per delivery, so a flood cannot starve other events.
         var budget = endpoint.Queue.Capacity;
-        while (budget-- > 0 && capability.IsValid && endpoint.Queue.TryPeek(out var header, out var payload))
+        while (capability.IsValid)
         {
+            if (budget-- == 0)
+            {
+                endpoint.Bind(this);
+                return;
+            }
+
+            if (!endpoint.Queue.TryPeek(out var header, out var payload))
+            {
+                return;
+            }
+
             endpoint.Trace.Record(TraceEventKind.IpcDeliver, subject, endpoint.TraceId, (long)header.Kind, payload.Length);
             try
             {
@@ -276,15 +300,15 @@ public sealed class EndpointServer
             {
                 endpoint.Queue.Advance();
                 faults.OnHandlerFault(exception);
+                if (capability.IsValid)
+                {
+                    endpoint.Bind(this);
+                }
+
                 return;
             }
 
             endpoint.Queue.Advance();
-        }
-
-        if (endpoint.Queue.Count > 0 && capability.IsValid)
-        {
-            endpoint.Bind(this);
         }
     }
 }

@@ -17,6 +17,7 @@ import {
   browseAll,
   chooseCommand,
   connect,
+  describe,
   emit,
   integerOption,
   isGood,
