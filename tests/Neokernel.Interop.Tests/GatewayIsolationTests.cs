@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Neokernel.Interop.Tests.Support;
+
+namespace Neokernel.Interop.Tests;
+
+/// <summary>
+/// The gateway cannot harm the loop: in the tank demo run in real time, kill -9 of the gateway's
+/// process (the supervisor restarts it) leaves the tank controller's loop as it was. A node-opcua
+/// client reads the controller's cycle statistics and the pump output through the gateway every
+/// 200 ms before the kill and, after reconnecting, after it; the run's own summary says the same
+/// from the kernel's side. (The gateway has no hook to inject a fault into its decoder; hostile
+/// bytes on its socket are GatewayResilienceTests' part, so the crash here is a kill.)
+/// </summary>
+[Collection(NodeOpcuaCollection.Name)]
+public sealed partial class GatewayIsolationTests
+{
+    private const string Controller = "ns=2;s=Services/tank-controller/";
+    private const double PeriodMs = 10;
+    private static readonly string[] Nodes =
+    [
+        Controller + "Cycles", Controller + "Overruns", Controller + "LatencyP99Ns", Controller + "Faults",
+        Controller + "Restarts", Controller + "Incarnation", "ns=2;s=Regions/tank.outputs/pump",
+    ];
+
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(30);
+
+    private enum Field
+    {
+        Cycles,
+        Overruns,
+        LatencyP99Ns,
+        Faults,
+        Restarts,
+        Incarnation,
+        Pump,
+    }
+
+    [Fact]
+    public void GatewayKilled_TankControllerLoop_PeriodOutputsAndP99Untouched()
+    {
+        using var system = RunningSystem.Start("tank-demo.yaml", "120s");
+        system.WaitReady();
+        var killed = system.GatewayPid(ProcessTimeout);
+        using var reader = NodeOpcuaScript.Start("client.mjs", ["poll", RunningSystem.Url, .. Nodes, "--seconds", "12", "--interval-ms", "200", "--samples", "true"]);
+        reader.WaitForLine("\"polling\"", ScriptTimeout);
+        Thread.Sleep(3_000);
+        var killedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Process.GetProcessById(killed).Kill();
+        Assert.NotEqual(killed, system.GatewayPid(ProcessTimeout, not: killed));
+        using var result = reader.Result(ScriptTimeout);
+        Assert.Equal(0, system.Stop(ProcessTimeout));
+
+        var samples = Samples(result.RootElement);
+        var before = samples.Where(s => s.AtUnixMs < killedAtUnixMs).ToList();
+        var after = samples.Where(s => s.AtUnixMs > killedAtUnixMs).ToList();
+        var summary = $"{before.Count} samples before the kill, {after.Count} after; {result.RootElement.GetProperty("reads")} reads, {result.RootElement.GetProperty("failures")} failed; {Timeline(samples, killedAtUnixMs)}\n{NodeOpcua.Tail(system.Output)}";
+        AssertWindow(before, "before", summary);
+        AssertWindow(after, "after", summary);
+        var first = before[0];
+        var last = after[^1];
+
+        // The loop did not notice: no overrun, fault or restart, the same incarnation, its period kept, its p99 where it was.
+        foreach (var field in (Field[])[Field.Overruns, Field.Faults, Field.Restarts, Field.Incarnation])
+        {
+            Assert.True(last.Value(field) == first.Value(field), $"{field} {first.Value(field)} at the first read, {last.Value(field)} at the last: {summary}");
+        }
+
+        var periodBeforeMs = PeriodMsOf(before, "before", summary);
+        var periodAfterMs = PeriodMsOf(after, "after", summary);
+        Assert.True(Math.Abs(periodBeforeMs - PeriodMs) < 0.5 && Math.Abs(periodAfterMs - PeriodMs) < 0.5, $"period {periodBeforeMs:0.000} ms before, {periodAfterMs:0.000} ms after: {summary}");
+        Assert.True(last.Value(Field.LatencyP99Ns) <= (1.5 * before[^1].Value(Field.LatencyP99Ns)) + 100_000, $"wake-up p99 {before[^1].Value(Field.LatencyP99Ns)} ns before, {last.Value(Field.LatencyP99Ns)} ns after: {summary}");
+
+        // Its output kept being written, by the same loop, while the gateway was away and after.
+        Assert.True(after[0].SourceUnixMs[(int)Field.Pump] > killedAtUnixMs, $"the pump's first source time after the kill is older than the kill: {summary}");
+        Assert.True(last.SourceUnixMs[(int)Field.Pump] - after[0].SourceUnixMs[(int)Field.Pump] >= 1_000, $"the pump's source time stood still after the kill: {summary}");
+
+        // The kernel's side: the gateway restarted once, the controller never faulted, and its
+        // overruns over the whole run are the ones it had before the client's first read (a
+        // controller's first cycles in a fresh process may overrun while its code is compiled).
+        Assert.Matches(@"stopped after [0-9.]+ s: .*gateway:Stopped\(restarts 1\)", system.Output);
+        Assert.DoesNotContain(": tank-controller: ", system.Output, StringComparison.Ordinal);
+        Assert.Contains("tank-controller:Stopped", system.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("tank-controller:Stopped(restarts", system.Output, StringComparison.Ordinal);
+        var statistics = LoopStatistics().Match(system.Output);
+        Assert.True(statistics.Success, $"no loop statistics of tank-controller: {summary}");
+        var overrunsRun = double.Parse(statistics.Groups["overruns"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(overrunsRun == first.Value(Field.Overruns), $"{overrunsRun} overruns over the run, {first.Value(Field.Overruns)} at the first read: {summary}");
+    }
+
+    private static void AssertWindow(List<Sample> window, string name, string summary)
+    {
+        Assert.True(window.Count >= 8, $"too few reads {name} the kill: {summary}");
+        Assert.True(window[^1].AtUnixMs - window[0].AtUnixMs >= 2_000, $"the reads {name} the kill span under 2 s: {summary}");
+    }
+
+    /// <summary>
+    /// The loop's period over a window: source time over cycles counted, from the first to the
+    /// last fresh (Good) statistics of the window. The gateway refreshes them from the kernel's
+    /// status every few hundred ms; a refresh that timed out leaves them Uncertain and old.
+    /// </summary>
+    private static double PeriodMsOf(List<Sample> window, string name, string summary)
+    {
+        var fresh = window.Where(s => s.Statuses[(int)Field.Cycles] == "Good").ToList();
+        Assert.True(fresh.Count >= 2, $"fewer than two fresh statistics {name} the kill: {summary}");
+        var (first, last) = (fresh[0], fresh[^1]);
+        var sourceMs = last.SourceUnixMs[(int)Field.Cycles] - first.SourceUnixMs[(int)Field.Cycles];
+        Assert.True(sourceMs >= 1_000, $"the fresh statistics {name} the kill span {sourceMs} ms of source time, under 1 s: {summary}");
+        return sourceMs / (last.Value(Field.Cycles) - first.Value(Field.Cycles));
+    }
+
+    /// <summary>For a failure message: at which read (ms from the kill) the counters of the loop changed.</summary>
+    private static string Timeline(List<Sample> samples, long killedAtUnixMs) =>
+        "changes (ms from the kill: overruns/faults/restarts/incarnation/p99 ns): " + string.Join(", ", samples
+            .Where((s, i) => i == 0 || (Field[])[Field.Overruns, Field.Faults, Field.Restarts, Field.Incarnation, Field.LatencyP99Ns] is var watched && watched.Any(f => s.Value(f) != samples[i - 1].Value(f)))
+            .Select(s => $"{s.AtUnixMs - killedAtUnixMs}: {s.Value(Field.Overruns)}/{s.Value(Field.Faults)}/{s.Value(Field.Restarts)}/{s.Value(Field.Incarnation)}/{s.Value(Field.LatencyP99Ns)}"));
+
+    private static List<Sample> Samples(JsonElement root) =>
+        [.. root.GetProperty("samples").EnumerateArray().Select(s => new Sample(
+            s.GetProperty("atUnixMs").GetInt64(),
+            [.. s.GetProperty("values").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN)],
+            [.. s.GetProperty("statuses").EnumerateArray().Select(v => v.GetString() ?? "")],
+            [.. s.GetProperty("sourceUnixMs").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN)]))];
+
+    [GeneratedRegex(@"tank-controller: loop statistics: \d+ cycles, (?<overruns>\d+) overruns")]
+    private static partial Regex LoopStatistics();
+
+    /// <summary>One read of <see cref="Nodes"/>: when (Unix ms), the values, their statuses and source times, in <see cref="Field"/> order.</summary>
+    private sealed record Sample(long AtUnixMs, double[] Values, string[] Statuses, double[] SourceUnixMs)
+    {
+        public double Value(Field field) => Values[(int)field];
+    }
+}
