@@ -42,11 +42,22 @@ public interface IFdReadyCallback
 /// allocated once, registrations live in a fixed table. <see cref="Post"/> may allocate: it is for
 /// the control plane (a control thread handing a result to the loop), never for a cyclic path.
 /// </para>
+/// <para>
+/// A dispatch runs callbacks for at most <see cref="DispatchSliceNs"/> (at least one callback):
+/// the events epoll returned beyond that wait in the buffer and are dispatched first by the next
+/// wait or look, which then does not block. So the loop's timers (a service's heartbeat, its
+/// request timeouts) run between slices however many descriptors are ready at once and however
+/// long their callbacks take (fifty OPC UA sessions each creating a thousand monitored items),
+/// and no event is lost: an edge-triggered descriptor's readiness is kept, not asked for again.
+/// </para>
 /// </summary>
 public sealed unsafe partial class LoopReactor : IDisposable
 {
     /// <summary>Descriptors registered at once; a registration beyond it is refused with this number in the message.</summary>
     public const int RegistrationsMax = 1_024;
+
+    /// <summary>How long one dispatch runs callbacks before it leaves the rest of its events for the next (timers run between).</summary>
+    public const long DispatchSliceNs = 2_000_000;
 
     /// <summary>Events taken from the kernel in one epoll_wait.</summary>
     private const int EventsPerWaitMax = 64;
@@ -66,6 +77,10 @@ public sealed unsafe partial class LoopReactor : IDisposable
     private readonly Registration?[] registrations = new Registration?[RegistrationsMax];
     private readonly ConcurrentQueue<Action> posted = new();
     private int wakePending;
+
+    /// <summary>Events of the last epoll_wait not dispatched yet (a slice ended first): [pendingNext, pendingEnd).</summary>
+    private int pendingNext;
+    private int pendingEnd;
     private long timerArmedAtNs = long.MinValue;
     private int registered;
     private bool disposed;
@@ -137,12 +152,20 @@ public sealed unsafe partial class LoopReactor : IDisposable
     /// </summary>
     public int WaitUntil(long deadlineNs)
     {
+        if (pendingNext < pendingEnd)
+        {
+            return DispatchPending();
+        }
+
         ArmTimer(deadlineNs);
         return Dispatch(Native.epoll_wait(epollFd, events, EventsPerWaitMax, -1));
     }
 
     /// <summary>Runs the callbacks of what is ready now and the posted actions, without waiting. Loop thread only.</summary>
-    public int PollNow() => Dispatch(Native.epoll_wait(epollFd, events, EventsPerWaitMax, 0));
+    public int PollNow() => pendingNext < pendingEnd ? DispatchPending() : Dispatch(Native.epoll_wait(epollFd, events, EventsPerWaitMax, 0));
+
+    /// <summary>Events epoll returned that a dispatch's slice left for the next wait or look.</summary>
+    public int PendingEvents => pendingEnd - pendingNext;
 
     public void Dispose()
     {
@@ -185,10 +208,19 @@ public sealed unsafe partial class LoopReactor : IDisposable
             throw new LinuxErrnoException("epoll_wait", errno, "EBADF/EINVAL: the reactor was disposed while its loop still ran");
         }
 
+        pendingNext = 0;
+        pendingEnd = ready;
+        return DispatchPending();
+    }
+
+    /// <summary>Runs the callbacks of the events not dispatched yet, until the slice is spent, then the posted actions.</summary>
+    private int DispatchPending()
+    {
         var ran = 0;
-        for (var i = 0; i < ready; i++)
+        var startNs = LinuxTime.MonotonicNs();
+        while (pendingNext < pendingEnd)
         {
-            var entry = events + (i * EventStride);
+            var entry = events + (pendingNext++ * EventStride);
             var mask = (FdEvents)(*(uint*)entry);
             var token = *(ulong*)(entry + DataOffset);
             if (token == TimerToken)
@@ -205,11 +237,17 @@ public sealed unsafe partial class LoopReactor : IDisposable
                 continue;
             }
 
-            // A callback earlier in this batch may have closed this registration (or reused its slot).
+            // A callback earlier in this batch may have closed this registration (or reused its
+            // slot: the new one then sees one spurious readiness, which a non-blocking handler
+            // answers with EAGAIN).
             if (registrations[(int)token] is { } registration)
             {
                 registration.Callback.OnFdReady(mask);
                 ran++;
+                if (LinuxTime.MonotonicNs() - startNs >= DispatchSliceNs)
+                {
+                    break;
+                }
             }
         }
 

@@ -93,8 +93,12 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
                 // work without waiting, at most once per LookIntervalNs, so they are never starved.
                 if (reactor.HasSources && now - lastLookNs >= LookIntervalNs)
                 {
-                    lastLookNs = now;
-                    if (reactor.PollNow() > 0)
+                    var ran = reactor.PollNow();
+
+                    // From the look's end: its callbacks may have taken longer than the interval,
+                    // and the timers due meanwhile run before the next look, not after it.
+                    lastLookNs = NowNs;
+                    if (ran > 0)
                     {
                         return Advance.Interrupted;
                     }

@@ -160,6 +160,93 @@ public sealed class LoopReactorTests
         }
     }
 
+    /// <summary>EPOLLET, as stream devices register: readiness is told once per change.</summary>
+    private const FdEvents EdgeTriggered = (FdEvents)0x8000_0000;
+
+    [Fact]
+    public void Reactor_ManyReadyWithSlowCallbacks_DispatchesInSlices_AndLosesNoEdge()
+    {
+        using var reactor = new LoopReactor();
+        var bells = Enumerable.Range(0, 10).Select(_ => Doorbell.Create()).ToList();
+        var calls = new int[bells.Count];
+        var registrations = bells.Select((bell, i) => reactor.Register((int)bell.FileDescriptor.DangerousGetHandle(), FdEvents.Readable | EdgeTriggered, new Slow(() => calls[i]++, 1_000_000))).ToList();
+        try
+        {
+            bells.ForEach(bell => bell.Ring());
+
+            // 10 callbacks of 1 ms each do not fit one 2 ms slice: the first look leaves events for the next.
+            var first = reactor.PollNow();
+            Assert.InRange(first, 1, 3);
+            Assert.Equal(bells.Count - first, reactor.PendingEvents);
+            var looks = 1;
+            while (reactor.PendingEvents > 0)
+            {
+                Assert.True(reactor.WaitUntil(LinuxTime.MonotonicNs() + 5_000_000_000) > 0, "a wait with events pending must dispatch them at once, not sleep");
+                looks++;
+            }
+
+            // Each edge was dispatched once; none is told again (edge-triggered, never drained).
+            Assert.All(calls, c => Assert.Equal(1, c));
+            Assert.True(looks >= 4, $"{looks} dispatches for 10 ms of callbacks");
+            Assert.Equal(0, reactor.PollNow());
+        }
+        finally
+        {
+            registrations.ForEach(r => r.Dispose());
+            bells.ForEach(b => b.Dispose());
+        }
+    }
+
+    [Fact]
+    public void Paced_DueTimer_RunsBetweenSlices_WhileManyDescriptorsHaveSlowCallbacks()
+    {
+        using var platform = new PacedPlatform(1, new NoDevices());
+        var bells = Enumerable.Range(0, 20).Select(_ => Doorbell.Create()).ToList();
+        var calls = 0;
+        var callsWhenTimerFired = -1;
+        var registrations = bells.Select(bell => platform.Reactor.Register((int)bell.FileDescriptor.DangerousGetHandle(), FdEvents.Readable | EdgeTriggered, new Slow(() => calls++, 5_000_000))).ToList();
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            var timer = new TimerAction(_ =>
+            {
+                callsWhenTimerFired = calls;
+                cancel.Cancel();
+            });
+            platform.CreateTimer(timer).ArmAt(platform.NowNs + 1_000_000);
+            bells.ForEach(bell => bell.Ring());
+            platform.RunUntil(platform.NowNs + 5_000_000_000, cancel.Token);
+
+            // 100 ms of callbacks were ready at once; the timer due after 1 ms did not wait for them all.
+            Assert.InRange(callsWhenTimerFired, 1, 4);
+        }
+        finally
+        {
+            registrations.ForEach(r => r.Dispose());
+            bells.ForEach(b => b.Dispose());
+        }
+    }
+
+    /// <summary>A callback that takes <paramref name="busyNs"/> of CPU, as a handler parsing a large request does.</summary>
+    private sealed class Slow(Action onReady, long busyNs) : IFdReadyCallback
+    {
+        public void OnFdReady(FdEvents events)
+        {
+            var until = LinuxTime.MonotonicNs() + busyNs;
+            while (LinuxTime.MonotonicNs() < until)
+            {
+                Thread.SpinWait(10);
+            }
+
+            onReady();
+        }
+    }
+
+    private sealed class TimerAction(Action<long> action) : ITimerCallback
+    {
+        public void OnTimer(long nowNs) => action(nowNs);
+    }
+
     [Fact]
     public void Reactor_DisposedRegistration_IsNotCalledAndItsSlotIsFree()
     {
