@@ -84,9 +84,11 @@ public sealed partial class PlantNamespace
 
     /// <summary>
     /// One field of one loop. A read allocates nothing (the mode names are made once). A write of
-    /// the setpoint is a SetSetpoint command through the loop's command endpoint: Write answers Good
-    /// once the command is sent (the server's Write is synchronous), and the value read back, which
-    /// the view refreshes as soon as the loop accepts, is what the loop holds.
+    /// the setpoint is a SetSetpoint command through the loop's command endpoint, and the Write
+    /// completes when the loop answered: Good once the loop took the value (the view then reads
+    /// the loop's status at once, so the value read back follows within a round trip), BadTimeout
+    /// when it did not answer in time, BadTooManyOperations while its commands are all in flight.
+    /// A write is not a hot path: it allocates its completion.
     /// </summary>
     private sealed class LoopFieldSource(LoopsView loops, int loopIndex, LoopField field, UaServer server) : IUaValueSource
     {
@@ -113,37 +115,35 @@ public sealed partial class PlantNamespace
             return new DataValue(value, LoopQuality(loop, field), updated, ServerTimestamp: nowTicks);
         }
 
-        public StatusCode Write(UaVariableNode variable, in DataValue value, UserRole role)
+        public StatusCode Write(UaVariableNode variable, in DataValue value, UserRole role) => StatusCodes.BadNotWritable;
+
+        public void BeginWrite(UaVariableNode variable, in DataValue value, UserRole role, WriteCompletion completion)
         {
             if (field != LoopField.Setpoint)
             {
-                return StatusCodes.BadNotWritable;
+                completion.Complete(StatusCodes.BadNotWritable);
+                return;
             }
 
             double setpoint = value.Value.AsDouble();
             if (!double.IsFinite(setpoint))
             {
-                return StatusCodes.BadOutOfRange;
+                completion.Complete(StatusCodes.BadOutOfRange);
+                return;
             }
 
-            var outcome = loops.SetSetpoint(loopIndex, setpoint, SentWrites.Instance, 0);
-            return outcome == CallOutcome.Pending ? StatusCodes.Good : StatusOf(outcome);
+            var outcome = loops.SetSetpoint(loopIndex, setpoint, new SetpointWrite(completion), 0);
+            if (outcome != CallOutcome.Pending)
+            {
+                completion.Complete(StatusOf(outcome));
+            }
         }
     }
 
-    /// <summary>
-    /// Where the loop's answers to setpoint writes go: nowhere a client waits, since the Write was
-    /// answered when the command was sent. An Ok makes the view read the loop's status at once (the
-    /// new setpoint shows within a round trip); a refusal leaves the Setpoint as the loop holds it.
-    /// </summary>
-    private sealed class SentWrites : ICallCompletion
+    /// <summary>The loop's answer to one setpoint write completes that value of the Write.</summary>
+    private sealed class SetpointWrite(WriteCompletion completion) : ICallCompletion
     {
-        public static readonly SentWrites Instance = new();
-
-        public void OnCompleted(long token, CallOutcome outcome)
-        {
-            // The Write's status was given when the command was sent; the answer shows in the values read back.
-        }
+        public void OnCompleted(long token, CallOutcome outcome) => completion.Complete(StatusOf(outcome));
     }
 
     /// <summary>SetLoopMode(loopId, mode): the loop's answer completes the call (unknown loop or mode → BadInvalidArgument).</summary>

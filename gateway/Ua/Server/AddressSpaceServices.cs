@@ -3,9 +3,10 @@ namespace Neokernel.Gateway.Ua.Server;
 /// <summary>
 /// The view, attribute and method services of an activated session, over the address space: the
 /// session's role, its view state (continuation points, registered nodes) and the server's time
-/// go into each request's context; a Call whose methods complete later is answered then.
+/// go into each request's context; a Call whose methods, or a Write whose values, complete later
+/// is answered then.
 /// </summary>
-public sealed class AddressSpaceServices : ISessionServices, IUaCallResponder
+public sealed class AddressSpaceServices : ISessionServices, IUaCallResponder, IUaWriteResponder
 {
     private readonly UaServer server;
     private readonly UaServiceLimits limits;
@@ -28,7 +29,7 @@ public sealed class AddressSpaceServices : ISessionServices, IUaCallResponder
         switch (request)
         {
             case ReadRequest r: call.Respond(attributes.Read(r, context)); return true;
-            case WriteRequest r: call.Respond(attributes.Write(r, context)); return true;
+            case WriteRequest r: attributes.Write(r, context, this, call); return true;
             case BrowseRequest r: call.Respond(view.Browse(r, context)); return true;
             case BrowseNextRequest r: call.Respond(view.BrowseNext(r, context)); return true;
             case TranslateBrowsePathsToNodeIdsRequest r: call.Respond(view.TranslateBrowsePathsToNodeIds(r, context)); return true;
@@ -43,6 +44,15 @@ public sealed class AddressSpaceServices : ISessionServices, IUaCallResponder
 
     /// <summary>A Call's last method completed: answer the request it came in (kept boxed as the state).</summary>
     public void CallCompleted(CallResponse response, object? state)
+    {
+        if (state is ServiceCall call && call.IsLive)
+        {
+            call.Respond(response);
+        }
+    }
+
+    /// <summary>A Write's last value completed: answer the request it came in (kept boxed as the state).</summary>
+    public void WriteCompleted(WriteResponse response, object? state)
     {
         if (state is ServiceCall call && call.IsLive)
         {

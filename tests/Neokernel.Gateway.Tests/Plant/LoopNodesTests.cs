@@ -98,8 +98,22 @@ public sealed class LoopNodesTests
         public DataValue Read(string path, UserRole role = UserRole.Viewer, AttributeId attribute = AttributeId.Value) =>
             Attributes.ReadOne(new ReadValueId { NodeId = Id(path), AttributeId = (uint)attribute }, TimestampsToReturn.Both, As(role));
 
-        public StatusCode Write(string path, Variant value, UserRole role) =>
-            Assert.Single(Attributes.Write(new WriteRequest { NodesToWrite = [new WriteValue { NodeId = Id(path), AttributeId = (uint)AttributeId.Value, Value = new DataValue(value) }] }, As(role)).Results!);
+        /// <summary>Starts a Write of one value (in <paramref name="session"/>, the gateway's one unless given); the recorder holds the response once it completed.</summary>
+        public WriteRecorder BeginWrite(string path, Variant value, UserRole role, SessionViewState? session = null)
+        {
+            var recorder = new WriteRecorder();
+            var request = new WriteRequest { NodesToWrite = [new WriteValue { NodeId = Id(path), AttributeId = (uint)AttributeId.Value, Value = new DataValue(value) }] };
+            Attributes.Write(request, new UaRequestContext(role, session ?? Session, Server.NowUaTicks), recorder, null);
+            return recorder;
+        }
+
+        /// <summary>A Write of one value, given the loop a few ms to answer: its status.</summary>
+        public StatusCode Write(string path, Variant value, UserRole role)
+        {
+            var recorder = BeginWrite(path, value, role);
+            Context.RunFor(5 * Ms);
+            return WriteStatus(recorder);
+        }
 
         /// <summary>Calls SetLoopMode; the recorder holds the response once the method has completed.</summary>
         public CallRecorder SetLoopMode(string loopId, string mode, UserRole role)
@@ -259,15 +273,68 @@ public sealed class LoopNodesTests
     }
 
     [Fact]
-    public void WriteSetpoint_MoreThanTheLoopCanHaveInFlight_IsBadTooManyOperations()
+    public void WriteSetpoint_CompletesWhenTheLoopAnswered_NotWhenSent()
+    {
+        var gateway = Started();
+
+        var write = gateway.BeginWrite($"{LoopPath}/Setpoint", new Variant(1.3), UserRole.Operator);
+        Assert.Empty(write.Responses);
+        Assert.Equal(1, gateway.Session.WritesOutstanding);
+        gateway.Context.RunFor(5 * Ms);
+
+        Assert.Equal(StatusCodes.Good, WriteStatus(write).Code);
+        Assert.Equal(0, gateway.Session.WritesOutstanding);
+        Assert.Equal(1.3, gateway.Read($"{LoopPath}/Setpoint").Value.AsDouble());
+    }
+
+    [Fact]
+    public void WriteSetpoint_TheLoopDoesNotAnswer_IsBadTimeoutAfterTheCommandTimeout()
     {
         var gateway = Started();
         gateway.Loop.Silent = true;
-        var statuses = Enumerable.Range(0, LoopsView.CommandsPerLoopMax + 2).Select(i => gateway.Write($"{LoopPath}/Setpoint", new Variant(1.0 + (i / 10.0)), UserRole.Operator).Code).ToList();
 
-        Assert.Equal(StatusCodes.Good, statuses[0]);
-        Assert.Equal(StatusCodes.BadTooManyOperations, statuses[^1]);
+        var write = gateway.BeginWrite($"{LoopPath}/Setpoint", new Variant(1.3), UserRole.Operator);
+        gateway.Context.RunFor(40 * Ms);
+        Assert.Empty(write.Responses);
+        gateway.Context.RunFor(20 * Ms);
+
+        Assert.Equal(StatusCodes.BadTimeout, WriteStatus(write).Code);
+        Assert.Equal(1.0, gateway.Read($"{LoopPath}/Setpoint").Value.AsDouble());
     }
+
+    [Fact]
+    public void WriteSetpoint_MoreThanTheLoopCanHaveInFlight_IsBadTooManyOperations()
+    {
+        // One Write a session, so the loop's limit is met before any session's own. The loop's
+        // calls share their slots with its status request (in flight or not), hence one more.
+        var gateway = Started();
+        gateway.Loop.Silent = true;
+        var writes = Enumerable.Range(0, LoopsView.CommandsPerLoopMax + 2)
+            .Select(i => gateway.BeginWrite($"{LoopPath}/Setpoint", new Variant(1.0 + (i / 10.0)), UserRole.Operator, new SessionViewState(UaServiceLimits.Default)))
+            .ToList();
+
+        Assert.All(writes.Take(LoopsView.CommandsPerLoopMax), w => Assert.Empty(w.Responses));
+        Assert.Equal(StatusCodes.BadTooManyOperations, WriteStatus(writes[^1]).Code);
+    }
+
+    [Fact]
+    public void Write_MoreThanASessionMayHaveWaiting_IsRefusedWholeWithBadTooManyOperations()
+    {
+        var gateway = Started();
+        gateway.Loop.Silent = true;
+        var writes = Enumerable.Range(0, UaServiceLimits.Default.WritesOutstandingPerSessionMax + 1)
+            .Select(i => gateway.BeginWrite($"{LoopPath}/Setpoint", new Variant(1.0 + (i / 10.0)), UserRole.Operator))
+            .ToList();
+
+        var refused = Assert.Single(writes[^1].Responses).Response;
+        Assert.Equal(StatusCodes.BadTooManyOperations, refused.ResponseHeader.ServiceResult.Code);
+        Assert.Null(refused.Results);
+        gateway.Context.RunFor(100 * Ms);
+        Assert.All(writes.Take(UaServiceLimits.Default.WritesOutstandingPerSessionMax), w => Assert.Equal(StatusCodes.BadTimeout, WriteStatus(w).Code));
+        Assert.Equal(0, gateway.Session.WritesOutstanding);
+    }
+
+    private static StatusCode WriteStatus(WriteRecorder recorder) => Assert.Single(Assert.Single(recorder.Responses).Response.Results!);
 
     [Fact]
     public void SetLoopMode_AsViewer_IsDeniedAndNothingIsSent()

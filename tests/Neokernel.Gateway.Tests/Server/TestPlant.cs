@@ -164,3 +164,11 @@ internal sealed class CallRecorder : IUaCallResponder
 
     public void CallCompleted(CallResponse response, object? state) => Responses.Add((response, state));
 }
+
+/// <summary>Keeps each Write response (and its state) as it completes.</summary>
+internal sealed class WriteRecorder : IUaWriteResponder
+{
+    public List<(WriteResponse Response, object? State)> Responses { get; } = [];
+
+    public void WriteCompleted(WriteResponse response, object? state) => Responses.Add((response, state));
+}

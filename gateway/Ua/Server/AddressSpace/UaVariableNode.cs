@@ -13,6 +13,30 @@ public interface IUaValueSource
 
     /// <summary>Takes <paramref name="value"/> (already checked against the variable's DataType and ValueRank) or says why not.</summary>
     StatusCode Write(UaVariableNode variable, in DataValue value, UserRole role);
+
+    /// <summary>
+    /// The Write service's entry: starts the write and completes it, at once or later on the same
+    /// loop, exactly once. By default it is <see cref="Write"/>, completed at once; a source whose
+    /// write is a command to another service (a loop's setpoint) overrides it and completes when
+    /// that service answered, so the client's Good means done, not sent.
+    /// </summary>
+    void BeginWrite(UaVariableNode variable, in DataValue value, UserRole role, WriteCompletion completion) =>
+        completion.Complete(Write(variable, value, role));
+}
+
+/// <summary>Completes one value of a Write request: its StatusCode, once. Copy it freely; a second completion is ignored.</summary>
+public readonly struct WriteCompletion
+{
+    private readonly PendingWrite pending;
+    private readonly int index;
+
+    internal WriteCompletion(PendingWrite pending, int index)
+    {
+        this.pending = pending;
+        this.index = index;
+    }
+
+    public void Complete(StatusCode status) => pending.Complete(index, status);
 }
 
 /// <summary>A value kept in the node itself: namespace 0's constants, a test's variables, a configuration value.</summary>

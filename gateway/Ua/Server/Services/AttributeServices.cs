@@ -46,25 +46,58 @@ public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits
         return response;
     }
 
-    public WriteResponse Write(WriteRequest request, in UaRequestContext context)
+    /// <summary>
+    /// Write (Part 4 §5.11.4): each value is checked here and handed to its source, which completes
+    /// it at once or later on the same loop (a setpoint completes when the loop answered); the
+    /// response goes to <paramref name="responder"/> when the last value has completed, maybe during
+    /// this call. A session has at most <see cref="UaServiceLimits.WritesOutstandingPerSessionMax"/>
+    /// Writes waiting; a further one answers BadTooManyOperations at once.
+    /// </summary>
+    public void Write(WriteRequest request, in UaRequestContext context, IUaWriteResponder responder, object? state)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responder);
         var items = request.NodesToWrite ?? [];
         var status = ServiceResults.CheckCount(items.Length, limits.MaxNodesPerWrite);
+        if (status.IsGood && context.Session.WritesOutstanding >= limits.WritesOutstandingPerSessionMax)
+        {
+            status = StatusCodes.BadTooManyOperations;
+        }
+
         var response = new WriteResponse { ResponseHeader = ServiceResults.Header(request.RequestHeader, context, status) };
         if (status.IsBad)
         {
-            return response;
+            responder.WriteCompleted(response, state);
+            return;
         }
 
-        var results = new StatusCode[items.Length];
-        for (var i = 0; i < results.Length; i++)
+        response.Results = new StatusCode[items.Length];
+        var pending = new PendingWrite(response, context.Session, responder, state);
+        for (var i = 0; i < items.Length; i++)
         {
-            results[i] = WriteOne(items[i], context.Role);
+            WriteOne(items[i], context.Role, new WriteCompletion(pending, i));
         }
 
-        response.Results = results;
-        return response;
+        pending.StartedAll();
+    }
+
+    /// <summary>
+    /// Write for an address space whose values all complete at once (namespace 0, stored values,
+    /// tests): the response, or InvalidOperationException when a value's source completes later
+    /// (use the responder form for those).
+    /// </summary>
+    public WriteResponse Write(WriteRequest request, in UaRequestContext context)
+    {
+        var responder = new ImmediateWrite();
+        Write(request, context, responder, null);
+        return responder.Response ?? throw new InvalidOperationException("a value of this Write completes later (its source answers on the loop): call Write with a responder");
+    }
+
+    private sealed class ImmediateWrite : IUaWriteResponder
+    {
+        public WriteResponse? Response { get; private set; }
+
+        public void WriteCompleted(WriteResponse response, object? state) => Response = response;
     }
 
     /// <summary>One attribute of one node, as Read answers it (also what a monitored item samples).</summary>
@@ -167,34 +200,45 @@ public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits
         };
     }
 
-    private StatusCode WriteOne(WriteValue item, UserRole role)
+    private void WriteOne(WriteValue item, UserRole role, WriteCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(item);
         if (!space.TryGetNode(item.NodeId, out var node))
         {
-            return StatusCodes.BadNodeIdUnknown;
+            completion.Complete(StatusCodes.BadNodeIdUnknown);
+            return;
         }
 
         var attribute = (AttributeId)item.AttributeId;
         if (attribute is < AttributeId.NodeId or > AttributeId.AccessLevelEx)
         {
-            return StatusCodes.BadAttributeIdInvalid;
+            completion.Complete(StatusCodes.BadAttributeIdInvalid);
+            return;
         }
 
         if (item.IndexRange is not null)
         {
-            return NumericRange.TryParse(item.IndexRange, out _, out _) ? StatusCodes.BadWriteNotSupported : StatusCodes.BadIndexRangeInvalid;
+            completion.Complete(NumericRange.TryParse(item.IndexRange, out _, out _) ? StatusCodes.BadWriteNotSupported : StatusCodes.BadIndexRangeInvalid);
+            return;
         }
 
         if (attribute == AttributeId.Value && node is UaVariableNode variable)
         {
-            return WriteValue(variable, item.Value, role);
+            var status = CheckValueWrite(variable, item.Value, role);
+            if (status.IsBad)
+            {
+                completion.Complete(status);
+                return;
+            }
+
+            variable.Source.BeginWrite(variable, item.Value, role, completion);
+            return;
         }
 
-        return WriteAttribute(node, attribute, item.Value, role);
+        completion.Complete(WriteAttribute(node, attribute, item.Value, role));
     }
 
-    private StatusCode WriteValue(UaVariableNode variable, in DataValue value, UserRole role)
+    private StatusCode CheckValueWrite(UaVariableNode variable, in DataValue value, UserRole role)
     {
         if ((variable.AccessLevel & AccessLevels.CurrentWrite) == 0)
         {
@@ -211,7 +255,7 @@ public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits
             return StatusCodes.BadTypeMismatch;
         }
 
-        return variable.Source.Write(variable, value, role);
+        return StatusCode.Good;
     }
 
     private static StatusCode WriteAttribute(UaNode node, AttributeId attribute, in DataValue value, UserRole role)
@@ -252,5 +296,64 @@ public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits
         }
 
         return StatusCode.Good;
+    }
+}
+
+/// <summary>
+/// Where a Write's response goes once all its values have completed (maybe during Write, maybe later
+/// on the same loop). A late response may find its session closed; the responder then drops it.
+/// </summary>
+public interface IUaWriteResponder
+{
+    /// <summary><paramref name="state"/> is what the caller passed to <see cref="AttributeServices.Write(WriteRequest, in UaRequestContext, IUaWriteResponder, object?)"/>.</summary>
+    void WriteCompleted(WriteResponse response, object? state);
+}
+
+/// <summary>
+/// A Write request whose values have not all completed, counting those still out. The count starts
+/// one above the values, so values completing while Write still starts the others cannot send the
+/// response early.
+/// </summary>
+internal sealed class PendingWrite
+{
+    private readonly SessionViewState session;
+    private readonly IUaWriteResponder responder;
+    private readonly object? state;
+    private readonly WriteResponse response;
+    private readonly bool[] completed;
+    private int outstanding;
+
+    public PendingWrite(WriteResponse response, SessionViewState session, IUaWriteResponder responder, object? state)
+    {
+        this.response = response;
+        this.session = session;
+        this.responder = responder;
+        this.state = state;
+        completed = new bool[response.Results!.Length];
+        outstanding = completed.Length + 1;
+        session.WritesOutstanding++;
+    }
+
+    public void Complete(int index, StatusCode status)
+    {
+        if (completed[index])
+        {
+            return;
+        }
+
+        completed[index] = true;
+        response.Results![index] = status;
+        Release();
+    }
+
+    public void StartedAll() => Release();
+
+    private void Release()
+    {
+        if (--outstanding == 0)
+        {
+            session.WritesOutstanding--;
+            responder.WriteCompleted(response, state);
+        }
     }
 }

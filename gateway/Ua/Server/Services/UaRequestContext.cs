@@ -9,7 +9,7 @@ public readonly record struct UaRequestContext(UserRole Role, SessionViewState S
 /// <summary>
 /// The per-session state of the view and method services: Browse continuation points (at most the
 /// limit, each the rest of one node's references), registered nodes, and how many Calls wait for a
-/// method result. Owned by the session; used on the event loop only.
+/// method result and Writes for a value's. Owned by the session; used on the event loop only.
 /// </summary>
 public sealed class SessionViewState(UaServiceLimits limits)
 {
@@ -25,6 +25,9 @@ public sealed class SessionViewState(UaServiceLimits limits)
 
     /// <summary>Calls of this session whose methods have not all completed.</summary>
     public int CallsOutstanding { get; internal set; }
+
+    /// <summary>Writes of this session whose values have not all completed (a setpoint the loop has not answered yet).</summary>
+    public int WritesOutstanding { get; internal set; }
 
     /// <summary>Forgets every continuation point and registered node (the session closes).</summary>
     public void Clear()

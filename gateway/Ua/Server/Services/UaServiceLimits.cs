@@ -32,6 +32,9 @@ public sealed record UaServiceLimits
     /// <summary>Call requests of one session waiting for a method result; a further Call answers BadTooManyOperations.</summary>
     public int CallsOutstandingPerSessionMax { get; init; } = 4;
 
+    /// <summary>Write requests of one session waiting for a value's completion; a further Write answers BadTooManyOperations.</summary>
+    public int WritesOutstandingPerSessionMax { get; init; } = 4;
+
     /// <summary>Reported in ServerCapabilities (the codec's limits enforce them on the wire).</summary>
     public uint MaxArrayLength { get; init; } = 100_000;
 
@@ -54,6 +57,7 @@ public sealed record UaServiceLimits
         Require(MaxReferencesPerNode, nameof(MaxReferencesPerNode));
         Require(MaxBrowseContinuationPoints, nameof(MaxBrowseContinuationPoints));
         Require((uint)Math.Max(0, CallsOutstandingPerSessionMax), nameof(CallsOutstandingPerSessionMax));
+        Require((uint)Math.Max(0, WritesOutstandingPerSessionMax), nameof(WritesOutstandingPerSessionMax));
     }
 
     private static void Require(uint value, string name)
