@@ -152,7 +152,7 @@ public sealed unsafe partial class LoopReactor : IDisposable
     /// </summary>
     public int WaitUntil(long deadlineNs)
     {
-        if (pendingNext < pendingEnd)
+        if (PendingEvents > 0)
         {
             return DispatchPending();
         }
@@ -162,7 +162,7 @@ public sealed unsafe partial class LoopReactor : IDisposable
     }
 
     /// <summary>Runs the callbacks of what is ready now and the posted actions, without waiting. Loop thread only.</summary>
-    public int PollNow() => pendingNext < pendingEnd ? DispatchPending() : Dispatch(Native.epoll_wait(epollFd, events, EventsPerWaitMax, 0));
+    public int PollNow() => PendingEvents > 0 ? DispatchPending() : Dispatch(Native.epoll_wait(epollFd, events, EventsPerWaitMax, 0));
 
     /// <summary>Events epoll returned that a dispatch's slice left for the next wait or look.</summary>
     public int PendingEvents => pendingEnd - pendingNext;

@@ -309,51 +309,38 @@ public interface IUaWriteResponder
     void WriteCompleted(WriteResponse response, object? state);
 }
 
-/// <summary>
-/// A Write request whose values have not all completed, counting those still out. The count starts
-/// one above the values, so values completing while Write still starts the others cannot send the
-/// response early.
-/// </summary>
-internal sealed class PendingWrite
+/// <summary>A Write request whose values have not all completed (see <see cref="PendingOperations"/>).</summary>
+internal sealed class PendingWrite : PendingOperations
 {
     private readonly SessionViewState session;
     private readonly IUaWriteResponder responder;
     private readonly object? state;
     private readonly WriteResponse response;
-    private readonly bool[] completed;
-    private int outstanding;
 
     public PendingWrite(WriteResponse response, SessionViewState session, IUaWriteResponder responder, object? state)
+        : base(response.Results!.Length)
     {
         this.response = response;
         this.session = session;
         this.responder = responder;
         this.state = state;
-        completed = new bool[response.Results!.Length];
-        outstanding = completed.Length + 1;
         session.WritesOutstanding++;
     }
 
     public void Complete(int index, StatusCode status)
     {
-        if (completed[index])
+        if (!TryMarkCompleted(index))
         {
             return;
         }
 
-        completed[index] = true;
         response.Results![index] = status;
         Release();
     }
 
-    public void StartedAll() => Release();
-
-    private void Release()
+    protected override void OnAllCompleted()
     {
-        if (--outstanding == 0)
-        {
-            session.WritesOutstanding--;
-            responder.WriteCompleted(response, state);
-        }
+        session.WritesOutstanding--;
+        responder.WriteCompleted(response, state);
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Neokernel.Gateway.Ua.Server;
 
 /// <summary>
@@ -134,27 +132,20 @@ public sealed class MethodServices(AddressSpace space, UaServiceLimits limits)
     }
 }
 
-/// <summary>
-/// A Call request whose methods have not all completed: one object per request, counting the
-/// methods still out. The count starts one above the methods, so methods completing while Call is
-/// still starting the others cannot send the response early.
-/// </summary>
-internal sealed class PendingCall
+/// <summary>A Call request whose methods have not all completed (see <see cref="PendingOperations"/>).</summary>
+internal sealed class PendingCall : PendingOperations
 {
     private readonly SessionViewState session;
     private readonly IUaCallResponder responder;
     private readonly object? state;
-    private readonly bool[] completed;
-    private int outstanding;
 
     public PendingCall(CallResponse response, SessionViewState session, IUaCallResponder responder, object? state)
+        : base(response.Results!.Length)
     {
         Response = response;
         this.session = session;
         this.responder = responder;
         this.state = state;
-        completed = new bool[response.Results!.Length];
-        outstanding = completed.Length + 1;
         session.CallsOutstanding++;
     }
 
@@ -162,27 +153,20 @@ internal sealed class PendingCall
 
     public void Complete(int index, StatusCode status, Variant[]? outputs)
     {
-        if (completed[index])
+        if (!TryMarkCompleted(index))
         {
             return;
         }
 
-        completed[index] = true;
         var result = Response.Results![index];
         result.StatusCode = status;
         result.OutputArguments = status.IsBad ? null : outputs;
         Release();
     }
 
-    public void StartedAll() => Release();
-
-    private void Release()
+    protected override void OnAllCompleted()
     {
-        Debug.Assert(outstanding > 0, "a Call completes once");
-        if (--outstanding == 0)
-        {
-            session.CallsOutstanding--;
-            responder.CallCompleted(Response, state);
-        }
+        session.CallsOutstanding--;
+        responder.CallCompleted(Response, state);
     }
 }
