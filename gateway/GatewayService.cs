@@ -84,7 +84,6 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
 
         var shown = RegionPoints.ReadIn(context.Spec);
         regions = shown.Count > 0 ? new RegionPointsView(context, shown) : null;
-        regions?.RefreshAll();
         if (context.Spec.Uses.Contains(KernelEndpoints.Status))
         {
             status = new SystemStatusView(context, new SystemStatusViewOptions { PeriodMs = (int)parameters.Integer("statusPeriodMs") });
@@ -114,10 +113,10 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         transport.Start();
     }
 
-    /// <summary>The refresh: region points and new services copied for clients; once a second, expired sessions closed.</summary>
+    /// <summary>The refresh: region points due again (copied at their next read), new services shown; once a second, expired sessions closed.</summary>
     public void OnTimer(long nowNs)
     {
-        regions?.RefreshAll();
+        regions?.MarkDue();
         plant?.ShowNewServices();
         if (nowNs >= nextExpiryNs)
         {

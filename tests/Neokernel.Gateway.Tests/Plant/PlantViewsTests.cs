@@ -172,7 +172,6 @@ public sealed class PlantViewsTests
         var points = gateway.Points;
         var inputs = points.IndexOfRegion("tank.inputs");
         var outputs = points.IndexOfRegion("tank.outputs");
-        Assert.Equal(Quality.Bad, points.Point(inputs, 0).Quality);
 
         points.RefreshAll();
 
@@ -191,6 +190,37 @@ public sealed class PlantViewsTests
     }
 
     [Fact]
+    public void RegionPointsView_CopiesARegionWhenItIsReadAndDue_NotBefore()
+    {
+        var (kernel, platform, gateway) = Boot();
+        platform.RunUntil(1_000 * Ms);
+        var points = gateway.Points;
+        var inputs = points.IndexOfRegion("tank.inputs");
+        var outputs = points.IndexOfRegion("tank.outputs");
+        var level = points.IndexOfPoint(inputs, "level");
+        Assert.Equal((0L, 0L), (points.RefreshedNs(inputs), points.RefreshedNs(outputs)));
+
+        // The first read copies its region, and only its region.
+        var first = points.Point(inputs, level);
+        Assert.Equal((platform.NowNs, 0L), (points.RefreshedNs(inputs), points.RefreshedNs(outputs)));
+        Assert.Equal(Quality.Good, first.Quality);
+
+        // Not due: reads see the same copy while the plant moves on.
+        var copiedNs = platform.NowNs;
+        platform.RunUntil(platform.NowNs + (200 * Ms));
+        Assert.Equal(first, points.Point(inputs, level));
+        Assert.Equal(copiedNs, points.RefreshedNs(inputs));
+
+        // Due: the next read copies again and sees the newer sample.
+        points.MarkDue();
+        var second = points.Point(inputs, level);
+        Assert.Equal(platform.NowNs, points.RefreshedNs(inputs));
+        Assert.True(second.SourceTimestampNs > first.SourceTimestampNs);
+        Assert.Equal(0L, points.RefreshedNs(outputs));
+        kernel.Shutdown();
+    }
+
+    [Fact]
     public void PlantViews_SteadyState_AllocateNothing()
     {
         var (kernel, platform, gateway) = Boot(seed: 3);
@@ -203,7 +233,7 @@ public sealed class PlantViewsTests
         AllocationAssert.NoAllocations(200, iteration =>
         {
             platform.RunUntil(platform.NowNs + (250 * Ms));
-            gateway.Points.RefreshAll();
+            gateway.Points.MarkDue();
             changes += gateway.Status.Service(iteration % gateway.Status.ServiceCount).ChangeCount + gateway.Loops.Loop(0).ChangeCount;
             _ = gateway.Points.Point(0, 0);
         });

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Neokernel.Gateway.Ua.Server;
 
 /// <summary>Loading namespace 0 from the generated blob (Namespace0): one node object per record, then the references as stored.</summary>
@@ -14,7 +16,8 @@ public sealed partial class AddressSpace
                 {
                     var node = CreateNamespace0Node(record);
                     node.Description = record.Description.Length == 0 ? LocalizedText.Null : LocalizedText.Invariant(record.Description);
-                    nodes.Add(node.NodeId, node);
+                    var added = nodes.TryAdd(node);
+                    Debug.Assert(added, "namespace 0 has each NodeId once");
                 }
             }
         }

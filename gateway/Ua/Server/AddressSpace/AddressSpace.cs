@@ -13,7 +13,7 @@ public sealed partial class AddressSpace
     /// <summary>Namespace 0's URI (Part 6 §5.2.2.9), index 0 of NamespaceArray.</summary>
     public const string UaNamespaceUri = "http://opcfoundation.org/UA/";
 
-    private readonly Dictionary<NodeId, UaNode> nodes;
+    private readonly NodeTable nodes;
     private readonly List<string> namespaces;
     private readonly List<UaReferenceTypeNode> referenceTypes = [];
     private string[] namespaceArray;
@@ -22,7 +22,7 @@ public sealed partial class AddressSpace
     public AddressSpace(string applicationUri, int nodeCapacity = 1024)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(applicationUri);
-        nodes = new Dictionary<NodeId, UaNode>(Math.Max(nodeCapacity, Namespace0.NodeCount));
+        nodes = new NodeTable(nodeCapacity + Namespace0.NodeCount);
         namespaces = [UaNamespaceUri, applicationUri];
         namespaceArray = [.. namespaces];
         LoadNamespace0();
@@ -68,8 +68,7 @@ public sealed partial class AddressSpace
     public bool TryGetNode(NodeId nodeId, out UaNode node) => nodes.TryGetValue(nodeId, out node!);
 
     /// <summary>The node <paramref name="nodeId"/>; throws naming it when it is not served (for building, not for serving requests).</summary>
-    public UaNode Node(NodeId nodeId) =>
-        nodes.TryGetValue(nodeId, out var node) ? node : throw new KeyNotFoundException($"the address space has no node {nodeId}");
+    public UaNode Node(NodeId nodeId) => nodes[nodeId];
 
     /// <summary>The ReferenceType <paramref name="nodeId"/>, or null when that is no ReferenceType node (Browse's BadReferenceTypeIdInvalid).</summary>
     public UaReferenceTypeNode? FindReferenceType(NodeId nodeId) => nodes.GetValueOrDefault(nodeId) as UaReferenceTypeNode;
@@ -135,7 +134,7 @@ public sealed partial class AddressSpace
             throw new ArgumentException($"node {node.NodeId} is in namespace {node.NodeId.NamespaceIndex}, which is not registered (the server has {namespaces.Count}); call RegisterNamespace first", nameof(node));
         }
 
-        if (!nodes.TryAdd(node.NodeId, node))
+        if (!nodes.TryAdd(node))
         {
             throw new ArgumentException($"the address space already has a node {node.NodeId} ('{nodes[node.NodeId].BrowseName}'); NodeIds are unique", nameof(node));
         }
