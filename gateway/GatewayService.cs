@@ -33,7 +33,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         ParameterDeclaration.Text("endpointUrl", "the endpoint URL GetEndpoints reports (empty: opc.tcp:// with the device's host and port)"),
         ParameterDeclaration.Text("anonymousRole", "the role of anonymous sessions: viewer, operator, engineer, or none to refuse them", "viewer"),
         ParameterDeclaration.Integer("sessionsMax", "sessions at once; one more is refused BadTooManySessions", 50, min: 1, max: 1000),
-        ParameterDeclaration.Integer("refreshMs", "how often region points and the kernel's status are copied for clients", 50, "ms", min: 10, max: 10_000),
+        ParameterDeclaration.Integer("refreshMs", "how old a region's copy may get before a client's read copies it again, and how often new services are shown", 50, "ms", min: 10, max: 10_000),
         ParameterDeclaration.Integer("statusPeriodMs", "how often kernel.status is paged and the routed loops are asked their status", 500, "ms", min: 250, max: 1000),
     ];
 
