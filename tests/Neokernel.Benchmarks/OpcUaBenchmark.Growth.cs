@@ -45,6 +45,7 @@ internal static partial class OpcUaBenchmark
         for (var repetition = 0; repetition < repetitions; repetition++)
         {
             MeasureReads(run, 1, (OpcUaFigure.ReadsPerSecond1, OpcUaFigure.ReadP50Ms1, OpcUaFigure.ReadP99Ms1, OpcUaFigure.ServerCpuPercent1));
+            AddCost(run, OpcUaFigure.ServerCpuUsPerRead, OpcUaFigure.ServerCpuPercent1, OpcUaFigure.ReadsPerSecond1, 1);
         }
 
         Attempt(run, OpcUaFigure.BrowseServerCpuPercent, "browse", ["--root", "/Objects/Regions", "--seconds", Inv($"{BrowseSeconds}")], browse =>
@@ -53,9 +54,23 @@ internal static partial class OpcUaBenchmark
             run.Add(OpcUaFigure.BrowseReferencesPerSecond, browse.GetProperty("referencesPerSecond").GetDouble());
             run.Add(OpcUaFigure.BrowseWalkMs, browse.GetProperty("walkMsMedian").GetDouble());
             run.Add(OpcUaFigure.BrowseVariables, browse.GetProperty("variables").GetDouble());
+            AddCost(run, OpcUaFigure.ServerCpuUsPerThousandReferences, OpcUaFigure.BrowseServerCpuPercent, OpcUaFigure.BrowseReferencesPerSecond, 1000);
             return Inv($"browse of {browse.GetProperty("variables").GetInt32():N0} points: {browse.GetProperty("walks").GetInt32()} walks of {browse.GetProperty("walkMsMedian").GetDouble():F0} ms, {browse.GetProperty("referencesPerSecond").GetDouble():F0} references/s, a request p50 {browse.GetProperty("requestP50Ms").GetDouble():F2} ms");
         });
         return run;
+    }
+
+    /// <summary>
+    /// The server's CPU time per <paramref name="per"/> operations, in µs, from the last samples of
+    /// its CPU share and the rate: what the server itself spends, whoever bounds the rate (here the
+    /// client, node-opcua on Node.js, which takes most of both cores' time in every run).
+    /// </summary>
+    private static void AddCost(OpcUaServerRuns run, OpcUaFigure cost, OpcUaFigure cpuPercent, OpcUaFigure rate, int per)
+    {
+        if (run.Samples.TryGetValue(cpuPercent, out var cpu) && run.Samples.TryGetValue(rate, out var rates) && cpu.Count == rates.Count && rates[^1] > 0)
+        {
+            run.Add(cost, cpu[^1] / 100 * 1e6 * per / rates[^1]);
+        }
     }
 
     private static OpcUaServerRuns GrowthRuns(GrowthSystem system, int processId) =>

@@ -43,6 +43,8 @@ internal static partial class OpcUaBenchmark
     [
         (OpcUaFigure.ReadsPerSecond1, "reads/s, 100 nodes a request, 1 outstanding", "F0", true),
         (OpcUaFigure.BrowseReferencesPerSecond, "browse: references/s over whole walks of the Regions tree", "F0", true),
+        (OpcUaFigure.ServerCpuUsPerRead, "server CPU per read request of 100 nodes, µs", "F0", true),
+        (OpcUaFigure.ServerCpuUsPerThousandReferences, "server CPU per 1000 browse references, µs", "F0", true),
         (OpcUaFigure.BrowseRequestP50Ms, "browse: a Browse or BrowseNext request, p50, ms (up to 1000 references)", "F2", false),
         (OpcUaFigure.ReadP50Ms1, "read latency p50, ms", "F2", false),
         (OpcUaFigure.ReadP99Ms1, "read latency p99, ms", "F2", false),
@@ -119,7 +121,7 @@ internal static partial class OpcUaBenchmark
 
         text.AppendLine("### Growth: our gateway at 1,000, 10,000 and 100,000 points");
         text.AppendLine();
-        text.AppendLine(Inv($"Our gateway only (anchor-server.mjs serves one size; the anchor's column is left out): `neokernel run` of {string.Join(", ", GrowthSystems.Select(g => "`" + g.Path + "`"))}, one after the other, each point changed every {IntervalMs} ms. Reads walk round all of a system's points; `bench.mjs browse` walks the whole Objects/Regions tree (its region folders and every point's reference, up to 1000 references a request, BrowseNext on every continuation point, 8 folders a Browse) again and again for {BrowseSeconds:0.#} s. Target: within {GrowthTolerancePercent:0} % from the smallest to the largest."));
+        text.AppendLine(Inv($"Our gateway only (anchor-server.mjs serves one size; the anchor's column is left out): `neokernel run` of {string.Join(", ", GrowthSystems.Select(g => "`" + g.Path + "`"))}, one after the other, each point changed every {IntervalMs} ms. Reads walk round all of a system's points; `bench.mjs browse` walks the whole Objects/Regions tree (its region folders and every point's reference, up to 1000 references a request, BrowseNext on every continuation point, 8 folders a Browse) again and again for {BrowseSeconds:0.#} s. Target: within {GrowthTolerancePercent:0} % from the smallest to the largest. The rates are the client's and the server's together: node-opcua's client, on Node.js beside the server, takes most of a core in every run and bounds them, and its own work grows with the points it walks. The server's CPU per request (its user + system time over the window, divided by the requests) is the gateway's own cost."));
         text.AppendLine();
         text.AppendLine("| Figure | " + string.Join(" | ", growth.Select(g => g.Server.Name)) + " | largest ÷ smallest | target |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", growth.Count + 1)) + "---|");

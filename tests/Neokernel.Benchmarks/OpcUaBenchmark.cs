@@ -45,6 +45,8 @@ internal enum OpcUaFigure
     BrowseWalkMs,
     BrowseVariables,
     BrowseServerCpuPercent,
+    ServerCpuUsPerRead,
+    ServerCpuUsPerThousandReferences,
 }
 
 /// <summary>One server's samples of every figure, and what failed along the way.</summary>
