@@ -281,6 +281,51 @@ public sealed class RelayAutoTunerTests
     }
 
     [Fact]
+    public void Periods_that_differ_by_more_than_half_fail_as_irregular()
+    {
+        var tuner = new RelayAutoTuner();
+        tuner.Start(Relay with { ProcessValueMin = -5.0, ProcessValueMax = 5.0 }, Initial, 0.0, 50.0, -1.0);
+
+        // A square wave PV: low in the first half of each period (the relay then pushes up), high in the second.
+        // The first full period (2 s) is the transient; then 2, 6 and 2 s are measured.
+        double[] periodsSeconds = [2.0, 2.0, 2.0, 6.0, 2.0, 2.0, 2.0];
+        foreach (var period in periodsSeconds)
+        {
+            for (var t = 0.0; t < period - (Dt / 2) && tuner.State == AutoTuneState.Running; t += Dt)
+            {
+                tuner.Step(t < period / 2 ? -1.0 : 1.0, Dt);
+            }
+        }
+
+        Assert.Equal((AutoTuneState.Failed, AutoTuneFailure.IrregularOscillation), (tuner.State, tuner.Failure));
+        Assert.Throws<InvalidOperationException>(() => tuner.Step(0.0, Dt));
+        tuner.Clear();
+        Assert.Equal((AutoTuneState.Idle, AutoTuneFailure.None), (tuner.State, tuner.Failure));
+    }
+
+    [Fact]
+    public void A_regular_square_wave_measures_its_period_and_amplitude_exactly_enough()
+    {
+        var tuner = new RelayAutoTuner();
+        tuner.Start(Relay with { ProcessValueMin = -5.0, ProcessValueMax = 5.0 }, Initial, 0.0, 50.0, -1.0);
+        for (var i = 0; i < 10_000 && tuner.State == AutoTuneState.Running; i++)
+        {
+            // Low PV: relay high (bias + d); high PV: relay low. The step that completes the experiment returns the bias.
+            var output = tuner.Step(i % 80 < 40 ? -1.0 : 1.0, Dt);
+            Assert.Equal(tuner.State != AutoTuneState.Running ? 50.0 : i % 80 < 40 ? 60.0 : 40.0, output);
+        }
+
+        Assert.Equal(AutoTuneState.Offered, tuner.State);
+        Assert.Throws<ArgumentException>(() => tuner.Start(Relay with { RelayAmplitude = 60.0 }, Initial, 0.0, 50.0, 0.0));
+        Assert.Equal(4.0, tuner.Result.UltimatePeriodSeconds, 9);
+        Assert.Equal(1.0, tuner.Result.AmplitudeProcessValue, 12);
+        Assert.Equal(40.0 / Math.PI, tuner.Result.UltimateGain, 12);
+        var running = new RelayAutoTuner();
+        running.Start(Relay, Initial, 0.0, 50.0, 0.0);
+        Assert.Throws<InvalidOperationException>(running.Clear);
+    }
+
+    [Fact]
     public void A_running_experiment_allocates_nothing_per_cycle()
     {
         var loop = new PidLoop(Initial, 25.0, BadInputPolicy.Hold, 0.0);
