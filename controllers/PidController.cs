@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Neokernel.Controllers;
 
 /// <summary>
@@ -232,12 +234,23 @@ public sealed class PidController
         }
 
         UpdateDerivative(setpoint, processValue, dtSeconds);
-        return Mode switch
+        var output = Mode switch
         {
             PidMode.Manual => FollowTarget(manualOutput, dtSeconds),
             PidMode.Tracking => FollowTarget(inputs.TrackingValue, dtSeconds),
             _ => Control(setpoint - processValue, inputs.OutputBlocked, dtSeconds),
         };
+        AssertInvariants();
+        return output;
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(Output >= tuning.OutputMin && Output <= tuning.OutputMax, "the output is within its limits");
+        Debug.Assert(manualOutput >= tuning.OutputMin && manualOutput <= tuning.OutputMax, "the manual output is within the limits");
+        Debug.Assert(double.IsFinite(integral) && double.IsFinite(derivative), "the integrator and the derivative are finite");
+        Debug.Assert(!(Mode is PidMode.Manual or PidMode.Tracking) || !rebasePending, "manual and tracking leave no re-base pending");
     }
 
     /// <summary>Manual and tracking: the output goes to the target (within limits and rate), the integrator follows it.</summary>

@@ -137,7 +137,9 @@ public sealed class PidLoop
     /// <summary>
     /// Starts a relay experiment around the current output and setpoint. Refused (WrongMode) in
     /// cascade or tracking, while one runs, or before a usable input; InvalidValue when the
-    /// settings are wrong or the relay would leave the output limits.
+    /// settings are wrong or the relay would leave the output limits. The relay's steps are put on
+    /// the output as they are (the tuning's rate limit does not shape them, or the measurement
+    /// would be of the ramp): choose d for what the actuator may take.
     /// </summary>
     public CommandStatus StartAutoTune(in RelayTuneSettings settings)
     {

@@ -274,9 +274,10 @@ public sealed class RelayAutoTuner
         Failure = AutoTuneFailure.None;
     }
 
-    private double RelayOutput() => relayHigh ? bias + (action * settings.RelayAmplitude) : bias - (action * settings.RelayAmplitude);
+    /// <summary>The relay: high when the loop's action (the sign of its gain times the error) asks for more output.</summary>
+    private double RelayOutput() => relayHigh ? bias + settings.RelayAmplitude : bias - settings.RelayAmplitude;
 
-    /// <summary>The relay switched toward pushing up: one full period ends (after the first rise) and the next begins.</summary>
+    /// <summary>The relay switched to its high output: one full period ends (after the first rise) and the next begins.</summary>
     private void OnRise(double processValue)
     {
         rises++;

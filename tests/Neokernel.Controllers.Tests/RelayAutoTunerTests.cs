@@ -102,6 +102,22 @@ public sealed class RelayAutoTunerTests
         Assert.Equal(50.0, loop.Controller.Output);
     }
 
+    [Fact]
+    public void A_reverse_acting_loop_gets_reverse_acting_gains()
+    {
+        // A cooling loop: more output lowers the PV (K = −0.5); at 50 % the PV stands at 25 with an offset of 50.
+        var plant = new FirstOrderPlusDeadTime(-0.5, 10.0, 2.0, 50.0);
+        var loop = new PidLoop(Initial with { Kc = -1.0 }, -25.0, BadInputPolicy.Hold, 0.0);
+        loop.Controller.Reset(50.0);
+        loop.Step(plant.Value, Quality.Good, Dt);
+        Assert.Equal(CommandStatus.Ok, loop.StartAutoTune(Relay with { ProcessValueMin = -45.0, ProcessValueMax = -5.0 }));
+        RunExperiment(loop, plant);
+        Assert.Equal((AutoTuneState.Offered, AutoTuneFailure.None), (loop.AutoTune.State, loop.AutoTune.Failure));
+        Assert.True(loop.AutoTune.Result.TyreusLuyben.Kc < 0);
+        Assert.True(loop.AutoTune.Result.ZieglerNichols.Kc < 0);
+        Assert.InRange(loop.AutoTune.Result.UltimatePeriodSeconds, 7.0, 8.6);
+    }
+
     [Theory]
     [InlineData(TuningRule.TyreusLuyben, 0.05)]
     [InlineData(TuningRule.ZieglerNichols, 0.40)]
