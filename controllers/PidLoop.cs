@@ -33,11 +33,34 @@ public sealed class PidLoop
 
     public PidController Controller { get; }
 
+    /// <summary>The local setpoint: the operator's, or in cascade the remote one it tracks, so that leaving cascade keeps it.</summary>
     public double Setpoint { get; private set; }
 
     public BadInputPolicy BadInputPolicy { get; }
 
     public double SafeOutput { get; }
+
+    /// <summary>
+    /// PV tracking: in manual and tracking the setpoint follows the process value, so that the
+    /// switch to auto starts with no error and no proportional bump. Off by default: on a tank the
+    /// operator's setpoint is a decision, and a setpoint that wanders while in manual loses it.
+    /// </summary>
+    public bool SetpointTracksProcessValue { get; set; }
+
+    /// <summary>The setpoint in cascade mode, set by the wiring each cycle (an outer loop's output).</summary>
+    public double RemoteSetpoint { get; set; } = double.NaN;
+
+    /// <summary>Added to the output in auto and cascade (a measured disturbance's compensation); 0 for none.</summary>
+    public double Feedforward { get; set; }
+
+    /// <summary>The value the output follows in tracking mode.</summary>
+    public double TrackingValue { get; set; } = double.NaN;
+
+    /// <summary>Directions the integrator may not move the output in: an inner loop's <see cref="PidController.SetpointLimit"/>.</summary>
+    public PidLimit OutputBlocked { get; set; }
+
+    /// <summary>The relay auto-tuner: its state, failure and offered result.</summary>
+    public RelayAutoTuner AutoTune { get; } = new();
 
     /// <summary>The process value of the last usable input.</summary>
     public double ProcessValue { get; private set; }
@@ -48,7 +71,7 @@ public sealed class PidLoop
     /// <summary>The output of the last cycle and its quality.</summary>
     public PidLoopOutput LastOutput { get; private set; }
 
-    /// <summary>What a GetStatus request is answered with: a plain value, allocation-free.</summary>
+    /// <summary>What a GetStatus request is answered with: a plain value, allocation-free. Gains in ISA terms, whatever the form.</summary>
     public LoopStatus Status()
     {
         var tuning = Controller.Tuning;
@@ -58,9 +81,9 @@ public sealed class PidLoop
             Setpoint,
             ProcessValue,
             LastOutput.Output,
-            tuning.Kc,
-            tuning.TiSeconds,
-            tuning.TdSeconds,
+            tuning.IsaGain,
+            tuning.IsaIntegralSeconds,
+            tuning.IsaDerivativeSeconds,
             tuning.OutputMin,
             tuning.OutputMax);
     }
@@ -73,6 +96,12 @@ public sealed class PidLoop
     {
         var usable = inputQuality != Quality.Bad && double.IsFinite(processValue);
         InputQuality = usable ? inputQuality : Quality.Bad;
+        if (AutoTune.State == AutoTuneState.Running)
+        {
+            LastOutput = usable ? RelayStep(processValue, dtSeconds) : AbortedByBadInput(dtSeconds);
+            return LastOutput;
+        }
+
         LastOutput = usable ? UpdateWith(processValue, dtSeconds) : BadInputOutput();
         return LastOutput;
     }
@@ -80,7 +109,24 @@ public sealed class PidLoop
     private PidLoopOutput UpdateWith(double processValue, double dtSeconds)
     {
         ProcessValue = processValue;
-        return new PidLoopOutput(Controller.Update(Setpoint, processValue, dtSeconds), Quality.Good);
+        var mode = Controller.Mode;
+        if (mode == PidMode.Cascade && double.IsFinite(RemoteSetpoint))
+        {
+            Setpoint = RemoteSetpoint;
+        }
+        else if (SetpointTracksProcessValue && mode is PidMode.Manual or PidMode.Tracking)
+        {
+            Setpoint = processValue;
+        }
+
+        var inputs = new PidInputs(Setpoint, processValue)
+        {
+            Feedforward = Feedforward,
+            RemoteSetpoint = RemoteSetpoint,
+            TrackingValue = TrackingValue,
+            OutputBlocked = OutputBlocked,
+        };
+        return new PidLoopOutput(Controller.Update(inputs, dtSeconds), Quality.Good);
     }
 
     private PidLoopOutput BadInputOutput() =>
@@ -88,9 +134,115 @@ public sealed class PidLoop
             ? new PidLoopOutput(Controller.TrackOutput(SafeOutput), Quality.Good)
             : new PidLoopOutput(Controller.Hold(), Quality.Uncertain);
 
-    /// <summary>Applies an operator command; returns the status for the reply. Refused commands change nothing.</summary>
+    /// <summary>
+    /// Starts a relay experiment around the current output and setpoint. Refused (WrongMode) in
+    /// cascade or tracking, while one runs, or before a usable input; InvalidValue when the
+    /// settings are wrong or the relay would leave the output limits. The relay's steps are put on
+    /// the output as they are (the tuning's rate limit does not shape them, or the measurement
+    /// would be of the ramp): choose d for what the actuator may take.
+    /// </summary>
+    public CommandStatus StartAutoTune(in RelayTuneSettings settings)
+    {
+        if (AutoTune.State == AutoTuneState.Running || InputQuality == Quality.Bad
+            || Controller.Mode is not (PidMode.Auto or PidMode.Manual))
+        {
+            return CommandStatus.WrongMode;
+        }
+
+        try
+        {
+            AutoTune.Start(settings, Controller.Tuning, Setpoint, Controller.Output, ProcessValue);
+        }
+        catch (ArgumentException)
+        {
+            return CommandStatus.InvalidValue;
+        }
+
+        return CommandStatus.Ok;
+    }
+
+    /// <summary>Aborts a running experiment; the output returns to its pre-test value at once. WrongMode when none runs.</summary>
+    public CommandStatus AbortAutoTune()
+    {
+        if (!AutoTune.Abort())
+        {
+            return CommandStatus.WrongMode;
+        }
+
+        ReturnToPreTestOutput();
+        return CommandStatus.Ok;
+    }
+
+    /// <summary>Applies the offered gains of <paramref name="rule"/> (bumplessly, through Retune). WrongMode when nothing is offered.</summary>
+    public CommandStatus AcceptAutoTune(TuningRule rule)
+    {
+        if (AutoTune.State != AutoTuneState.Offered)
+        {
+            return CommandStatus.WrongMode;
+        }
+
+        Controller.Retune(AutoTune.Result.Proposal(rule));
+        AutoTune.Clear();
+        return CommandStatus.Ok;
+    }
+
+    /// <summary>Drops an offer, or acknowledges a failure; the tuning stays as it was. WrongMode when there is neither.</summary>
+    public CommandStatus RejectAutoTune()
+    {
+        if (AutoTune.State is not (AutoTuneState.Offered or AutoTuneState.Failed))
+        {
+            return CommandStatus.WrongMode;
+        }
+
+        AutoTune.Clear();
+        return CommandStatus.Ok;
+    }
+
+    private PidLoopOutput RelayStep(double processValue, double dtSeconds)
+    {
+        ProcessValue = processValue;
+        var relay = AutoTune.Step(processValue, dtSeconds);
+        if (AutoTune.State != AutoTuneState.Running)
+        {
+            return new PidLoopOutput(ReturnToPreTestOutput(), Quality.Good);
+        }
+
+        return new PidLoopOutput(Controller.TrackOutput(relay), Quality.Good);
+    }
+
+    private PidLoopOutput AbortedByBadInput(double dtSeconds)
+    {
+        AutoTune.Step(double.NaN, dtSeconds);
+        ReturnToPreTestOutput();
+        return BadInputOutput();
+    }
+
+    /// <summary>The experiment ended: the output goes back to where it was, and manual keeps that as the operator's output.</summary>
+    private double ReturnToPreTestOutput()
+    {
+        var output = Controller.TrackOutput(AutoTune.BiasOutput);
+        if (Controller.Mode == PidMode.Manual)
+        {
+            Controller.SetManualOutput(output);
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// Applies an operator command; returns the status for the reply. Refused commands change
+    /// nothing. An operator chooses manual, auto or cascade; tracking belongs to the loop's wiring
+    /// (<see cref="PidController.SetMode"/>). While a relay experiment runs, the loop takes no
+    /// setpoint, mode or manual output: abort it first.
+    /// </summary>
     public CommandStatus Apply(in ControllerCommand command)
     {
+        if (AutoTune.State == AutoTuneState.Running && command.Kind is ControllerCommandKind.SetSetpoint
+                or ControllerCommandKind.SetMode or ControllerCommandKind.SetManualOutput)
+        {
+            return CommandStatus.WrongMode;
+        }
+
         switch (command.Kind)
         {
             case ControllerCommandKind.SetSetpoint:
@@ -102,7 +254,7 @@ public sealed class PidLoop
                 Setpoint = command.Value;
                 return CommandStatus.Ok;
             case ControllerCommandKind.SetMode:
-                if (command.Mode is not (PidMode.Auto or PidMode.Manual))
+                if (command.Mode is not (PidMode.Auto or PidMode.Manual or PidMode.Cascade))
                 {
                     return CommandStatus.InvalidValue;
                 }

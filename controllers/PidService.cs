@@ -126,7 +126,7 @@ public sealed record PidServiceSettings(
 /// <summary>
 /// Program <c>controllers.pid</c>: a PID loop between two regions. Reads the process value from
 /// <c>inputRegion.inputPoint</c>, writes the output to <c>outputRegion.outputPoint</c> every period,
-/// plus the status points <c>setpoint</c>, <c>pv</c> and <c>mode</c> (1 auto, 0 manual) where the
+/// plus the status points <c>setpoint</c>, <c>pv</c> and <c>mode</c> (its <see cref="PidMode"/> number: 0 manual, 1 auto, 2 cascade, 3 tracking) where the
 /// output region has them. With <c>commandEndpoint</c> it serves <see cref="ControllerCommands"/>.
 /// A thin adapter: the decisions live in <see cref="PidLoop"/>.
 /// </summary>
@@ -211,7 +211,7 @@ public sealed class PidService : IService
 
             if (modeIndex >= 0)
             {
-                writer.Set(modeIndex, Loop.Controller.Mode == PidMode.Auto ? 1.0 : 0.0, Quality.Good, timestampNs);
+                writer.Set(modeIndex, (double)Loop.Controller.Mode, Quality.Good, timestampNs);
             }
 
             writer.Publish();

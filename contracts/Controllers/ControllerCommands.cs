@@ -4,11 +4,20 @@ using System.Buffers.Binary;
 // gateway) and the controller share this one definition of the wire format.
 namespace Neokernel.Controllers;
 
-/// <summary>Who decides the controller's output: the algorithm (auto) or the operator (manual).</summary>
+/// <summary>Who decides the controller's output.</summary>
 public enum PidMode
 {
+    /// <summary>The operator.</summary>
     Manual = 0,
+
+    /// <summary>The algorithm, on the loop's own (local) setpoint.</summary>
     Auto = 1,
+
+    /// <summary>The algorithm, on a remote setpoint: an outer loop's output or another source.</summary>
+    Cascade = 2,
+
+    /// <summary>The output follows a tracking input (an override, an outer loop's initialisation); set by the loop's wiring, not by an operator.</summary>
+    Tracking = 3,
 }
 
 /// <summary>The commands a controller's command endpoint accepts.</summary>
@@ -34,7 +43,7 @@ public enum CommandStatus : byte
     /// <summary>The message has the wrong length for its command.</summary>
     Malformed = 2,
 
-    /// <summary>The value is not finite, or the mode byte is neither 0 nor 1.</summary>
+    /// <summary>The value is not finite, or the mode is not one the receiver accepts (a loop takes manual, auto and cascade).</summary>
     InvalidValue = 3,
 
     /// <summary>A manual output was sent while the controller is in auto.</summary>
@@ -84,7 +93,7 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
 /// script, later the OPC UA gateway) and by the controller. All little-endian:
 /// <code>
 /// SetSetpoint      9 bytes  [0x01][f64 setpoint]
-/// SetMode          2 bytes  [0x02][u8 mode: 0 = manual, 1 = auto]
+/// SetMode          2 bytes  [0x02][u8 mode: 0 = manual, 1 = auto, 2 = cascade, 3 = tracking]
 /// SetManualOutput  9 bytes  [0x03][f64 output]
 /// GetStatus        1 byte   [0x04]
 /// reply            1 byte   [u8 CommandStatus: 0 ok, 1 unknown command, 2 malformed, 3 invalid value, 4 wrong mode, 5 reply too large]
@@ -190,7 +199,7 @@ public static class ControllerCommands
         }
 
         if (reply.Length != StatusReplyBytes || reply[0] != (byte)CommandStatus.Ok
-            || reply[1] > (byte)PidMode.Auto || reply[2] > (byte)InputQualityCode.Good)
+            || reply[1] > (byte)PidMode.Tracking || reply[2] > (byte)InputQualityCode.Good)
         {
             return CommandStatus.Malformed;
         }
@@ -231,7 +240,7 @@ public static class ControllerCommands
                 command = ControllerCommand.SetManualOutput(BinaryPrimitives.ReadDoubleLittleEndian(message[1..]));
                 return CommandStatus.Ok;
             case ControllerCommandKind.SetMode when message.Length == SetModeBytes:
-                if (message[1] > (byte)PidMode.Auto)
+                if (message[1] > (byte)PidMode.Tracking)
                 {
                     return CommandStatus.InvalidValue;
                 }

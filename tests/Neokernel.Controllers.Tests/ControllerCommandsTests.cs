@@ -25,8 +25,7 @@ public sealed class ControllerCommandsTests
     }
 
     [Theory]
-    [InlineData(PidMode.Manual)]
-    [InlineData(PidMode.Auto)]
+    [MemberData(nameof(PidPropertyTests.AllModes), MemberType = typeof(PidPropertyTests))]
     public void Mode_round_trips(PidMode mode)
     {
         Span<byte> buffer = stackalloc byte[ControllerCommands.MaxCommandBytes];

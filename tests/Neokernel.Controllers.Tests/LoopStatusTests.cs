@@ -104,7 +104,7 @@ public sealed class LoopStatusTests
     {
         var buffer = new byte[ControllerCommands.StatusReplyBytes];
         ControllerCommands.EncodeStatusReply(Sample, buffer);
-        buffer[1] = 2;
+        buffer[1] = (byte)PidMode.Tracking + 1;
         Assert.Equal(CommandStatus.Malformed, ControllerCommands.DecodeStatusReply(buffer, out _));
         buffer[1] = 1;
         buffer[2] = 3;

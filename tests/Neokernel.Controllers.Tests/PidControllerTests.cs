@@ -9,51 +9,9 @@ public sealed class PidControllerTests
     private static readonly PidTuning Pi = new(Kc: 2.0, TiSeconds: 10.0, TdSeconds: 0.0, DerivativeFilter: 10.0, OutputMin: 0.0, OutputMax: 100.0);
     private static readonly PidTuning Pid = Pi with { TdSeconds = 2.0 };
 
-    /// <summary>One thing that can happen to a controller, for random sequences.</summary>
-    public readonly record struct Operation(int Kind, double Setpoint, double ProcessValue, double DtSeconds);
+    private static Gen<double> Uniform(double min, double max) => PidPropertyTests.Uniform(min, max);
 
-    private static Gen<double> Uniform(double min, double max) =>
-        Gen.Choose(0, 1_000_000).Select(i => min + ((max - min) * i / 1_000_000.0));
-
-    private static Gen<double> ZeroOr(Gen<double> positive) => Gen.Frequency((1, Gen.Constant(0.0)), (3, positive));
-
-    private static Gen<PidTuning> Tunings =>
-        from kcMagnitude in Uniform(0.001, 100.0)
-        from reverse in Gen.Elements(false, true)
-        from ti in ZeroOr(Uniform(0.001, 1000.0))
-        from td in ZeroOr(Uniform(0.001, 100.0))
-        from n in Uniform(1.0, 50.0)
-        from outputMin in Uniform(-100.0, 100.0)
-        from span in Uniform(0.01, 200.0)
-        from tt in ZeroOr(Uniform(0.001, 100.0))
-        select new PidTuning(reverse ? -kcMagnitude : kcMagnitude, ti, td, n, outputMin, outputMin + span, tt);
-
-    private static Gen<Operation> Operations =>
-        from kind in Gen.Frequency((20, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)), (1, Gen.Constant(3)), (1, Gen.Constant(4)))
-        from setpoint in Uniform(-10_000.0, 10_000.0)
-        from processValue in Uniform(-10_000.0, 10_000.0)
-        from dt in Uniform(0.0001, 10.0)
-        select new Operation(kind, setpoint, processValue, dt);
-
-    [Fact]
-    public void Output_stays_within_limits_and_finite_for_any_inputs_and_tuning()
-    {
-        var cases = Tunings.SelectMany(t => Gen.ListOf(Operations).Select(ops => (Tuning: t, Operations: ops.ToArray())));
-        Prop.ForAll(cases.ToArbitrary(), c =>
-        {
-            var pid = new PidController(c.Tuning);
-            foreach (var op in c.Operations)
-            {
-                var output = Apply(pid, op);
-                if (!double.IsFinite(output) || output < c.Tuning.OutputMin || output > c.Tuning.OutputMax)
-                {
-                    return false;
-                }
-            }
-
-            return double.IsFinite(pid.IntegralTerm) && double.IsFinite(pid.DerivativeTerm);
-        }).QuickCheckThrowOnFailure();
-    }
+    private static Gen<PidTuning> Tunings => PidPropertyTests.IsaGains;
 
     [Fact]
     public void Manual_to_auto_jumps_no_more_than_one_steps_proportional_change()
@@ -256,24 +214,5 @@ public sealed class PidControllerTests
                 pid.Hold();
             }
         });
-    }
-
-    private static double Apply(PidController pid, Operation op)
-    {
-        switch (op.Kind)
-        {
-            case 1:
-                pid.SetMode(pid.Mode == PidMode.Auto ? PidMode.Manual : PidMode.Auto);
-                return pid.Output;
-            case 2:
-                pid.SetManualOutput(op.Setpoint);
-                return pid.Output;
-            case 3:
-                return pid.Hold();
-            case 4:
-                return pid.TrackOutput(op.ProcessValue);
-            default:
-                return pid.Update(op.Setpoint, op.ProcessValue, op.DtSeconds);
-        }
     }
 }

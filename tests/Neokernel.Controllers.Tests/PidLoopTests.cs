@@ -92,4 +92,71 @@ public sealed class PidLoopTests
             }
         });
     }
+
+    [Fact]
+    public void Cascade_takes_the_remote_setpoint_and_keeps_it_when_going_back_to_auto()
+    {
+        var loop = new PidLoop(Tuning, 1.0, BadInputPolicy.Hold, 0.0);
+        loop.Step(0.9, Quality.Good, 0.1);
+        Assert.Equal(CommandStatus.Ok, loop.Apply(ControllerCommand.SetMode(PidMode.Cascade)));
+        loop.RemoteSetpoint = 1.4;
+        var before = loop.LastOutput.Output;
+        Assert.Equal(before, loop.Step(0.9, Quality.Good, 0.1).Output, 9);
+        Assert.Equal(1.4, loop.Setpoint);
+        Assert.Equal(1.4, loop.Controller.SetpointInUse);
+        Assert.Equal(1.0, loop.Status().Mode == PidMode.Cascade ? 1.0 : 0.0);
+
+        loop.Apply(ControllerCommand.SetMode(PidMode.Auto));
+        loop.RemoteSetpoint = 3.0;
+        loop.Step(0.9, Quality.Good, 0.1);
+        Assert.Equal(1.4, loop.Setpoint);
+    }
+
+    [Fact]
+    public void Tracking_is_the_wiring_s_mode_not_an_operator_s()
+    {
+        var loop = new PidLoop(Tuning, 1.0, BadInputPolicy.Hold, 0.0);
+        Assert.Equal(CommandStatus.InvalidValue, loop.Apply(ControllerCommand.SetMode(PidMode.Tracking)));
+        loop.Controller.SetMode(PidMode.Tracking);
+        loop.TrackingValue = 33.0;
+        Assert.Equal(33.0, loop.Step(0.5, Quality.Good, 0.1).Output);
+    }
+
+    [Theory]
+    [InlineData(false, 1.0)]
+    [InlineData(true, 0.4)]
+    public void Pv_tracking_in_manual_moves_the_setpoint_with_the_pv_only_when_asked(bool tracks, double setpointAfter)
+    {
+        var loop = new PidLoop(Tuning, 1.0, BadInputPolicy.Hold, 0.0) { SetpointTracksProcessValue = tracks };
+        loop.Apply(ControllerCommand.SetMode(PidMode.Manual));
+        loop.Apply(ControllerCommand.SetManualOutput(30.0));
+        loop.Step(0.4, Quality.Good, 0.1);
+        Assert.Equal(setpointAfter, loop.Setpoint);
+        loop.Apply(ControllerCommand.SetMode(PidMode.Auto));
+
+        // Either way the first automatic step goes on from the manual output; with PV tracking there is no error
+        // to integrate afterwards, without it the integral moves toward the old setpoint.
+        Assert.Equal(30.0, loop.Step(0.4, Quality.Good, 0.1).Output, 9);
+        var second = loop.Step(0.4, Quality.Good, 0.1).Output;
+        Assert.Equal(tracks ? 30.0 : 30.0 + (Tuning.Kc * 0.1 / Tuning.TiSeconds * 0.6), second, 9);
+    }
+
+    [Fact]
+    public void Feedforward_and_blocked_directions_reach_the_controller()
+    {
+        var loop = new PidLoop(Tuning, 1.0, BadInputPolicy.Hold, 0.0) { Feedforward = 20.0 };
+        Assert.Equal(20.0, loop.Step(1.0, Quality.Good, 0.1).Output, 12);
+        loop.OutputBlocked = PidLimit.High;
+        var integral = loop.Controller.IntegralTerm;
+        loop.Step(0.5, Quality.Good, 0.1);
+        Assert.Equal(integral, loop.Controller.IntegralTerm);
+    }
+
+    [Fact]
+    public void Status_reports_a_parallel_tuning_in_ISA_terms()
+    {
+        var loop = new PidLoop(PidTuning.Parallel(4.0, 0.5, 2.0, 10.0, 0.0, 100.0), 1.0, BadInputPolicy.Hold, 0.0);
+        var status = loop.Status();
+        Assert.Equal((4.0, 8.0, 0.5), (status.Kc, status.TiSeconds, status.TdSeconds));
+    }
 }
