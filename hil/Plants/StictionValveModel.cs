@@ -33,7 +33,7 @@ public readonly record struct StictionValveParameters(
 /// that lag while the command keeps moving. S = 0 is a linear valve. The model is static between
 /// samples (one evaluation per Step; the step's length does not enter), comparisons and
 /// + − × ÷ only, allocation-free. A stem's travel time is an actuator's slew, composed in front
-/// of or behind it with a signal chain's slew stage.
+/// of or behind it as a <see cref="SlewStage"/> of a <see cref="SignalChain"/>.
 /// </summary>
 public sealed class StictionValveModel
 {
