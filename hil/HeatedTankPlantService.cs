@@ -16,15 +16,10 @@ namespace Neokernel.Hil;
 /// </summary>
 public sealed class HeatedTankPlantService : IService
 {
-    /// <summary>The parameters <c>validate</c> checks; the model's own Validate checks the rest at start.</summary>
+    /// <summary>The parameters <c>validate</c> checks: the model's section, the sensor's and the points'; the model's own Validate checks the rest at start.</summary>
     public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
     [
-        ParameterDeclaration.Number("heatCapacityJoulesPerKelvin", "heat capacity C of the contents (positive)", HeatedTankParameters.Default.HeatCapacityJoulesPerKelvin, "J/K", min: 0),
-        ParameterDeclaration.Number("heatLossWattsPerKelvin", "loss UA to ambient per kelvin above it (positive)", HeatedTankParameters.Default.HeatLossWattsPerKelvin, "W/K", min: 0),
-        ParameterDeclaration.Number("heaterPowerMaxWatts", "heater power at 100 % command", HeatedTankParameters.Default.HeaterPowerMaxWatts, "W", min: 0),
-        ParameterDeclaration.Number("ambientTemperatureCelsius", "ambient temperature", HeatedTankParameters.Default.AmbientTemperatureCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
-        ParameterDeclaration.Number("deadTimeSeconds", "dead time from the heater to the sensor, rounded to whole periods", HeatedTankParameters.Default.DeadTimeSeconds, "s", min: 0),
-        ParameterDeclaration.Number("temperatureInitialCelsius", "temperature of the contents at start", HeatedTankParameters.Default.TemperatureInitialCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
+        .. PlantParameterSections.HeatedTank,
         ParameterDeclaration.Number("noiseStdDevCelsius", "standard deviation of the sensor's noise", 0.0, "°C", min: 0),
         ParameterDeclaration.Number("quantizationCelsius", "resolution of the sensor; 0 for none", 0.0, "°C", min: 0),
         ParameterDeclaration.RequiredText("inputRegion", "region the heater command is read from"),
@@ -38,22 +33,10 @@ public sealed class HeatedTankPlantService : IService
     /// <summary>The model, once started: for diagnostics and tests.</summary>
     public HeatedTankModel? Model => running?.Model;
 
-    public static HeatedTankParameters ReadParameters(ProgramParameters parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        return new HeatedTankParameters(
-            parameters.Number("heatCapacityJoulesPerKelvin"),
-            parameters.Number("heatLossWattsPerKelvin"),
-            parameters.Number("heaterPowerMaxWatts"),
-            parameters.Number("ambientTemperatureCelsius"),
-            parameters.Number("deadTimeSeconds"),
-            parameters.Number("temperatureInitialCelsius"));
-    }
-
     public void Start(IServiceContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var tankParameters = ReadParameters(context.Parameters);
+        var tankParameters = PlantParameterSections.ReadHeatedTank(context.Parameters);
         var periodSeconds = ServiceSettings.PeriodSeconds(context);
         var model = ServiceSettings.Checked(context, () => new HeatedTankModel(tankParameters, periodSeconds));
         var sensor = new SignalChain(
