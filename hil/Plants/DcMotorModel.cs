@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Neokernel.Hil.Plants;
 
 /// <summary>The electrical and mechanical data of a <see cref="DcMotorModel"/> (SI units; then Ke = Kt numerically).</summary>
@@ -136,6 +138,7 @@ public sealed class DcMotorModel
             w = wNext;
         }
 
+        Debug.Assert(double.IsFinite(i) && double.IsFinite(w) && double.IsFinite(theta), "a damped linear system with bounded inputs stays finite");
         CurrentAmperes = i;
         SpeedRadiansPerSecond = w;
         PositionRadians = theta;

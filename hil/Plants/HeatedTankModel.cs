@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Neokernel.Hil.Plants;
 
 /// <summary>The physical data of a <see cref="HeatedTankModel"/>.</summary>
@@ -44,8 +46,8 @@ public readonly record struct HeatedTankParameters(
 /// C · dT/dt = P(t − θ) − UA · (T − Ta), with T the contents' temperature (°C), C the heat capacity
 /// (J/K), UA the loss to ambient (W/K), Ta the ambient (°C), P = Pmax · heater/100 the heater power
 /// (W) and θ the dead time (s) from the heater to the sensor, held in a ring buffer of θ/h samples
-/// sized at construction. Exact zero-order-hold discretisation (<see cref="ZeroOrderHold"/>) for the
-/// fixed step h: T[k+1] = Ta + (T[k] − Ta)·e^(−h/τ) + (1 − e^(−h/τ))·P[k−n]/UA, τ = C/UA, the exact
+/// sized at construction, which starts with the heater off. Exact zero-order-hold discretisation
+/// (<see cref="ZeroOrderHold"/>) for the fixed step h: T[k+1] = Ta + (T[k] − Ta)·e^(−h/τ) + (1 − e^(−h/τ))·P[k−n]/UA, τ = C/UA, the exact
 /// solution at every sample for inputs held over the step, at any step; e^(−h/τ) is computed once,
 /// with + − × ÷ only, so a trajectory is bit-identical on every CPU. Allocation-free per step.
 /// </summary>
@@ -124,6 +126,7 @@ public sealed class HeatedTankModel
             temperature = (decay * temperature) + (gainPower * powerArrived) + (gainAmbient * ambientCelsius);
         }
 
+        Debug.Assert(double.IsFinite(temperature), "a stable first-order system with finite inputs stays finite");
         TemperatureCelsius = temperature;
         steps += count;
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Neokernel.Hil.Plants;
 
 /// <summary>The stiction of a <see cref="StictionValveModel"/>, in Choudhury's two parameters (% of the stem's span).</summary>
@@ -109,6 +111,8 @@ public sealed class StictionValveModel
         {
             StemPercent = Math.Clamp(command - (direction * lagPercent), 0.0, StictionValveParameters.SpanPercent);
         }
+
+        Debug.Assert(StemPercent >= 0 && StemPercent <= StictionValveParameters.SpanPercent, "the stem stays within its span");
     }
 
     private void StickOnStop(double command)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Neokernel.Hil.Plants;
 
 /// <summary>The physical data of a <see cref="TwoTankModel"/>: the upper tank drains into the lower one.</summary>
@@ -134,6 +136,8 @@ public sealed class TwoTankModel
         var lowerNext = lower + (h / 6.0 * (dl1 + (2.0 * dl2) + (2.0 * dl3) + dl4));
         UpperLevelMeters = Rim(upperNext, Parameters.UpperHeightMeters, Parameters.UpperAreaSquareMeters);
         LowerLevelMeters = Rim(lowerNext, Parameters.LowerHeightMeters, Parameters.LowerAreaSquareMeters);
+        Debug.Assert(UpperLevelMeters >= 0 && UpperLevelMeters <= Parameters.UpperHeightMeters, "the upper level stays within its tank");
+        Debug.Assert(LowerLevelMeters >= 0 && LowerLevelMeters <= Parameters.LowerHeightMeters, "the lower level stays within its tank");
         InflowTotalCubicMeters += inflow * h;
         OutflowTotalCubicMeters += h / 6.0 * (q1 + (2.0 * q2) + (2.0 * q3) + q4);
     }
