@@ -49,8 +49,10 @@ public readonly record struct TwoTankParameters(
 /// discretisation, and RK4 keeps the error far below sensor noise at the default 50 ms for time
 /// constants of minutes. Each level stays in [0, height]; what rises above the rim spills and is
 /// counted in <see cref="SpilledCubicMeters"/>, so inflow − outflow − spill = the change in volume
-/// (the outflow is integrated with RK4's own weights). Only + − × ÷ and sqrt: bit-identical on
-/// every CPU; allocation-free per step.
+/// (the outflow is integrated with RK4's own weights). A tank running dry may see RK4 step a
+/// hair below zero, where the square root's slope is infinite; the level is clamped to 0 and that
+/// sliver is not counted in the balance. Only + − × ÷ and sqrt: bit-identical on every CPU;
+/// allocation-free per step.
 /// </summary>
 public sealed class TwoTankModel
 {
