@@ -6,6 +6,7 @@ namespace Neokernel.Hil;
 public static class HilPrograms
 {
     public const string TankPlantType = "hil.tank-plant";
+    public const string HeatedTankPlantType = "hil.heated-tank-plant";
     public const string LevelSensorType = "hil.level-sensor";
     public const string PumpActuatorType = "hil.pump-actuator";
     public const string TankModbusPlantType = "hil.tank-modbus-plant";
@@ -20,6 +21,11 @@ public static class HilPrograms
                 "cylindrical tank plant model (pump in, Torricelli valve out, RK4) between a pump-command device and a level device",
                 TankPlantService.Parameters,
                 static () => new TankPlantService()))
+            .Add(new ProgramDescriptor(
+                HeatedTankPlantType,
+                "heated tank plant model (first-order thermal with dead time, exact discretisation): heater command (%) from a region point, temperature (°C, optional noise and quantisation) into a region point",
+                HeatedTankPlantService.Parameters,
+                static () => new HeatedTankPlantService()))
             .Add(new ProgramDescriptor(
                 LevelSensorType,
                 "level transmitter: true level from a device, plus noise and quantisation, clamped to its range, into a region point",

@@ -71,6 +71,5 @@ public sealed class LevelTransmitter
         return new LevelReading(level, Quality.Good);
     }
 
-    private double Quantize(double levelMeters) =>
-        QuantizationMeters > 0 ? Math.Round(levelMeters / QuantizationMeters) * QuantizationMeters : levelMeters;
+    private double Quantize(double levelMeters) => Plants.QuantizationStage.Quantize(levelMeters, QuantizationMeters);
 }

@@ -21,36 +21,12 @@ public readonly record struct TankParameters(
     /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter that is wrong and why.</summary>
     public void Validate()
     {
-        Positive(AreaSquareMeters, nameof(AreaSquareMeters));
-        Positive(HeightMeters, nameof(HeightMeters));
-        NonNegative(PumpFlowMaxCubicMetersPerSecond, nameof(PumpFlowMaxCubicMetersPerSecond));
-        NonNegative(ValveCoefficient, nameof(ValveCoefficient));
-        Within(ValveOpening, 0, 1, nameof(ValveOpening));
-        Within(LevelInitialMeters, 0, HeightMeters, nameof(LevelInitialMeters));
-    }
-
-    private static void Positive(double value, string name)
-    {
-        if (!double.IsFinite(value) || value <= 0)
-        {
-            throw new ArgumentException($"{name} must be positive and finite, is {value}", name);
-        }
-    }
-
-    private static void NonNegative(double value, string name)
-    {
-        if (!double.IsFinite(value) || value < 0)
-        {
-            throw new ArgumentException($"{name} must be zero or positive and finite, is {value}", name);
-        }
-    }
-
-    private static void Within(double value, double min, double max, string name)
-    {
-        if (!double.IsFinite(value) || value < min || value > max)
-        {
-            throw new ArgumentException($"{name} must be within {min}..{max}, is {value}", name);
-        }
+        ParameterRules.Positive(AreaSquareMeters, nameof(AreaSquareMeters));
+        ParameterRules.Positive(HeightMeters, nameof(HeightMeters));
+        ParameterRules.NonNegative(PumpFlowMaxCubicMetersPerSecond, nameof(PumpFlowMaxCubicMetersPerSecond));
+        ParameterRules.NonNegative(ValveCoefficient, nameof(ValveCoefficient));
+        ParameterRules.Within(ValveOpening, 0, 1, nameof(ValveOpening));
+        ParameterRules.Within(LevelInitialMeters, 0, HeightMeters, nameof(LevelInitialMeters));
     }
 }
 
