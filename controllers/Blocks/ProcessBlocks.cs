@@ -77,7 +77,7 @@ public sealed class Ramp : Block
 }
 
 /// <summary>
-/// LAG, first-order lag T·dy/dt = u − y, discretised by backward Euler: y += dt/(T+dt)·(u − y).
+/// LAG, first-order lag T·dy/dt = u − y, discretised by backward Euler: y ← y + dt/(T+dt)·(u − y).
 /// Backward Euler needs no exp() in the cycle (exact discretisation would, for every dt that
 /// changes), is stable for every dt, and moves y only between its last value and u, so OUT never
 /// leaves the range of the inputs seen. OUT takes the first finite input as it is; a non-finite
@@ -124,9 +124,11 @@ public sealed class Lag : Block
             return input;
         }
 
-        var next = previous + (dtSeconds / denominator * (input - previous));
-
-        // Rounding must not carry y past u or back past its last value (and u − y may overflow).
+        // The weighted form (1 − w)·y + w·u rather than y + w·(u − y): u − y can overflow to an
+        // infinity, and 0·∞ would make y NaN for good. Rounding must not carry y past u or back
+        // past its last value, hence the clamp.
+        var weight = dtSeconds / denominator;
+        var next = ((1.0 - weight) * previous) + (weight * input);
         return Math.Clamp(next, Math.Min(previous, input), Math.Max(previous, input));
     }
 }
