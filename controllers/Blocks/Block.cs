@@ -52,6 +52,32 @@ public sealed class BlockValues
         }
     }
 
+    /// <summary>
+    /// Writes a region point's value (a double) into an external input, converted to the port's
+    /// type: BOOL is on for any value other than 0 (NaN is off); DINT is rounded to the nearest
+    /// integer (halves to even) and held at the ends of DINT (NaN is 0); TIME takes seconds, rounded
+    /// to whole nanoseconds and held at the ends of TIME (NaN is 0). Allocation-free, for the host's cycle.
+    /// </summary>
+    public void SetFromPointValue(NetworkPort port, double value)
+    {
+        switch (port.Type)
+        {
+            case BlockValueType.Bool: bools[port.Slot] = value != 0 && !double.IsNaN(value); break;
+            case BlockValueType.Real: reals[port.Slot] = value; break;
+            case BlockValueType.Dint: dints[port.Slot] = double.IsNaN(value) ? 0 : (int)Math.Clamp(Math.Round(value), int.MinValue, int.MaxValue); break;
+            default: times[port.Slot] = double.IsNaN(value) ? 0 : SaturatingNanoseconds(value); break;
+        }
+    }
+
+    /// <summary>An external output's value as a region point's double: BOOL as 1 or 0, DINT as is, TIME in seconds.</summary>
+    public double GetPointValue(NetworkPort port) => port.Type switch
+    {
+        BlockValueType.Bool => bools[port.Slot] ? 1.0 : 0.0,
+        BlockValueType.Real => reals[port.Slot],
+        BlockValueType.Dint => dints[port.Slot],
+        _ => times[port.Slot] * 1e-9,
+    };
+
     /// <summary>The value in slot <paramref name="slot"/> of <paramref name="type"/>'s array (control plane: for tools and tests).</summary>
     public BlockValue Get(BlockValueType type, int slot) => type switch
     {
@@ -60,6 +86,14 @@ public sealed class BlockValues
         BlockValueType.Dint => BlockValue.Dint(dints[slot]),
         _ => BlockValue.Time(times[slot]),
     };
+
+    private static long SaturatingNanoseconds(double seconds)
+    {
+        var nanoseconds = Math.Round(seconds * BlockLimits.NanosecondsPerSecond);
+
+        // (double)long.MaxValue is 2^63, one above long.MaxValue: compare with >= so the cast never overflows.
+        return nanoseconds >= long.MaxValue ? long.MaxValue : nanoseconds <= long.MinValue ? long.MinValue : (long)nanoseconds;
+    }
 }
 
 /// <summary>
