@@ -25,12 +25,14 @@ public static class BlockNetworkBuilder
     public static BlockNetworkBuildResult Build(BlockNetworkSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var build = new Construction(spec);
+        var build = new Construction(new BlockNetworkSpec(OrEmpty(spec.Blocks), OrEmpty(spec.Inputs), OrEmpty(spec.Outputs)));
         build.Run();
         return build.Errors.Count > 0
             ? new BlockNetworkBuildResult(null, [.. build.Errors])
             : new BlockNetworkBuildResult(build.CreateNetwork(), []);
     }
+
+    private static ImmutableArray<T> OrEmpty<T>(ImmutableArray<T> items) => items.IsDefault ? [] : items;
 
     /// <summary>A source resolved to its slot; <see cref="Producer"/> is the block whose output it is, or −1.</summary>
     private readonly record struct Resolved(BlockValueType Type, int Slot, int Producer);
@@ -155,7 +157,7 @@ public static class BlockNetworkBuilder
 
         private Block? CreateBlock(BlockInstanceSpec instance, BlockDescriptor descriptor)
         {
-            var parameters = BlockParameters.Resolve(descriptor, instance.Name, instance.Parameters.IsDefault ? [] : instance.Parameters, Errors);
+            var parameters = BlockParameters.Resolve(descriptor, instance.Name, OrEmpty(instance.Parameters), Errors);
             if (parameters is null)
             {
                 return null;
@@ -182,7 +184,7 @@ public static class BlockNetworkBuilder
 
             var instance = spec.Blocks[index];
             var slots = Enumerable.Repeat(-1, descriptor.Inputs.Length).ToArray();
-            foreach (var wire in instance.Inputs.IsDefault ? [] : instance.Inputs)
+            foreach (var wire in OrEmpty(instance.Inputs))
             {
                 var pin = descriptor.InputIndex(wire.Pin);
                 if (pin < 0)
