@@ -48,10 +48,24 @@ public sealed record ParameterDescriptor(
     public static ParameterDescriptor Time(string name, long defaultNanoseconds, bool retainable, string description) =>
         new(name, BlockValueType.Time, BlockValue.Time(defaultNanoseconds), BlockValue.Time(0), BlockValue.Time(BlockLimits.TimeNanosecondsMax), false, retainable, description);
 
-    /// <summary>What values are allowed, in words, for error messages.</summary>
-    public string AllowedRange => Type == BlockValueType.Bool
-        ? "TRUE or FALSE"
-        : $"a {BlockValue.TypeName(Type)} {(MinimumExclusive ? "above" : "from")} {Minimum} {(MinimumExclusive ? "up to" : "to")} {Maximum}{(Type == BlockValueType.Real ? ", finite" : string.Empty)}";
+    /// <summary>What values are allowed, in words, for error messages and the docs.</summary>
+    public string AllowedRange
+    {
+        get
+        {
+            var type = BlockValue.TypeName(Type);
+            var noLower = Type == BlockValueType.Real && Minimum.AsDouble == -double.MaxValue;
+            var noUpper = Type == BlockValueType.Real && Maximum.AsDouble == double.MaxValue;
+            var lower = MinimumExclusive ? $"above {Minimum}" : $"of at least {Minimum}";
+            return Type switch
+            {
+                BlockValueType.Bool => "TRUE or FALSE",
+                BlockValueType.Real when noLower && noUpper => "any finite REAL",
+                BlockValueType.Real when noUpper => $"a finite REAL {lower}",
+                _ => $"a {type} {(MinimumExclusive ? "above" : "from")} {Minimum} {(MinimumExclusive ? "up to" : "to")} {Maximum}",
+            };
+        }
+    }
 
     /// <summary>Whether <paramref name="value"/> (of this parameter's type) lies in the range.</summary>
     public bool Allows(BlockValue value)

@@ -51,10 +51,10 @@ public sealed class BlockCatalogTests
     }
 
     [Theory]
-    [InlineData("RAMP", "RATE_UP", 0.0, "above 0")]
+    [InlineData("RAMP", "RATE_UP", 0.0, "a finite REAL above 0")]
     [InlineData("RAMP", "RATE_DOWN", -1.0, "above 0")]
-    [InlineData("RAMP", "OUT_MIN", double.NaN, "finite")]
-    [InlineData("DEADBAND", "WIDTH", -0.5, "from 0")]
+    [InlineData("RAMP", "OUT_MIN", double.NaN, "any finite REAL")]
+    [InlineData("DEADBAND", "WIDTH", -0.5, "a finite REAL of at least 0")]
     [InlineData("ALARM", "DEADBAND", double.PositiveInfinity, "finite")]
     public void Out_of_range_parameter_is_refused_with_block_parameter_value_and_range(string typeName, string parameter, double value, string allowed)
     {
