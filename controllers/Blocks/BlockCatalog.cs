@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Neokernel.Controllers.Blocks;
 
@@ -35,11 +36,11 @@ public static class BlockCatalog
     /// <summary>The type names, comma-separated, for error messages.</summary>
     public static string TypeNames { get; } = string.Join(", ", Descriptors.Select(d => d.TypeName));
 
-    public static bool TryGet(string typeName, out BlockDescriptor descriptor)
+    public static bool TryGet(string typeName, [NotNullWhen(true)] out BlockDescriptor? descriptor)
     {
         var index = IndexOf(typeName);
-        descriptor = index < 0 ? null! : Table[index].Descriptor;
-        return index >= 0;
+        descriptor = index < 0 ? null : Table[index].Descriptor;
+        return descriptor is not null;
     }
 
     /// <summary>Builds one instance from parameters checked against its type (see <see cref="BlockParameters.Resolve"/>).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 
 namespace Neokernel.Controllers.Blocks;
 
@@ -22,6 +23,8 @@ public sealed class BlockNetwork
         Blocks = blocks;
         this.evaluationOrder = evaluationOrder;
         delays = [.. blocks.Where(b => b.Descriptor.IsDelay)];
+        Debug.Assert(evaluationOrder.Length + delays.Length == blocks.Length, "every block is evaluated once: in the order or as a delay");
+        Debug.Assert(evaluationOrder.All(b => !b.Descriptor.IsDelay), "delay blocks are not in the dependency order");
         Inputs = inputs;
         Outputs = outputs;
     }

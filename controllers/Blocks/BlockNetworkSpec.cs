@@ -40,7 +40,10 @@ public sealed record BlockInstanceSpec(string Name, string TypeName, ImmutableAr
 /// <summary>A value the hosting service writes before each cycle.</summary>
 public sealed record ExternalInputSpec(string Name, BlockValueType Type);
 
-/// <summary>A value the hosting service reads after each cycle, and where in the network it comes from.</summary>
+/// <summary>
+/// A value the hosting service reads after each cycle, and where in the network it comes from.
+/// Output names are unique among outputs; an output may share its name with an input.
+/// </summary>
 public sealed record ExternalOutputSpec(string Name, WireSource Source);
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Neokernel.Controllers.Blocks;
 
 /// <summary>One parameter as a manifest sets it, by name.</summary>
@@ -108,8 +106,6 @@ public sealed class BlockParameters
         var parameter = Descriptor.Parameters[index];
         return new ArgumentException(Describe(Descriptor, BlockName, parameter, values[index], allowed), parameter.Name);
     }
-
-    internal ImmutableArray<BlockValue> Values => [.. values];
 
     private static string Describe(BlockDescriptor descriptor, string blockName, ParameterDescriptor parameter, BlockValue value, string allowed) =>
         $"block '{blockName}' ({descriptor.TypeName}): parameter {parameter.Name} = {value} ({BlockValue.TypeName(value.Type)}) is not allowed: it must be {allowed}";

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Neokernel.Controllers.Blocks;
 
 namespace Neokernel.Controllers.Tests.Blocks;
@@ -84,6 +83,4 @@ internal sealed class BlockHarness
         var errors = BlockNetworkBuilder.Validate(spec);
         return Assert.Single(errors);
     }
-
-    public static ImmutableArray<InputWire> NoWires => [];
 }
