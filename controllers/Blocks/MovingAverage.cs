@@ -5,6 +5,8 @@ namespace Neokernel.Controllers.Blocks;
 /// non-finite IN is skipped. The ring buffer is allocated when the block is built. The running sum
 /// is compensated (Neumaier) and recomputed from the buffer each time the ring wraps, so rounding
 /// can never pile up past one window; the recompute costs WINDOW additions once per WINDOW cycles.
+/// Inputs so large that their sum overflows (near ±1.8e308) give an infinite or NaN mean until
+/// they have left the window.
 /// </summary>
 public sealed class MovingAverage : Block
 {
