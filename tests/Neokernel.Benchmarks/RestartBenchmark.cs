@@ -301,9 +301,13 @@ internal sealed class DemoRun : IDisposable
     {
         var qualityLog = Path.Combine(directory, Inv($"quality-{index}.log"));
         var trace = Path.Combine(directory, Inv($"trace-{index}.jsonl"));
-        var info = new ProcessStartInfo(settings.NeokernelBinary!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Each instance in a network namespace of its own, with its own loopback: the demo's gateway
+        // listens on 127.0.0.1:4840, and side by side only the first instance could bind it (the
+        // others' gateways failed for good, and their runs exited). The shell execs the kernel, so
+        // the process started is the kernel whose children the kills look for.
+        var info = new ProcessStartInfo("unshare") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         string[] sandbox = settings.NoSandbox ? ["--no-sandbox"] : [];
-        foreach (var argument in (string[])["run", settings.SystemPath, "--plain", "--duration", Inv($"{duration.TotalSeconds:0.###}s"), "--quality-log", qualityLog, "--trace-jsonl", trace, .. sandbox])
+        foreach (var argument in (string[])["--net", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\"", settings.NeokernelBinary!, "run", settings.SystemPath, "--plain", "--duration", Inv($"{duration.TotalSeconds:0.###}s"), "--quality-log", qualityLog, "--trace-jsonl", trace, .. sandbox])
         {
             info.ArgumentList.Add(argument);
         }
