@@ -7,6 +7,7 @@ public static class ControllerPrograms
 {
     public const string PidType = "controllers.pid";
     public const string OperatorScriptType = "controllers.operator-script";
+    public const string BlocksType = "controllers.blocks";
 
     public static ProgramCatalog AddControllers(this ProgramCatalog catalog)
     {
@@ -21,6 +22,15 @@ public static class ControllerPrograms
                 OperatorScriptType,
                 "scripted operator: sends one setpoint step to a controller's command endpoint at a given time after start",
                 OperatorScriptService.Parameters,
-                static () => new OperatorScriptService()));
+                static () => new OperatorScriptService()))
+            .Add(new ProgramDescriptor(
+                BlocksType,
+                "block network: IEC 61131-3 and process blocks and PID loops (docs/BLOCKS.md) wired between region points in the manifest's tables, evaluated once a period in dependency order",
+                [],
+                static () => new BlockNetworkService())
+            {
+                Tables = [Blocks.BlockNetworkManifest.Blocks, Blocks.BlockNetworkManifest.Outputs],
+                Check = Blocks.BlockNetworkManifest.Check,
+            });
     }
 }

@@ -52,6 +52,18 @@ public sealed class BlockValues
         }
     }
 
+    /// <summary>Refreshes a feedback input's slot from its output's.</summary>
+    internal void Copy(FeedbackCopy copy)
+    {
+        switch (copy.Type)
+        {
+            case BlockValueType.Bool: bools[copy.To] = bools[copy.From]; break;
+            case BlockValueType.Real: reals[copy.To] = reals[copy.From]; break;
+            case BlockValueType.Dint: dints[copy.To] = dints[copy.From]; break;
+            default: times[copy.To] = times[copy.From]; break;
+        }
+    }
+
     /// <summary>
     /// Writes a region point's value (a double) into an external input, converted to the port's
     /// type: BOOL is on for any value other than 0 (NaN is off); DINT is rounded to the nearest

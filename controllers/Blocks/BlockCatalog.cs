@@ -29,6 +29,7 @@ public static class BlockCatalog
         (MovingAverage.Type, static p => new MovingAverage(p)),
         (Alarm.Type, static p => new Alarm(p)),
         (UnitDelay.Type, static p => new UnitDelay(p)),
+        (PidBlock.Type, static p => new PidBlock(p)),
     ];
 
     public static ImmutableArray<BlockDescriptor> Descriptors { get; } = [.. Table.Select(entry => entry.Descriptor)];

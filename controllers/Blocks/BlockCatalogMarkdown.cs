@@ -24,9 +24,17 @@ public static class BlockCatalogMarkdown
         Each cycle (`BlockNetwork.Evaluate(dtNanoseconds)`) first lets every delay block publish the
         state of earlier cycles, then evaluates the other blocks in dependency order, then lets the
         delay blocks take in their inputs: a loop of wires must pass through a delay block (DELAY),
-        else the builder refuses it as an algebraic loop, naming the blocks along it. A cycle
-        allocates nothing and calls each block once; blocks never read a clock and use only
-        + - * / and comparisons in the cycle, so results are bit-identical on every CPU.
+        else the builder refuses it as an algebraic loop, naming the blocks along it, or close at a
+        feedback input (marked "feedback" below: a PID's cascade back-calculation pins), which reads
+        its source as the previous cycle left it and adds no dependency. A cycle allocates nothing
+        and calls each block once; blocks never read a clock and use only + - * / and comparisons in
+        the cycle, so results are bit-identical on every CPU.
+
+        In a manifest, program `controllers.blocks` declares a network in two tables (see
+        docs/MANIFESTS.md): `blocks`, one row per instance with its `name`, its `type` and a column
+        per input it wires (a point `region/point`, an output `block.PIN` or a literal) and per
+        parameter it sets, and `outputs`, one row per point written, with its `point` and the output
+        it comes `from`. `validate` checks all of it at file:line:col.
 
         Parameters are set once, when the network is built; ranges are inclusive unless they say
         "above". "retain" marks the parameters a manifest may mark `retain`.
@@ -84,7 +92,7 @@ public static class BlockCatalogMarkdown
             text.Append("| ").Append(pin.Name)
                 .Append(" | ").Append(BlockValue.TypeName(pin.Type))
                 .Append(" | ").Append(pin.Default)
-                .Append(" | ").Append(pin.Description).Append(" |\n");
+                .Append(" | ").Append(pin.Feedback ? "feedback: " : string.Empty).Append(pin.Description).Append(" |\n");
         }
     }
 }

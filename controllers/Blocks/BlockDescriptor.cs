@@ -8,6 +8,14 @@ namespace Neokernel.Controllers.Blocks;
 /// </summary>
 public sealed record PinDescriptor(string Name, BlockValueType Type, BlockValue Default, string Description)
 {
+    /// <summary>
+    /// A feedback input (an inner loop's windup or back-calculation signals, read by its outer
+    /// loop): wired to another block's output, it reads that output as the previous cycle left it,
+    /// and the wire adds no dependency. So the loop of wires it closes is no algebraic loop, and
+    /// the value it reads does not depend on the order the blocks are evaluated in.
+    /// </summary>
+    public bool Feedback { get; init; }
+
     public static PinDescriptor Bool(string name, string description) => new(name, BlockValueType.Bool, BlockValue.Bool(false), description);
 
     public static PinDescriptor Real(string name, string description) => new(name, BlockValueType.Real, BlockValue.Real(0), description);

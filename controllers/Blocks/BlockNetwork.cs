@@ -6,19 +6,25 @@ namespace Neokernel.Controllers.Blocks;
 /// <summary>An external input or output of a network: the slot of its type's array in <see cref="BlockNetwork.Values"/>.</summary>
 public readonly record struct NetworkPort(string Name, BlockValueType Type, int Slot);
 
+/// <summary>A feedback input's slot (<see cref="To"/>) and the output slot it is refreshed from after each cycle.</summary>
+internal readonly record struct FeedbackCopy(BlockValueType Type, int From, int To);
+
 /// <summary>
 /// A built block network, ready to run. Each cycle the hosting service writes its inputs' slots,
 /// calls <see cref="Evaluate"/>, and reads its outputs' slots. A cycle first has every delay block
 /// publish its state, then evaluates the other blocks in dependency order, then lets the delay
-/// blocks take in their inputs: one virtual call per block, no allocation.
+/// blocks take in their inputs, then refreshes the feedback inputs (<see cref="PinDescriptor.Feedback"/>)
+/// from the outputs they are wired to: one virtual call per block, no allocation.
 /// </summary>
 public sealed class BlockNetwork
 {
     private readonly Block[] evaluationOrder;
     private readonly Block[] delays;
+    private readonly FeedbackCopy[] feedbacks;
 
-    internal BlockNetwork(BlockValues values, ImmutableArray<Block> blocks, Block[] evaluationOrder, ImmutableArray<NetworkPort> inputs, ImmutableArray<NetworkPort> outputs)
+    internal BlockNetwork(BlockValues values, ImmutableArray<Block> blocks, Block[] evaluationOrder, ImmutableArray<NetworkPort> inputs, ImmutableArray<NetworkPort> outputs, FeedbackCopy[] feedbacks)
     {
+        this.feedbacks = feedbacks;
         Values = values;
         Blocks = blocks;
         this.evaluationOrder = evaluationOrder;
@@ -69,6 +75,11 @@ public sealed class BlockNetwork
         foreach (var delay in delays)
         {
             delay.Evaluate(values, dtNanoseconds);
+        }
+
+        foreach (var feedback in feedbacks)
+        {
+            values.Copy(feedback);
         }
     }
 

@@ -49,6 +49,7 @@ public static class BlockNetworkBuilder
         private readonly List<(int Slot, BlockValue Value)> initialValues = [];
         private readonly List<NetworkPort> inputs = [];
         private readonly List<NetworkPort> outputs = [];
+        private readonly List<FeedbackCopy> feedbacks = [];
         private readonly int[] slotCounts = new int[4];
         private Block[] order = [];
 
@@ -88,7 +89,13 @@ public static class BlockNetworkBuilder
                 blocks[i]!.Bind(inputSlots[i], outputSlots[i]);
             }
 
-            return new BlockNetwork(values, [.. blocks.Select(b => b!)], order, [.. inputs], [.. outputs]);
+            var copies = feedbacks.ToArray();
+            foreach (var copy in copies)
+            {
+                values.Copy(copy);
+            }
+
+            return new BlockNetwork(values, [.. blocks.Select(b => b!)], order, [.. inputs], [.. outputs], copies);
         }
 
         private bool CheckSizes()
@@ -169,7 +176,9 @@ public static class BlockNetworkBuilder
             }
             catch (ArgumentException exception)
             {
-                Errors.Add(new(BlockNetworkErrorKind.InvalidParameter, instance.Name, exception.ParamName, null, exception.Message));
+                // Message appends " (Parameter 'NAME')" to what the block said; the error names the parameter already.
+                var message = exception.ParamName is null ? exception.Message : exception.Message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal);
+                Errors.Add(new(BlockNetworkErrorKind.InvalidParameter, instance.Name, exception.ParamName, null, message));
                 return null;
             }
         }
@@ -213,6 +222,14 @@ public static class BlockNetworkBuilder
                 {
                     Errors.Add(new(BlockNetworkErrorKind.TypeMismatch, instance.Name, pinDescriptor.Name, ExternalOf(wire.Source),
                         $"{subject} is {BlockValue.TypeName(pinDescriptor.Type)}, but {wire.Source} is {BlockValue.TypeName(source.Type)}"));
+                    continue;
+                }
+
+                if (pinDescriptor.Feedback && source.Producer >= 0)
+                {
+                    // A slot of its own, refreshed from the output at the end of each cycle.
+                    slots[pin] = Allocate(source.Type);
+                    feedbacks.Add(new FeedbackCopy(source.Type, source.Slot, slots[pin]));
                     continue;
                 }
 

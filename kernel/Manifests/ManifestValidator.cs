@@ -115,7 +115,7 @@ public static partial class ManifestValidator
 
             for (var i = 0; i < rows.Count; i++)
             {
-                CheckValues(sink, rows[i], table.Columns, $"{path}[{i}]", $"column for table '{name}'", $"column of table '{name}'", p);
+                CheckValues(sink, rows[i], table.Columns, $"{path}[{i}]", $"column for table '{name}'", $"column of table '{name}'", p, table.OtherColumns);
             }
         }
 
@@ -132,8 +132,11 @@ public static partial class ManifestValidator
     private static void CheckParameters(DiagnosticSink sink, ProgramManifest program, ProgramDescriptor descriptor, ManifestPositions p) =>
         CheckValues(sink, program.Parameters, descriptor.Parameters, "program.parameters", $"parameter for program '{program.Type}'", $"parameter of program '{program.Type}'", p);
 
-    /// <summary>Named values (parameters, or one table row) against their declarations: type, range, required ones present, no unknown names.</summary>
-    private static void CheckValues(DiagnosticSink sink, IReadOnlyDictionary<string, string> texts, IReadOnlyList<ParameterDeclaration> declarations, string path, string unknownWhat, string missingWhat, ManifestPositions p)
+    /// <summary>
+    /// Named values (parameters, or one table row) against their declarations: type, range, required
+    /// ones present, no unknown names (unless <paramref name="otherNames"/>: the program checks those).
+    /// </summary>
+    private static void CheckValues(DiagnosticSink sink, IReadOnlyDictionary<string, string> texts, IReadOnlyList<ParameterDeclaration> declarations, string path, string unknownWhat, string missingWhat, ManifestPositions p, bool otherNames = false)
     {
         foreach (var (name, text) in texts)
         {
@@ -141,6 +144,11 @@ public static partial class ManifestValidator
             var declaration = declarations.FirstOrDefault(d => d.Name == name);
             if (declaration is null)
             {
+                if (otherNames)
+                {
+                    continue;
+                }
+
                 sink.AtKey(p, valuePath, $"unknown {unknownWhat}", DiagnosticSink.Names(declarations.Select(d => d.Name), "none"));
             }
             else if (!declaration.TryRead(text, out _, out var problem))

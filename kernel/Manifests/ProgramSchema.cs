@@ -89,7 +89,7 @@ public static class ProgramSchema
             json.WriteNumber("maxItems", table.RowsAllowed);
             json.WriteStartObject("items");
             json.WriteString("type", "object");
-            WriteValues(json, table.Columns);
+            WriteValues(json, table.Columns, table.OtherColumns);
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -108,9 +108,24 @@ public static class ProgramSchema
         }
     }
 
-    private static void WriteValues(Utf8JsonWriter json, IReadOnlyList<ParameterDeclaration> declarations)
+    /// <summary>The declared values; <paramref name="otherNames"/> allows other names with scalar values (a table whose program checks its other columns).</summary>
+    private static void WriteValues(Utf8JsonWriter json, IReadOnlyList<ParameterDeclaration> declarations, bool otherNames = false)
     {
-        json.WriteBoolean("additionalProperties", false);
+        if (otherNames)
+        {
+            json.WriteStartObject("additionalProperties");
+            json.WriteStartArray("type");
+            json.WriteStringValue("string");
+            json.WriteStringValue("number");
+            json.WriteStringValue("boolean");
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteBoolean("additionalProperties", false);
+        }
+
         json.WriteStartObject("properties");
         foreach (var parameter in declarations)
         {

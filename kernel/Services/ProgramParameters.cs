@@ -155,6 +155,14 @@ public sealed record TableDeclaration(string Name, string Description, IReadOnly
     /// <summary>The most rows actually allowed: <see cref="RowsMax"/>, never beyond <see cref="RowsLimit"/>.</summary>
     public int RowsAllowed => Math.Min(RowsMax, RowsLimit);
 
+    /// <summary>
+    /// Whether a row may have columns beyond <see cref="Columns"/>: those are kept as text, as
+    /// written, for the program's own <see cref="ProgramDescriptor.Check"/> to judge (a block
+    /// network's rows, whose columns are the pins and parameters of each row's block type).
+    /// Declared columns are typed and checked as always.
+    /// </summary>
+    public bool OtherColumns { get; init; }
+
     public ParameterDeclaration? FindColumn(string name)
     {
         foreach (var column in Columns)
@@ -267,18 +275,27 @@ public sealed class ProgramParameters
                 throw new ServiceConfigurationException(serviceId, $"tables.{table.Name}", $"has {rows.Count} rows; allowed: {table.RowsMin}..{table.RowsAllowed}");
             }
 
-            tables[table.Name] = [.. rows.Select((row, i) => ParseValues(serviceId, table.Columns, row, $"tables.{table.Name}[{i}]."))];
+            tables[table.Name] = [.. rows.Select((row, i) => ParseValues(serviceId, table.Columns, row, $"tables.{table.Name}[{i}].", table.OtherColumns))];
         }
 
         return new ProgramParameters(parameters.values, parameters.given, tables.ToImmutable());
     }
 
-    private static ProgramParameters ParseValues(string serviceId, IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> texts, string prefix)
+    private static ProgramParameters ParseValues(string serviceId, IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> texts, string prefix, bool otherColumns = false)
     {
         var builder = ImmutableDictionary.CreateBuilder<string, ParameterValue>(StringComparer.Ordinal);
-        foreach (var name in texts.Keys)
+        foreach (var (name, text) in texts)
         {
-            if (!declarations.Any(d => d.Name == name))
+            if (declarations.Any(d => d.Name == name))
+            {
+                continue;
+            }
+
+            if (otherColumns)
+            {
+                builder[name] = ParameterValue.OfString(text);
+            }
+            else
             {
                 throw new ServiceConfigurationException(serviceId, prefix + name, $"unknown {(prefix.Length == 0 ? "parameter" : "column")}; the program declares: {string.Join(", ", declarations.Select(d => d.Name))}");
             }

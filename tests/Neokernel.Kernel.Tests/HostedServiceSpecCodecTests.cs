@@ -108,6 +108,26 @@ public sealed class HostedServiceSpecCodecTests
         Assert.False(decoded.Service.Isolated);
     }
 
+    [Fact]
+    public void A_table_with_other_columns_keeps_them_as_text_through_the_codec()
+    {
+        var table = new TableDeclaration("blocks", "rows whose other columns the program judges", [ParameterDeclaration.RequiredText("name", "the row's name")]) { OtherColumns = true };
+        var texts = new Dictionary<string, List<Dictionary<string, string>>> { ["blocks"] = [new() { ["name"] = "tic", ["KC"] = "2.5", ["PV"] = "tank.inputs/level" }] };
+        var parameters = ProgramParameters.Parse("svc", [], new Dictionary<string, string>(), [table], texts);
+        var spec = new HostedServiceSpec(
+            new ServiceSpec { Id = "svc", Kind = ServiceKind.Controller, Program = new ProgramSpec("test.blocks", parameters), Restart = new RestartSpec(RestartPolicy.Permanent, 0, 0, 0, 0, 0), Isolated = true },
+            [],
+            [],
+            []);
+
+        var row = HostedServiceSpecCodec.Decode(HostedServiceSpecCodec.Encode(spec)).Service.Program.Parameters.Table("blocks")[0];
+
+        Assert.Equal(("tic", "2.5", "tank.inputs/level"), (row.Text("name"), row.Text("KC"), row.Text("PV")));
+        Assert.True(row.IsGiven("KC"));
+        var closed = table with { OtherColumns = false };
+        Assert.Throws<ServiceConfigurationException>(() => ProgramParameters.Parse("svc", [], new Dictionary<string, string>(), [closed], texts));
+    }
+
     [Theory]
     [InlineData(0, "magic")]
     [InlineData(4, "version")]

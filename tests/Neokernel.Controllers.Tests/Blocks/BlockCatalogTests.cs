@@ -10,9 +10,22 @@ public sealed class BlockCatalogTests
     [Fact]
     public void Catalog_holds_the_iec_and_process_blocks()
     {
-        string[] expected = ["TON", "TOF", "TP", "R_TRIG", "F_TRIG", "CTU", "CTD", "CTUD", "SR", "RS", "RAMP", "LAG", "DEADBAND", "HYSTERESIS", "SCALE", "MOVAVG", "ALARM", "DELAY"];
+        string[] expected = ["TON", "TOF", "TP", "R_TRIG", "F_TRIG", "CTU", "CTD", "CTUD", "SR", "RS", "RAMP", "LAG", "DEADBAND", "HYSTERESIS", "SCALE", "MOVAVG", "ALARM", "DELAY", "PID"];
         Assert.Equal(expected, BlockCatalog.Descriptors.Select(d => d.TypeName));
         Assert.Equal(["DELAY"], BlockCatalog.Descriptors.Where(d => d.IsDelay).Select(d => d.TypeName));
+    }
+
+    [Fact]
+    public void No_block_type_names_an_input_and_a_parameter_alike()
+    {
+        // A manifest row writes inputs and parameters as columns of one row: a name must say which.
+        foreach (var descriptor in BlockCatalog.Descriptors)
+        {
+            var inputs = descriptor.Inputs.Select(p => p.Name.ToUpperInvariant());
+            Assert.Empty(inputs.Intersect(descriptor.Parameters.Select(p => p.Name.ToUpperInvariant())));
+            Assert.DoesNotContain(descriptor.Inputs, p => p.Name.Equals("name", StringComparison.OrdinalIgnoreCase) || p.Name.Equals("type", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(descriptor.Parameters, p => p.Name.Equals("name", StringComparison.OrdinalIgnoreCase) || p.Name.Equals("type", StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     [Theory]

@@ -1,0 +1,149 @@
+using Neokernel.Controllers.Blocks;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Services;
+
+namespace Neokernel.Controllers.Tests.Blocks;
+
+/// <summary>What validate says of a controllers.blocks manifest: each problem at the row and column it is about.</summary>
+public sealed class BlockNetworkManifestTests
+{
+    private const string Header = """
+        id: cascade
+        kind: controller
+        program:
+          type: controllers.blocks
+          tables:
+
+        """;
+
+    private const string Footer = """
+        timing:
+          class: best-effort
+          periodUs: 100000
+        regions:
+          - name: tank.inputs
+            access: read
+            points: [temperature, jacket]
+          - name: tank.outputs
+            access: write
+            points: [heater, alarm]
+          - name: other.outputs
+            access: read
+            points: [valve]
+        """;
+
+    /// <summary>A cascade: outer temperature loop, inner jacket loop, back-calculation wired back, and a high alarm.</summary>
+    private const string Cascade = """
+            blocks:
+              - {name: outer, type: PID, PV: tank.inputs/temperature, SP: 60.0, KC: 4, TI: T#120s, OUT_MIN: 20, OUT_MAX: 95,
+                 BLOCK_HI: inner.SP_BLOCK_HI, BLOCK_LO: inner.SP_BLOCK_LO, BKCAL_ON: inner.OPEN, BKCAL_VAL: inner.SP_USED}
+              - {name: inner, type: PID, PV: tank.inputs/jacket, SP: outer.OUT, KC: 5, TI: T#10s}
+              - {name: high, type: ALARM, IN: tank.inputs/temperature, H_LIMIT: 80, HH_LIMIT: 90}
+            outputs:
+              - {point: tank.outputs/heater, from: inner.OUT}
+              - {point: tank.outputs/alarm, from: high.ACTIVE}
+
+        """;
+
+    [Fact]
+    public void A_cascade_loads_and_builds()
+    {
+        var (manifest, diagnostics) = Load(Cascade);
+        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+
+        var spec = SpecBuilder.Service(manifest!, Catalog());
+        var (network, read) = BlockNetworkManifest.Build(spec.Id, spec.Program.Parameters);
+
+        Assert.Equal(["tank.inputs/temperature", "tank.inputs/jacket"], read.Inputs.Select(i => i.ExternalName).Order(StringComparer.Ordinal).Reverse());
+        Assert.Equal(["tank.outputs/heater", "tank.outputs/alarm"], read.Outputs.Select(o => o.ExternalName));
+        Assert.Equal(["outer", "inner", "high"], network.EvaluationOrder.Select(b => b.Name));
+        var outer = Assert.IsType<PidBlock>(network.Block("outer"));
+        Assert.Equal(120, outer.Controller.Tuning.TiSeconds);
+        Assert.Equal((20.0, 95.0), (outer.Controller.Tuning.OutputMin, outer.Controller.Tuning.OutputMax));
+    }
+
+    [Theory]
+    [InlineData("  - {name: a, type: PIDD}\n", "program.tables.blocks[0].type: block 'a': no block type 'PIDD'")]
+    [InlineData("  - {name: a, type: PID, FOO: 1}\n", "program.tables.blocks[0].FOO: block 'a' (PID) has no input or parameter 'FOO'")]
+    [InlineData("  - {name: a, type: PID, OUT: 1}\n", "program.tables.blocks[0].OUT: block 'a' (PID) has no input or parameter 'OUT'; OUT is an output")]
+    [InlineData("  - {name: a, type: PID, KC: fast}\n", "program.tables.blocks[0].KC: block 'a' (PID) parameter KC: 'fast' is not a REAL")]
+    [InlineData("  - {name: a, type: PID, KC: 0}\n", "program.tables.blocks[0].KC: block 'a' (PID): parameter KC = 0 (REAL) is not allowed: it must be nonzero")]
+    [InlineData("  - {name: a, type: PID, N: 0}\n", "program.tables.blocks[0].N: block 'a' (PID): parameter N = 0")]
+    [InlineData("  - {name: a, type: PID, PV: tank.inputs/level}\n", "program.tables.blocks[0].PV: region 'tank.inputs' has no point 'level'")]
+    [InlineData("  - {name: a, type: PID, PV: plant/level}\n", "program.tables.blocks[0].PV: no region 'plant' in this service's regions")]
+    [InlineData("  - {name: a, type: PID, PV: tank.outputs/heater}\n", "program.tables.blocks[0].PV: region 'tank.outputs' is one this service writes")]
+    [InlineData("  - {name: a, type: PID, PV: b.Q}\n  - {name: b, type: TON}\n", "program.tables.blocks[0].PV: block 'a' (PID) input PV is REAL, but output b.Q is BOOL")]
+    [InlineData("  - {name: a, type: PID, MAN: 2.5}\n", "program.tables.blocks[0].MAN: block 'a' (PID) input MAN: '2.5' is no point, no BOOL literal and no block's output")]
+    [InlineData("  - {name: a, type: LAG, IN: b.OUT}\n  - {name: b, type: LAG, IN: a.OUT}\n", "program.tables.blocks[0].name: algebraic loop without a delay block: a -> b -> a")]
+    [InlineData("  - {name: a, type: LAG}\n  - {name: a, type: LAG}\n", "program.tables.blocks[0].name: block 'a' (LAG) is declared twice")]
+    public void A_bad_block_row_is_named_at_its_column(string blocks, string expected) =>
+        AssertOneError("    blocks:\n" + Indent(blocks), expected);
+
+    [Theory]
+    [InlineData("  - {point: other.outputs/valve, from: a.OUT}\n", "program.tables.outputs[0].point: point other.outputs/valve is owned by the service that writes region 'other.outputs'")]
+    [InlineData("  - {point: tank.outputs/pump, from: a.OUT}\n", "program.tables.outputs[0].point: region 'tank.outputs' has no point 'pump'")]
+    [InlineData("  - {point: heater, from: a.OUT}\n", "program.tables.outputs[0].point: 'heater' is not a point")]
+    [InlineData("  - {point: tank.outputs/heater, from: a.OUT}\n  - {point: tank.outputs/heater, from: a.LIMIT_HI}\n", "program.tables.outputs[1].point: point tank.outputs/heater is written twice")]
+    [InlineData("  - {point: tank.outputs/heater, from: a.NOPE}\n", "program.tables.outputs[0].from: external output 'tank.outputs/heater': block 'a' (PID) has no output 'NOPE'")]
+    [InlineData("  - {point: tank.outputs/heater, from: b.OUT}\n", "program.tables.outputs[0].from: 'b.OUT' is neither a block output nor a literal")]
+    public void A_bad_output_row_is_named_at_its_column(string outputs, string expected) =>
+        AssertOneError("    blocks:\n      - {name: a, type: PID}\n    outputs:\n" + Indent(outputs), expected);
+
+    [Fact]
+    public void A_loop_closed_at_feedback_inputs_is_no_algebraic_loop()
+    {
+        var (_, diagnostics) = Load("""
+                blocks:
+                  - {name: outer, type: PID, SP: inner.SP_USED, BLOCK_HI: inner.SP_BLOCK_HI}
+                  - {name: inner, type: PID, SP: outer.OUT}
+
+            """);
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith("program.tables.blocks[0].name: algebraic loop", $"{diagnostic.Field}: {diagnostic.Problem}", StringComparison.Ordinal);
+
+        (_, diagnostics) = Load("""
+                blocks:
+                  - {name: outer, type: PID, BKCAL_VAL: inner.SP_USED, BLOCK_HI: inner.SP_BLOCK_HI}
+                  - {name: inner, type: PID, SP: outer.OUT}
+
+            """);
+        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+    }
+
+    [Fact]
+    public void A_problem_has_the_line_and_column_of_its_value()
+    {
+        var (_, diagnostics) = Load("    blocks:\n      - {name: a, type: PID}\n      - {name: b, type: PID, KC: x}\n");
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("program.tables.blocks[1].KC", diagnostic.Field);
+        Assert.Equal(8, diagnostic.Location.Line);
+        Assert.True(diagnostic.Location.Column > 30, $"column {diagnostic.Location.Column} points into the row, at KC's value");
+    }
+
+    [Fact]
+    public void The_blocks_table_is_required()
+    {
+        var (_, diagnostics) = Load("    outputs:\n      - {point: tank.outputs/heater, from: 1}\n");
+        Assert.Contains(diagnostics, d => d.Field == "program.tables.blocks" && d.Problem.Contains("required table", StringComparison.Ordinal));
+    }
+
+    private static string Indent(string rows) =>
+        string.Concat(rows.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => "    " + line + "\n"));
+
+    private static void AssertOneError(string tables, string expected)
+    {
+        var (_, diagnostics) = Load(tables);
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith(expected, $"{diagnostic.Field}: {diagnostic.Problem}", StringComparison.Ordinal);
+        Assert.True(diagnostic.Location.Line > 0, "the problem has a line");
+    }
+
+    private static (ServiceManifest? Manifest, IReadOnlyList<ManifestDiagnostic> Diagnostics) Load(string tables)
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("cascade.yaml", Header + tables + Footer);
+        return ManifestLoader.LoadService("cascade.yaml", source, Catalog());
+    }
+
+    private static ProgramCatalog Catalog() => new ProgramCatalog().AddControllers();
+}
