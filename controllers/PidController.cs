@@ -23,6 +23,12 @@ namespace Neokernel.Controllers;
 /// tracking the integrator follows the output, so the first automatic step starts from there;
 /// entering cascade, or leaving it for auto, the integrator absorbs the change of setpoint at the
 /// first update, so the switch of setpoint source moves no output either.</item>
+/// <item>External reset feedback (<see cref="PidInputs.ExternalReset"/>): the integral is a lag,
+/// with time constant Ti, of the output actually used downstream (a selector's output), rather than
+/// of this controller's own error. While the controller is the one selected that is integral action;
+/// while it is not, its output stays its proportional demand above the selected output, so it takes
+/// over the moment its demand is the lower (or higher) one, and never winds up: the override
+/// structure of Shinskey's process control.</item>
 /// <item><see cref="Retune"/> changes gains, form and weights without a bump.</item>
 /// </list>
 /// </summary>
@@ -238,7 +244,7 @@ public sealed class PidController
         {
             PidMode.Manual => FollowTarget(manualOutput, dtSeconds),
             PidMode.Tracking => FollowTarget(inputs.TrackingValue, dtSeconds),
-            _ => Control(setpoint - processValue, inputs.OutputBlocked, dtSeconds),
+            _ => Control(setpoint - processValue, inputs, dtSeconds),
         };
         AssertInvariants();
         return output;
@@ -263,7 +269,7 @@ public sealed class PidController
     }
 
     /// <summary>Auto and cascade: the algorithm.</summary>
-    private double Control(double error, PidLimit outputBlocked, double dtSeconds)
+    private double Control(double error, in PidInputs inputs, double dtSeconds)
     {
         if (rebasePending)
         {
@@ -281,7 +287,18 @@ public sealed class PidController
         }
 
         var limited = LimitOutput(unlimited, dtSeconds);
-        UpdateIntegral(error, unlimited, limited, outputBlocked, dtSeconds);
+        if (integralOn && double.IsFinite(inputs.ExternalReset))
+        {
+            // Backward Euler of the lag 1/(1 + s·Ti) from the output used downstream; its input
+            // is a limited output, so the lag cannot wind up past what the selector passes on.
+            var weight = dtSeconds / (tuning.IsaIntegralSeconds + dtSeconds);
+            integral += weight * (inputs.ExternalReset - derivative - feedforward - integral);
+        }
+        else
+        {
+            UpdateIntegral(error, unlimited, limited, inputs.OutputBlocked, dtSeconds);
+        }
+
         Output = limited;
         return limited;
     }

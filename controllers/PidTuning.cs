@@ -258,4 +258,11 @@ public readonly record struct PidInputs(double Setpoint, double ProcessValue)
     /// say: an inner loop's <see cref="PidController.SetpointLimit"/> when this is its outer loop.
     /// </summary>
     public PidLimit OutputBlocked { get; init; }
+
+    /// <summary>
+    /// The output used downstream (an override selector's OUT, from the previous cycle), for
+    /// external reset feedback in auto and cascade: the integral becomes a lag of it with time
+    /// constant Ti. NaN (the default) keeps the ordinary integral. Ignored without integral action.
+    /// </summary>
+    public double ExternalReset { get; init; } = double.NaN;
 }

@@ -30,6 +30,10 @@ public static class BlockCatalog
         (Alarm.Type, static p => new Alarm(p)),
         (UnitDelay.Type, static p => new UnitDelay(p)),
         (PidBlock.Type, static p => new PidBlock(p)),
+        (Selector.MinType, static p => new Selector(p)),
+        (Selector.MaxType, static p => new Selector(p)),
+        (RatioStation.Type, static p => new RatioStation(p)),
+        (SplitRange.Type, static p => new SplitRange(p)),
     ];
 
     public static ImmutableArray<BlockDescriptor> Descriptors { get; } = [.. Table.Select(entry => entry.Descriptor)];

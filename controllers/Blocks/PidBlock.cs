@@ -15,6 +15,12 @@ namespace Neokernel.Controllers.Blocks;
 /// held by a limit, the outer integrator stops in the direction that would push it further: windup
 /// propagates back.
 ///
+/// Override selection: each PID's OUT into a MIN_SEL or MAX_SEL block, whose OUT drives the
+/// actuator and comes back to every PID's RESET_FB, with EXT_RESET set. The integral of each is
+/// then a lag of the selected output (<see cref="PidInputs.ExternalReset"/>): the selected one
+/// integrates as usual, the others hold their proportional demand next to it and take over without
+/// windup when theirs becomes the selected one.
+///
 /// The first cycle (dt 0) and any cycle with a non-finite PV, SP, FF or (tracking) TRACK_VAL hold
 /// the output, as the controller does on bad input.
 /// </summary>
@@ -31,6 +37,7 @@ public sealed class PidBlock : Block
     public const int BlockLow = 8;
     public const int BackCalculationOn = 9;
     public const int BackCalculationValue = 10;
+    public const int ResetFeedback = 11;
 
     public const int Out = 0;
     public const int LimitHigh = 1;
@@ -53,6 +60,7 @@ public sealed class PidBlock : Block
     public const int RateUp = 10;
     public const int RateDown = 11;
     public const int Initial = 12;
+    public const int ExternalReset = 13;
 
     public static readonly BlockDescriptor Type = new(
         "PID",
@@ -69,6 +77,7 @@ public sealed class PidBlock : Block
             PinDescriptor.Bool("BLOCK_LO", "the loop fed cannot follow a lower OUT (its SP_BLOCK_LO)") with { Feedback = true },
             PinDescriptor.Bool("BKCAL_ON", "the loop fed does not follow its setpoint (its OPEN); OUT follows BKCAL_VAL") with { Feedback = true },
             PinDescriptor.Real("BKCAL_VAL", "the setpoint the loop fed uses (its SP_USED)") with { Feedback = true },
+            PinDescriptor.Real("RESET_FB", "with EXT_RESET: the output used downstream (an override selector's OUT)") with { Feedback = true },
         ],
         [
             PinDescriptor.Real("OUT", "the output, within OUT_MIN..OUT_MAX"),
@@ -93,10 +102,12 @@ public sealed class PidBlock : Block
             ParameterDescriptor.Real("RATE_UP", 0.0, 0.0, double.MaxValue, retainable: true, "the largest rise of the output per second; 0 for none"),
             ParameterDescriptor.Real("RATE_DOWN", 0.0, 0.0, double.MaxValue, retainable: true, "the largest fall of the output per second; 0 for none"),
             ParameterDescriptor.AnyReal("INITIAL", 0.0, retainable: false, "the output before the first update, clamped to OUT_MIN..OUT_MAX"),
+            ParameterDescriptor.Bool("EXT_RESET", false, retainable: false, "external reset feedback: the integral is a lag (time constant TI) of RESET_FB, for override selection"),
         ],
         IsDelay: false);
 
     private readonly PidController controller;
+    private readonly bool externalReset;
 
     public PidBlock(BlockParameters parameters)
         : base(parameters)
@@ -122,6 +133,7 @@ public sealed class PidBlock : Block
         }
 
         controller.Reset(Math.Clamp(parameters.Real(Initial), tuning.OutputMin, tuning.OutputMax));
+        externalReset = parameters.Bool(ExternalReset);
     }
 
     /// <summary>The controller inside, for diagnostics and tests.</summary>
@@ -148,6 +160,7 @@ public sealed class PidBlock : Block
                 Feedforward = ReadReal(values, Ff),
                 TrackingValue = ReadBool(values, Track) ? ReadReal(values, TrackVal) : ReadReal(values, BackCalculationValue),
                 OutputBlocked = blocked,
+                ExternalReset = externalReset ? ReadReal(values, ResetFeedback) : double.NaN,
             };
             controller.Update(inputs, Seconds(dtNanoseconds));
         }
