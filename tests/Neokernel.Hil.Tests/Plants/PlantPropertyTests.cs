@@ -158,6 +158,7 @@ public sealed class PlantPropertyTests
         var tanks = new TwoTankModel(TwoTankParameters.Default);
         var motor = new DcMotorModel(DcMotorParameters.Default);
         var valve = new StictionValveModel(StictionValveParameters.Default);
+        var jacketed = new JacketedTankModel(JacketedTankParameters.Default);
         var chain = new SignalChain(
             0.0,
             new DelayStage(0.5, 0.1, 0.0),
@@ -176,6 +177,8 @@ public sealed class PlantPropertyTests
             motor.Step(0.001);
             valve.CommandPercent = i % 100;
             valve.Step(0.1);
+            jacketed.HeaterPercent = i % 100;
+            jacketed.Step(0.1);
             chain.Process(heated.TemperatureCelsius, 0.1);
         });
     }
