@@ -7,6 +7,7 @@ public static class HilPrograms
 {
     public const string TankPlantType = "hil.tank-plant";
     public const string HeatedTankPlantType = "hil.heated-tank-plant";
+    public const string JacketedTankPlantType = "hil.jacketed-tank-plant";
     public const string LevelSensorType = "hil.level-sensor";
     public const string PumpActuatorType = "hil.pump-actuator";
     public const string TankModbusPlantType = "hil.tank-modbus-plant";
@@ -26,6 +27,11 @@ public static class HilPrograms
                 "heated tank plant model (first-order thermal with dead time, exact discretisation): heater command (%) from a region point, temperature (°C, optional noise and quantisation) into a region point",
                 HeatedTankPlantService.Parameters,
                 static () => new HeatedTankPlantService()))
+            .Add(new ProgramDescriptor(
+                JacketedTankPlantType,
+                "jacketed tank plant model (jacket and contents, exact discretisation, dead time to the contents' sensor), the plant of a temperature cascade: heater command (%) from a region point, the contents' measured and the jacket's temperature (°C, optional noise and quantisation) into region points",
+                JacketedTankPlantService.Parameters,
+                static () => new JacketedTankPlantService()))
             .Add(new ProgramDescriptor(
                 LevelSensorType,
                 "level transmitter: true level from a device, plus noise and quantisation, clamped to its range, into a region point",

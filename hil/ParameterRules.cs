@@ -30,4 +30,8 @@ internal static class ParameterRules
             throw new ArgumentException($"{name} must be within {min}..{max}, is {value}", name);
         }
     }
+
+    /// <summary>A temperature of a thermal model: above absolute zero and short of a typing error.</summary>
+    public static void Temperature(double value, string name) =>
+        Within(value, Plants.HeatedTankParameters.TemperatureMinCelsius, Plants.HeatedTankParameters.TemperatureMaxCelsius, name);
 }

@@ -14,13 +14,15 @@ namespace Neokernel.Hil;
 public static class PlantParameterSections
 {
     public static readonly IReadOnlyList<ParameterDeclaration> HeatedTank =
+        Vessel(HeatedTankParameters.Default, "heater power at 100 % command", "dead time from the heater to the sensor, rounded to whole periods");
+
+    /// <summary>The heated tank's vessel, then the jacket: <see cref="JacketedTankParameters"/>.</summary>
+    public static readonly IReadOnlyList<ParameterDeclaration> JacketedTank =
     [
-        ParameterDeclaration.Number("heatCapacityJoulesPerKelvin", "heat capacity C of the contents (positive)", HeatedTankParameters.Default.HeatCapacityJoulesPerKelvin, "J/K", min: 0),
-        ParameterDeclaration.Number("heatLossWattsPerKelvin", "loss UA to ambient per kelvin above it (positive)", HeatedTankParameters.Default.HeatLossWattsPerKelvin, "W/K", min: 0),
-        ParameterDeclaration.Number("heaterPowerMaxWatts", "heater power at 100 % command", HeatedTankParameters.Default.HeaterPowerMaxWatts, "W", min: 0),
-        ParameterDeclaration.Number("ambientTemperatureCelsius", "ambient temperature", HeatedTankParameters.Default.AmbientTemperatureCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
-        ParameterDeclaration.Number("deadTimeSeconds", "dead time from the heater to the sensor, rounded to whole periods", HeatedTankParameters.Default.DeadTimeSeconds, "s", min: 0),
-        ParameterDeclaration.Number("temperatureInitialCelsius", "temperature of the contents at start", HeatedTankParameters.Default.TemperatureInitialCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
+        .. Vessel(JacketedTankParameters.Default.Vessel, "heater power into the jacket at 100 % command", "dead time from the contents to their temperature sensor, rounded to whole periods; the jacket's sensor has none"),
+        ParameterDeclaration.Number("jacketHeatCapacityJoulesPerKelvin", "heat capacity Cj of the jacket with its heating element (positive)", JacketedTankParameters.Default.JacketHeatCapacityJoulesPerKelvin, "J/K", min: 0),
+        ParameterDeclaration.Number("jacketTransferWattsPerKelvin", "transfer Uj from the jacket into the contents per kelvin of difference (positive)", JacketedTankParameters.Default.JacketTransferWattsPerKelvin, "W/K", min: 0),
+        ParameterDeclaration.Number("jacketTemperatureInitialCelsius", "temperature of the jacket at start", JacketedTankParameters.Default.JacketTemperatureInitialCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
     ];
 
     public static readonly IReadOnlyList<ParameterDeclaration> TwoTank =
@@ -60,6 +62,12 @@ public static class PlantParameterSections
         return new HeatedTankParameters(v[0], v[1], v[2], v[3], v[4], v[5]);
     }
 
+    public static JacketedTankParameters ReadJacketedTank(ProgramParameters parameters)
+    {
+        var v = Numbers(parameters, JacketedTank);
+        return new JacketedTankParameters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+    }
+
     public static TwoTankParameters ReadTwoTank(ProgramParameters parameters)
     {
         var v = Numbers(parameters, TwoTank);
@@ -77,6 +85,17 @@ public static class PlantParameterSections
         var v = Numbers(parameters, StictionValve);
         return new StictionValveParameters(v[0], v[1], v[2]);
     }
+
+    /// <summary>The members of a heated vessel, the heated tank's and the jacketed tank's first six, with their defaults.</summary>
+    private static ParameterDeclaration[] Vessel(HeatedTankParameters defaults, string heaterMeaning, string deadTimeMeaning) =>
+    [
+        ParameterDeclaration.Number("heatCapacityJoulesPerKelvin", "heat capacity C of the contents (positive)", defaults.HeatCapacityJoulesPerKelvin, "J/K", min: 0),
+        ParameterDeclaration.Number("heatLossWattsPerKelvin", "loss UA to ambient per kelvin above it (positive)", defaults.HeatLossWattsPerKelvin, "W/K", min: 0),
+        ParameterDeclaration.Number("heaterPowerMaxWatts", heaterMeaning, defaults.HeaterPowerMaxWatts, "W", min: 0),
+        ParameterDeclaration.Number("ambientTemperatureCelsius", "ambient temperature", defaults.AmbientTemperatureCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
+        ParameterDeclaration.Number("deadTimeSeconds", deadTimeMeaning, defaults.DeadTimeSeconds, "s", min: 0),
+        ParameterDeclaration.Number("temperatureInitialCelsius", "temperature of the contents at start", defaults.TemperatureInitialCelsius, "°C", min: HeatedTankParameters.TemperatureMinCelsius, max: HeatedTankParameters.TemperatureMaxCelsius),
+    ];
 
     /// <summary>
     /// The section's values in its order, which is the record's constructor order (a test holds

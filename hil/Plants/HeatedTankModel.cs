@@ -35,9 +35,9 @@ public readonly record struct HeatedTankParameters(
         ParameterRules.Positive(HeatCapacityJoulesPerKelvin, nameof(HeatCapacityJoulesPerKelvin));
         ParameterRules.Positive(HeatLossWattsPerKelvin, nameof(HeatLossWattsPerKelvin));
         ParameterRules.NonNegative(HeaterPowerMaxWatts, nameof(HeaterPowerMaxWatts));
-        ParameterRules.Within(AmbientTemperatureCelsius, TemperatureMinCelsius, TemperatureMaxCelsius, nameof(AmbientTemperatureCelsius));
+        ParameterRules.Temperature(AmbientTemperatureCelsius, nameof(AmbientTemperatureCelsius));
         ParameterRules.NonNegative(DeadTimeSeconds, nameof(DeadTimeSeconds));
-        ParameterRules.Within(TemperatureInitialCelsius, TemperatureMinCelsius, TemperatureMaxCelsius, nameof(TemperatureInitialCelsius));
+        ParameterRules.Temperature(TemperatureInitialCelsius, nameof(TemperatureInitialCelsius));
     }
 }
 
@@ -99,14 +99,14 @@ public sealed class HeatedTankModel
     public double HeaterPercent
     {
         get => heaterPercent;
-        set => heaterPercent = PlantInput.InRange(value, 0, 100, "the heater command is 0..100 %");
+        set => heaterPercent = PlantInput.HeaterPercent(value);
     }
 
     /// <summary>Ambient temperature, a disturbance input.</summary>
     public double AmbientTemperatureCelsius
     {
         get => ambientCelsius;
-        set => ambientCelsius = PlantInput.InRange(value, HeatedTankParameters.TemperatureMinCelsius, HeatedTankParameters.TemperatureMaxCelsius, "the ambient is a temperature above absolute zero");
+        set => ambientCelsius = PlantInput.AmbientCelsius(value);
     }
 
     public double HeaterPowerWatts => Parameters.HeaterPowerMaxWatts * heaterPercent / 100.0;

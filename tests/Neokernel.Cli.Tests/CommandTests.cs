@@ -12,6 +12,17 @@ public sealed class CommandTests
         Assert.Contains("valid", result.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>Every service file stands on its own, those no system of the repository uses yet (the jacketed tank's plant) too.</summary>
+    [Fact]
+    public void Validate_EveryServiceFile_IsValid()
+    {
+        var files = Directory.GetFiles(Path.Combine(Repository.Root, "manifests", "services"), "*.yaml").Order(StringComparer.Ordinal).ToArray();
+        Assert.Contains(files, f => Path.GetFileName(f) == "jacketed-tank-plant.yaml");
+        var result = CliResult.Run(["validate", .. files]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"{files.Length} manifest file(s) valid", result.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_BrokenService_NamesFileLineColumnFieldAndWhatIsAllowed()
     {

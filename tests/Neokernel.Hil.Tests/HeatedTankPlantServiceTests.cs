@@ -80,16 +80,8 @@ public sealed class HeatedTankPlantServiceTests
         Assert.NotNull(descriptor.FindParameter("deadTimeSeconds"));
     }
 
-    /// <summary>A context with the plant's two regions, the heater's written by the peer; a parameter given overrides the regions' names.</summary>
-    private static (FakeServiceContext Context, RegionWriter Heater) Prepared(Dictionary<string, string> parameters)
-    {
-        parameters.TryAdd("inputRegion", Commands);
-        parameters.TryAdd("outputRegion", Measurements);
-        var context = new FakeServiceContext(parameters, periodUs: 100_000, seed: 11, declarations: HeatedTankPlantService.Parameters);
-        context.AddRegion(Measurements, context.ServiceId, "temperature");
-        context.AddRegion(Commands, FakeServiceContext.PeerId, "heater");
-        return (context, context.Objects.OpenRegionWriter(Commands, FakeServiceContext.PeerId));
-    }
+    private static (FakeServiceContext Context, RegionWriter Heater) Prepared(Dictionary<string, string> parameters) =>
+        ThermalPlantContext.Prepared(parameters, HeatedTankPlantService.Parameters, (Commands, Measurements), "temperature");
 
     private static (FakeServiceContext Context, RegionWriter Heater, HeatedTankPlantService Plant) Started(Dictionary<string, string> parameters)
     {
@@ -99,11 +91,5 @@ public sealed class HeatedTankPlantServiceTests
         return (context, heater, plant);
     }
 
-    private static (double Value, Quality Quality, long TimestampNs) Temperature(FakeServiceContext context)
-    {
-        var reader = context.Objects.OpenRegionReader(Measurements, FakeServiceContext.PeerId);
-        var snapshot = reader.CreateSnapshot();
-        Assert.True(reader.TryRead(snapshot));
-        return (snapshot.Value(0), snapshot.Quality(0), snapshot.TimestampNs(0));
-    }
+    private static ThermalPlantContext.Point Temperature(FakeServiceContext context) => ThermalPlantContext.Read(context, Measurements, "temperature");
 }

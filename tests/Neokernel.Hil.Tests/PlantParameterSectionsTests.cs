@@ -9,6 +9,7 @@ public sealed class PlantParameterSectionsTests
     public static TheoryData<string, IReadOnlyList<ParameterDeclaration>, string[]> Sections => new()
     {
         { "heated tank", PlantParameterSections.HeatedTank, Members(typeof(HeatedTankParameters).GetConstructors()) },
+        { "jacketed tank", PlantParameterSections.JacketedTank, Members(typeof(JacketedTankParameters).GetConstructors()) },
         { "two tanks", PlantParameterSections.TwoTank, Members(typeof(TwoTankParameters).GetConstructors()) },
         { "dc motor", PlantParameterSections.DcMotor, Members(typeof(DcMotorParameters).GetConstructors()) },
         { "stiction valve", PlantParameterSections.StictionValve, Members(typeof(StictionValveParameters).GetConstructors()) },
@@ -26,6 +27,7 @@ public sealed class PlantParameterSectionsTests
     public void Without_parameters_each_section_reads_its_records_default()
     {
         Assert.Equal(HeatedTankParameters.Default, PlantParameterSections.ReadHeatedTank(Read(PlantParameterSections.HeatedTank, [])));
+        Assert.Equal(JacketedTankParameters.Default, PlantParameterSections.ReadJacketedTank(Read(PlantParameterSections.JacketedTank, [])));
         Assert.Equal(TwoTankParameters.Default, PlantParameterSections.ReadTwoTank(Read(PlantParameterSections.TwoTank, [])));
         Assert.Equal(DcMotorParameters.Default, PlantParameterSections.ReadDcMotor(Read(PlantParameterSections.DcMotor, [])));
         Assert.Equal(StictionValveParameters.Default, PlantParameterSections.ReadStictionValve(Read(PlantParameterSections.StictionValve, [])));
@@ -36,6 +38,8 @@ public sealed class PlantParameterSectionsTests
     {
         var tanks = PlantParameterSections.ReadTwoTank(Read(PlantParameterSections.TwoTank, new() { ["lowerOutletCoefficient"] = "0.004", ["upperLevelInitialMeters"] = "0.5" }));
         Assert.Equal(TwoTankParameters.Default with { LowerOutletCoefficient = 0.004, UpperLevelInitialMeters = 0.5 }, tanks);
+        var jacketed = PlantParameterSections.ReadJacketedTank(Read(PlantParameterSections.JacketedTank, new() { ["jacketTransferWattsPerKelvin"] = "250", ["deadTimeSeconds"] = "8" }));
+        Assert.Equal(JacketedTankParameters.Default with { JacketTransferWattsPerKelvin = 250.0, DeadTimeSeconds = 8.0 }, jacketed);
         var motor = PlantParameterSections.ReadDcMotor(Read(PlantParameterSections.DcMotor, new() { ["voltageMaxVolts"] = "48" }));
         Assert.Equal(48.0, motor.VoltageMaxVolts);
     }

@@ -80,7 +80,8 @@ public sealed class DiscretisationTests
         var tanks = new TwoTankModel(TwoTankParameters.Default);
         var motor = new DcMotorModel(DcMotorParameters.Default) { LoadTorqueNewtonMeters = 0.01 };
         var valve = new StictionValveModel(StictionValveParameters.Default);
-        var digests = new ulong[4];
+        var jacketed = new JacketedTankModel(JacketedTankParameters.Default);
+        var digests = new ulong[5];
         for (var i = 0; i < 2000; i++)
         {
             heated.HeaterPercent = (i / 100) % 2 == 0 ? 80.0 : 15.0;
@@ -91,17 +92,21 @@ public sealed class DiscretisationTests
             motor.Step(0.001);
             valve.CommandPercent = 50.0 + (20.0 * Triangle(i / 400.0));
             valve.Step(0.1);
+            jacketed.HeaterPercent = (i / 100) % 2 == 0 ? 90.0 : 5.0;
+            jacketed.Step(0.1);
             digests[0] = Mix(digests[0], heated.TemperatureCelsius);
             digests[1] = Mix(Mix(digests[1], tanks.UpperLevelMeters), tanks.LowerLevelMeters);
             digests[2] = Mix(Mix(Mix(digests[2], motor.CurrentAmperes), motor.SpeedRadiansPerSecond), motor.PositionRadians);
             digests[3] = Mix(digests[3], valve.StemPercent);
+            digests[4] = Mix(Mix(Mix(digests[4], jacketed.JacketTemperatureCelsius), jacketed.TemperatureCelsius), jacketed.MeasuredTemperatureCelsius);
         }
 
         Assert.Multiple(
             () => Assert.Equal("537e3465be3686c2", Hex(digests[0])),
             () => Assert.Equal("a232c95a10d0f803", Hex(digests[1])),
             () => Assert.Equal("bc8570718fc2caf4", Hex(digests[2])),
-            () => Assert.Equal("7cabd7150675e73c", Hex(digests[3])));
+            () => Assert.Equal("7cabd7150675e73c", Hex(digests[3])),
+            () => Assert.Equal("36c5a85b0d25b80f", Hex(digests[4])));
     }
 
     private static string Hex(ulong digest) => digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);

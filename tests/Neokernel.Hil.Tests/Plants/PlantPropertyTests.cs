@@ -51,18 +51,23 @@ public sealed class PlantPropertyTests
         }).QuickCheckThrowOnFailure();
     }
 
+    /// <summary>A heated vessel starting at ambient: the heated tank's parameters, the first six of the jacketed tank's.</summary>
+    private static Gen<HeatedTankParameters> Vessels =>
+        from capacity in Between(1, 1e7)
+        from loss in Between(1e-3, 1e4)
+        from power in Between(0, 1e6)
+        from ambient in Between(-50, 200)
+        from deadTime in Between(0, 30)
+        select new HeatedTankParameters(capacity, loss, power, ambient, deadTime, ambient);
+
     [Fact]
     public void The_heated_tank_is_finite_and_bounded_for_any_valid_parameters_and_heater_sequence()
     {
         var cases =
-            from capacity in Between(1, 1e7)
-            from loss in Between(1e-3, 1e4)
-            from power in Between(0, 1e6)
-            from ambient in Between(-50, 200)
-            from deadTime in Between(0, 30)
+            from vessel in Vessels
             from step in Between(0.001, 10)
             from heater in Inputs(0, 100)
-            select (P: new HeatedTankParameters(capacity, loss, power, ambient, deadTime, ambient), Step: step, Heater: heater);
+            select (P: vessel, Step: step, Heater: heater);
         Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var tank = new HeatedTankModel(c.P, c.Step);
@@ -73,6 +78,39 @@ public sealed class PlantPropertyTests
                 tank.Step(c.Step);
                 var t = tank.TemperatureCelsius;
                 return double.IsFinite(t) && t >= c.P.AmbientTemperatureCelsius - 1e-9 && t <= (ceiling * (1 + 1e-9)) + 1e-9;
+            });
+        }).QuickCheckThrowOnFailure();
+    }
+
+    /// <summary>
+    /// From ambient, heat only flows outward: the jacket is never below the contents' floor nor
+    /// above its full-power equilibrium Ta + Pmax/UA + Pmax/Uj, the contents never above
+    /// Ta + Pmax/UA (the system is monotone, and the exact discretisation keeps Φ and Γ nonnegative),
+    /// for any step, even one far longer than the jacket's time constant.
+    /// </summary>
+    [Fact]
+    public void The_jacketed_tank_is_finite_and_bounded_for_any_valid_parameters_and_heater_sequence()
+    {
+        var cases =
+            from vessel in Vessels
+            from jacketCapacity in Between(1, 1e6)
+            from transfer in Between(1e-3, 1e4)
+            from step in Between(0.001, 10)
+            from heater in Inputs(0, 100)
+            let v = vessel
+            select (P: new JacketedTankParameters(v.HeatCapacityJoulesPerKelvin, v.HeatLossWattsPerKelvin, v.HeaterPowerMaxWatts, v.AmbientTemperatureCelsius, v.DeadTimeSeconds, v.TemperatureInitialCelsius, jacketCapacity, transfer, v.AmbientTemperatureCelsius), Step: step, Heater: heater);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var tank = new JacketedTankModel(c.P, c.Step);
+            var floor = c.P.AmbientTemperatureCelsius;
+            var contentsCeiling = floor + (c.P.HeaterPowerMaxWatts / c.P.HeatLossWattsPerKelvin);
+            var jacketCeiling = contentsCeiling + (c.P.HeaterPowerMaxWatts / c.P.JacketTransferWattsPerKelvin);
+            bool Within(double t, double ceiling) => double.IsFinite(t) && t >= floor - (1e-9 * Math.Abs(ceiling)) - 1e-9 && t <= ceiling + (1e-9 * Math.Abs(ceiling)) + 1e-9;
+            return c.Heater.All(heater =>
+            {
+                tank.HeaterPercent = heater;
+                tank.Step(c.Step);
+                return Within(tank.TemperatureCelsius, contentsCeiling) && Within(tank.MeasuredTemperatureCelsius, contentsCeiling) && Within(tank.JacketTemperatureCelsius, jacketCeiling);
             });
         }).QuickCheckThrowOnFailure();
     }
@@ -158,6 +196,7 @@ public sealed class PlantPropertyTests
         var tanks = new TwoTankModel(TwoTankParameters.Default);
         var motor = new DcMotorModel(DcMotorParameters.Default);
         var valve = new StictionValveModel(StictionValveParameters.Default);
+        var jacketed = new JacketedTankModel(JacketedTankParameters.Default);
         var chain = new SignalChain(
             0.0,
             new DelayStage(0.5, 0.1, 0.0),
@@ -176,6 +215,8 @@ public sealed class PlantPropertyTests
             motor.Step(0.001);
             valve.CommandPercent = i % 100;
             valve.Step(0.1);
+            jacketed.HeaterPercent = i % 100;
+            jacketed.Step(0.1);
             chain.Process(heated.TemperatureCelsius, 0.1);
         });
     }
