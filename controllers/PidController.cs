@@ -181,6 +181,20 @@ public sealed class PidController
     }
 
     /// <summary>
+    /// Makes the next update in auto or cascade re-base the integrator on that update's
+    /// proportional and derivative terms, so the output goes on from where it is: what a return
+    /// from a hold or a safe state needs, since the process value moved while the controller could
+    /// not see it. Manual and tracking need none (their integrator follows the output).
+    /// </summary>
+    public void RebaseAtNextUpdate()
+    {
+        if (Mode is PidMode.Auto or PidMode.Cascade)
+        {
+            rebasePending = true;
+        }
+    }
+
+    /// <summary>
     /// Freezes the controller for one cycle, as on bad input: output and integrator stay. The next
     /// update takes its derivative history afresh, so a process value that moved meanwhile
     /// does not kick.
@@ -212,7 +226,8 @@ public sealed class PidController
     /// <summary>
     /// One control step: returns the output, always within the limits (and the rate limit). A
     /// non-finite setpoint in use, process value, feedforward or (in tracking) tracking value is
-    /// treated as bad input (<see cref="Hold"/>), so garbage never reaches the integrator.
+    /// treated as bad input (<see cref="Hold"/>), so garbage never reaches the integrator; in
+    /// manual, where the inputs decide nothing, the output still goes to the operator's.
     /// </summary>
     public double Update(in PidInputs inputs, double dtSeconds)
     {
@@ -226,7 +241,7 @@ public sealed class PidController
         if (!double.IsFinite(setpoint) || !double.IsFinite(processValue) || !double.IsFinite(inputs.Feedforward)
             || (Mode == PidMode.Tracking && !double.IsFinite(inputs.TrackingValue)))
         {
-            return Hold();
+            return Mode == PidMode.Manual ? FollowManualBlind(dtSeconds) : Hold();
         }
 
         lastSetpoint = setpoint;
@@ -266,6 +281,17 @@ public sealed class PidController
         Output = LimitOutput(target, dtSeconds);
         integral = Output - proportional - derivative - feedforward;
         return Output;
+    }
+
+    /// <summary>
+    /// Manual without usable inputs: the output goes to the operator's, the integrator follows it
+    /// with the last proportional term, and the derivative starts afresh. The next update with
+    /// inputs (in manual) puts the integrator right before any automatic step.
+    /// </summary>
+    private double FollowManualBlind(double dtSeconds)
+    {
+        havePreviousProcessValue = false;
+        return FollowTarget(manualOutput, dtSeconds);
     }
 
     /// <summary>Auto and cascade: the algorithm.</summary>

@@ -6,11 +6,23 @@ namespace Neokernel.Controllers;
 /// <summary>One cycle's result: the output to publish and the quality to publish it with.</summary>
 public readonly record struct PidLoopOutput(double Output, Quality Quality);
 
+/// <summary>Told of every change of a loop's actual mode, on the thread that caused it (the cyclic body or the command handler). Must not allocate.</summary>
+public interface ILoopModeObserver
+{
+    void OnModeChanged(in LoopModeChange change);
+}
+
 /// <summary>
-/// The control loop of <see cref="PidService"/> without the kernel: setpoint, bad-input policy and
-/// operator commands around a <see cref="PidController"/>. The service only moves values between
-/// regions and this class, so everything that decides something is testable here.
+/// The control loop of <see cref="PidService"/> without the kernel: setpoint, mode machine
+/// (<see cref="LoopModeMachine"/>: operator's target, tracking, bad input as the manifest says,
+/// cascade shed) and operator commands around a <see cref="PidController"/>. The service only
+/// moves values between regions and this class, so everything that decides something is testable here.
 /// </summary>
+/// <remarks>
+/// Modes change through the loop (<see cref="Apply"/>, <see cref="SetTracking"/>, and the quality
+/// edges <see cref="Step"/> sees), never by <see cref="PidController.SetMode"/> on
+/// <see cref="Controller"/>: the loop sets the controller's mode from its machine's.
+/// </remarks>
 public sealed class PidLoop
 {
     public PidLoop(PidTuning tuning, double setpoint, BadInputPolicy badInputPolicy, double safeOutput)
@@ -29,9 +41,20 @@ public sealed class PidLoop
         Setpoint = setpoint;
         BadInputPolicy = badInputPolicy;
         SafeOutput = safeOutput;
+        Modes = new LoopModeMachine(badInputPolicy);
+        Controller.SetMode(ControllerMode(Modes.Mode, Controller.Mode));
     }
 
     public PidController Controller { get; }
+
+    /// <summary>The mode machine: actual mode, the operator's target, the conditions, the last change's cause.</summary>
+    public LoopModeMachine Modes { get; }
+
+    /// <summary>The actual mode.</summary>
+    public LoopMode Mode => Modes.Mode;
+
+    /// <summary>Told of every mode change (the service traces them); null for none.</summary>
+    public ILoopModeObserver? ModeObserver { get; set; }
 
     /// <summary>The local setpoint: the operator's, or in cascade the remote one it tracks, so that leaving cascade keeps it.</summary>
     public double Setpoint { get; private set; }
@@ -85,7 +108,26 @@ public sealed class PidLoop
             tuning.IsaIntegralSeconds,
             tuning.IsaDerivativeSeconds,
             tuning.OutputMin,
-            tuning.OutputMax);
+            tuning.OutputMax,
+            Modes.Mode,
+            Modes.Target,
+            Modes.LastCause);
+    }
+
+    /// <summary>
+    /// The wiring's tracking switch: on, the output follows <see cref="TrackingValue"/> in auto
+    /// and cascade (an override, an outer loop's initialisation); off, the loop goes back to its
+    /// target bumplessly. Manual and bad input beat it (<see cref="LoopModeTable"/>).
+    /// A relay experiment in progress is aborted first (its output goes back to the pre-test value).
+    /// </summary>
+    public void SetTracking(bool on)
+    {
+        if (on && AutoTune.State == AutoTuneState.Running)
+        {
+            AbortAutoTune();
+        }
+
+        Fire(on ? LoopModeTrigger.TrackingOn : LoopModeTrigger.TrackingOff);
     }
 
     /// <summary>
@@ -96,15 +138,67 @@ public sealed class PidLoop
     {
         var usable = inputQuality != Quality.Bad && double.IsFinite(processValue);
         InputQuality = usable ? inputQuality : Quality.Bad;
+        Fire(usable ? LoopModeTrigger.InputRecovered : LoopModeTrigger.InputBad);
+        Fire(double.IsFinite(RemoteSetpoint) ? LoopModeTrigger.RemoteSetpointRecovered : LoopModeTrigger.RemoteSetpointBad);
         if (AutoTune.State == AutoTuneState.Running)
         {
             LastOutput = usable ? RelayStep(processValue, dtSeconds) : AbortedByBadInput(dtSeconds);
             return LastOutput;
         }
 
-        LastOutput = usable ? UpdateWith(processValue, dtSeconds) : BadInputOutput();
+        LastOutput = Modes.Mode switch
+        {
+            LoopMode.Hold => new PidLoopOutput(Controller.Hold(), Quality.Uncertain),
+            LoopMode.SafeState => new PidLoopOutput(Controller.TrackOutput(SafeOutput), Quality.Good),
+            _ when usable => UpdateWith(processValue, dtSeconds),
+
+            // Manual with a bad input: the operator's output, ramped; the process value stays the last usable one.
+            _ => new PidLoopOutput(Controller.Update(new PidInputs(Setpoint, double.NaN), dtSeconds), Quality.Good),
+        };
         return LastOutput;
     }
+
+    /// <summary>
+    /// Fires a trigger; when the actual mode changed, sets the controller's mode to match (its
+    /// SetMode is bumpless; a safe state takes the safe value at once; a return from a hold or
+    /// safe state re-bases the integrator, since the process value moved meanwhile) and tells
+    /// the observer. Allocation-free.
+    /// </summary>
+    private void Fire(LoopModeTrigger trigger)
+    {
+        if (!Modes.Fire(trigger, out var change))
+        {
+            return;
+        }
+
+        Controller.SetMode(ControllerMode(change.To, Controller.Mode));
+        if (change.To == LoopMode.SafeState)
+        {
+            // At the change, wherever it comes from (an operator's auto under bad input too): the safe value, at once.
+            Controller.TrackOutput(SafeOutput);
+        }
+        else if (change.From is LoopMode.Hold or LoopMode.SafeState)
+        {
+            Controller.RebaseAtNextUpdate();
+            if (change.To == LoopMode.Manual)
+            {
+                // Bad input that came from manual left the controller in manual: the operator starts at the present output all the same.
+                Controller.SetManualOutput(Controller.Output);
+            }
+        }
+
+        ModeObserver?.OnModeChanged(change);
+    }
+
+    /// <summary>The controller's mode in a loop mode: under bad input the controller keeps the mode it returns to.</summary>
+    private static PidMode ControllerMode(LoopMode mode, PidMode current) => mode switch
+    {
+        LoopMode.Manual => PidMode.Manual,
+        LoopMode.Auto => PidMode.Auto,
+        LoopMode.Cascade => PidMode.Cascade,
+        LoopMode.Tracking => PidMode.Tracking,
+        _ => current,
+    };
 
     private PidLoopOutput UpdateWith(double processValue, double dtSeconds)
     {
@@ -129,14 +223,10 @@ public sealed class PidLoop
         return new PidLoopOutput(Controller.Update(inputs, dtSeconds), Quality.Good);
     }
 
-    private PidLoopOutput BadInputOutput() =>
-        BadInputPolicy == BadInputPolicy.SafeState
-            ? new PidLoopOutput(Controller.TrackOutput(SafeOutput), Quality.Good)
-            : new PidLoopOutput(Controller.Hold(), Quality.Uncertain);
-
     /// <summary>
     /// Starts a relay experiment around the current output and setpoint. Refused (WrongMode) in
-    /// cascade or tracking, while one runs, or before a usable input; InvalidValue when the
+    /// cascade (also a cascade shed to auto: the remote setpoint's return would end it), tracking,
+    /// hold or safe state, while one runs, or before a usable input; InvalidValue when the
     /// settings are wrong or the relay would leave the output limits. The relay's steps are put on
     /// the output as they are (the tuning's rate limit does not shape them, or the measurement
     /// would be of the ramp): choose d for what the actuator may take.
@@ -144,7 +234,7 @@ public sealed class PidLoop
     public CommandStatus StartAutoTune(in RelayTuneSettings settings)
     {
         if (AutoTune.State == AutoTuneState.Running || InputQuality == Quality.Bad
-            || Controller.Mode is not (PidMode.Auto or PidMode.Manual))
+            || Modes.Mode is not (LoopMode.Auto or LoopMode.Manual) || Modes.Target == PidMode.Cascade)
         {
             return CommandStatus.WrongMode;
         }
@@ -210,11 +300,17 @@ public sealed class PidLoop
         return new PidLoopOutput(Controller.TrackOutput(relay), Quality.Good);
     }
 
+    /// <summary>Bad input ended the experiment: back to the pre-test output, then whatever the mode machine made of the bad input.</summary>
     private PidLoopOutput AbortedByBadInput(double dtSeconds)
     {
         AutoTune.Step(double.NaN, dtSeconds);
-        ReturnToPreTestOutput();
-        return BadInputOutput();
+        var output = ReturnToPreTestOutput();
+        return Modes.Mode switch
+        {
+            LoopMode.Hold => new PidLoopOutput(Controller.Hold(), Quality.Uncertain),
+            LoopMode.SafeState => new PidLoopOutput(Controller.TrackOutput(SafeOutput), Quality.Good),
+            _ => new PidLoopOutput(output, Quality.Good),
+        };
     }
 
     /// <summary>The experiment ended: the output goes back to where it was, and manual keeps that as the operator's output.</summary>
@@ -231,9 +327,11 @@ public sealed class PidLoop
 
     /// <summary>
     /// Applies an operator command; returns the status for the reply. Refused commands change
-    /// nothing. An operator chooses manual, auto or cascade; tracking belongs to the loop's wiring
-    /// (<see cref="PidController.SetMode"/>). While a relay experiment runs, the loop takes no
-    /// setpoint, mode or manual output: abort it first.
+    /// nothing. An operator chooses manual, auto or cascade (the target mode: Ok means the target
+    /// was taken, the actual mode follows as the mode table says, so auto asked under bad input
+    /// waits for the input); tracking belongs to the loop's wiring (<see cref="SetTracking"/>).
+    /// A manual output needs the actual mode Manual. While a relay experiment runs, the loop takes
+    /// no setpoint, mode or manual output: abort it first.
     /// </summary>
     public CommandStatus Apply(in ControllerCommand command)
     {
@@ -259,7 +357,7 @@ public sealed class PidLoop
                     return CommandStatus.InvalidValue;
                 }
 
-                Controller.SetMode(command.Mode);
+                Fire(LoopModeMachine.OperatorTrigger(command.Mode));
                 return CommandStatus.Ok;
             case ControllerCommandKind.SetManualOutput:
                 if (!double.IsFinite(command.Value))
@@ -267,7 +365,7 @@ public sealed class PidLoop
                     return CommandStatus.InvalidValue;
                 }
 
-                if (Controller.Mode != PidMode.Manual)
+                if (Modes.Mode != LoopMode.Manual)
                 {
                     return CommandStatus.WrongMode;
                 }

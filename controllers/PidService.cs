@@ -126,9 +126,12 @@ public sealed record PidServiceSettings(
 /// <summary>
 /// Program <c>controllers.pid</c>: a PID loop between two regions. Reads the process value from
 /// <c>inputRegion.inputPoint</c>, writes the output to <c>outputRegion.outputPoint</c> every period,
-/// plus the status points <c>setpoint</c>, <c>pv</c> and <c>mode</c> (its <see cref="PidMode"/> number: 0 manual, 1 auto, 2 cascade, 3 tracking) where the
-/// output region has them. With <c>commandEndpoint</c> it serves <see cref="ControllerCommands"/>.
-/// A thin adapter: the decisions live in <see cref="PidLoop"/>.
+/// plus the status points <c>setpoint</c>, <c>pv</c>, <c>mode</c> (the actual <see cref="LoopMode"/>:
+/// 0 manual, 1 auto, 2 cascade, 3 tracking, 4 hold, 5 safe state), <c>modeTarget</c> (the
+/// operator's <see cref="PidMode"/>) and <c>modeCause</c> (the <see cref="LoopModeTrigger"/> of the
+/// last mode change) where the output region has them. With <c>commandEndpoint</c> it serves
+/// <see cref="ControllerCommands"/>. Every mode change goes into the kernel's trace (a <c>mode</c>
+/// event with its cause). A thin adapter: the decisions live in <see cref="PidLoop"/>.
 /// </summary>
 public sealed class PidService : IService
 {
@@ -159,8 +162,9 @@ public sealed class PidService : IService
     }
 
     /// <summary>Everything the data plane touches, allocated at Start.</summary>
-    private sealed class Running : ICyclicBody, IMessageHandler
+    private sealed class Running : ICyclicBody, IMessageHandler, ILoopModeObserver
     {
+        private readonly IServiceContext context;
         private readonly RegionReader reader;
         private readonly RegionWriter writer;
         private readonly RegionSnapshot snapshot;
@@ -169,11 +173,15 @@ public sealed class PidService : IService
         private readonly int setpointIndex;
         private readonly int processValueIndex;
         private readonly int modeIndex;
+        private readonly int modeTargetIndex;
+        private readonly int modeCauseIndex;
         private readonly double periodSeconds;
 
         public Running(IServiceContext context, PidServiceSettings settings, PidLoop loop)
         {
+            this.context = context;
             Loop = loop;
+            loop.ModeObserver = this;
             periodSeconds = settings.PeriodSeconds;
             reader = context.OpenRegionReader(settings.InputRegion);
             writer = context.OpenRegionWriter(settings.OutputRegion);
@@ -183,6 +191,8 @@ public sealed class PidService : IService
             setpointIndex = StatusPoint(writer.Region, "setpoint");
             processValueIndex = StatusPoint(writer.Region, "pv");
             modeIndex = StatusPoint(writer.Region, "mode");
+            modeTargetIndex = StatusPoint(writer.Region, "modeTarget");
+            modeCauseIndex = StatusPoint(writer.Region, "modeCause");
         }
 
         public PidLoop Loop { get; }
@@ -209,12 +219,30 @@ public sealed class PidService : IService
                 writer.Set(processValueIndex, usable ? processValue : Loop.ProcessValue, usable ? quality : Quality.Bad, timestampNs);
             }
 
+            SetModePoints(timestampNs);
+            writer.Publish();
+        }
+
+        public void OnModeChanged(in LoopModeChange change) =>
+            context.TraceModeChange((int)change.Cause, (int)change.From, (int)change.To);
+
+        private void SetModePoints(long timestampNs)
+        {
+            var modes = Loop.Modes;
             if (modeIndex >= 0)
             {
-                writer.Set(modeIndex, (double)Loop.Controller.Mode, Quality.Good, timestampNs);
+                writer.Set(modeIndex, (double)modes.Mode, Quality.Good, timestampNs);
             }
 
-            writer.Publish();
+            if (modeTargetIndex >= 0)
+            {
+                writer.Set(modeTargetIndex, (double)modes.Target, Quality.Good, timestampNs);
+            }
+
+            if (modeCauseIndex >= 0)
+            {
+                writer.Set(modeCauseIndex, (double)modes.LastCause, Quality.Good, timestampNs);
+            }
         }
 
         public void OnMessage(EndpointServer server, in EndpointMessage message)
@@ -234,7 +262,10 @@ public sealed class PidService : IService
             }
         }
 
-        /// <summary>The loop's status, or ReplyTooLarge (one byte) on an endpoint whose messages are too small for it.</summary>
+        /// <summary>
+        /// The loop's status: whole, or without the mode machine's bytes on an endpoint whose
+        /// messages hold only the basic reply; ReplyTooLarge (one byte) on a smaller one.
+        /// </summary>
         private void ReplyStatus(EndpointServer server, in EndpointMessage message)
         {
             if (!message.IsRequest)
@@ -243,8 +274,8 @@ public sealed class PidService : IService
             }
 
             Span<byte> reply = stackalloc byte[ControllerCommands.StatusReplyBytes];
-            var length = server.MaxMessageBytes >= ControllerCommands.StatusReplyBytes
-                ? ControllerCommands.EncodeStatusReply(Loop.Status(), reply)
+            var length = server.MaxMessageBytes >= ControllerCommands.StatusReplyBasicBytes
+                ? ControllerCommands.EncodeStatusReply(Loop.Status(), reply[..Math.Min(server.MaxMessageBytes, ControllerCommands.StatusReplyBytes)])
                 : ControllerCommands.EncodeStatus(CommandStatus.ReplyTooLarge, reply);
             server.Reply(message, reply[..length]);
         }

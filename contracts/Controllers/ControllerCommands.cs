@@ -46,10 +46,10 @@ public enum CommandStatus : byte
     /// <summary>The value is not finite, or the mode is not one the receiver accepts (a loop takes manual, auto and cascade).</summary>
     InvalidValue = 3,
 
-    /// <summary>A manual output was sent while the controller is in auto.</summary>
+    /// <summary>The loop's mode does not allow it: a manual output outside manual, a command while a relay experiment runs.</summary>
     WrongMode = 4,
 
-    /// <summary>The reply does not fit the endpoint's <c>maxMessageBytes</c>: raise it to at least <see cref="ControllerCommands.StatusReplyBytes"/>.</summary>
+    /// <summary>The reply does not fit the endpoint's <c>maxMessageBytes</c>: raise it to at least <see cref="ControllerCommands.StatusReplyBasicBytes"/> (<see cref="ControllerCommands.StatusReplyBytes"/> for the mode machine's bytes too).</summary>
     ReplyTooLarge = 5,
 }
 
@@ -62,9 +62,13 @@ public enum InputQualityCode : byte
 }
 
 /// <summary>
-/// What a loop reports of itself in reply to <see cref="ControllerCommandKind.GetStatus"/>: mode,
-/// the process value's quality at the last cycle, setpoint, process value (the last usable one),
-/// output, and the tuning (gains, output limits). A plain value: decoding allocates nothing.
+/// What a loop reports of itself in reply to <see cref="ControllerCommandKind.GetStatus"/>: the
+/// controller's mode, the process value's quality at the last cycle, setpoint, process value (the
+/// last usable one), output, the tuning (gains, output limits), and its mode machine: the mode it
+/// is actually in (<c>ActualMode</c>), the operator's Manual, Auto or Cascade (<c>TargetMode</c>)
+/// and the trigger of the last change of the actual mode (<c>ModeCause</c>, None before the
+/// first). <c>Mode</c> is the mode the PID algorithm runs in; under bad input (actual Hold or
+/// SafeState) it stays what it was before. A plain value: decoding allocates nothing.
 /// </summary>
 public readonly record struct LoopStatus(
     PidMode Mode,
@@ -76,7 +80,10 @@ public readonly record struct LoopStatus(
     double TiSeconds,
     double TdSeconds,
     double OutputMin,
-    double OutputMax);
+    double OutputMax,
+    LoopMode ActualMode,
+    PidMode TargetMode,
+    LoopModeTrigger ModeCause);
 
 /// <summary>A decoded command. A plain value: decoding allocates nothing.</summary>
 public readonly record struct ControllerCommand(ControllerCommandKind Kind, double Value, PidMode Mode)
@@ -97,12 +104,15 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
 /// SetManualOutput  9 bytes  [0x03][f64 output]
 /// GetStatus        1 byte   [0x04]
 /// reply            1 byte   [u8 CommandStatus: 0 ok, 1 unknown command, 2 malformed, 3 invalid value, 4 wrong mode, 5 reply too large]
-/// status reply    67 bytes  [u8 0 = ok][u8 mode][u8 pv quality][f64 setpoint][f64 pv][f64 output][f64 kc][f64 ti s][f64 td s][f64 output min][f64 output max]
+/// status reply    70 bytes  [u8 0 = ok][u8 mode][u8 pv quality][f64 setpoint][f64 pv][f64 output][f64 kc][f64 ti s][f64 td s][f64 output min][f64 output max]
+///                           [u8 actual mode: LoopMode][u8 target mode: PidMode][u8 cause of the last mode change: LoopModeTrigger]
 /// </code>
 /// A request gets exactly one status byte back (GetStatus: the status reply when Ok); a one-way
 /// message gets nothing. A command that decodes but is refused changes nothing. A status reply
 /// needs an endpoint whose <c>maxMessageBytes</c> is at least <see cref="StatusReplyBytes"/>; on
-/// a smaller one the loop answers <see cref="CommandStatus.ReplyTooLarge"/>.
+/// one of at least <see cref="StatusReplyBasicBytes"/> (what loops answered before they had a mode
+/// machine) the loop answers the first 67 bytes only, and on a smaller one
+/// <see cref="CommandStatus.ReplyTooLarge"/>. <see cref="DecodeStatusReply"/> reads both lengths.
 /// </summary>
 public static class ControllerCommands
 {
@@ -111,8 +121,12 @@ public static class ControllerCommands
     public const int SetManualOutputBytes = 9;
     public const int ReplyBytes = 1;
     public const int GetStatusBytes = 1;
-    public const int StatusReplyBytes = 3 + (StatusValues * 8);
+    public const int StatusReplyBytes = StatusReplyBasicBytes + StatusModeBytes;
+
+    /// <summary>The status reply without its mode machine's three bytes: 67, what every loop answers on an endpoint that fits no more.</summary>
+    public const int StatusReplyBasicBytes = 3 + (StatusValues * 8);
     private const int StatusValues = 8;
+    private const int StatusModeBytes = 3;
 
     /// <summary>The longest command; a buffer this long holds any of them.</summary>
     public const int MaxCommandBytes = 9;
@@ -166,10 +180,14 @@ public static class ControllerCommands
     public static bool IsGetStatus(ReadOnlySpan<byte> message) =>
         message.Length == GetStatusBytes && message[0] == (byte)ControllerCommandKind.GetStatus;
 
-    /// <summary>Writes an Ok status reply; the destination must hold <see cref="StatusReplyBytes"/>.</summary>
+    /// <summary>
+    /// Writes an Ok status reply: all <see cref="StatusReplyBytes"/> when the destination holds
+    /// them, else the <see cref="StatusReplyBasicBytes"/> without the mode machine's bytes (the
+    /// destination must hold at least those). Returns the byte count.
+    /// </summary>
     public static int EncodeStatusReply(in LoopStatus status, Span<byte> destination)
     {
-        RequireLength(destination, StatusReplyBytes);
+        RequireLength(destination, StatusReplyBasicBytes);
         destination[0] = (byte)CommandStatus.Ok;
         destination[1] = (byte)status.Mode;
         destination[2] = (byte)status.ProcessValueQuality;
@@ -182,13 +200,23 @@ public static class ControllerCommands
             BinaryPrimitives.WriteDoubleLittleEndian(destination[(3 + (i * 8))..], values[i]);
         }
 
+        if (destination.Length < StatusReplyBytes)
+        {
+            return StatusReplyBasicBytes;
+        }
+
+        destination[StatusReplyBasicBytes] = (byte)status.ActualMode;
+        destination[StatusReplyBasicBytes + 1] = (byte)status.TargetMode;
+        destination[StatusReplyBasicBytes + 2] = (byte)status.ModeCause;
         return StatusReplyBytes;
     }
 
     /// <summary>
     /// Reads a reply to GetStatus: <see cref="CommandStatus.Ok"/> and the status, the one-byte
     /// status the loop answered instead, or <see cref="CommandStatus.Malformed"/> for a reply of
-    /// the wrong shape (an unknown mode or quality too). Allocation-free, never throws.
+    /// the wrong shape (an unknown mode, quality or cause too). A basic reply (67 bytes, without
+    /// the mode machine's bytes) reads as actual mode = <see cref="LoopStatus.Mode"/>, target the
+    /// same where an operator may choose it (else Auto), cause None. Allocation-free, never throws.
     /// </summary>
     public static CommandStatus DecodeStatusReply(ReadOnlySpan<byte> reply, out LoopStatus status)
     {
@@ -198,14 +226,23 @@ public static class ControllerCommands
             return reply[0] == (byte)CommandStatus.Ok ? CommandStatus.Malformed : (CommandStatus)reply[0];
         }
 
-        if (reply.Length != StatusReplyBytes || reply[0] != (byte)CommandStatus.Ok
+        if ((reply.Length != StatusReplyBytes && reply.Length != StatusReplyBasicBytes) || reply[0] != (byte)CommandStatus.Ok
             || reply[1] > (byte)PidMode.Tracking || reply[2] > (byte)InputQualityCode.Good)
         {
             return CommandStatus.Malformed;
         }
 
+        var mode = (PidMode)reply[1];
+        var (actual, target, cause) = reply.Length == StatusReplyBasicBytes
+            ? ((LoopMode)mode, mode == PidMode.Tracking ? PidMode.Auto : mode, LoopModeTrigger.None)
+            : ((LoopMode)reply[StatusReplyBasicBytes], (PidMode)reply[StatusReplyBasicBytes + 1], (LoopModeTrigger)reply[StatusReplyBasicBytes + 2]);
+        if (actual > LoopMode.SafeState || target > PidMode.Cascade || cause > LoopModeTrigger.RemoteSetpointRecovered)
+        {
+            return CommandStatus.Malformed;
+        }
+
         status = new LoopStatus(
-            (PidMode)reply[1],
+            mode,
             (InputQualityCode)reply[2],
             StatusValue(reply, 0),
             StatusValue(reply, 1),
@@ -214,7 +251,10 @@ public static class ControllerCommands
             StatusValue(reply, 4),
             StatusValue(reply, 5),
             StatusValue(reply, 6),
-            StatusValue(reply, 7));
+            StatusValue(reply, 7),
+            actual,
+            target,
+            cause);
         return CommandStatus.Ok;
     }
 

@@ -79,6 +79,13 @@ public interface IServiceContext
     void ReportFault(string reason);
 
     /// <summary>
+    /// Records in the kernel's trace that this service's operating mode changed, and why (a
+    /// <c>mode</c> event; what the numbers mean is the program's, listed in the trace schema).
+    /// Allocation-free and lock-free: a cyclic body may call it.
+    /// </summary>
+    void TraceModeChange(int cause, int fromMode, int toMode);
+
+    /// <summary>
     /// Tells the supervisor this service has done its work and ends normally: the kernel stops
     /// it, and restarts it only under restart policy permanent (transient and temporary stay stopped).
     /// </summary>

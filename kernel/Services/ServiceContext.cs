@@ -154,6 +154,10 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
 
     public void ReportFault(string reason) => runtime.ReportFault(reason);
 
+    /// <summary>Into the trace of the kernel this context belongs to (an isolated service's: its own process's, which counts it).</summary>
+    public void TraceModeChange(int cause, int fromMode, int toMode) =>
+        kernel.Trace.Record(TraceEventKind.ModeChange, runtime.TraceId, cause, fromMode, toMode);
+
     /// <summary>
     /// A service without a cyclic task proves its event loop alive with a beat on that loop: a
     /// handler that never returns stops the beat, and the kernel's watchdog faults the service.

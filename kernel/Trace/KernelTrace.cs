@@ -28,6 +28,7 @@ public enum TraceEventKind : byte
     Heartbeat,
     Control,
     Ready,
+    ModeChange,
 }
 
 /// <summary>

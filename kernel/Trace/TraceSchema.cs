@@ -27,6 +27,9 @@ public static class TraceSchema
     private const string RightsValues = "rights, a sum of Read 1, Write 2, Call 4, Grant 8";
     private const string CapabilityKinds = "Region 0, Endpoint 1, Device 2, Clock 3, Timer 4";
     private const string MessageKinds = "OneWay 0, Request 1, Reply 2";
+    // The numbers of controllers.pid (contracts' LoopMode and LoopModeTrigger); a controllers test checks these texts against the enums.
+    private const string LoopModes = "controllers.pid: Manual 0, Auto 1, Cascade 2, Tracking 3, Hold 4, SafeState 5";
+    private const string LoopModeCauses = "controllers.pid: OperatorManual 1, OperatorAuto 2, OperatorCascade 3, TrackingOn 4, TrackingOff 5, InputBad 6, InputRecovered 7, RemoteSetpointBad 8, RemoteSetpointRecovered 9";
     private const string States = "Created 0, Starting 1, Running 2, Stopping 3, Stopped 4, Faulted 5, Restarting 6, Failed 7";
 
     private static readonly TraceKindSchema[] Table =
@@ -79,6 +82,12 @@ public static class TraceSchema
             new("status", "Ok 0, InvalidState 5 (the reply's KernelReplyStatus); a denial is a deny event instead")),
         new(TraceEventKind.Ready, "ready", "a service's own process said its service started (isolated services; in-process ones are ready when Running)", Service, null,
             new("incarnation", "the incarnation that is ready"), new("sinceRunningNs", "ns since the incarnation became Running (its process was spawned): runtime start, grants, the service's start")),
+        new(TraceEventKind.ModeChange, "mode", "a service's operating mode changed (a control loop's mode machine), for the cause given", Service,
+            new("cause", $"what caused it; {LoopModeCauses}"),
+            new("from", $"the mode before; {LoopModes}"), new("to", "the mode after, same numbering"))
+        {
+            ObjectIsName = false,
+        },
     ];
 
     /// <summary>Every kind's schema, in <see cref="TraceEventKind"/> order.</summary>

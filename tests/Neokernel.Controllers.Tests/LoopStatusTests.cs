@@ -10,7 +10,7 @@ namespace Neokernel.Controllers.Tests;
 /// </summary>
 public sealed class LoopStatusTests
 {
-    private static readonly LoopStatus Sample = new(PidMode.Manual, InputQualityCode.Uncertain, 1.25, 0.98, 42.5, 250, 60, 0.5, 0, 100);
+    private static readonly LoopStatus Sample = new(PidMode.Manual, InputQualityCode.Uncertain, 1.25, 0.98, 42.5, 250, 60, 0.5, 0, 100, LoopMode.Manual, PidMode.Manual, LoopModeTrigger.OperatorManual);
 
     /// <summary>Keeps the last reply's bytes.</summary>
     private sealed class LastReply : IReplyHandler
@@ -69,8 +69,35 @@ public sealed class LoopStatusTests
 
         Assert.Equal(CommandStatus.Ok, ControllerCommands.DecodeStatusReply(buffer, out var decoded));
         Assert.Equal(Sample, decoded);
-        Assert.Equal(67, ControllerCommands.StatusReplyBytes);
+        Assert.Equal(70, ControllerCommands.StatusReplyBytes);
         Assert.Equal([0, 0, 1], buffer[..3].ToArray());
+        Assert.Equal([0, 0, 1], buffer[67..].ToArray());
+    }
+
+    [Fact]
+    public void StatusReply_BasicLength_IsTheFormerReply_AndDecodesWithTheModeAsActualAndTarget()
+    {
+        var status = Sample with { Mode = PidMode.Tracking, ActualMode = LoopMode.Hold, TargetMode = PidMode.Cascade };
+        Span<byte> buffer = stackalloc byte[ControllerCommands.StatusReplyBytes];
+        Assert.Equal(ControllerCommands.StatusReplyBasicBytes, ControllerCommands.EncodeStatusReply(status, buffer[..69]));
+        Assert.Equal(67, ControllerCommands.StatusReplyBasicBytes);
+
+        Assert.Equal(CommandStatus.Ok, ControllerCommands.DecodeStatusReply(buffer[..67], out var decoded));
+        Assert.Equal(status with { ActualMode = LoopMode.Tracking, TargetMode = PidMode.Auto, ModeCause = LoopModeTrigger.None }, decoded);
+        Assert.Throws<ArgumentException>(() => ControllerCommands.EncodeStatusReply(status, new byte[66]));
+    }
+
+    [Theory]
+    [InlineData(67, 6)]
+    [InlineData(68, 3)]
+    [InlineData(69, 10)]
+    public void DecodeStatusReply_UnknownActualModeTargetOrCause_IsMalformed(int index, byte value)
+    {
+        var buffer = new byte[ControllerCommands.StatusReplyBytes];
+        ControllerCommands.EncodeStatusReply(Sample, buffer);
+        buffer[index] = value;
+        Assert.Equal(CommandStatus.Malformed, ControllerCommands.DecodeStatusReply(buffer, out _));
+        Assert.Equal(CommandStatus.Malformed, ControllerCommands.DecodeStatusReply(buffer.AsSpan(0, 68), out _));
     }
 
     [Fact]
@@ -142,7 +169,22 @@ public sealed class LoopStatusTests
         Assert.Equal(CommandStatus.Ok, ControllerCommands.DecodeStatusReply(reply, out var status));
         Assert.Equal((PidMode.Manual, InputQualityCode.Good, 1.4, 0.8), (status.Mode, status.ProcessValueQuality, status.Setpoint, status.ProcessValue));
         Assert.Equal((4.0, 30.0, 0.5, 0.0, 100.0), (status.Kc, status.TiSeconds, status.TdSeconds, status.OutputMin, status.OutputMax));
+        Assert.Equal((LoopMode.Manual, PidMode.Manual, LoopModeTrigger.OperatorManual), (status.ActualMode, status.TargetMode, status.ModeCause));
         Assert.InRange(status.Output, 0.0, 100.0);
+    }
+
+    [Fact]
+    public void PidService_EndpointForTheBasicReplyOnly_AnswersItWithoutTheModeBytes()
+    {
+        var (context, _, peer, replies) = StartPid(maxMessageBytes: 68);
+        context.RunCycles(2);
+        Span<byte> request = stackalloc byte[ControllerCommands.MaxCommandBytes];
+
+        var reply = Ask(context, peer, replies, request[..ControllerCommands.EncodeGetStatus(request)]);
+
+        Assert.Equal(ControllerCommands.StatusReplyBasicBytes, reply.Length);
+        Assert.Equal(CommandStatus.Ok, ControllerCommands.DecodeStatusReply(reply, out var status));
+        Assert.Equal((PidMode.Auto, LoopMode.Auto), (status.Mode, status.ActualMode));
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public sealed class PidLoopTests
     {
         var loop = new PidLoop(Tuning, 1.0, BadInputPolicy.Hold, 0.0);
         Assert.Equal(CommandStatus.InvalidValue, loop.Apply(ControllerCommand.SetMode(PidMode.Tracking)));
-        loop.Controller.SetMode(PidMode.Tracking);
+        loop.SetTracking(true);
         loop.TrackingValue = 33.0;
         Assert.Equal(33.0, loop.Step(0.5, Quality.Good, 0.1).Output);
     }

@@ -236,6 +236,10 @@ public sealed class FakeServiceContext : IServiceContext, ICyclicTaskObserver
         Faults.Add(reason);
     }
 
+    /// <summary>Records the <c>mode</c> event in <see cref="Objects"/>' trace, as the kernel would in its own: read it with <c>Objects.Trace.Events(TraceEventKind.ModeChange)</c>.</summary>
+    public void TraceModeChange(int cause, int fromMode, int toMode) =>
+        Objects.Trace.Record(Kernel.Trace.TraceEventKind.ModeChange, Objects.Trace.Intern(ServiceId), cause, fromMode, toMode);
+
     /// <summary>
     /// Runs virtual time until the cyclic task completed <paramref name="cycles"/> more cycles,
     /// delivering the messages due on the way. Stops early when nothing is left to run (the task

@@ -17,7 +17,7 @@ public sealed class BlockDocsTests
         Assert.Equal(BlockCatalogMarkdown.Generate(), File.ReadAllText(path).ReplaceLineEndings("\n"));
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Neokernel.slnx")))

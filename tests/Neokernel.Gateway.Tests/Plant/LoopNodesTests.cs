@@ -24,7 +24,7 @@ public sealed class LoopNodesTests
 
     private static readonly string[] LoopFields = ["Setpoint", "ProcessValue", "Output", "Mode", "Kc", "TiSeconds", "TdSeconds"];
     private static readonly string[] LoopsFolderChildren = ["SetLoopMode", "tank-controller"];
-    private static readonly LoopStatus Reported = new(PidMode.Auto, InputQualityCode.Good, 1.0, 0.98, 42.5, 250.0, 60.0, 0.5, 0.0, 100.0);
+    private static readonly LoopStatus Reported = new(PidMode.Auto, InputQualityCode.Good, 1.0, 0.98, 42.5, 250.0, 60.0, 0.5, 0.0, 100.0, LoopMode.Auto, PidMode.Auto, LoopModeTrigger.None);
 
     /// <summary>A loop's command endpoint: answers GetStatus with its status and applies SetSetpoint and SetMode, or answers nothing.</summary>
     private sealed class FakeLoop : IMessageHandler
