@@ -7,6 +7,8 @@ internal static class Repository
 
     public static string TankDemo => Path.Combine(Root, "manifests", "systems", "tank-demo.yaml");
 
+    public static string HeatedTankCascade => Path.Combine(Root, "manifests", "systems", "heated-tank-cascade.yaml");
+
     /// <summary>A scratch copy of manifests/ where a test may change files; returns the copy's tank-demo system path.</summary>
     public static string CopyManifests(Action<string>? change = null)
     {
