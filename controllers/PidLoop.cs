@@ -372,12 +372,52 @@ public sealed class PidLoop
 
                 Controller.SetManualOutput(command.Value);
                 return CommandStatus.Ok;
-            case ControllerCommandKind.GetStatus:
+            case ControllerCommandKind.GetStatus or ControllerCommandKind.GetAutoTune:
                 return CommandStatus.Ok;
+            case ControllerCommandKind.StartAutoTune:
+                return StartAutoTune(Settings(command.AutoTune));
+            case ControllerCommandKind.AbortAutoTune:
+                return AbortAutoTune();
+            case ControllerCommandKind.AcceptAutoTune:
+                return AcceptAutoTune(command.Rule);
+            case ControllerCommandKind.RejectAutoTune:
+                return RejectAutoTune();
             default:
                 return CommandStatus.UnknownCommand;
         }
     }
+
+    /// <summary>The relay experiment as the command protocol reports it: state, failure, what it measured and what each rule offers.</summary>
+    public AutoTuneReport AutoTuneReport()
+    {
+        var offered = AutoTune.State == AutoTuneState.Offered;
+        var result = offered ? AutoTune.Result : default;
+        var zieglerNichols = result.ZieglerNichols;
+        var tyreusLuyben = result.TyreusLuyben;
+        return new AutoTuneReport(
+            AutoTune.State,
+            AutoTune.Failure,
+            AutoTune.ElapsedSeconds,
+            result.UltimatePeriodSeconds,
+            result.AmplitudeProcessValue,
+            result.UltimateGain,
+            offered ? zieglerNichols.IsaGain : 0,
+            offered ? zieglerNichols.IsaIntegralSeconds : 0,
+            offered ? zieglerNichols.IsaDerivativeSeconds : 0,
+            offered ? tyreusLuyben.IsaGain : 0,
+            offered ? tyreusLuyben.IsaIntegralSeconds : 0,
+            offered ? tyreusLuyben.IsaDerivativeSeconds : 0);
+    }
+
+    private static RelayTuneSettings Settings(in AutoTuneRequest request) => new(
+        request.RelayAmplitude,
+        request.HysteresisProcessValue,
+        request.ProcessValueMin,
+        request.ProcessValueMax,
+        request.TimeoutSeconds,
+        request.PeriodsToMeasure,
+        request.AmplitudeMinProcessValue,
+        request.WithDerivative);
 
     /// <summary>Decodes and applies a command message in one go; what the endpoint handler calls.</summary>
     public CommandStatus Handle(ReadOnlySpan<byte> message)

@@ -253,6 +253,12 @@ public sealed class PidService : IService
                 return;
             }
 
+            if (ControllerCommands.IsGetAutoTune(message.Payload))
+            {
+                ReplyAutoTune(server, message);
+                return;
+            }
+
             var status = Loop.Handle(message.Payload);
             if (message.IsRequest)
             {
@@ -260,6 +266,21 @@ public sealed class PidService : IService
                 reply[0] = (byte)status;
                 server.Reply(message, reply);
             }
+        }
+
+        /// <summary>The relay experiment's report, or ReplyTooLarge (one byte) on an endpoint whose messages are too small for it.</summary>
+        private void ReplyAutoTune(EndpointServer server, in EndpointMessage message)
+        {
+            if (!message.IsRequest)
+            {
+                return;
+            }
+
+            Span<byte> reply = stackalloc byte[ControllerCommands.AutoTuneReplyBytes];
+            var length = server.MaxMessageBytes >= ControllerCommands.AutoTuneReplyBytes
+                ? ControllerCommands.EncodeAutoTuneReply(Loop.AutoTuneReport(), reply)
+                : ControllerCommands.EncodeStatus(CommandStatus.ReplyTooLarge, reply);
+            server.Reply(message, reply[..length]);
         }
 
         /// <summary>

@@ -30,7 +30,57 @@ public enum ControllerCommandKind : byte
 
     /// <summary>Asks for the loop's status (<see cref="LoopStatus"/>); changes nothing.</summary>
     GetStatus = 4,
+
+    /// <summary>Starts a relay experiment (<see cref="AutoTuneRequest"/>) around the present output and setpoint.</summary>
+    StartAutoTune = 5,
+
+    /// <summary>Aborts a running relay experiment: the output returns to its pre-test value.</summary>
+    AbortAutoTune = 6,
+
+    /// <summary>Applies the gains a finished experiment offers, by the rule named (bumplessly).</summary>
+    AcceptAutoTune = 7,
+
+    /// <summary>Drops the offered gains, or acknowledges a failed experiment; the tuning stays.</summary>
+    RejectAutoTune = 8,
+
+    /// <summary>Asks for the relay experiment's state and offer (<see cref="AutoTuneReport"/>); changes nothing.</summary>
+    GetAutoTune = 9,
 }
+
+/// <summary>
+/// A relay experiment as an operator asks for it: the relay's amplitude d around the present
+/// output (output units), its hysteresis ε (PV units), the safety band of the process value, the
+/// timeout, the full periods to measure (1..20), the smallest amplitude taken as a limit cycle,
+/// and whether to propose PID (true) or PI gains. The loop checks the values when it starts.
+/// </summary>
+public readonly record struct AutoTuneRequest(
+    double RelayAmplitude,
+    double HysteresisProcessValue,
+    double ProcessValueMin,
+    double ProcessValueMax,
+    double TimeoutSeconds,
+    double AmplitudeMinProcessValue,
+    byte PeriodsToMeasure,
+    bool WithDerivative);
+
+/// <summary>
+/// A relay experiment's state as the loop reports it: where it stands, why it failed, how long it
+/// has run, what it measured (ultimate period and gain, the PV's amplitude; 0 before an offer) and
+/// the gains each rule proposes (Kc, Ti, Td in ISA form; 0 before an offer).
+/// </summary>
+public readonly record struct AutoTuneReport(
+    AutoTuneState State,
+    AutoTuneFailure Failure,
+    double ElapsedSeconds,
+    double UltimatePeriodSeconds,
+    double AmplitudeProcessValue,
+    double UltimateGain,
+    double ZieglerNicholsKc,
+    double ZieglerNicholsTiSeconds,
+    double ZieglerNicholsTdSeconds,
+    double TyreusLuybenKc,
+    double TyreusLuybenTiSeconds,
+    double TyreusLuybenTdSeconds);
 
 /// <summary>The one-byte status in a reply to a command request.</summary>
 public enum CommandStatus : byte
@@ -93,6 +143,18 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
     public static ControllerCommand SetMode(PidMode mode) => new(ControllerCommandKind.SetMode, 0, mode);
 
     public static ControllerCommand SetManualOutput(double output) => new(ControllerCommandKind.SetManualOutput, output, PidMode.Manual);
+
+    public static ControllerCommand StartAutoTune(in AutoTuneRequest request) => new(ControllerCommandKind.StartAutoTune, 0, PidMode.Auto) { AutoTune = request };
+
+    public static ControllerCommand AcceptAutoTune(TuningRule rule) => new(ControllerCommandKind.AcceptAutoTune, 0, PidMode.Auto) { Rule = rule };
+
+    public static ControllerCommand Simple(ControllerCommandKind kind) => new(kind, 0, PidMode.Auto);
+
+    /// <summary>The experiment StartAutoTune asks for.</summary>
+    public AutoTuneRequest AutoTune { get; init; }
+
+    /// <summary>The rule AcceptAutoTune applies.</summary>
+    public TuningRule Rule { get; init; }
 }
 
 /// <summary>
@@ -103,6 +165,12 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
 /// SetMode          2 bytes  [0x02][u8 mode: 0 = manual, 1 = auto, 2 = cascade, 3 = tracking]
 /// SetManualOutput  9 bytes  [0x03][f64 output]
 /// GetStatus        1 byte   [0x04]
+/// StartAutoTune   51 bytes  [0x05][f64 relay amplitude][f64 hysteresis][f64 pv min][f64 pv max][f64 timeout s][f64 amplitude min][u8 periods][u8 1 = PID, 0 = PI]
+/// AbortAutoTune    1 byte   [0x06]
+/// AcceptAutoTune   2 bytes  [0x07][u8 rule: 0 = Ziegler–Nichols, 1 = Tyreus–Luyben]
+/// RejectAutoTune   1 byte   [0x08]
+/// GetAutoTune      1 byte   [0x09]
+/// auto-tune reply 83 bytes  [u8 0 = ok][u8 state][u8 failure][f64 elapsed s][f64 Pu s][f64 amplitude][f64 Ku][f64 ZN kc][f64 ZN ti s][f64 ZN td s][f64 TL kc][f64 TL ti s][f64 TL td s]
 /// reply            1 byte   [u8 CommandStatus: 0 ok, 1 unknown command, 2 malformed, 3 invalid value, 4 wrong mode, 5 reply too large]
 /// status reply    70 bytes  [u8 0 = ok][u8 mode][u8 pv quality][f64 setpoint][f64 pv][f64 output][f64 kc][f64 ti s][f64 td s][f64 output min][f64 output max]
 ///                           [u8 actual mode: LoopMode][u8 target mode: PidMode][u8 cause of the last mode change: LoopModeTrigger]
@@ -128,8 +196,13 @@ public static class ControllerCommands
     private const int StatusValues = 8;
     private const int StatusModeBytes = 3;
 
+    public const int StartAutoTuneBytes = 1 + (6 * 8) + 2;
+    public const int AcceptAutoTuneBytes = 2;
+    public const int AutoTuneReplyBytes = 3 + (AutoTuneReplyValues * 8);
+    private const int AutoTuneReplyValues = 10;
+
     /// <summary>The longest command; a buffer this long holds any of them.</summary>
-    public const int MaxCommandBytes = 9;
+    public const int MaxCommandBytes = StartAutoTuneBytes;
 
     /// <summary>Writes <paramref name="command"/> into <paramref name="destination"/>; returns the byte count.</summary>
     public static int Encode(in ControllerCommand command, Span<byte> destination)
@@ -147,6 +220,17 @@ public static class ControllerCommands
                 return SetModeBytes;
             case ControllerCommandKind.GetStatus:
                 return EncodeGetStatus(destination);
+            case ControllerCommandKind.StartAutoTune:
+                return EncodeStartAutoTune(command.AutoTune, destination);
+            case ControllerCommandKind.AcceptAutoTune:
+                RequireLength(destination, AcceptAutoTuneBytes);
+                destination[0] = (byte)ControllerCommandKind.AcceptAutoTune;
+                destination[1] = (byte)command.Rule;
+                return AcceptAutoTuneBytes;
+            case ControllerCommandKind.AbortAutoTune or ControllerCommandKind.RejectAutoTune or ControllerCommandKind.GetAutoTune:
+                RequireLength(destination, 1);
+                destination[0] = (byte)command.Kind;
+                return 1;
             default:
                 throw new ArgumentException($"command kind {command.Kind} cannot be encoded", nameof(command));
         }
@@ -174,6 +258,84 @@ public static class ControllerCommands
         RequireLength(destination, GetStatusBytes);
         destination[0] = (byte)ControllerCommandKind.GetStatus;
         return GetStatusBytes;
+    }
+
+    private static int EncodeStartAutoTune(in AutoTuneRequest request, Span<byte> destination)
+    {
+        RequireLength(destination, StartAutoTuneBytes);
+        destination[0] = (byte)ControllerCommandKind.StartAutoTune;
+        ReadOnlySpan<double> values =
+        [
+            request.RelayAmplitude, request.HysteresisProcessValue, request.ProcessValueMin, request.ProcessValueMax, request.TimeoutSeconds, request.AmplitudeMinProcessValue,
+        ];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(destination[(1 + (i * 8))..], values[i]);
+        }
+
+        destination[StartAutoTuneBytes - 2] = request.PeriodsToMeasure;
+        destination[StartAutoTuneBytes - 1] = request.WithDerivative ? (byte)1 : (byte)0;
+        return StartAutoTuneBytes;
+    }
+
+    /// <summary>True for a well-formed <see cref="ControllerCommandKind.GetAutoTune"/> request.</summary>
+    public static bool IsGetAutoTune(ReadOnlySpan<byte> message) =>
+        message.Length == 1 && message[0] == (byte)ControllerCommandKind.GetAutoTune;
+
+    /// <summary>Writes an Ok auto-tune reply (<see cref="AutoTuneReplyBytes"/>); returns the byte count.</summary>
+    public static int EncodeAutoTuneReply(in AutoTuneReport report, Span<byte> destination)
+    {
+        RequireLength(destination, AutoTuneReplyBytes);
+        destination[0] = (byte)CommandStatus.Ok;
+        destination[1] = (byte)report.State;
+        destination[2] = (byte)report.Failure;
+        ReadOnlySpan<double> values =
+        [
+            report.ElapsedSeconds, report.UltimatePeriodSeconds, report.AmplitudeProcessValue, report.UltimateGain,
+            report.ZieglerNicholsKc, report.ZieglerNicholsTiSeconds, report.ZieglerNicholsTdSeconds,
+            report.TyreusLuybenKc, report.TyreusLuybenTiSeconds, report.TyreusLuybenTdSeconds,
+        ];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(destination[(3 + (i * 8))..], values[i]);
+        }
+
+        return AutoTuneReplyBytes;
+    }
+
+    /// <summary>
+    /// Reads a reply to GetAutoTune: Ok and the report, the one-byte status the loop answered
+    /// instead, or Malformed for a reply of the wrong shape (an unknown state or failure too).
+    /// Allocation-free, never throws.
+    /// </summary>
+    public static CommandStatus DecodeAutoTuneReply(ReadOnlySpan<byte> reply, out AutoTuneReport report)
+    {
+        report = default;
+        if (reply.Length == ReplyBytes)
+        {
+            return reply[0] == (byte)CommandStatus.Ok ? CommandStatus.Malformed : (CommandStatus)reply[0];
+        }
+
+        if (reply.Length != AutoTuneReplyBytes || reply[0] != (byte)CommandStatus.Ok
+            || reply[1] > (byte)AutoTuneState.Failed || reply[2] > (byte)AutoTuneFailure.BadInput)
+        {
+            return CommandStatus.Malformed;
+        }
+
+        report = new AutoTuneReport(
+            (AutoTuneState)reply[1],
+            (AutoTuneFailure)reply[2],
+            StatusValue(reply, 0),
+            StatusValue(reply, 1),
+            StatusValue(reply, 2),
+            StatusValue(reply, 3),
+            StatusValue(reply, 4),
+            StatusValue(reply, 5),
+            StatusValue(reply, 6),
+            StatusValue(reply, 7),
+            StatusValue(reply, 8),
+            StatusValue(reply, 9));
+        return CommandStatus.Ok;
     }
 
     /// <summary>True for a well-formed <see cref="ControllerCommandKind.GetStatus"/> request.</summary>
@@ -290,7 +452,31 @@ public static class ControllerCommands
             case ControllerCommandKind.GetStatus when message.Length == GetStatusBytes:
                 command = new ControllerCommand(ControllerCommandKind.GetStatus, 0, PidMode.Auto);
                 return CommandStatus.Ok;
-            case ControllerCommandKind.SetSetpoint or ControllerCommandKind.SetManualOutput or ControllerCommandKind.SetMode or ControllerCommandKind.GetStatus:
+            case ControllerCommandKind.StartAutoTune when message.Length == StartAutoTuneBytes:
+                command = ControllerCommand.StartAutoTune(new AutoTuneRequest(
+                    AutoTuneValue(message, 0),
+                    AutoTuneValue(message, 1),
+                    AutoTuneValue(message, 2),
+                    AutoTuneValue(message, 3),
+                    AutoTuneValue(message, 4),
+                    AutoTuneValue(message, 5),
+                    message[StartAutoTuneBytes - 2],
+                    message[StartAutoTuneBytes - 1] != 0));
+                return message[StartAutoTuneBytes - 1] > 1 ? CommandStatus.InvalidValue : CommandStatus.Ok;
+            case ControllerCommandKind.AcceptAutoTune when message.Length == AcceptAutoTuneBytes:
+                if (message[1] > (byte)TuningRule.TyreusLuyben)
+                {
+                    return CommandStatus.InvalidValue;
+                }
+
+                command = ControllerCommand.AcceptAutoTune((TuningRule)message[1]);
+                return CommandStatus.Ok;
+            case ControllerCommandKind.AbortAutoTune or ControllerCommandKind.RejectAutoTune or ControllerCommandKind.GetAutoTune when message.Length == 1:
+                command = ControllerCommand.Simple((ControllerCommandKind)message[0]);
+                return CommandStatus.Ok;
+            case ControllerCommandKind.SetSetpoint or ControllerCommandKind.SetManualOutput or ControllerCommandKind.SetMode or ControllerCommandKind.GetStatus
+                or ControllerCommandKind.StartAutoTune or ControllerCommandKind.AbortAutoTune or ControllerCommandKind.AcceptAutoTune
+                or ControllerCommandKind.RejectAutoTune or ControllerCommandKind.GetAutoTune:
                 return CommandStatus.Malformed;
             default:
                 return CommandStatus.UnknownCommand;
@@ -300,6 +486,8 @@ public static class ControllerCommands
     /// <summary>Reads a reply's status; a reply of the wrong length reads as <see cref="CommandStatus.Malformed"/>.</summary>
     public static CommandStatus DecodeReply(ReadOnlySpan<byte> reply) =>
         reply.Length == ReplyBytes ? (CommandStatus)reply[0] : CommandStatus.Malformed;
+
+    private static double AutoTuneValue(ReadOnlySpan<byte> message, int i) => BinaryPrimitives.ReadDoubleLittleEndian(message[(1 + (i * 8))..]);
 
     private static double StatusValue(ReadOnlySpan<byte> reply, int i) => BinaryPrimitives.ReadDoubleLittleEndian(reply[(3 + (i * 8))..]);
 
