@@ -28,6 +28,8 @@ public enum TraceEventKind : byte
     Heartbeat,
     Control,
     Ready,
+    Retain,
+    Warning,
 }
 
 /// <summary>
