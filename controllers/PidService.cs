@@ -128,6 +128,8 @@ public sealed record PidServiceSettings(
 /// <c>inputRegion.inputPoint</c>, writes the output to <c>outputRegion.outputPoint</c> every period,
 /// plus the status points <c>setpoint</c>, <c>pv</c> and <c>mode</c> (its <see cref="PidMode"/> number: 0 manual, 1 auto, 2 cascade, 3 tracking) where the
 /// output region has them. With <c>commandEndpoint</c> it serves <see cref="ControllerCommands"/>.
+/// With a <c>retain</c> section it restores its setpoint, mode, manual output and tuning at start
+/// and saves them when a command changed them (<see cref="PidRetainedState"/>).
 /// A thin adapter: the decisions live in <see cref="PidLoop"/>.
 /// </summary>
 public sealed class PidService : IService
@@ -142,7 +144,7 @@ public sealed class PidService : IService
         ArgumentNullException.ThrowIfNull(context);
         var settings = PidServiceSettings.From(context);
         var loop = new PidLoop(settings.Tuning, settings.Setpoint, settings.BadInputPolicy, settings.SafeOutput);
-        var state = new Running(context, settings, loop);
+        var state = new Running(context, settings, loop) { Retain = PidRetain.Open(context, loop) };
         if (settings.CommandEndpoint is { } endpoint)
         {
             context.ServeEndpoint(endpoint, state);
@@ -189,6 +191,9 @@ public sealed class PidService : IService
 
         public ICyclicTaskHandle? Task { get; set; }
 
+        /// <summary>The retain store, when the manifest grants one: setpoint, mode, manual output and tuning.</summary>
+        public PidRetain? Retain { get; init; }
+
         public void Execute(in CycleInfo cycle)
         {
             var readOk = reader.TryRead(snapshot);
@@ -226,6 +231,7 @@ public sealed class PidService : IService
             }
 
             var status = Loop.Handle(message.Payload);
+            Retain?.SaveIfChanged(Loop);
             if (message.IsRequest)
             {
                 Span<byte> reply = stackalloc byte[ControllerCommands.ReplyBytes];
