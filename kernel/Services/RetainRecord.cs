@@ -29,6 +29,9 @@ public static class RetainRecord
     /// <summary>The format this runtime writes and reads.</summary>
     public const ushort FormatVersion = 1;
 
+    /// <summary>What a store's two slots are called, in its directory and in messages.</summary>
+    public static readonly IReadOnlyList<string> SlotNames = ["retain-a.nkr", "retain-b.nkr"];
+
     /// <summary>"NKRV" as a little-endian u32.</summary>
     public const uint Magic = 0x56524B4E;
 

@@ -1,5 +1,6 @@
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Services;
 
 namespace Neokernel.Rt.Simulation;
 
@@ -16,9 +17,6 @@ namespace Neokernel.Rt.Simulation;
 /// </summary>
 public sealed class SimulatedRetainStorage : IRetainStorage
 {
-    /// <summary>What the slots are called in messages, as on Linux.</summary>
-    public static readonly IReadOnlyList<string> SlotNames = ["retain-a.nkr", "retain-b.nkr"];
-
     private readonly Dictionary<string, byte[]?[]> stores = new(StringComparer.Ordinal);
 
     /// <summary>When set, every write fails with this text (and the slot keeps what it held).</summary>
@@ -61,7 +59,7 @@ public sealed class SimulatedRetainStorage : IRetainStorage
 
         public RetainMediumStatus Status => new(written, failed, lastFailure);
 
-        public string SlotName(int slot) => SlotNames[slot];
+        public string SlotName(int slot) => RetainRecord.SlotNames[slot];
 
         public RetainSlotRead Read(int slot, Span<byte> destination)
         {
