@@ -39,7 +39,7 @@ public sealed record SandboxPolicy(
         ("user", User is null ? "the kernel's own (it does not run as root, so it cannot switch)" : $"{User}, no supplementary groups"),
         ("capabilities", User is null ? "the kernel's, less the bounding set it could drop" : RealtimeCapabilities ? $"{CapabilitiesText}, the bounding set those two, ambient none; no_new_privs" : "none; bounding and ambient sets empty; no_new_privs"),
         ("system calls", Seccomp ? $"seccomp allow-list of {SystemCalls.Allowed.Length} calls; socket, connect, bind, listen, fork, exec, ptrace and signals to other processes refused (EPERM){(AcceptsConnections ? "; accept on its listener" : "")}{(RetainsValues ? "; rename within its retain store" : "")}" : "any (this kernel has no seccomp filters)"),
-        ("files", Landlock.Describe(LandlockAbi) + (WritePaths.Count > 0 && LandlockAbi > 0 ? $"; writes only beneath its retain store {string.Join(", ", WritePaths)}" : "")),
+        ("files", WritePaths.Count > 0 && LandlockAbi > 0 ? Landlock.Describe(LandlockAbi).Replace("no writes", $"no writes but files beneath its retain store {string.Join(", ", WritePaths)}", StringComparison.Ordinal) : Landlock.Describe(LandlockAbi)),
         ("network", OwnNetwork ? $"an empty network namespace, loopback down (one the kernel made for its service processes); only descriptors the kernel opened for it{(AcceptsConnections ? " (its listener)" : "")}" : "the kernel's network namespace; seccomp refuses new sockets"),
     ];
 
