@@ -274,8 +274,9 @@ public interface IRetainStorage
 /// One store's two slots. A slot holds one whole record or none: a write replaces it atomically
 /// (on Linux a temporary file, fsync, rename over the slot, fsync of the directory), so a crash
 /// at any point leaves the old record or the new one, never a mix. Reads are control plane;
-/// <see cref="Write"/> may return before the record is durable, and a later write to a slot may
-/// replace one not yet written (coalescing), never reorder them.
+/// <see cref="Write"/> may return before the record is durable, and a later write (to either
+/// slot) may replace one not yet begun (coalescing): records are never reordered, and the newest
+/// is always the one written last.
 /// </summary>
 public interface IRetainMedium : IDisposable
 {
