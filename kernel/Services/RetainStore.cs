@@ -140,6 +140,9 @@ internal sealed class RetainStore : IRetainStore, ITimerCallback
     public static RetainStore Open(IRetainMedium medium, RetainSpec spec, Capability capability, IPlatform platform, KernelTrace trace, int subject, Action<string> warn)
     {
         var store = new RetainStore(medium, spec, capability, platform.Clock, trace, subject, warn);
+
+        // The checksum's table is made on first use: here, on the control plane, not at the first save (a real-time thread's).
+        _ = Crc32C.Compute([0]);
         store.Restore();
         store.flushTimer = platform.CreateTimer(store);
         return store;

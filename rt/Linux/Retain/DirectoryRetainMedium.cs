@@ -27,7 +27,7 @@ internal sealed unsafe class DirectoryRetainMedium : IRetainMedium
     private readonly object wake = new();
     private readonly byte[] pending;
     private readonly byte[] writing;
-    private Thread? worker;
+    private readonly Thread worker;
     private int pendingLength;
     private int pendingSlot = -1;
     private bool writingNow;
@@ -46,6 +46,10 @@ internal sealed unsafe class DirectoryRetainMedium : IRetainMedium
         Location = location;
         pending = new byte[recordBytesMax];
         writing = new byte[recordBytesMax];
+
+        // Made at open, on the control plane: a write on the loop (a real-time thread's) then only copies and wakes it.
+        worker = new Thread(Work) { IsBackground = true, Name = "retain-writer" };
+        worker.Start();
     }
 
     public string Location { get; }
@@ -133,13 +137,6 @@ internal sealed unsafe class DirectoryRetainMedium : IRetainMedium
             pendingSlot = slot;
             Monitor.Pulse(wake);
         }
-
-        if (worker is null)
-        {
-            // Made at the first write, on the loop: a store that is only read costs no thread.
-            worker = new Thread(Work) { IsBackground = true, Name = "retain-writer" };
-            worker.Start();
-        }
     }
 
     /// <summary>Waits (bounded) for the last record handed over to be written, then closes the directory.</summary>
@@ -158,7 +155,7 @@ internal sealed unsafe class DirectoryRetainMedium : IRetainMedium
                 Monitor.PulseAll(wake);
             }
 
-            worker?.Join(CloseTimeout);
+            worker.Join(CloseTimeout);
             directory.Dispose();
         }
     }
