@@ -48,6 +48,55 @@ internal static class Composition
             command.PrefixArguments,
             []);
 
+    /// <summary>The environment variable that overrides the default state directory (as <c>--state-dir</c> does).</summary>
+    public const string StateDirectoryVariable = "NEOKERNEL_STATE_DIR";
+
+    /// <summary>
+    /// Where a run's retain stores are, when <c>retain.path</c> is relative: <paramref name="option"/>
+    /// (<c>--state-dir</c>), else $NEOKERNEL_STATE_DIR, else the system's directory beneath the XDG
+    /// state home ($XDG_STATE_HOME, by default ~/.local/state): <c>~/.local/state/neokernel/tank-demo</c>.
+    /// Outside the repository, so a run from a checkout leaves it clean, and kept between runs, so
+    /// a restarted runtime finds its values.
+    /// </summary>
+    public static string StateDirectory(string? option, SystemDefinition system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        if (!string.IsNullOrEmpty(option))
+        {
+            return Path.GetFullPath(option);
+        }
+
+        if (Environment.GetEnvironmentVariable(StateDirectoryVariable) is { Length: > 0 } variable)
+        {
+            return Path.GetFullPath(variable);
+        }
+
+        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(stateHome, "neokernel", system.Spec.Name);
+    }
+
+    /// <summary>Two services whose stores resolve to one directory, or one beneath the other: only a relative and an absolute path can, which validate cannot see.</summary>
+    public static string? StoreOverlap(SystemDefinition system, Rt.Linux.Retain.LinuxRetainStorage storage)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(storage);
+        var stores = system.Services.Where(s => s.Spec.Retain is not null).Select(s => (s.Spec.Id, Directory: storage.DirectoryOf(s.Spec.Retain!))).ToList();
+        foreach (var (id, directory) in stores)
+        {
+            foreach (var (other, otherDirectory) in stores.Where(s => s.Id != id))
+            {
+                if (directory == otherDirectory || directory.StartsWith(otherDirectory + "/", StringComparison.Ordinal))
+                {
+                    return $"the retain store of '{id}' ({directory}) is {(directory == otherDirectory ? "the store" : "beneath the store")} of '{other}' ({otherDirectory}); give each service a directory of its own";
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Loads and validates a system; prints the diagnostics and returns null when it is not sound.</summary>
     public static SystemDefinition? LoadSystem(string path, ProgramCatalog catalog, TextWriter error)
     {

@@ -75,7 +75,7 @@ internal static class Cli
         commands:
           run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--fail-on-fault]
                      [--quality-log FILE] [--trace-jsonl FILE] [--trace-chrome FILE]
-                     [--sandbox-user USER] [--no-sandbox] [--simulated]
+                     [--sandbox-user USER] [--no-sandbox] [--simulated] [--state-dir DIR]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         services the system file marks simulated (stand-ins for equipment that is there
                         on a board, like a plant served over Modbus) run only with --simulated;
@@ -85,17 +85,19 @@ internal static class Cli
                         nobody unless told; seccomp, Landlock, no network; --no-sandbox: none, see
                         docs/ARCHITECTURE.md); Ctrl-C, SIGTERM, SIGHUP or SIGQUIT stop it;
                         at the end, --quality-log writes every quality change of a region point with
-                        CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim
+                        CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim;
+                        retain stores with a relative path are kept beneath --state-dir (default
+                        $NEOKERNEL_STATE_DIR, else $XDG_STATE_HOME/neokernel/SYSTEM, ~/.local/state/...)
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
-                        and the trace digest; on a violated invariant prints the command that reproduces it
+                        and the trace digest; retain stores are kept in memory for the run only; on a violated invariant prints the command that reproduces it
                         run and sim exit 0 when sound, 1 on a violated invariant (with --fail-on-fault, a
                         fault) or an output file that cannot be written (checked before the run starts),
                         3 when a service failed for good, 2 on a usage error
           validate PATH...
                         check system or service manifests; every error names file, line, column, field and
                         what is allowed
-          audit SYSTEM [--seed N] [--duration D] [--sandbox-user USER]
+          audit SYSTEM [--seed N] [--duration D] [--sandbox-user USER] [--state-dir DIR]
                         least-privilege report: capabilities never used in a simulated run, timing grants
                         larger than the measured need, and what the OS allows each service's process
           programs [--schema]

@@ -29,10 +29,16 @@ internal sealed class SimulationSession
 
     public SimulationPlatform Platform { get; }
 
-    public static SimulationSession Boot(SystemDefinition system, ProgramCatalog catalog, ulong seed)
+    /// <summary>Boots <paramref name="system"/> on virtual time; the kernel's warnings (a retain store that fell back) go to <paramref name="warnings"/> when given.</summary>
+    public static SimulationSession Boot(SystemDefinition system, ProgramCatalog catalog, ulong seed, TextWriter? warnings = null)
     {
         var platform = new SimulationPlatform(seed, Composition.Devices());
         var kernel = new SystemKernel(system, catalog, platform);
+        if (warnings is not null)
+        {
+            kernel.Warned += (service, text) => warnings.WriteLine($"neokernel: warning: {service}: {text}");
+        }
+
         kernel.Boot();
         return new SimulationSession(kernel, platform);
     }

@@ -131,7 +131,9 @@ public sealed record PidServiceSettings(
 /// operator's <see cref="PidMode"/>) and <c>modeCause</c> (the <see cref="LoopModeTrigger"/> of the
 /// last mode change) where the output region has them. With <c>commandEndpoint</c> it serves
 /// <see cref="ControllerCommands"/>. Every mode change goes into the kernel's trace (a <c>mode</c>
-/// event with its cause). A thin adapter: the decisions live in <see cref="PidLoop"/>.
+/// event with its cause). With a <c>retain</c> section it restores its setpoint, mode, manual
+/// output and tuning at start and saves them when a command changed them
+/// (<see cref="PidRetainedState"/>). A thin adapter: the decisions live in <see cref="PidLoop"/>.
 /// </summary>
 public sealed class PidService : IService
 {
@@ -145,7 +147,7 @@ public sealed class PidService : IService
         ArgumentNullException.ThrowIfNull(context);
         var settings = PidServiceSettings.From(context);
         var loop = new PidLoop(settings.Tuning, settings.Setpoint, settings.BadInputPolicy, settings.SafeOutput);
-        var state = new Running(context, settings, loop);
+        var state = new Running(context, settings, loop) { Retain = PidRetain.Open(context, loop) };
         if (settings.CommandEndpoint is { } endpoint)
         {
             context.ServeEndpoint(endpoint, state);
@@ -198,6 +200,9 @@ public sealed class PidService : IService
         public PidLoop Loop { get; }
 
         public ICyclicTaskHandle? Task { get; set; }
+
+        /// <summary>The retain store, when the manifest grants one: setpoint, mode, manual output and tuning.</summary>
+        public PidRetain? Retain { get; init; }
 
         public void Execute(in CycleInfo cycle)
         {
@@ -260,6 +265,7 @@ public sealed class PidService : IService
             }
 
             var status = Loop.Handle(message.Payload);
+            Retain?.SaveIfChanged(Loop);
             if (message.IsRequest)
             {
                 Span<byte> reply = stackalloc byte[ControllerCommands.ReplyBytes];

@@ -25,6 +25,7 @@ internal static class AuditCommand
         var seed = line.Seed(system?.Spec.Seed ?? 1);
         var durationNs = line.DurationNs() ?? SimCommand.DurationDefaultNs;
         var sandboxUser = RunCommand.ResolveUser(line.Option("sandbox-user") ?? Rt.Linux.Sandbox.SandboxUser.DefaultName);
+        var stateDirectory = line.Option("state-dir");
         line.RejectUnknown();
         if (system is null)
         {
@@ -35,7 +36,7 @@ internal static class AuditCommand
         var outcome = session.Run(durationNs, failOnFault: false, cancellation);
         output.WriteLine($"least-privilege audit of {system.Spec.Name}: simulated {Format.Seconds(outcome.SimulatedNs)}, seed {seed}");
         AuditDevices.Write(session.Kernel, output);
-        AuditSandbox.Write(system, sandboxUser, output);
+        AuditSandbox.Write(system, sandboxUser, stateDirectory, output);
         var findings = WriteUnused(session.Kernel, output) + WriteTiming(session.Kernel, output);
         output.WriteLine(findings == 0 ? "no excess grants found" : $"{findings} grant(s) larger than needed");
         session.Kernel.Shutdown();

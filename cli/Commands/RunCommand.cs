@@ -81,7 +81,8 @@ internal static class RunCommand
         Rt.Linux.Sandbox.SandboxUser SandboxUser,
         string? QualityLogPath,
         string? TraceJsonlPath,
-        string? TraceChromePath)
+        string? TraceChromePath,
+        string? StateDirectory)
     {
         /// <summary>The options, or null when the system did not load (its errors are written to <paramref name="error"/>).</summary>
         public static RunOptions? Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
@@ -108,10 +109,11 @@ internal static class RunCommand
             var qualityLogPath = line.Option("quality-log");
             var jsonl = line.Option("trace-jsonl");
             var chrome = line.Option("trace-chrome");
+            var stateDirectory = line.Option("state-dir");
             line.RejectUnknown();
             return system is null
                 ? null
-                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, sandbox, sandboxUser, qualityLogPath, jsonl, chrome);
+                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, sandbox, sandboxUser, qualityLogPath, jsonl, chrome, stateDirectory);
         }
     }
 
@@ -167,13 +169,21 @@ internal static class RunCommand
             var queues = new SharedMessageQueueProvider(isolated.Contains);
             try
             {
-                var platform = new PacedPlatform(options.Seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
+                var command = Composition.ServiceHost() with { RealTime = options.RealTime };
+                var sandbox = options.Sandbox ? Composition.Sandbox(command, options.SandboxUser) : null;
+
+                // Stores belong to the user the service processes run as: the sandbox's when the kernel is root.
+                var storage = new Rt.Linux.Retain.LinuxRetainStorage(Composition.StateDirectory(options.StateDirectory, options.System), sandbox is { Features.Root: true } ? sandbox.User : null);
+                if (Composition.StoreOverlap(options.System, storage) is { } overlap)
+                {
+                    throw new UsageException(overlap);
+                }
+
+                var platform = new PacedPlatform(options.Seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues, RetainStorage = storage };
 
                 // A message into a ring this process consumes rings its doorbell, registered in this loop.
                 queues.ArrivalLoop = platform.Reactor;
                 var limiter = new ProcessLimiter(error);
-                var command = Composition.ServiceHost() with { RealTime = options.RealTime };
-                var sandbox = options.Sandbox ? Composition.Sandbox(command, options.SandboxUser) : null;
                 var processes = new ProcessServiceHost(platform, command with { Sandbox = sandbox }, limiter);
                 if (!options.InProcess)
                 {
@@ -183,6 +193,7 @@ internal static class RunCommand
                 }
 
                 var kernel = new SystemKernel(options.System, options.Catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
+                kernel.Warned += (service, text) => error.WriteLine($"neokernel: warning: {service}: {text}");
                 return new RunHosts(queues, platform, processes, isolatedServices, kernel);
             }
             catch

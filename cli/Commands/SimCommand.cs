@@ -30,7 +30,7 @@ internal static class SimCommand
             return FaultWatch.ExitViolation;
         }
 
-        var session = SimulationSession.Boot(system, catalog, seed);
+        var session = SimulationSession.Boot(system, catalog, seed, error);
         var outcome = session.Run(durationNs, failOnFault, cancellation);
         session.WriteSummary(output, outcome, seed);
         session.Kernel.Shutdown();

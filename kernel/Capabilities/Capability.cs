@@ -19,6 +19,9 @@ public enum CapabilityKind
     Device,
     Clock,
     Timer,
+
+    /// <summary>The service's retain store: the one place in the file system it may write.</summary>
+    Retain,
 }
 
 /// <summary>

@@ -69,6 +69,29 @@ public sealed class SystemKernel
 
     public bool IsShuttingDown { get; private set; }
 
+    /// <summary>The most warnings <see cref="Warnings"/> keeps; later ones are still traced and told to <see cref="Warned"/>.</summary>
+    public const int WarningsKept = 256;
+
+    private readonly List<(string ServiceId, string Text)> warnings = [];
+
+    /// <summary>What the kernel warned of so far (the first <see cref="WarningsKept"/>): retain stores that fell back, failed writes.</summary>
+    public IReadOnlyList<(string ServiceId, string Text)> Warnings => warnings;
+
+    /// <summary>Told each warning as it is given, on the loop thread: the CLI prints it.</summary>
+    public event Action<string, string>? Warned;
+
+    /// <summary>Warns of something about <paramref name="service"/> that is not a fault: traced (the text is the event's object), kept, told. Control plane.</summary>
+    internal void Warn(ServiceRuntime service, string text)
+    {
+        Trace.Record(TraceEventKind.Warning, service.TraceId, Trace.Intern(text));
+        if (warnings.Count < WarningsKept)
+        {
+            warnings.Add((service.Id, text));
+        }
+
+        Warned?.Invoke(service.Id, text);
+    }
+
     /// <summary>Services in the order the system file lists them.</summary>
     public IReadOnlyList<ServiceRuntime> Services => services;
 
@@ -217,6 +240,11 @@ public sealed class SystemKernel
             var rights = ((device.Access & DeviceAccess.Read) != 0 ? Rights.Read : Rights.None)
                 | ((device.Access & DeviceAccess.Write) != 0 ? Rights.Write : Rights.None);
             Grant(CapabilityKind.Device, device.Name, device.Uri, rights);
+        }
+
+        if (spec.Retain is { } retain)
+        {
+            Grant(CapabilityKind.Retain, "retain", retain, Rights.Read | Rights.Write);
         }
 
         // Every service, cyclic or not, has the clock and its timers; a timing section adds the cyclic task.

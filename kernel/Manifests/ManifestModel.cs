@@ -52,6 +52,9 @@ public sealed class ServiceManifest
     /// <summary>Further services this one depends on beyond those implied by regions and endpoints.</summary>
     public List<string> DependsOn { get; set; } = [];
 
+    /// <summary>The store of the service's retained values: the only place in the file system it may write.</summary>
+    public RetainManifest? Retain { get; set; }
+
     /// <summary>
     /// Whether the real-time platform hosts this service in its own OS process. Absent means the
     /// default for its kind: drivers and gateways are isolated (they allocate and they touch the
@@ -217,6 +220,21 @@ public sealed class FilesManifest
 {
     /// <summary>RLIMIT_NOFILE (systemd's LimitNOFILE=): every descriptor number the process holds is below this.</summary>
     public int OpenMax { get; set; }
+}
+
+/// <summary>
+/// The store of retained values (setpoints, tuning, totalizers, modes): a directory of the
+/// service's own, relative to the run's state directory (<c>run --state-dir</c>) unless absolute,
+/// holding at most <see cref="BytesMax"/> bytes of the service's snapshot.
+/// </summary>
+[YamlSerializable]
+public sealed class RetainManifest
+{
+    /// <summary>The store's directory: relative to the run's state directory, or absolute.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>The largest snapshot the service may retain.</summary>
+    public int BytesMax { get; set; } = ManifestRules.RetainBytesMaxDefault;
 }
 
 [YamlSerializable]

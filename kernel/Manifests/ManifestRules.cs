@@ -47,6 +47,26 @@ public static class ManifestRules
     /// <summary>Linux's default fs.nr_open, the most a process may be granted.</summary>
     public const int OpenFilesMax = 1_048_576;
 
+    /// <summary>A retain store's snapshot: 4 KiB unless the manifest says otherwise, at most 1 MiB (it is read whole at start and written whole).</summary>
+    public const int RetainBytesMaxDefault = 4096;
+    public const int RetainBytesMaxMax = 1024 * 1024;
+
+    /// <summary>
+    /// A retain store's path: names of letters, digits, '.', '-' and '_' joined by '/', none of
+    /// them '.' or '..', optionally after a leading '/' (absolute). Nothing to fold, so two paths
+    /// name one directory exactly when their texts are equal.
+    /// </summary>
+    public static bool IsRetainPath(string? text)
+    {
+        if (text is not { Length: > 0 and <= 1024 })
+        {
+            return false;
+        }
+
+        var names = (text[0] == '/' ? text[1..] : text).Split('/');
+        return names.All(n => n.Length > 0 && n != "." && n != ".." && n.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'));
+    }
+
     /// <summary>Service ids: lowercase letters, digits and dashes, 1..48 characters.</summary>
     public static bool IsId(string? text) =>
         text is { Length: > 0 and <= IdLengthMax } && text.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

@@ -68,6 +68,7 @@ public static partial class ManifestValidator
         CheckUsesAcross(sink, services, providers, routes);
         CheckDependsOnAcross(sink, services, byId);
         CheckSimulatedAcross(sink, services);
+        CheckRetainAcross(sink, services);
     }
 
     /// <summary>

@@ -50,6 +50,10 @@ public static partial class ManifestValidator
         }
 
         CheckDependsOn(sink, m, p);
+        if (m.Retain is not null)
+        {
+            CheckRetain(sink, m.Retain, p);
+        }
     }
 
     private static void CheckIdentity(DiagnosticSink sink, ServiceManifest m, ManifestPositions p)

@@ -84,6 +84,9 @@ public sealed record ServiceSpec
     /// <summary>Further services this one depends on beyond those implied by regions and endpoints.</summary>
     public ImmutableArray<string> DependsOn { get; init; } = [];
 
+    /// <summary>The store of retained values; null: the service retains nothing (deny by default).</summary>
+    public RetainSpec? Retain { get; init; }
+
     /// <summary>The isolation in effect: the manifest's word, or the default for the kind.</summary>
     public required bool Isolated { get; init; }
 
@@ -115,6 +118,17 @@ public sealed record DeviceSpec(string Name, string Uri, DeviceAccess Access);
 
 /// <summary>Process limits on the real-time platform; 0 means none.</summary>
 public sealed record LimitsSpec(long MemoryLimitBytes, long CpuQuotaUs, long CpuPeriodUs, int FilesOpenMax);
+
+/// <summary>
+/// A retain store: <paramref name="Path"/> as the manifest wrote it (checked: '/'-separated names,
+/// no '.' or '..'), relative to the run's state directory unless it starts with '/', and the
+/// largest snapshot it holds.
+/// </summary>
+public sealed record RetainSpec(string Path, int BytesMax)
+{
+    /// <summary>True when <see cref="Path"/> is absolute; otherwise it is beneath the run's state directory.</summary>
+    public bool IsAbsolute => Path.StartsWith('/');
+}
 
 public sealed record RestartSpec(
     RestartPolicy Policy,

@@ -77,6 +77,7 @@ public static class SpecBuilder
             Restart = Restart(m.Restart),
             SafeState = m.SafeState is null ? null : SafeState(m.SafeState),
             DependsOn = [.. m.DependsOn],
+            Retain = m.Retain is null ? null : new RetainSpec(m.Retain.Path, m.Retain.BytesMax),
             Isolated = m.Isolated ?? kind is ServiceKind.Driver or ServiceKind.Gateway,
         };
     }

@@ -255,6 +255,72 @@ public sealed class InProcessMessageQueueProvider : IMessageQueueProvider
     }
 }
 
+/// <summary>
+/// Where services' retained values live: a directory of files on Linux, memory in the simulation.
+/// The kernel keeps the record format and decides what to restore (<c>Services/RetainRecord.cs</c>,
+/// <c>Services/RetainStore.cs</c>); a medium only reads and writes whole records in its two slots.
+/// </summary>
+public interface IRetainStorage
+{
+    /// <summary>
+    /// The medium of <paramref name="serviceId"/>'s store <paramref name="spec"/>: made (a
+    /// directory created) if it is not there yet. Throws <see cref="RetainStorageException"/>,
+    /// saying where and why, when it cannot be opened. Control plane.
+    /// </summary>
+    IRetainMedium Open(string serviceId, Manifests.RetainSpec spec);
+}
+
+/// <summary>
+/// One store's two slots. A slot holds one whole record or none: a write replaces it atomically
+/// (on Linux a temporary file, fsync, rename over the slot, fsync of the directory), so a crash
+/// at any point leaves the old record or the new one, never a mix. Reads are control plane;
+/// <see cref="Write"/> may return before the record is durable, and a later write (to either
+/// slot) may replace one not yet begun (coalescing): records are never reordered, and the newest
+/// is always the one written last.
+/// </summary>
+public interface IRetainMedium : IDisposable
+{
+    /// <summary>Where the store is, for messages: its directory, or <c>sim:</c> and its path.</summary>
+    string Location { get; }
+
+    /// <summary>The name of slot 0 or 1 within <see cref="Location"/>, for messages.</summary>
+    string SlotName(int slot);
+
+    /// <summary>Reads slot <paramref name="slot"/> into <paramref name="destination"/>; a record longer than it reads as <see cref="RetainSlotState.TooLarge"/>.</summary>
+    RetainSlotRead Read(int slot, Span<byte> destination);
+
+    /// <summary>Hands a whole record for slot <paramref name="slot"/> to the medium; copied at once, allocation-free.</summary>
+    void Write(int slot, ReadOnlySpan<byte> record);
+
+    /// <summary>Writes done and failed so far, and the last failure's words: for the kernel's warnings.</summary>
+    RetainMediumStatus Status { get; }
+}
+
+/// <summary>What a slot held when it was read.</summary>
+public enum RetainSlotState
+{
+    /// <summary>No record: the slot was never written.</summary>
+    Missing,
+
+    /// <summary>Bytes were read (whether they are a good record is the kernel's judgement).</summary>
+    Read,
+
+    /// <summary>The slot holds more than the store's largest record.</summary>
+    TooLarge,
+
+    /// <summary>The slot could not be read (permissions, an I/O error): <see cref="RetainSlotRead.Problem"/> says why.</summary>
+    Unreadable,
+}
+
+/// <summary>The outcome of reading one slot: what it held, how many bytes, and why not when it could not be read.</summary>
+public readonly record struct RetainSlotRead(RetainSlotState State, int Length, string? Problem = null);
+
+/// <summary>A medium's writes so far: <paramref name="LastFailure"/> says what the last failed write met.</summary>
+public readonly record struct RetainMediumStatus(long Written, long Failed, string? LastFailure);
+
+/// <summary>A retain store could not be opened: the message says which store, where, and how to fix it.</summary>
+public sealed class RetainStorageException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>Everything the kernel needs from the world.</summary>
 public interface IPlatform
 {
@@ -278,4 +344,7 @@ public interface IPlatform
     IRegionMemoryProvider RegionMemory { get; }
 
     IMessageQueueProvider MessageQueues { get; }
+
+    /// <summary>Where retain stores live; null: this platform keeps none, and a service's open of its store is denied.</summary>
+    IRetainStorage? RetainStorage => null;
 }

@@ -33,7 +33,7 @@ public static class HostedServiceSpecCodec
 
     /// <summary>Leads every encoding: "NKHS" and a version byte, so a stray message is refused at once.</summary>
     private const uint Magic = 0x53484B4E;
-    private const byte Version = 3;
+    private const byte Version = 4;
 
     /// <summary>An entry of a point-name list: one name as written.</summary>
     private const byte PointNameEntry = 0;
@@ -189,6 +189,11 @@ public static class HostedServiceSpecCodec
             });
         });
         w.List(s.DependsOn, static (w, d) => w.String(d));
+        w.Optional(s.Retain, static (w, retain) =>
+        {
+            w.String(retain.Path);
+            w.I32(retain.BytesMax);
+        });
         w.Bool(s.Isolated);
     }
 
@@ -259,6 +264,7 @@ public static class HostedServiceSpecCodec
             r.NonNegative64("service.restart.heartbeatTimeoutMs"));
         var safeState = r.Present("service.safeState") ? ReadSafeState(ref r) : null;
         var dependsOn = r.Strings("service.dependsOn", ListCountMax);
+        var retain = r.Present("service.retain") ? new RetainSpec(r.String("service.retain.path"), r.Positive("service.retain.bytesMax")) : null;
         return new ServiceSpec
         {
             Id = id,
@@ -274,6 +280,7 @@ public static class HostedServiceSpecCodec
             Restart = restart,
             SafeState = safeState,
             DependsOn = dependsOn,
+            Retain = retain,
             Isolated = r.Bool("service.isolated"),
         };
     }

@@ -69,6 +69,14 @@ public interface IServiceContext
     IStreamListener OpenListener(string name, IListenerHandler handler) =>
         throw new Capabilities.CapabilityDeniedException(ServiceId, Capabilities.CapabilityKind.Device, name, "this context grants no listening sockets");
 
+    /// <summary>
+    /// Opens the service's retain store (its manifest's <c>retain</c> section): what it restored,
+    /// and where to save. One store per instance: a second call returns the same one. Denied
+    /// without a retain section, or on a platform that keeps no retained values.
+    /// </summary>
+    IRetainStore OpenRetainStore() =>
+        throw new Capabilities.CapabilityDeniedException(ServiceId, Capabilities.CapabilityKind.Retain, "retain", "this context grants no retain store");
+
     /// <summary>Starts the service's cyclic task on the timing its manifest grants.</summary>
     ICyclicTaskHandle StartCyclic(ICyclicBody body);
 

@@ -25,6 +25,7 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
     private readonly List<Endpoint> served = [];
     private readonly List<ServiceTimer> timers = [];
     private IPlatformTimer? loopHeartbeat;
+    private RetainStore? retainStore;
     private bool tornDown;
 
     public ServiceContext(SystemKernel kernel, ServiceRuntime runtime, CapabilitySpace space, DeterministicRandom random)
@@ -137,6 +138,22 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
         return channel;
     }
 
+    public IRetainStore OpenRetainStore()
+    {
+        var capability = Require(CapabilityKind.Retain, "retain", Rights.Read | Rights.Write, "add a retain section with the store's path to the manifest");
+        if (retainStore is not null)
+        {
+            return retainStore;
+        }
+
+        var storage = kernel.Platform.RetainStorage
+            ?? throw new CapabilityDeniedException(ServiceId, CapabilityKind.Retain, "retain", $"the {kernel.Platform.Name} platform keeps no retained values");
+        capability.MarkUsed();
+        var spec = (RetainSpec)capability.KernelObject;
+        retainStore = RetainStore.Open(storage.Open(ServiceId, spec), spec, capability, kernel.Platform, kernel.Trace, runtime.TraceId, text => kernel.Warn(runtime, text));
+        return retainStore;
+    }
+
     public ICyclicTaskHandle StartCyclic(ICyclicBody body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -210,6 +227,10 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
         {
             device.Dispose();
         }
+
+        // After the service's own Stop: a save it made there is written before the medium closes.
+        retainStore?.Close();
+        retainStore = null;
 
         tasks.Clear();
         served.Clear();

@@ -125,6 +125,13 @@ public sealed class HostedService
         }
     }
 
+    /// <summary>The instance's own process warned of something that is not a fault (a retain store that fell back): the kernel warns with its words.</summary>
+    public void Warn(string text)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(text);
+        runtime.Kernel.Warn(runtime, text);
+    }
+
     /// <summary>Records in the kernel's trace that the instance was denied <paramref name="denials"/> times where the kernel could not see it (its own process).</summary>
     public void RecordDenialsElsewhere(long denials)
     {

@@ -62,15 +62,22 @@ public sealed class SingleServiceKernel
     /// <summary>
     /// Builds the service's context and starts it as incarnation <paramref name="incarnation"/>
     /// (its random stream and its endpoint correlations are that incarnation's). A start that
-    /// fails leaves it faulted, with the reason in <see cref="LastFault"/>.
+    /// fails leaves it faulted, with the reason in <see cref="LastFault"/>. <paramref name="warned"/>, when
+    /// given, is told each warning of the kernel here (a retain store that fell back) from the
+    /// service's start on: a host passes them on to the granting kernel.
     /// </summary>
-    public static SingleServiceKernel Start(HostedServiceSpec spec, ProgramCatalog catalog, IPlatform platform, int incarnation, int traceCapacity = KernelTrace.CapacityDefault)
+    public static SingleServiceKernel Start(HostedServiceSpec spec, ProgramCatalog catalog, IPlatform platform, int incarnation, int traceCapacity = KernelTrace.CapacityDefault, Action<string, string>? warned = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentOutOfRangeException.ThrowIfLessThan(incarnation, 1);
         var kernel = new SystemKernel(SystemOf(spec, platform.Seed), catalog, platform, traceCapacity);
+        if (warned is not null)
+        {
+            kernel.Warned += warned;
+        }
+
         kernel.Boot([spec.Service.Id], incarnation);
         return new SingleServiceKernel(kernel, kernel.Service(spec.Service.Id));
     }

@@ -29,6 +29,8 @@ public enum TraceEventKind : byte
     Control,
     Ready,
     ModeChange,
+    Retain,
+    Warning,
 }
 
 /// <summary>

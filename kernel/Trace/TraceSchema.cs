@@ -25,7 +25,7 @@ public static class TraceSchema
 {
     private const string Service = "the service the event is about (0: the kernel)";
     private const string RightsValues = "rights, a sum of Read 1, Write 2, Call 4, Grant 8";
-    private const string CapabilityKinds = "Region 0, Endpoint 1, Device 2, Clock 3, Timer 4";
+    private const string CapabilityKinds = "Region 0, Endpoint 1, Device 2, Clock 3, Timer 4, Retain 5";
     private const string MessageKinds = "OneWay 0, Request 1, Reply 2";
     // The numbers of controllers.pid (contracts' LoopMode and LoopModeTrigger); a controllers test checks these texts against the enums.
     private const string LoopModes = "controllers.pid: Manual 0, Auto 1, Cascade 2, Tracking 3, Hold 4, SafeState 5";
@@ -88,6 +88,12 @@ public static class TraceSchema
         {
             ObjectIsName = false,
         },
+        new(TraceEventKind.Retain, "retain", "a retain store restored at open, or wrote, a record (in the process that holds the store)", Service,
+            new("store", "the store's location (its directory, or sim: and its path)"),
+            new("what", "Restored 0, RestoredOlder 1 (the newest record was damaged), Empty 2 and Corrupt 3 (defaults used), Discarded 4 (the service refused the payload), Saved 5, WriteFailed 6"),
+            new("sequence", "the record's sequence")),
+        new(TraceEventKind.Warning, "warning", "the kernel warned an operator of something that is not a fault (a retain store that fell back); the text is the object", Service,
+            new("text", "the warning"), null, null),
     ];
 
     /// <summary>Every kind's schema, in <see cref="TraceEventKind"/> order.</summary>

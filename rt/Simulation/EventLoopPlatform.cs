@@ -48,6 +48,9 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 
     public IRegionMemoryProvider RegionMemory { get; }
 
+    /// <summary>Where retain stores live: memory in the simulation, the run's state directory (or the granted one) when paced on Linux; null: none.</summary>
+    public IRetainStorage? RetainStorage { get; init; }
+
     public abstract long NowNs { get; }
 
     /// <summary>Virtual time zero is the documented simulation epoch; the paced platform reads the wall clock instead.</summary>
@@ -238,7 +241,11 @@ public sealed class SimulationPlatform : EventLoopPlatform
     {
         Network = new VirtualNetwork(this, new DeterministicRandom(seed).Fork("virtual-network"));
         Streams = Network;
+        RetainStorage = Retained;
     }
+
+    /// <summary>The run's retain stores, in memory: they survive a service's restarts within the run, and every run starts without them.</summary>
+    public SimulatedRetainStorage Retained { get; } = new();
 
     /// <summary>The virtual network and serial lines services' stream devices open on; simulated peers join it here.</summary>
     public VirtualNetwork Network { get; }

@@ -26,7 +26,8 @@ public sealed class RealtimeControllerTests
         var catalog = Composition.Catalog();
         var system = (Composition.LoadSystem(Repository.TankDemo, catalog, TextWriter.Null) ?? throw new InvalidOperationException("the demo does not load"))
             .WithService("operator", s => s with { Program = s.Program with { Parameters = s.Program.Parameters.With("setpointStepAtSeconds", ParameterValue.OfNumber(1.5)) } });
-        var platform = new PacedPlatform(1, Composition.Devices());
+        // The controller retains the operator's setpoint: its store's write is handed to a worker, not made on this thread.
+        var platform = new PacedPlatform(1, Composition.Devices()) { RetainStorage = new Rt.Linux.Retain.LinuxRetainStorage(Directory.CreateTempSubdirectory("neokernel-retain-").FullName) };
         var sampler = new ThreadAllocationSampler(SamplesMax);
         RealtimeServiceExecutor? executor = null;
         platform.DecorateCyclicExecutor(inner => new SamplingExecutor(

@@ -89,11 +89,32 @@ public sealed class ClosedLoopTests
         kernel.Shutdown();
     }
 
-    private static (SystemKernel Kernel, SimulationPlatform Platform, Probe Probe) Boot(ulong seed)
+    [Theory]
+    [InlineData(true, 1.2)]
+    [InlineData(false, 1.0)]
+    public void A_restarted_controller_keeps_the_operators_setpoint_only_with_a_retain_store(bool retain, double setpointAfterRestart)
+    {
+        var (kernel, platform, probe) = Boot(seed: 3, retain);
+        platform.RunUntil(310 * SecondNs);
+        Assert.Equal(1.2, probe.SetpointMeters);
+
+        probe.Controller!.ReportFault("test: the controller crashes");
+        platform.RunUntil(320 * SecondNs);
+
+        Assert.Equal(ServiceState.Running, kernel.Service("level-controller").State);
+        Assert.Equal(1, kernel.Service("level-controller").Restarts);
+        Assert.Equal(setpointAfterRestart, probe.SetpointMeters);
+        Assert.Equal(retain ? ["tank-loop/level-controller"] : [], platform.Retained.Paths.ToArray());
+        kernel.Shutdown();
+    }
+
+    /// <summary>The tank loop; with <paramref name="retain"/> given, its controller's context is kept (to fault it) and a retain store granted when true.</summary>
+    private static (SystemKernel Kernel, SimulationPlatform Platform, Probe Probe) Boot(ulong seed, bool? retain = null)
     {
         var probe = new Probe();
         var catalog = new ProgramCatalog().AddHil().AddControllers()
-            .Add(new ProgramDescriptor("test.probe", "reads the loop's regions", [], () => probe));
+            .Add(new ProgramDescriptor("test.probe", "reads the loop's regions", [], () => probe))
+            .Add(new ProgramDescriptor("test.pid", "controllers.pid, its context kept for the test", PidServiceSettings.Parameters, () => new ContextKept(new PidService(), c => probe.Controller = c)));
         var services = new List<ServiceManifest>
         {
             Service("plant", "plant", HilPrograms.TankPlantType, new() { ["levelInitialMeters"] = "0.5" }, devices:
@@ -122,6 +143,12 @@ public sealed class ClosedLoopTests
             }, uses: "level-controller.commands"),
             Service("probe", "gateway", "test.probe", [], regions: [Reads("level"), Reads("pump-cmd")]),
         };
+        if (retain is { } keeps)
+        {
+            services[2].Program.Type = "test.pid";
+            services[2].Retain = keeps ? new RetainManifest { Path = "tank-loop/level-controller" } : null;
+        }
+
         var system = new SystemManifest
         {
             System = "tank-loop",
@@ -164,6 +191,18 @@ public sealed class ClosedLoopTests
 
     private static RegionManifest Reads(string region) => new() { Name = region, Access = "read" };
 
+    /// <summary>A program whose context the test keeps: to fault it from outside as a crash would.</summary>
+    private sealed class ContextKept(IService inner, Action<IServiceContext> keep) : IService
+    {
+        public void Start(IServiceContext context)
+        {
+            keep(context);
+            inner.Start(context);
+        }
+
+        public void Stop() => inner.Stop();
+    }
+
     /// <summary>A service that only reads: what an HMI would see of the loop. Also holds the test's handle on the devices.</summary>
     private sealed class Probe : IService, ICyclicBody
     {
@@ -185,6 +224,9 @@ public sealed class ClosedLoopTests
         public double SetpointMeters { get; private set; }
 
         public double Mode { get; private set; }
+
+        /// <summary>The controller's context, when it runs as test.pid.</summary>
+        public IServiceContext? Controller { get; set; }
 
         public void Start(IServiceContext context)
         {

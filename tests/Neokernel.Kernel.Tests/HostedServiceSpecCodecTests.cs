@@ -41,6 +41,7 @@ public sealed class HostedServiceSpecCodecTests
             Restart = new RestartSpec(RestartPolicy.Transient, 3, 10_000, 100, 1_000, 250),
             SafeState = new SafeStateSpec(BadInputPolicy.SafeState, [new SafeValueSpec("gateway.out", "a", -1.5)]),
             DependsOn = ["tank-plant"],
+            Retain = new RetainSpec("plant/gateway", 512),
             Isolated = true,
         };
         return new HostedServiceSpec(
@@ -84,6 +85,7 @@ public sealed class HostedServiceSpecCodecTests
         Assert.Equal(-1.5, service.SafeState!.Outputs[0].Value);
         Assert.Equal(DeviceAccess.ReadWrite, service.Devices[0].Access);
         Assert.Equal(["tank-plant"], service.DependsOn.ToArray());
+        Assert.Equal(new RetainSpec("plant/gateway", 512), service.Retain);
         Assert.True(service.Isolated);
         Assert.Equal(["hmi", "gateway"], decoded.Endpoints[1].Clients.ToArray());
         Assert.Equal(10_000, decoded.Regions[0].WriterPeriodUs);
@@ -104,6 +106,7 @@ public sealed class HostedServiceSpecCodecTests
         Assert.Null(decoded.Service.Description);
         Assert.Null(decoded.Service.Timing);
         Assert.Null(decoded.Service.SafeState);
+        Assert.Null(decoded.Service.Retain);
         Assert.Empty(decoded.Service.Program.Parameters.All);
         Assert.False(decoded.Service.Isolated);
     }

@@ -25,6 +25,9 @@ internal static class IsolationProtocol
     /// <summary>Kernel → host: a stream device the kernel opened (a CapabilityGrant named by URI, and its socket or tty).</summary>
     public const byte StreamGrant = (byte)'N';
 
+    /// <summary>Kernel → host: the service's retain store (its directory as UTF-8, and the directory's descriptor, through which alone it writes).</summary>
+    public const byte RetainGrant = (byte)'V';
+
     /// <summary>Host → kernel: connect for me to this device URI (UTF-8); the kernel checks the service holds it.</summary>
     public const byte ConnectRequest = (byte)'C';
 
@@ -58,6 +61,9 @@ internal static class IsolationProtocol
 
     /// <summary>How a child's text that reports a fault begins; the kernel quotes it in the fault.</summary>
     public const string FaultPrefix = "fault: ";
+
+    /// <summary>How a child's text that warns begins (a retain store that fell back): the kernel warns with the rest, and it reports no end.</summary>
+    public const string WarningPrefix = "warning: ";
 
     /// <summary>How a child's text that reports a normal end begins; with exit code 0 the service completed.</summary>
     public const string CompletedPrefix = "completed: ";

@@ -117,10 +117,14 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     /// where the spawning thread can join it (cgroup v1). Control thread.
     /// </summary>
     private Process StartChild(ProcessStartInfo info, Kernel.Manifests.ServiceSpec spec, PreparedLimits limits) => command.Sandbox is { } sandbox
-        ? SandboxedSpawn.Start(info, sandbox.PolicyFor(spec, command.RealTime), limits.JoinThisThread)
+        ? SandboxedSpawn.Start(info, sandbox.PolicyFor(spec, command.RealTime, StoreDirectories(spec)), limits.JoinThisThread)
         : limits.Group is not null
             ? SandboxedSpawn.OnThreadOfItsOwn(info, limits.JoinThisThread)
             : Process.Start(info) ?? throw new InvalidOperationException($"service '{spec.Id}': the service host process did not start");
+
+    /// <summary>The one directory a service's process may write: its retain store's, when it has one.</summary>
+    private string[] StoreDirectories(Kernel.Manifests.ServiceSpec spec) =>
+        spec.Retain is { } retain && platform.RetainStorage is Retain.LinuxRetainStorage storage ? [storage.DirectoryOf(retain)] : [];
 
     private void NotePid(string serviceId, int pid)
     {
@@ -421,6 +425,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 case CapabilityKind.Endpoint:
                     AddRings(capability, launch.Service.Id, platform);
                     break;
+                case CapabilityKind.Retain:
+                    AddRetain(launch, platform);
+                    break;
                 default:
                     // Clock and cyclic timer: the child has its own clock on the shared origin.
                     break;
@@ -491,6 +498,17 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             var grant = new CapabilityGrant(CapabilityKind.Device, uri, capability.Rights, 0, 0, 0);
             messages.Add((IsolationProtocol.StreamGrant, grant.Encode(), [fd]));
+        }
+
+        /// <summary>The store's directory, made and given to the service's user, opened here: the child writes through this descriptor alone.</summary>
+        private void AddRetain(ServiceLaunch launch, IPlatform platform)
+        {
+            var storage = platform.RetainStorage as Retain.LinuxRetainStorage
+                ?? throw new InvalidOperationException($"service '{launch.Service.Id}' has a retain store, and this platform keeps none in directories; give the paced platform a LinuxRetainStorage");
+            var spec = launch.Service.Spec.Retain!;
+            var directory = storage.OpenDirectory(launch.Service.Id, spec);
+            owned.Add(directory);
+            messages.Add((IsolationProtocol.RetainGrant, Encoding.UTF8.GetBytes(storage.DirectoryOf(spec)), [directory]));
         }
 
         private void AddMemory(byte type, CapabilityGrant grant, MemfdRegionMemory memory, bool writable)
@@ -657,7 +675,12 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                         fd.Dispose();
                     }
 
-                    if (message.Type == IsolationProtocol.Text)
+                    if (message.Type == IsolationProtocol.Text && Encoding.UTF8.GetString(message.Body) is { } said && said.StartsWith(IsolationProtocol.WarningPrefix, StringComparison.Ordinal))
+                    {
+                        var warning = said[IsolationProtocol.WarningPrefix.Length..];
+                        host.control.PostToKernel(() => launch.Service.Warn(warning));
+                    }
+                    else if (message.Type == IsolationProtocol.Text)
                     {
                         lastText = Encoding.UTF8.GetString(message.Body);
                         if (lastText == IsolationProtocol.StartedText)

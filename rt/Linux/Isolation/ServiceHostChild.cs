@@ -82,6 +82,7 @@ public static class ServiceHostChild
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
             StreamFds = grants.Streams,
+            RetainStorage = grants.Retain is { } retain ? new Retain.GrantedRetainStorage(retain.Directory, retain.Location) : null,
         };
         grants.Streams.ConnectThrough(socket, platform.Post);
 
@@ -100,7 +101,7 @@ public static class ServiceHostChild
             heartbeats = new HeartbeatExecutor(realtime ?? inner, status);
             return heartbeats;
         });
-        var service = SingleServiceKernel.Start(spec, catalog, platform, arguments.Incarnation, TraceCapacity);
+        var service = SingleServiceKernel.Start(spec, catalog, platform, arguments.Incarnation, TraceCapacity, (_, text) => TryTell(socket, IsolationProtocol.WarningPrefix + text));
         realtime?.RefuseLateTasks();
         if (!service.IsRunning)
         {
@@ -273,6 +274,9 @@ public static class ServiceHostChild
 
         public MemfdRegionMemory? Status { get; private set; }
 
+        /// <summary>The retain store's directory and its descriptor, when the service has one.</summary>
+        public (string Location, SafeFileHandle Directory)? Retain { get; private set; }
+
         /// <summary>The service's spec and the layouts of its grants, decoded once the kernel said ready.</summary>
         public HostedServiceSpec Spec { get; private set; } = null!;
 
@@ -311,6 +315,9 @@ public static class ServiceHostChild
                         break;
                     case IsolationProtocol.StreamGrant:
                         grants.Streams.Add(CapabilityGrant.Decode(message.Body).Name, Single(message.Fds));
+                        break;
+                    case IsolationProtocol.RetainGrant:
+                        grants.Retain = (System.Text.Encoding.UTF8.GetString(message.Body), Single(message.Fds));
                         break;
                     case IsolationProtocol.StatusPage:
                         grants.Status = MemfdRegionMemory.Attach("status", Single(message.Fds), IsolationProtocol.StatusPageBytes, writable: true);

@@ -9,7 +9,8 @@ namespace Neokernel.Rt.Linux.Sandbox;
 /// executing) only the given paths. Nothing may be created, removed, renamed or truncated
 /// anywhere, and the only files that may be written are those beneath <see cref="ProcPath"/>: the
 /// runtime names its threads by writing /proc/self/task/TID/comm, and procfs's own permissions
-/// (the process's unprivileged user) bound what else there is. A Landlock domain is inherited by every thread and process the
+/// (the process's unprivileged user) bound what else there is; and a service with a retain store
+/// may make, replace and write files beneath that store. A Landlock domain is inherited by every thread and process the
 /// restricted thread creates, and cannot be left.
 /// </summary>
 internal static unsafe class Landlock
@@ -21,6 +22,8 @@ internal static unsafe class Landlock
     private const ulong WriteFile = 1UL << 1;
     private const ulong ReadFile = 1UL << 2;
     private const ulong ReadDir = 1UL << 3;
+    private const ulong RemoveFile = 1UL << 5;
+    private const ulong MakeRegular = 1UL << 8;
     private const ulong RightsAbi1 = (1UL << 13) - 1;
     private const ulong Refer = 1UL << 13;
     private const ulong Truncate = 1UL << 14;
@@ -51,7 +54,9 @@ internal static unsafe class Landlock
     };
 
     private static readonly Lock RulesetGate = new();
-    private static (int Abi, string[] Paths, int Fd)? kept;
+
+    /// <summary>Rulesets built so far, by ABI, read paths and write paths: one for the services without a store, one per store.</summary>
+    private static readonly Dictionary<string, int> Kept = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Restricts the calling thread (and what it later creates) to reading <paramref name="readPaths"/>
@@ -64,25 +69,29 @@ internal static unsafe class Landlock
     /// later (a rename over it) stays unreadable: stricter, never looser.
     /// </para>
     /// </summary>
-    public static void RestrictThisThread(int abi, IReadOnlyList<string> readPaths)
+    public static void RestrictThisThread(int abi, IReadOnlyList<string> readPaths) => RestrictThisThread(abi, readPaths, []);
+
+    /// <summary>
+    /// As above, and allows creating, replacing (rename within), truncating, reading and writing
+    /// regular files beneath each of <paramref name="writePaths"/>: a service's retain store.
+    /// Landlock's remove right comes with them (a rename over a file removes it); the seccomp
+    /// filter has no unlink. Making directories, links, sockets or devices stays denied there too.
+    /// </summary>
+    public static void RestrictThisThread(int abi, IReadOnlyList<string> readPaths, IReadOnlyList<string> writePaths)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(abi);
         ArgumentNullException.ThrowIfNull(readPaths);
+        ArgumentNullException.ThrowIfNull(writePaths);
         lock (RulesetGate)
         {
-            if (kept is not { } ruleset || ruleset.Abi != abi || !ruleset.Paths.SequenceEqual(readPaths, StringComparer.Ordinal))
+            var key = $"{abi}\0{string.Join('\0', readPaths)}\0\0{string.Join('\0', writePaths)}";
+            if (!Kept.TryGetValue(key, out var ruleset))
             {
-                var built = Build(abi, readPaths);
-                if (kept is { } old)
-                {
-                    _ = SandboxNative.close(old.Fd);
-                }
-
-                ruleset = (abi, [.. readPaths], built);
-                kept = ruleset;
+                ruleset = Build(abi, readPaths, writePaths);
+                Kept[key] = ruleset;
             }
 
-            if (LinuxNative.syscall(SystemCalls.LandlockRestrictSelf.Number, ruleset.Fd, 0, 0, 0, 0, 0) != 0)
+            if (LinuxNative.syscall(SystemCalls.LandlockRestrictSelf.Number, ruleset, 0, 0, 0, 0, 0) != 0)
             {
                 throw SandboxNative.Error("landlock_restrict_self", "EPERM: no_new_privs is not set on this thread");
             }
@@ -90,7 +99,7 @@ internal static unsafe class Landlock
     }
 
     /// <summary>A ruleset (its descriptor, close-on-exec) that allows reading <paramref name="readPaths"/> and nothing else the ABI handles.</summary>
-    private static int Build(int abi, IReadOnlyList<string> readPaths)
+    private static int Build(int abi, IReadOnlyList<string> readPaths, IReadOnlyList<string> writePaths)
     {
         var handledFs = HandledFileRights(abi);
         var attribute = stackalloc ulong[3];
@@ -109,6 +118,11 @@ internal static unsafe class Landlock
             foreach (var path in readPaths)
             {
                 AllowReading(ruleset, path, handledFs);
+            }
+
+            foreach (var path in writePaths)
+            {
+                AllowStore(ruleset, path, handledFs);
             }
         }
         catch
@@ -129,6 +143,29 @@ internal static unsafe class Landlock
     {
         public ulong AllowedAccess;
         public int ParentFd;
+    }
+
+    /// <summary>A retain store: its files may be made, replaced by rename within it, truncated, read and written. The directory must exist (the kernel made it).</summary>
+    private static void AllowStore(int ruleset, string path, ulong handledFs)
+    {
+        var fd = LinuxNative.open(path, OpenPath | LinuxNative.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw SandboxNative.Error($"open({path}, O_PATH)", "the retain store's directory must exist before its service starts");
+        }
+
+        try
+        {
+            var rule = new PathBeneath { AllowedAccess = (WriteFile | ReadFile | ReadDir | RemoveFile | MakeRegular | Truncate) & handledFs, ParentFd = fd };
+            if (LinuxNative.syscall(SystemCalls.LandlockAddRule.Number, ruleset, RulePathBeneath, (nint)(&rule), 0, 0, 0) != 0)
+            {
+                throw SandboxNative.Error($"landlock_add_rule({path})", "the retain store could not be allowed for writing");
+            }
+        }
+        finally
+        {
+            _ = SandboxNative.close(fd);
+        }
     }
 
     private static void AllowReading(int ruleset, string path, ulong handledFs)

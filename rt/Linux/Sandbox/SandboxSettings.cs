@@ -52,6 +52,9 @@ public sealed class SandboxSettings
     /// <summary>The policy of <paramref name="spec"/> under these settings.</summary>
     public SandboxPolicy PolicyFor(ServiceSpec spec, bool realTime) => SandboxPolicy.For(spec, realTime, User, Features, ReadPaths);
 
+    /// <summary>The policy of <paramref name="spec"/>, writing beneath <paramref name="writePaths"/> (its retain store) and nowhere else.</summary>
+    public SandboxPolicy PolicyFor(ServiceSpec spec, bool realTime, IReadOnlyList<string> writePaths) => SandboxPolicy.For(spec, realTime, User, Features, ReadPaths, writePaths);
+
     /// <summary>Writes one warning per layer this machine cannot apply, when any service runs isolated.</summary>
     public void WarnAboutMissing(TextWriter error, int isolatedServices)
     {

@@ -164,7 +164,7 @@ public static class SandboxedSpawn
 
         if (policy.LandlockAbi > 0)
         {
-            Landlock.RestrictThisThread(policy.LandlockAbi, policy.ReadPaths);
+            Landlock.RestrictThisThread(policy.LandlockAbi, policy.ReadPaths, policy.WritePaths);
         }
     }
 }

@@ -46,7 +46,7 @@ internal static unsafe class SeccompFilter
     private const uint SeccompFilterFlagLog = 2;
 
     /// <summary>The filter for this process: <paramref name="pid"/> is the only process it may signal.</summary>
-    public static BpfInstruction[] Build(Architecture architecture, int pid, bool acceptsConnections)
+    public static BpfInstruction[] Build(Architecture architecture, int pid, bool acceptsConnections, bool retainsValues = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
         var program = new List<BpfInstruction>(2 * SystemCalls.Allowed.Length + 64);
@@ -71,7 +71,7 @@ internal static unsafe class SeccompFilter
             var number = call.NumberOn(architecture);
             if (number >= 0)
             {
-                AddEntry(program, (uint)number, Body(call.Rule, pid, acceptsConnections));
+                AddEntry(program, (uint)number, Body(call.Rule, pid, acceptsConnections, retainsValues));
             }
         }
 
@@ -114,8 +114,9 @@ internal static unsafe class SeccompFilter
         program.AddRange(body);
     }
 
-    private static BpfInstruction[] Body(SystemCallRule rule, int pid, bool acceptsConnections) => rule switch
+    private static BpfInstruction[] Body(SystemCallRule rule, int pid, bool acceptsConnections, bool retainsValues) => rule switch
     {
+        SystemCallRule.GrantedStore => [retainsValues ? Allow() : Refuse(Eperm)],
         SystemCallRule.Allow => [Allow()],
         SystemCallRule.NotImplemented => [Refuse(Enosys)],
         SystemCallRule.GrantedListener => [acceptsConnections ? Allow() : Refuse(Eperm)],

@@ -38,7 +38,7 @@ public static class ServiceSandbox
 
         if (policy.Seccomp)
         {
-            SeccompFilter.Install(SeccompFilter.Build(RuntimeInformation.ProcessArchitecture, Environment.ProcessId, policy.AcceptsConnections));
+            SeccompFilter.Install(SeccompFilter.Build(RuntimeInformation.ProcessArchitecture, Environment.ProcessId, policy.AcceptsConnections, policy.RetainsValues));
         }
     }
 

@@ -29,6 +29,9 @@ internal enum SystemCallRule
 
     /// <summary>accept, accept4: only when the service holds a listener the kernel bound for it; refused otherwise.</summary>
     GrantedListener,
+
+    /// <summary>rename, renameat, renameat2: only when the service holds a retain store (Landlock confines them to it); refused otherwise.</summary>
+    GrantedStore,
 }
 
 /// <summary>A system call by name with its number on x86_64 and on arm64 (-1 where that architecture has none).</summary>
@@ -144,6 +147,11 @@ internal static class SystemCalls
         new("fadvise64", 221, 223),
         new("fsync", 74, 82),
         new("fdatasync", 75, 83),
+
+        // A retain store's slot replaced by rename within its directory (Landlock allows no other tree).
+        new("renameat", 264, 38, SystemCallRule.GrantedStore),
+        new("renameat2", 316, 276, SystemCallRule.GrantedStore),
+        new("rename", 82, -1, SystemCallRule.GrantedStore),
 
         // Threads and signals: new threads only, signals only to this process.
         new("clone", 56, 220, SystemCallRule.ThreadOnly),

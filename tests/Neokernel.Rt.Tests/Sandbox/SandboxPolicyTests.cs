@@ -51,7 +51,7 @@ public sealed class SandboxPolicyTests
 
         var decoded = SandboxPolicy.DecodeForChild(policy.EncodeForChild());
 
-        Assert.Equal("user=65534:65534;realtime=1;accept=0;seccomp=1", policy.EncodeForChild());
+        Assert.Equal("user=65534:65534;realtime=1;accept=0;seccomp=1;retain=0", policy.EncodeForChild());
         Assert.Equal((65534u, 65534u, true, false, true), (decoded.User!.UserId, decoded.User.GroupId, decoded.RealtimeCapabilities, decoded.AcceptsConnections, decoded.Seccomp));
         Assert.Null(SandboxPolicy.DecodeForChild("user=-;realtime=0;accept=0;seccomp=0").User);
     }
