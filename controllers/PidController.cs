@@ -77,6 +77,9 @@ public sealed class PidController
     /// <summary>The setpoint the last update used: the remote one in cascade, the local one otherwise.</summary>
     public double SetpointInUse => lastSetpoint;
 
+    /// <summary>Whether an update has had usable inputs since construction or the last <see cref="Reset"/>: the controller has controlled.</summary>
+    public bool HasControlled => haveInputs;
+
     /// <summary>
     /// The directions in which the last update's output was held by a limit (output limits or rate
     /// limits) against what the algorithm (auto, cascade) or the target (manual, tracking) asked.
@@ -184,11 +187,14 @@ public sealed class PidController
     /// Makes the next update in auto or cascade re-base the integrator on that update's
     /// proportional and derivative terms, so the output goes on from where it is: what a return
     /// from a hold or a safe state needs, since the process value moved while the controller could
-    /// not see it. Manual and tracking need none (their integrator follows the output).
+    /// not see it. Manual and tracking need none (their integrator follows the output). A
+    /// controller that has not yet had one usable input (a loop whose input was Bad from its start,
+    /// before its first sample) has no output to go on from: its first update starts the algorithm
+    /// as at a start, from the initial output plus its proportional action.
     /// </summary>
     public void RebaseAtNextUpdate()
     {
-        if (Mode is PidMode.Auto or PidMode.Cascade)
+        if (haveInputs && Mode is PidMode.Auto or PidMode.Cascade)
         {
             rebasePending = true;
         }

@@ -68,6 +68,22 @@ public sealed class LoopModeLoopTests
     }
 
     [Fact]
+    public void A_loop_whose_input_is_bad_from_its_start_starts_the_algorithm_at_its_first_sample()
+    {
+        // Before its first sample a loop has no output to be bumpless to: the first Good sample
+        // gives the proportional action at once, as a start does (tank-modbus's first poll).
+        var loop = new PidLoop(new PidTuning(Kc: 5.0, TiSeconds: 20.0, TdSeconds: 0.0, DerivativeFilter: 10.0, OutputMin: 0.0, OutputMax: 100.0), 10.0, BadInputPolicy.Hold, 0);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(0.0, loop.Step(double.NaN, Quality.Bad, 0.1).Output);
+        }
+
+        Assert.Equal(LoopMode.Hold, loop.Modes.Mode);
+        Assert.Equal(5.0 * (10.0 - 4.0), loop.Step(4.0, Quality.Good, 0.1).Output, 9);
+        Assert.Equal(LoopMode.Auto, loop.Modes.Mode);
+    }
+
+    [Fact]
     public void Manual_ignores_bad_input_and_follows_the_operator()
     {
         var (loop, changes) = Settled(BadInputPolicy.SafeState);
@@ -263,13 +279,14 @@ public sealed class LoopModeLoopTests
     {
         Prop.ForAll(Cases(PidPropertyTests.IsaGains).ToArbitrary(), c => EveryEvent(c, new Changes(), (effect, _) =>
         {
-            var returned = effect.Event.Kind == 0 && effect.Before != effect.After && effect.After is LoopMode.Auto or LoopMode.Cascade;
+            // A loop that never had a usable sample has nothing to be bumpless to: its first sample starts it.
+            var returned = effect.Event.Kind == 0 && effect.HadControlled && effect.Before != effect.After && effect.After is LoopMode.Auto or LoopMode.Cascade;
             return !returned || Math.Abs(effect.Output - effect.Previous) <= 1e-9 * (1.0 + Math.Abs(effect.Previous));
         })).QuickCheckThrowOnFailure();
     }
 
     /// <summary>One event's effect on a loop: its mode before and after, its output before and after, the time the event covered.</summary>
-    private readonly record struct Effect(Event Event, LoopMode Before, LoopMode After, double Previous, double Output, double DtSeconds);
+    private readonly record struct Effect(Event Event, LoopMode Before, LoopMode After, double Previous, double Output, double DtSeconds, bool HadControlled);
 
     /// <summary>Plays a case's events on a fresh loop; true when <paramref name="holds"/> held after every one.</summary>
     private static bool EveryEvent(in Case c, Changes changes, Func<Effect, PidLoop, bool> holds)
@@ -279,8 +296,9 @@ public sealed class LoopModeLoopTests
         foreach (var e in c.Events)
         {
             var before = loop.Mode;
+            var controlled = loop.Controller.HasControlled;
             var (output, dt) = Apply(loop, e);
-            if (!holds(new Effect(e, before, loop.Mode, previous, output, dt), loop))
+            if (!holds(new Effect(e, before, loop.Mode, previous, output, dt, controlled), loop))
             {
                 return false;
             }
