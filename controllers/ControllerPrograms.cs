@@ -15,9 +15,12 @@ public static class ControllerPrograms
         return catalog
             .Add(new ProgramDescriptor(
                 PidType,
-                "PID loop (ISA form, derivative on measurement, anti-windup, bumpless auto/manual) from a region point to a region point, with an optional command endpoint",
+                "PID loop (ISA or parallel form, setpoint weights, back-calculation or clamping anti-windup, output and rate limits, modes with bumpless transfer, relay auto-tuning) from a region point to a region point, with an optional command endpoint",
                 PidServiceSettings.Parameters,
-                static () => new PidService()))
+                static () => new PidService())
+            {
+                Check = PidServiceSettings.Check,
+            })
             .Add(new ProgramDescriptor(
                 OperatorScriptType,
                 "scripted operator: sends one setpoint step to a controller's command endpoint at a given time after start",

@@ -41,28 +41,102 @@ public sealed record PidServiceSettings(
         ParameterDeclaration.RequiredText("outputRegion", "region the output (and setpoint, pv, mode where it has them) is written to"),
         ParameterDeclaration.RequiredText("outputPoint", "point of outputRegion the output goes to"),
         ParameterDeclaration.Text("commandEndpoint", "endpoint served for operator commands; empty for none"),
+        ParameterDeclaration.Text("form", "isa (gains kc, tiSeconds, tdSeconds) or parallel (kp, kiPerSecond, kdSeconds)", "isa"),
+        ParameterDeclaration.Number("kp", "parallel form: proportional gain (nonzero; negative for reverse action)", 0.0, "output units per PV unit"),
+        ParameterDeclaration.Number("kiPerSecond", "parallel form: integral gain, 0 or of kp's sign", 0.0, "output units per PV unit·s"),
+        ParameterDeclaration.Number("kdSeconds", "parallel form: derivative gain, 0 or of kp's sign", 0.0, "output units·s per PV unit"),
+        ParameterDeclaration.Number("setpointWeightP", "setpoint weight b of the proportional action", 1.0, min: 0, max: 1),
+        ParameterDeclaration.Number("setpointWeightD", "setpoint weight c of the derivative action; 0 is derivative on measurement", 0.0, min: 0, max: 1),
+        ParameterDeclaration.Text("antiWindup", "back-calculation or clamping (conditional integration)", BackCalculation),
+        ParameterDeclaration.Number("outputRateUpPerSecond", "largest rise of the output per second; 0 for none", 0.0, "output units/s", min: 0),
+        ParameterDeclaration.Number("outputRateDownPerSecond", "largest fall of the output per second; 0 for none", 0.0, "output units/s", min: 0),
     ];
 
-    public static PidServiceSettings From(IServiceContext context)
+    private const string Isa = "isa";
+    private const string ParallelForm = "parallel";
+    private const string BackCalculation = "back-calculation";
+    private const string Clamping = "clamping";
+
+    /// <summary>
+    /// What <c>validate</c> checks beyond types and ranges: the words of form and antiWindup, the
+    /// gains of one form only, and the tuning's own relations (outputMin below outputMax, kc
+    /// nonzero), each at the parameter it is about, so none surfaces first as a start fault.
+    /// </summary>
+    public static IEnumerable<ProgramProblem> Check(ProgramParameters parameters, ServiceManifest service)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var parameters = context.Parameters;
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (ReadTuning(parameters, out var problem) is null)
+        {
+            yield return problem!;
+        }
+    }
+
+    /// <summary>The tuning the parameters give, or null with the problem at its parameter.</summary>
+    private static PidTuning? ReadTuning(ProgramParameters parameters, out ProgramProblem? problem)
+    {
+        problem = null;
+        var form = parameters.Text("form");
+        if (form is not (Isa or ParallelForm))
+        {
+            problem = new ProgramProblem("parameters.form", $"unknown form '{form}'", $"{Isa} or {ParallelForm}");
+            return null;
+        }
+
+        var antiWindup = parameters.Text("antiWindup");
+        if (antiWindup is not (BackCalculation or Clamping))
+        {
+            problem = new ProgramProblem("parameters.antiWindup", $"unknown anti-windup '{antiWindup}'", $"{BackCalculation} or {Clamping}");
+            return null;
+        }
+
+        var parallel = form == ParallelForm;
+        foreach (var name in parallel ? (ReadOnlySpan<string>)["kc", "tiSeconds", "tdSeconds"] : ["kp", "kiPerSecond", "kdSeconds"])
+        {
+            if (parameters.IsGiven(name))
+            {
+                problem = new ProgramProblem($"parameters.{name}", $"{name} is a gain of the {(parallel ? Isa : ParallelForm)} form, and form is {form}", parallel ? "kp, kiPerSecond and kdSeconds" : "kc, tiSeconds and tdSeconds (or form: parallel)");
+                return null;
+            }
+        }
+
         var tuning = new PidTuning(
-            parameters.Number("kc"),
-            parameters.Number("tiSeconds"),
-            parameters.Number("tdSeconds"),
+            parallel ? 0 : parameters.Number("kc"),
+            parallel ? 0 : parameters.Number("tiSeconds"),
+            parallel ? 0 : parameters.Number("tdSeconds"),
             parameters.Number("derivativeFilter"),
             parameters.Number("outputMin"),
             parameters.Number("outputMax"),
-            parameters.Number("trackingTimeSeconds"));
+            parameters.Number("trackingTimeSeconds"))
+        {
+            Form = parallel ? PidForm.Parallel : PidForm.Isa,
+            ProportionalGain = parallel ? parameters.Number("kp") : 0,
+            IntegralGainPerSecond = parallel ? parameters.Number("kiPerSecond") : 0,
+            DerivativeGainSeconds = parallel ? parameters.Number("kdSeconds") : 0,
+            SetpointWeightProportional = parameters.Number("setpointWeightP"),
+            SetpointWeightDerivative = parameters.Number("setpointWeightD"),
+            AntiWindup = antiWindup == Clamping ? AntiWindup.Clamping : AntiWindup.BackCalculation,
+            OutputRateUpPerSecond = parameters.Number("outputRateUpPerSecond"),
+            OutputRateDownPerSecond = parameters.Number("outputRateDownPerSecond"),
+        };
         try
         {
             tuning.Validate();
         }
         catch (ArgumentException exception)
         {
-            throw new ServiceConfigurationException(context.ServiceId, TuningParameter(exception.ParamName), exception.Message);
+            problem = new ProgramProblem($"parameters.{TuningParameter(exception.ParamName)}", exception.Message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal), "a tuning the controller accepts");
+            return null;
         }
+
+        return tuning;
+    }
+
+    public static PidServiceSettings From(IServiceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var parameters = context.Parameters;
+        var tuning = ReadTuning(parameters, out var problem)
+            ?? throw new ServiceConfigurationException(context.ServiceId, problem!.Path["parameters.".Length..], problem.Problem);
 
         var outputRegion = ServiceSettings.RequiredString(context, "outputRegion");
         var outputPoint = ServiceSettings.RequiredString(context, "outputPoint");
@@ -119,7 +193,14 @@ public sealed record PidServiceSettings(
         nameof(PidTuning.OutputMin) => "outputMin",
         nameof(PidTuning.OutputMax) => "outputMax",
         nameof(PidTuning.TrackingTimeSeconds) => "trackingTimeSeconds",
-        _ => "tuning",
+        nameof(PidTuning.ProportionalGain) => "kp",
+        nameof(PidTuning.IntegralGainPerSecond) => "kiPerSecond",
+        nameof(PidTuning.DerivativeGainSeconds) => "kdSeconds",
+        nameof(PidTuning.SetpointWeightProportional) => "setpointWeightP",
+        nameof(PidTuning.SetpointWeightDerivative) => "setpointWeightD",
+        nameof(PidTuning.OutputRateUpPerSecond) => "outputRateUpPerSecond",
+        nameof(PidTuning.OutputRateDownPerSecond) => "outputRateDownPerSecond",
+        _ => "kc",
     };
 }
 

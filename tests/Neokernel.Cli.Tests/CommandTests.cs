@@ -40,7 +40,8 @@ public sealed class CommandTests
     [InlineData("    tiSeconds: 60", "    tiSeconds: -60", "program.parameters.tiSeconds: -60 is out of range; allowed: a number in 0 or more s")]
     [InlineData("    kc: 250", "    kc: strong", "program.parameters.kc: 'strong' is not a number")]
     [InlineData("    inputPoint: level\n", "", "program.parameters.inputPoint: required parameter of program 'controllers.pid' is missing")]
-    [InlineData("    kc: 250", "    kp: 250", "program.parameters.kp: unknown parameter for program 'controllers.pid'")]
+    [InlineData("    kc: 250", "    gain: 250", "program.parameters.gain: unknown parameter for program 'controllers.pid'")]
+    [InlineData("    kc: 250", "    kc: 250\n    kp: 2", "program.parameters.kp: kp is a gain of the parallel form, and form is isa")]
     public void Validate_BadParameterValue_IsAnErrorAtItsPlace(string oldText, string newText, string message)
     {
         var system = Repository.CopyManifests(dir =>

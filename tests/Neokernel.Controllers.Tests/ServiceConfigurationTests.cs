@@ -75,6 +75,63 @@ public sealed class ServiceConfigurationTests
     }
 
     [Fact]
+    public void The_complete_tuning_is_read_from_the_manifest()
+    {
+        var parameters = ValidPid();
+        parameters.Remove("kc");
+        parameters.Remove("tiSeconds");
+        parameters.Remove("tdSeconds");
+        parameters["form"] = "parallel";
+        parameters["kp"] = "3";
+        parameters["kiPerSecond"] = "0.5";
+        parameters["setpointWeightP"] = "0.7";
+        parameters["antiWindup"] = "clamping";
+        parameters["outputRateUpPerSecond"] = "10";
+        var tuning = PidServiceSettings.From(Pid(parameters)).Tuning;
+        Assert.Equal((PidForm.Parallel, 3.0, 0.5, 0.0), (tuning.Form, tuning.ProportionalGain, tuning.IntegralGainPerSecond, tuning.Kc));
+        Assert.Equal((0.7, AntiWindup.Clamping, 10.0, 0.0), (tuning.SetpointWeightProportional, tuning.AntiWindup, tuning.OutputRateUpPerSecond, tuning.OutputRateDownPerSecond));
+    }
+
+    [Theory]
+    [InlineData("form: pid", "program.parameters.form: unknown form 'pid'")]
+    [InlineData("antiWindup: none", "program.parameters.antiWindup: unknown anti-windup 'none'")]
+    [InlineData("form: parallel", "program.parameters.kc: kc is a gain of the isa form, and form is parallel")]
+    [InlineData("kp: 2", "program.parameters.kp: kp is a gain of the parallel form, and form is isa")]
+    [InlineData("outputMax: -1", "program.parameters.outputMin: ")]
+    [InlineData("kc: 0", "program.parameters.kc: ")]
+    public void Validate_names_a_wrong_tuning_at_its_parameter(string line, string expected)
+    {
+        var yaml = $$"""
+            id: loop
+            kind: controller
+            program:
+              type: controllers.pid
+              parameters:
+                kc: 2
+                {{line}}
+                inputRegion: plant.inputs
+                inputPoint: level
+                outputRegion: plant.outputs
+                outputPoint: pump
+            timing: {class: best-effort, periodUs: 100000}
+            regions:
+              - {name: plant.inputs, access: read, points: [level]}
+              - {name: plant.outputs, access: write, points: [pump]}
+            """;
+        if (line.StartsWith("kc:", StringComparison.Ordinal))
+        {
+            yaml = yaml.Replace("    kc: 2\n", string.Empty, StringComparison.Ordinal);
+        }
+
+        var source = new InMemoryManifestSource();
+        source.Add("loop.yaml", yaml);
+        var (_, diagnostics) = ManifestLoader.LoadService("loop.yaml", source, new ProgramCatalog().AddControllers());
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith(expected, $"{diagnostic.Field}: {diagnostic.Problem}", StringComparison.Ordinal);
+        Assert.True(diagnostic.Location.Line > 0, "the problem has a line");
+    }
+
+    [Fact]
     public void Safe_state_without_a_safe_value_is_refused()
     {
         var missing = new SafeStateManifest { OnBadInput = "safe-state" };
