@@ -53,6 +53,8 @@ public static class KernelClientRole
         .Add("stall-system.yaml", StallSystem)
         .Add("misbehaving-system.yaml", MisbehavingRole.System)
         .Add("misbehaving.yaml", MisbehavingRole.Manifest)
+        .Add("misbehaving-store-system.yaml", MisbehavingRole.SystemWithStore)
+        .Add("misbehaving-store.yaml", MisbehavingRole.ManifestWithStore)
         .Add("stall.yaml", """
             id: stall
             kind: driver

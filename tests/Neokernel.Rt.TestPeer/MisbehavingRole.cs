@@ -35,6 +35,25 @@ public static partial class MisbehavingRole
           - manifest: misbehaving.yaml
         """;
 
+    /// <summary>The same service with a retain store: the one place its sandbox lets it write, through the store alone.</summary>
+    public const string ManifestWithStore = """
+        id: misbehaving
+        kind: driver
+        program: { type: test.misbehaving }
+        regions: [{ name: refusals, access: write, points: [shadow, write, socket, connect, bind, signal, ptrace, fork, exec, alive] }]
+        retain: { path: misbehaving, bytesMax: 64 }
+        restart: { policy: temporary }
+        """;
+
+    public const string SystemWithStore = """
+        system: misbehaving-store
+        services:
+          - manifest: misbehaving-store.yaml
+        """;
+
+    /// <summary>What the service with a store saves into it at start, after trying every forbidden act.</summary>
+    public static ReadOnlySpan<byte> StoreRecord => "misbehaved"u8;
+
     private const int OpenWriteCreate = 0x41; // O_WRONLY | O_CREAT
     private const int AddressFamilyInet = 2;
     private const int SocketStream = 1;
@@ -99,6 +118,11 @@ public static partial class MisbehavingRole
         public void Start(IServiceContext context)
         {
             refusals = TryEverything();
+            if (context.Spec.Retain is not null)
+            {
+                context.OpenRetainStore().Save(StoreRecord);
+            }
+
             writer = context.OpenRegionWriter("refusals");
             Publish(context.Clock.NowNs);
             context.CreateTimer(this).ArmPeriodic(20_000_000, context.Clock.NowNs + 20_000_000);

@@ -103,16 +103,20 @@ public sealed class KernelEndpointProcessTests
     {
         private readonly SharedMessageQueueProvider queues;
 
-        public IsolatedRun(string systemFile, bool sandboxed = true)
+        public IsolatedRun(string systemFile, bool sandboxed = true, string? stateDirectory = null)
         {
             var catalog = KernelClientRole.Catalog();
             var loaded = ManifestLoader.LoadSystem(systemFile, KernelClientRole.Manifests(), catalog);
             Assert.True(loaded.Succeeded, ManifestReport.Format(loaded.Diagnostics));
             var regions = new MemfdRegionMemoryProvider();
             queues = new SharedMessageQueueProvider(_ => true);
-            Platform = new PacedPlatform(1, new NoDevices(), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues };
             var command = PeerCommand() with { RealTime = false };
             Sandbox = sandboxed ? SandboxSettings.Create(SandboxUser.Resolve(SandboxUser.DefaultName), SandboxFeatures.Probe(), command.FileName, command.PrefixArguments, []) : null;
+            Platform = new PacedPlatform(1, new NoDevices(), regions, LinuxTime.MonotonicNs())
+            {
+                MessageQueues = queues,
+                RetainStorage = stateDirectory is null ? null : new Rt.Linux.Retain.LinuxRetainStorage(stateDirectory, Sandbox is { Features.Root: true } ? Sandbox.User : null),
+            };
             Host = new ProcessServiceHost(Platform, command with { Sandbox = Sandbox }, new ProcessLimiter(TextWriter.Null));
             Kernel = new SystemKernel(loaded.System!, catalog, Platform, hostSelector: _ => Host);
             Kernel.Boot();

@@ -43,6 +43,40 @@ public sealed class SandboxProcessTests
         Assert.Equal(0, service.Faults);
     }
 
+    /// <summary>
+    /// With a retain store granted, the store is the one place the sandbox lets the service write:
+    /// its record reaches the store's slot on disk, written from the sandboxed process through the
+    /// store's descriptor, while creating a file anywhere else is refused as before.
+    /// </summary>
+    [Fact]
+    public void MisbehavingService_WithAStore_WritesItsStoreAndNothingElse()
+    {
+        var state = Directory.CreateTempSubdirectory("neokernel-sandbox-store-");
+        try
+        {
+            using (var run = new KernelEndpointProcessTests.IsolatedRun("misbehaving-store-system.yaml", stateDirectory: state.FullName))
+            {
+                var refusals = run.Kernel.FindRegion("refusals")!;
+                var snapshot = new RegionSnapshot(refusals.PointCount);
+                var store = Path.Combine(state.FullName, "misbehaving");
+                run.RunUntil(TimeSpan.FromSeconds(60), () => run.Kernel.TryInspect(refusals, snapshot) && snapshot.Quality(0) == Quality.Good && snapshot.Value(9) >= 5 && Slots(store).Any(f => f.Length > 0));
+
+                Assert.Equal(Eacces, snapshot.Value(0)); // read /etc/shadow
+                Assert.Equal(Eacces, snapshot.Value(1)); // create a file in /tmp: still no write outside the store
+                var slot = Assert.Single(Slots(store), f => f.Length > 0);
+                Assert.Contains("misbehaved", File.ReadAllText(slot.FullName), StringComparison.Ordinal);
+                Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "neokernel-misbehaving-*"));
+                Assert.Equal(0, run.Kernel.Service("misbehaving").Faults);
+            }
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
+    private static FileInfo[] Slots(string store) => Directory.Exists(store) ? new DirectoryInfo(store).GetFiles("retain-*.nkr") : [];
+
     [Fact]
     public void SandboxedServiceHost_ProcStatus_ShowsNobodyNoCapabilitiesSeccompAndNoNewPrivs()
     {
