@@ -28,7 +28,7 @@ public sealed class AddressSpaceServices : ISessionServices, IUaCallResponder, I
         var context = new UaRequestContext(session.Role, ViewState(session), server.NowUaTicks);
         switch (request)
         {
-            case ReadRequest r: call.Respond(attributes.Read(r, context)); return true;
+            case ReadRequest r: call.Respond(call.EncodesAtOnce ? attributes.ReadReused(r, context) : attributes.Read(r, context)); return true;
             case WriteRequest r: attributes.Write(r, context, this, call); return true;
             case BrowseRequest r: call.Respond(view.Browse(r, context)); return true;
             case BrowseNextRequest r: call.Respond(view.BrowseNext(r, context)); return true;
