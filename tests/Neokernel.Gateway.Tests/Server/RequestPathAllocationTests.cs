@@ -17,7 +17,7 @@ namespace Neokernel.Gateway.Tests.Server;
 /// request is the figure the gateway's growth target depends on (gen0 collections get dearer as
 /// the address space grows): none, once warm.
 /// </summary>
-public sealed class ReadPathAllocationTests(ITestOutputHelper output)
+public sealed class RequestPathAllocationTests(ITestOutputHelper output)
 {
     private const int Points = 1000;
     private const int NodesPerRead = 100;
@@ -47,11 +47,25 @@ public sealed class ReadPathAllocationTests(ITestOutputHelper output)
         Assert.InRange(bytesPerRequest, 0, BytesPerRequestMax);
     }
 
+    /// <summary>Before Browse wrote its references straight from the nodes: 193,104 bytes a Browse of 1000 references (a ReferenceDescription of about 190 bytes each).</summary>
+    private const double BytesPerBrowseMax = 1024;
+
+    /// <summary>A Browse of the folder's 1000 Variables (one request, no continuation) allocates its decoded request and nothing per reference.</summary>
+    [Fact]
+    public void Browse_ThousandReferences_ThroughTheWholeServer_AllocatesOnlyTheRequest()
+    {
+        using var gateway = new InProcessGateway(IdType.String);
+        var bytesPerRequest = gateway.MeasureBrowses(200);
+        output.WriteLine($"a Browse of {Points} references through the whole server allocates {bytesPerRequest:F1} bytes a request");
+        Assert.InRange(bytesPerRequest, 0, BytesPerBrowseMax);
+    }
+
     /// <summary>A server (namespace 0, one folder of <see cref="Points"/> Doubles) behind a UA-TCP connection in memory, with an activated anonymous session.</summary>
     private sealed class InProcessGateway : IDisposable
     {
         private readonly UaTransportHarness harness;
         private readonly NodeId[] nodeIds = new NodeId[Points];
+        private readonly NodeId folder;
         private uint channelId;
         private uint sequenceNumber = 1;
         private uint requestId = 1;
@@ -63,12 +77,13 @@ public sealed class ReadPathAllocationTests(ITestOutputHelper output)
             var limits = UaServiceLimits.Default;
             ServerObject.Install(space, new UaServerDescription { ApplicationUri = "urn:neokernel:test-gateway" }, limits);
             var ns = space.RegisterNamespace("urn:neokernel:plant");
-            var folder = space.AddFolder(space.ObjectsFolder, NodeId.FromString("Regions/bench.sine", ns), "bench.sine");
+            var folderNode = space.AddFolder(space.ObjectsFolder, NodeId.FromString("Regions/bench.sine", ns), "bench.sine", Points);
+            folder = folderNode.NodeId;
             for (var i = 0; i < Points; i++)
             {
                 var name = $"p{i:D5}";
                 nodeIds[i] = idType == IdType.String ? NodeId.FromString($"Regions/bench.sine/{name}", ns) : new NodeId((uint)(100_000 + i), ns);
-                space.AddVariable(folder, nodeIds[i], name, DataTypeIds.Double, new Variant(i * 0.5));
+                space.AddVariable(folderNode, nodeIds[i], name, DataTypeIds.Double, new Variant(i * 0.5));
             }
 
             var server = new UaServer(new UaServerOptions(), new HarnessClock(this), 0, new DeterministicRandom(1));
@@ -79,7 +94,7 @@ public sealed class ReadPathAllocationTests(ITestOutputHelper output)
 
         public UaTransportHarness Harness => harness;
 
-        /// <summary>Sends <paramref name="count"/> Reads of the <paramref name="sizes"/> in turn (after as many to warm up), checks answers, and gives the bytes allocated per request.</summary>
+        /// <summary>Sends Reads of the <paramref name="sizes"/> in turn, <paramref name="count"/> a round, and gives the bytes allocated per request.</summary>
         public double MeasureReads(int count, int[] sizes)
         {
             var reads = new List<(byte[] Message, int First, int Size)>();
@@ -90,25 +105,79 @@ public sealed class ReadPathAllocationTests(ITestOutputHelper output)
                 first = (first + size) % (Points - 250);
             }
 
+            var last = (count - 1) % reads.Count;
+            return BytesPerRequest(count, i => reads[i % reads.Count].Message, () => CheckLastResponse((uint)(1000 + last), reads[last].First, reads[last].Size));
+        }
+
+        /// <summary>Sends Browse requests of the folder's Variables, <paramref name="count"/> a round, and gives the bytes allocated per request.</summary>
+        public double MeasureBrowses(int count)
+        {
+            var request = new BrowseRequest
+            {
+                RequestHeader = new RequestHeader { AuthenticationToken = token, RequestHandle = 77, TimeoutHint = 10_000 },
+                NodesToBrowse =
+                [
+                    new BrowseDescription
+                    {
+                        NodeId = folder,
+                        BrowseDirection = BrowseDirection.Forward,
+                        ReferenceTypeId = new NodeId(ReferenceTypeIds.HierarchicalReferences),
+                        IncludeSubtypes = true,
+                        NodeClassMask = (uint)NodeClass.Variable,
+                        ResultMask = 0x3F,
+                    },
+                ],
+            };
+            var message = Message(Body(BrowseRequest.EncodingId, request));
+            return BytesPerRequest(count, _ => message, CheckBrowseResponse);
+        }
+
+        public void Dispose() => harness.Dispose();
+
+        /// <summary>
+        /// The least bytes allocated per request over three rounds of <paramref name="count"/>
+        /// requests (the first warms up: buffers grow, arrays are made), each round's last answer checked.
+        /// </summary>
+        private double BytesPerRequest(int count, Func<int, byte[]> message, Action checkLastAnswer)
+        {
             var best = double.MaxValue;
             for (var round = 0; round < 3; round++)
             {
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 for (var i = 0; i < count; i++)
                 {
-                    Send(reads[i % reads.Count].Message);
+                    Send(message(i));
                 }
 
                 var after = GC.GetAllocatedBytesForCurrentThread();
                 best = Math.Min(best, (after - before) / (double)count);
-                var last = (count - 1) % reads.Count;
-                CheckLastResponse((uint)(1000 + last), reads[last].First, reads[last].Size);
+                checkLastAnswer();
             }
 
             return best;
         }
 
-        public void Dispose() => harness.Dispose();
+        private void CheckBrowseResponse()
+        {
+            var decoder = new UaDecoder(Assert.Single(Chunks(harness.Written)).MessageBody);
+            Assert.Equal(new NodeId(BrowseResponse.EncodingId), decoder.ReadNodeId());
+            var response = BrowseResponse.Decode(ref decoder);
+            decoder.ExpectEnd("the BrowseResponse");
+            Assert.Equal(77u, response.ResponseHeader.RequestHandle);
+            var result = Assert.Single(response.Results!);
+            Assert.True(result.StatusCode.IsGood);
+            Assert.Null(result.ContinuationPoint);
+            Assert.Equal(nodeIds, result.References!.Select(r => r.NodeId.NodeId));
+            Assert.All(result.References!, r =>
+            {
+                Assert.Equal(new NodeId(ReferenceTypeIds.HasComponent), r.ReferenceTypeId);
+                Assert.True(r.IsForward);
+                Assert.Equal(NodeClass.Variable, r.NodeClass);
+                Assert.Equal(new NodeId(VariableTypeIds.BaseDataVariableType), r.TypeDefinition.NodeId);
+            });
+            Assert.Equal("p00999", result.References![^1].BrowseName.Name);
+            Assert.Equal("p00999", result.References![^1].DisplayName.Text);
+        }
 
         private void Open()
         {
