@@ -109,7 +109,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         // A connection's send queue must be able to hold one whole response (1 MB): it grows to that
         // only for a client whose responses need it, from two send buffers at its first connect.
         var transportLimits = new UaTcpLimits { MessageBytesMax = 1 << 20, SendQueueBytes = (1 << 20) + (64 << 10) };
-        transport = new UaTcpServer(streams, streams.Address, new ServiceUaTransportLoop(context, uaTicksAtZero), new UaServerTransport(server), transportLimits);
+        transport = new UaTcpServer(streams, streams.Address, new ServiceUaTransportLoop(context, uaTicksAtZero), new UaServerTransport(server, nodes: space), transportLimits);
         transport.Start();
     }
 

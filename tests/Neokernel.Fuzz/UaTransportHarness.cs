@@ -9,7 +9,8 @@ namespace Neokernel.Fuzz;
 /// A UA-TCP server with one in-memory connection and a manual clock, for the fuzz target and the
 /// tests that must see every byte without a network: bytes fed in are read by the connection as
 /// one read per <see cref="Feed"/> call, bytes it writes pile up in <see cref="Written"/>. The
-/// service layer echoes each request back in a response with the request's handle. Everything is
+/// service layer echoes each request back in a response with the request's handle, or is the one
+/// given (a whole server's, for the tests that measure its request path). Everything is
 /// allocated here, once, so the steady-state path through it allocates nothing.
 /// </summary>
 public sealed class UaTransportHarness : IStreamDeviceProvider, IUaTransportLoop, IUaServiceHandler, IClock, IDisposable
@@ -31,11 +32,15 @@ public sealed class UaTransportHarness : IStreamDeviceProvider, IUaTransportLoop
     private readonly List<ManualTimer> timers = [];
     private readonly UaEncoder reply = new(65_536);
     private readonly ResponseHeader replyHeader = new();
+    private readonly IUaServiceHandler? services;
     private IStreamHandler? handler;
     private long nowNs;
 
-    public UaTransportHarness(UaTcpLimits? limits = null)
+    /// <param name="limits">The transport's limits (default: <see cref="UaTcpLimits.Default"/>).</param>
+    /// <param name="services">The layer above the channel; null answers each request with an echo.</param>
+    public UaTransportHarness(UaTcpLimits? limits = null, IUaServiceHandler? services = null)
     {
+        this.services = services;
         server = new UaTcpServer(this, DeviceUri.Parse("tcp-listen://127.0.0.1:4840?connectionsMax=1"), this, this, limits);
         server.Start();
     }
@@ -108,6 +113,12 @@ public sealed class UaTransportHarness : IStreamDeviceProvider, IUaTransportLoop
     public void OnRequest(in UaRequestContext context, ReadOnlySpan<byte> body)
     {
         Requests++;
+        if (services is not null)
+        {
+            services.OnRequest(context, body);
+            return;
+        }
+
         replyHeader.RequestHandle = UaRequestHandles.OfRequest(body);
         replyHeader.Timestamp = UtcNowUaTicks;
         reply.Reset();
@@ -120,9 +131,7 @@ public sealed class UaTransportHarness : IStreamDeviceProvider, IUaTransportLoop
     /// <summary>The type id the echo answers with (CloseSessionResponse's encoding, any would do).</summary>
     public const uint EchoResponseTypeId = 476;
 
-    public void OnChannelClosed(uint channelId)
-    {
-    }
+    public void OnChannelClosed(uint channelId) => services?.OnChannelClosed(channelId);
 
     public void Dispose() => server.Dispose();
 

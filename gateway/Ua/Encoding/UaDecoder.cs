@@ -13,22 +13,29 @@ public delegate T UaElementReader<T>(ref UaDecoder decoder);
 /// <see cref="UaCodecLimits"/> before anything is allocated, nesting is bounded, and anything
 /// malformed throws <see cref="UaCodecException"/> (BadDecodingError, naming the field and offset),
 /// which the transport's boundary catches. Numeric NodeIds, numbers and Variants of numbers
-/// decode without allocating.
+/// decode without allocating, and so do string and opaque NodeIds that <see cref="KnownNodeIds"/> holds.
 /// </summary>
 public ref struct UaDecoder
 {
+    /// <summary>The longest string identifier (UTF-8 bytes) looked up in <see cref="KnownNodeIds"/>: its characters (no more than its bytes) go on the stack.</summary>
+    public const int KnownStringBytesMax = 512;
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly ReadOnlySpan<byte> source;
     private int position;
     private int depth;
 
-    public UaDecoder(ReadOnlySpan<byte> source, UaCodecLimits? limits = null)
+    public UaDecoder(ReadOnlySpan<byte> source, UaCodecLimits? limits = null, IKnownNodeIds? knownNodeIds = null)
     {
         this.source = source;
         Limits = limits ?? UaCodecLimits.Default;
+        KnownNodeIds = knownNodeIds;
     }
 
     public readonly UaCodecLimits Limits { get; }
+
+    /// <summary>The ids read as they are held, not allocated anew; null reads every id anew.</summary>
+    public readonly IKnownNodeIds? KnownNodeIds { get; }
 
     public readonly int Position => position;
 
@@ -233,7 +240,7 @@ public ref struct UaDecoder
             return -1;
         }
 
-        CheckLength(length, Limits.ArrayLengthMax, what + " array", at);
+        CheckLength(length, Limits.ArrayLengthMax, what, at, " array");
         return length;
     }
 
@@ -281,16 +288,67 @@ public ref struct UaDecoder
                 return new NodeId(ReadUInt32(), numericNs);
             case 0x03:
                 ushort stringNs = ReadUInt16();
-                return NodeId.FromString(ReadString(), stringNs);
+                return TryReadKnownString(stringNs, out NodeId knownString) ? knownString : NodeId.FromString(ReadString(), stringNs);
             case 0x04:
                 ushort guidNs = ReadUInt16();
                 return NodeId.FromGuid(ReadGuid(), guidNs);
             case 0x05:
                 ushort opaqueNs = ReadUInt16();
-                return NodeId.FromOpaque(ReadByteString(), opaqueNs);
+                return TryReadKnownOpaque(opaqueNs, out NodeId knownOpaque) ? knownOpaque : NodeId.FromOpaque(ReadByteString(), opaqueNs);
             default:
                 throw Malformed($"NodeId encoding 0x{encoding:X2} is not one of 0x00..0x05 (with flags 0x40, 0x80 on an ExpandedNodeId)", at);
         }
+    }
+
+    /// <summary>
+    /// A string identifier that <see cref="KnownNodeIds"/> holds, read past; otherwise false with
+    /// nothing read, and the caller reads it as usual (which judges a bad length or bad UTF-8).
+    /// </summary>
+    private bool TryReadKnownString(ushort ns, out NodeId nodeId)
+    {
+        nodeId = default;
+        if (KnownNodeIds is null || !TryPeekLength(Limits.StringBytesMax, out int length) || length > KnownStringBytesMax)
+        {
+            return false;
+        }
+
+        Span<char> text = stackalloc char[length];
+        ReadOnlySpan<byte> bytes = source.Slice(position + 4, length);
+        if (System.Text.Unicode.Utf8.ToUtf16(bytes, text, out _, out int chars, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done
+            || !KnownNodeIds.TryFindString(ns, text[..chars], out nodeId))
+        {
+            return false;
+        }
+
+        position += 4 + length;
+        return true;
+    }
+
+    /// <summary>An opaque identifier that <see cref="KnownNodeIds"/> holds, read past; otherwise false with nothing read.</summary>
+    private bool TryReadKnownOpaque(ushort ns, out NodeId nodeId)
+    {
+        nodeId = default;
+        if (KnownNodeIds is null || !TryPeekLength(Limits.ByteStringBytesMax, out int length)
+            || !KnownNodeIds.TryFindOpaque(ns, source.Slice(position + 4, length), out nodeId))
+        {
+            return false;
+        }
+
+        position += 4 + length;
+        return true;
+    }
+
+    /// <summary>The length prefix at the position, when it is a well-formed non-null one within <paramref name="max"/> and the bytes that remain; nothing is read.</summary>
+    private readonly bool TryPeekLength(int max, out int length)
+    {
+        length = 0;
+        if (source.Length - position < 4)
+        {
+            return false;
+        }
+
+        length = BinaryPrimitives.ReadInt32LittleEndian(source[position..]);
+        return length >= 0 && length <= max && length <= source.Length - position - 4;
     }
 
     private Variant ReadScalar(BuiltInType type, int at) => type switch
@@ -417,21 +475,26 @@ public ref struct UaDecoder
         }
     }
 
-    private readonly void CheckLength(int length, int max, string what, int at)
+    /// <param name="length">The length read.</param>
+    /// <param name="max">Its limit.</param>
+    /// <param name="what">The field, for the message.</param>
+    /// <param name="at">Where the length was, for the message.</param>
+    /// <param name="kind">Said after <paramref name="what"/> (" array"): joined only for a message, so a good length makes no string.</param>
+    private readonly void CheckLength(int length, int max, string what, int at, string kind = "")
     {
         if (length < 0)
         {
-            throw Malformed($"{what} length {length} is negative (−1 alone means null)", at);
+            throw Malformed($"{what}{kind} length {length} is negative (−1 alone means null)", at);
         }
 
         if (length > max)
         {
-            throw new UaCodecException(UaCodecException.BadEncodingLimitsExceeded, $"{what} of {length} at byte {at} exceeds the limit of {max}");
+            throw new UaCodecException(UaCodecException.BadEncodingLimitsExceeded, $"{what}{kind} of {length} at byte {at} exceeds the limit of {max}");
         }
 
         if (length > source.Length - position)
         {
-            throw Malformed($"{what} length {length} exceeds the {source.Length - position} bytes that remain", at);
+            throw Malformed($"{what}{kind} length {length} exceeds the {source.Length - position} bytes that remain", at);
         }
     }
 

@@ -310,12 +310,18 @@ public sealed class UaEncoder
 
     public void WriteArray<T>(ReadOnlySpan<T> values, Action<UaEncoder, T> write)
     {
-        CheckArrayLength(values.Length);
-        WriteInt32(values.Length);
+        WriteArrayLength(values.Length);
         foreach (T value in values)
         {
             write(this, value);
         }
+    }
+
+    /// <summary>An array's length, checked against <see cref="UaCodecLimits.ArrayLengthMax"/>, for a caller that writes the elements itself (without a delegate or an array).</summary>
+    public void WriteArrayLength(int length)
+    {
+        CheckArrayLength(length);
+        WriteInt32(length);
     }
 
     /// <summary>Room for <paramref name="count"/> bytes at the end, the caller fills it.</summary>

@@ -28,10 +28,10 @@ public sealed class AddressSpaceServices : ISessionServices, IUaCallResponder, I
         var context = new UaRequestContext(session.Role, ViewState(session), server.NowUaTicks);
         switch (request)
         {
-            case ReadRequest r: call.Respond(attributes.Read(r, context)); return true;
+            case ReadRequest r: call.Respond(call.EncodesAtOnce ? attributes.ReadReused(r, context) : attributes.Read(r, context)); return true;
             case WriteRequest r: attributes.Write(r, context, this, call); return true;
-            case BrowseRequest r: call.Respond(view.Browse(r, context)); return true;
-            case BrowseNextRequest r: call.Respond(view.BrowseNext(r, context)); return true;
+            case BrowseRequest r: call.Respond(call.EncodesAtOnce ? view.BrowseReused(r, context) : view.Browse(r, context)); return true;
+            case BrowseNextRequest r: call.Respond(call.EncodesAtOnce ? view.BrowseNextReused(r, context) : view.BrowseNext(r, context)); return true;
             case TranslateBrowsePathsToNodeIdsRequest r: call.Respond(view.TranslateBrowsePathsToNodeIds(r, context)); return true;
             case RegisterNodesRequest r: call.Respond(view.RegisterNodes(r, context)); return true;
             case UnregisterNodesRequest r: call.Respond(view.UnregisterNodes(r, context)); return true;

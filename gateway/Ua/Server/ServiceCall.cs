@@ -9,6 +9,14 @@ public interface IServiceResponder
     /// <summary>True while the request's channel can still be answered on.</summary>
     bool IsLive(in ServiceCall call);
 
+    /// <summary>
+    /// True when <see cref="Respond"/> has encoded (or copied) the response by the time it returns,
+    /// as the transport does: a service may then answer with a response object it reuses for its
+    /// next request. False (a responder that keeps the responses, as a test's list does) gets a new
+    /// object each time.
+    /// </summary>
+    bool EncodesAtOnce => false;
+
     void Respond(in ServiceCall call, IServiceResponse response);
 }
 
@@ -21,13 +29,14 @@ public readonly struct ServiceCall
 {
     private readonly IServiceResponder responder;
 
-    public ServiceCall(IServiceResponder responder, uint channelId, uint requestId, uint requestHandle, object? transportState = null)
+    public ServiceCall(IServiceResponder responder, uint channelId, uint requestId, uint requestHandle, object? transportState = null, uint transportTag = 0)
     {
         this.responder = responder;
         ChannelId = channelId;
         RequestId = requestId;
         RequestHandle = requestHandle;
         TransportState = transportState;
+        TransportTag = transportTag;
     }
 
     public uint ChannelId { get; }
@@ -39,7 +48,13 @@ public readonly struct ServiceCall
     /// <summary>What the transport needs to answer on the right connection (opaque here).</summary>
     public object? TransportState { get; }
 
+    /// <summary>A number the transport keeps with its state (which use of a pooled connection), so the state need not be a boxed value.</summary>
+    public uint TransportTag { get; }
+
     public bool IsLive => responder?.IsLive(this) ?? false;
+
+    /// <summary>Whether the response may be an object the service reuses (<see cref="IServiceResponder.EncodesAtOnce"/>).</summary>
+    public bool EncodesAtOnce => responder?.EncodesAtOnce ?? false;
 
     public void Respond(IServiceResponse response) => responder.Respond(this, response);
 }

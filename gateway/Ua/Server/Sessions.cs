@@ -93,6 +93,26 @@ public sealed class SessionManager
 
     public Session? Find(NodeId authenticationToken) => byToken.GetValueOrDefault(authenticationToken);
 
+    /// <summary>
+    /// The authentication token (an opaque NodeId) of a session, found from its bytes as a request
+    /// header carries them, so decoding the header makes no array. A walk over the sessions, at
+    /// most <see cref="UaServerOptions.SessionsMax"/> comparisons of 32 bytes.
+    /// </summary>
+    public bool TryFindToken(ushort namespaceIndex, ReadOnlySpan<byte> token, out NodeId authenticationToken)
+    {
+        foreach (var key in byToken.Keys)
+        {
+            if (key.IsOpaque(namespaceIndex, token))
+            {
+                authenticationToken = key;
+                return true;
+            }
+        }
+
+        authenticationToken = default;
+        return false;
+    }
+
     public byte[] NewNonce()
     {
         byte[] nonce = new byte[options.NonceBytes];

@@ -8,11 +8,13 @@ namespace Neokernel.Gateway.Ua.Transport;
 public static class UaRequestHandles
 {
     /// <summary>Type NodeId, then RequestHeader: AuthenticationToken (NodeId), Timestamp, RequestHandle.</summary>
-    public static uint OfRequest(ReadOnlySpan<byte> body)
+    /// <param name="body">The request's body.</param>
+    /// <param name="knownNodeIds">The ids the server holds (its sessions' tokens), so reading past the token makes no array.</param>
+    public static uint OfRequest(ReadOnlySpan<byte> body, IKnownNodeIds? knownNodeIds = null)
     {
         try
         {
-            var decoder = new UaDecoder(body);
+            var decoder = new UaDecoder(body, knownNodeIds: knownNodeIds);
             decoder.ReadNodeId();
             decoder.ReadNodeId();
             decoder.ReadDateTime();

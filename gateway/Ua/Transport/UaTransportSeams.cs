@@ -78,6 +78,12 @@ public readonly struct UaRequestContext
 
     public uint RequestId { get; }
 
+    /// <summary>The connection the request came on (null for a default context), for a layer above that keeps the context in parts.</summary>
+    internal UaTcpConnection? Connection => connection;
+
+    /// <summary>Which use of the pooled connection the request came in.</summary>
+    internal uint Generation => generation;
+
     /// <summary>True while the channel is open to answer on.</summary>
     public bool IsLive => connection is not null && connection.IsLive(generation, ChannelId);
 

@@ -99,10 +99,32 @@ public readonly struct NodeId : IEquatable<NodeId>
     public override int GetHashCode() => IdType switch
     {
         IdType.Numeric => HashCode.Combine(NamespaceIndex, numeric),
-        IdType.String => HashCode.Combine(NamespaceIndex, Text is null ? 0 : string.GetHashCode(Text, StringComparison.Ordinal)),
+        IdType.String => Text is null ? HashCode.Combine(NamespaceIndex, 0) : StringHash(NamespaceIndex, Text),
         IdType.Guid => HashCode.Combine(NamespaceIndex, guid),
-        _ => OpaqueHash(NamespaceIndex, Opaque),
+        _ => Opaque is null ? HashCode.Combine(NamespaceIndex, -1) : OpaqueHash(NamespaceIndex, Opaque),
     };
+
+    /// <summary>The hash of a string NodeId of <paramref name="identifier"/>: what <see cref="GetHashCode"/> gives, from characters that are not yet a string.</summary>
+    public static int StringHash(ushort namespaceIndex, ReadOnlySpan<char> identifier) =>
+        HashCode.Combine(namespaceIndex, string.GetHashCode(identifier, StringComparison.Ordinal));
+
+    /// <summary>The hash of an opaque NodeId of <paramref name="identifier"/>: what <see cref="GetHashCode"/> gives, from bytes that are not yet an array.</summary>
+    public static int OpaqueHash(ushort namespaceIndex, ReadOnlySpan<byte> identifier)
+    {
+        var hash = default(HashCode);
+        hash.Add(namespaceIndex);
+        hash.Add(identifier.Length);
+        hash.AddBytes(identifier);
+        return hash.ToHashCode();
+    }
+
+    /// <summary>True for the string NodeId <paramref name="identifier"/> in namespace <paramref name="namespaceIndex"/> (a null string is no identifier).</summary>
+    public bool IsString(ushort namespaceIndex, ReadOnlySpan<char> identifier) =>
+        NamespaceIndex == namespaceIndex && IdType == IdType.String && Text is { } text && identifier.SequenceEqual(text);
+
+    /// <summary>True for the opaque NodeId <paramref name="identifier"/> in namespace <paramref name="namespaceIndex"/> (a null ByteString is no identifier).</summary>
+    public bool IsOpaque(ushort namespaceIndex, ReadOnlySpan<byte> identifier) =>
+        NamespaceIndex == namespaceIndex && IdType == IdType.Opaque && Opaque is { } bytes && identifier.SequenceEqual(bytes);
 
     /// <summary>The standard text form (Part 6 §5.3.1.10): <c>i=85</c>, <c>ns=1;s=Loops/pid</c>, <c>g=…</c>, <c>b=base64</c>.</summary>
     public override string ToString()
@@ -178,19 +200,6 @@ public readonly struct NodeId : IEquatable<NodeId>
 
     private static bool OpaqueEquals(byte[]? left, byte[]? right) =>
         left is null || right is null ? left is null && right is null : left.AsSpan().SequenceEqual(right);
-
-    private static int OpaqueHash(ushort ns, byte[]? bytes)
-    {
-        var hash = default(HashCode);
-        hash.Add(ns);
-        hash.Add(bytes is null ? -1 : bytes.Length);
-        if (bytes is not null)
-        {
-            hash.AddBytes(bytes);
-        }
-
-        return hash.ToHashCode();
-    }
 }
 
 /// <summary>

@@ -101,6 +101,56 @@ public sealed class DecoderRobustnessProperties
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A string or opaque NodeId of any bytes (bad lengths, bad UTF-8, truncated) reads alike with
+    /// known ids and without: the same id past the same bytes, or the same failure.
+    /// </summary>
+    [Fact]
+    public void AnyStringOrOpaqueNodeId_ReadsAlike_WithKnownIds()
+    {
+        var bodies = from encoding in Gen.Elements<byte>(0x03, 0x05)
+                     from length in Gen.OneOf(Gen.Choose(-3, 40), Gen.Elements(int.MinValue, int.MaxValue, 600))
+                     from bytes in Gen.ArrayOf(Gen.OneOf(Gen.Choose(0x20, 0x7E), Gen.Choose(0x80, 0xFF)).Select(b => (byte)b))
+                     select (byte[])[encoding, 2, 0, .. BitConverter.GetBytes(length), .. bytes];
+        Prop.ForAll(bodies.ToArbitrary(), body =>
+        {
+            var plain = Read(body, null);
+            var known = Read(body, EveryId.Instance);
+            Assert.Equal(plain, known);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(Tests));
+    }
+
+    private static (NodeId Id, int Position, uint Status) Read(byte[] body, IKnownNodeIds? knownNodeIds)
+    {
+        var decoder = new UaDecoder(body, knownNodeIds: knownNodeIds);
+        try
+        {
+            return (decoder.ReadNodeId(), decoder.Position, 0);
+        }
+        catch (UaCodecException error)
+        {
+            return (default, -1, error.Status.Code);
+        }
+    }
+
+    /// <summary>Holds every id it is asked for (as a server holding every name would).</summary>
+    private sealed class EveryId : IKnownNodeIds
+    {
+        public static readonly EveryId Instance = new();
+
+        public bool TryFindString(ushort namespaceIndex, ReadOnlySpan<char> identifier, out NodeId nodeId)
+        {
+            nodeId = NodeId.FromString(identifier.ToString(), namespaceIndex);
+            return true;
+        }
+
+        public bool TryFindOpaque(ushort namespaceIndex, ReadOnlySpan<byte> identifier, out NodeId nodeId)
+        {
+            nodeId = NodeId.FromOpaque(identifier.ToArray(), namespaceIndex);
+            return true;
+        }
+    }
+
     private static void DecodeAll(byte[] bytes)
     {
         Try(bytes, (ref UaDecoder d) => d.ReadVariant());

@@ -195,6 +195,45 @@ public sealed class AttributeServicesTests(ITestOutputHelper output)
         Assert.InRange(best, resultsBytes, resultsBytes + 256);
     }
 
+    /// <summary>
+    /// ReadReused answers with one response object, and with the results array of its length while
+    /// at most four lengths are in use (the least recently read one makes way); 1000 values are
+    /// kept, 1001 never; a Bad service result has no results; each answer has its own values.
+    /// </summary>
+    [Fact]
+    public void ReadReused_KeepsAResultsArrayPerLength_FourLengthsAtMost_AndNoneOverAThousand()
+    {
+        var plant = new TestPlant();
+        var attributes = plant.Attributes();
+        var context = plant.Context();
+        DataValue[] Results(int length) =>
+            attributes.ReadReused(ReadOf(TimestampsToReturn.Both, [.. Enumerable.Repeat(Item(plant.Setpoint.NodeId), length)]), context).Results!;
+
+        var first = attributes.ReadReused(ReadOf(TimestampsToReturn.Both, Item(plant.Setpoint.NodeId)), context);
+        var second = attributes.ReadReused(ReadOf(TimestampsToReturn.Neither, Item(plant.Gain.NodeId)), context);
+        Assert.Same(first, second);
+        Assert.Equal(0.8, Assert.Single(second.Results!).Value.AsDouble());
+        Assert.Equal(0, second.Results![0].ServerTimestamp);
+
+        int[] lengths = [1, 2, 3, 1000];
+        var kept = lengths.Select(Results).ToArray();
+        Assert.All(lengths.Zip(kept), pair => Assert.Same(pair.Second, Results(pair.First)));
+        Assert.NotSame(Results(1001), Results(1001));
+
+        // A fifth length takes the place of the least recently read (length 1, read first above).
+        Results(2);
+        Results(3);
+        Results(1000);
+        var fifth = Results(5);
+        Assert.Same(fifth, Results(5));
+        Assert.Same(kept[1], Results(2));
+        Assert.NotSame(kept[0], Results(1));
+
+        var refused = attributes.ReadReused(ReadOf(TimestampsToReturn.Both), context);
+        Assert.Equal(StatusCodes.BadNothingToDo, refused.ResponseHeader.ServiceResult.Code);
+        Assert.Null(refused.Results);
+    }
+
     private static WriteRequest WriteOf(params WriteValue[] items) => new() { NodesToWrite = items };
 
     private static WriteValue WriteItem(NodeId nodeId, Variant value, AttributeId attribute = AttributeId.Value, string? indexRange = null) =>

@@ -62,6 +62,64 @@ public sealed class NodeLookupProperties
         Assert.Equal("Server", server.BrowseName.Name);
     }
 
+    /// <summary>
+    /// With the address space as its known ids, a decoder reads any NodeId (held or not, null
+    /// identifiers too) as the one it reads without them, past the same bytes, and gives the node's
+    /// own id for a held one; the span look-ups agree with the NodeId look-up.
+    /// </summary>
+    [Fact]
+    public void Decode_WithTheSpaceAsKnownIds_ReadsTheSameIds_HeldOnesAsTheNodes()
+    {
+        var ids = Gen.ArrayOf(UaGen.NodeIds.Select(id => Rehome(id))).Select(a => a.Distinct().Take(200).ToArray());
+        Prop.ForAll(ids.ToArbitrary(), UaGen.NodeIds.Select(id => Rehome(id)).ToArbitrary(), (added, probe) =>
+        {
+            var space = new AddressSpace(TestPlant.ApplicationUri, nodeCapacity: 0);
+            foreach (var id in added)
+            {
+                space.Add(new UaObjectNode(id, new QualifiedName(1, "n"), LocalizedText.Invariant("n")));
+            }
+
+            foreach (var id in added.Append(probe))
+            {
+                var encoder = new UaEncoder();
+                encoder.WriteNodeId(id);
+                encoder.WriteByte(0x5A);
+                var plain = new UaDecoder(encoder.Written);
+                var known = new UaDecoder(encoder.Written, knownNodeIds: space);
+                var read = known.ReadNodeId();
+                Assert.Equal(plain.ReadNodeId(), read);
+                Assert.Equal(plain.Position, known.Position);
+                Assert.Equal(id, read);
+                var held = space.TryGetNode(id, out var node);
+                if (held && id.IdType == IdType.String)
+                {
+                    Assert.Same(node.NodeId.Text, read.Text);
+                }
+
+                Assert.Equal(held && id.IdType == IdType.String && id.Text is not null, space.TryFindString(id.NamespaceIndex, id.Text ?? "", out var byText) && byText == id);
+                Assert.Equal(held && id.IdType == IdType.Opaque && id.Opaque is not null, space.TryFindOpaque(id.NamespaceIndex, id.Opaque ?? [], out var byBytes) && byBytes == id);
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    /// <summary>The hash of a string or opaque id from its span is its NodeId's hash, which the node index was built with.</summary>
+    [Fact]
+    public void SpanHashes_AreTheNodeIdHashes()
+    {
+        Prop.ForAll(UaGen.NodeIds.ToArbitrary(), id =>
+        {
+            if (id.IdType == IdType.String && id.Text is { } text)
+            {
+                Assert.Equal(id.GetHashCode(), NodeId.StringHash(id.NamespaceIndex, text));
+            }
+
+            if (id.IdType == IdType.Opaque && id.Opaque is { } bytes)
+            {
+                Assert.Equal(id.GetHashCode(), NodeId.OpaqueHash(id.NamespaceIndex, bytes));
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
     /// <summary>The id in the server's namespace (1), which is registered; the kinds and identifiers as generated.</summary>
     private static NodeId Rehome(NodeId id) => id.IdType switch
     {

@@ -6,9 +6,11 @@ namespace Neokernel.Gateway.Ua.Server;
 /// The nodes the server serves, by NodeId: namespace 0 loaded from the generated blob at start, then
 /// the namespaces registered by name (the gateway's own, "urn:neokernel:plant"). Built on the
 /// control plane (start, a system change), read by the services on the event loop; nothing is
-/// removed while served, so a node reference a continuation point holds stays valid.
+/// removed while served, so a node reference a continuation point holds stays valid. As
+/// <see cref="IKnownNodeIds"/> it gives a request's decoder the ids of its nodes, so a request
+/// naming them by string decodes without making the strings.
 /// </summary>
-public sealed partial class AddressSpace
+public sealed partial class AddressSpace : IKnownNodeIds
 {
     /// <summary>Namespace 0's URI (Part 6 §5.2.2.9), index 0 of NamespaceArray.</summary>
     public const string UaNamespaceUri = "http://opcfoundation.org/UA/";
@@ -66,6 +68,22 @@ public sealed partial class AddressSpace
     }
 
     public bool TryGetNode(NodeId nodeId, out UaNode node) => nodes.TryGetValue(nodeId, out node!);
+
+    /// <summary>The NodeId of the node whose string identifier is <paramref name="identifier"/>, found without making the string.</summary>
+    public bool TryFindString(ushort namespaceIndex, ReadOnlySpan<char> identifier, out NodeId nodeId)
+    {
+        var found = nodes.TryGetString(namespaceIndex, identifier, out var node);
+        nodeId = found ? node.NodeId : default;
+        return found;
+    }
+
+    /// <summary>The NodeId of the node whose opaque identifier is <paramref name="identifier"/>, found without making the array.</summary>
+    public bool TryFindOpaque(ushort namespaceIndex, ReadOnlySpan<byte> identifier, out NodeId nodeId)
+    {
+        var found = nodes.TryGetOpaque(namespaceIndex, identifier, out var node);
+        nodeId = found ? node.NodeId : default;
+        return found;
+    }
 
     /// <summary>The node <paramref name="nodeId"/>; throws naming it when it is not served (for building, not for serving requests).</summary>
     public UaNode Node(NodeId nodeId) => nodes[nodeId];

@@ -36,25 +36,15 @@ internal sealed class NodeTable
     public UaNode this[NodeId nodeId] =>
         TryGetValue(nodeId, out var node) ? node : throw new KeyNotFoundException($"the address space has no node {nodeId}");
 
-    public bool TryGetValue(NodeId nodeId, out UaNode node)
-    {
-        var hash = nodeId.GetHashCode();
-        for (var i = hash & mask; ; i = (i + 1) & mask)
-        {
-            var slot = slots[i];
-            if (slot.Position == 0)
-            {
-                node = null!;
-                return false;
-            }
+    public bool TryGetValue(NodeId nodeId, out UaNode node) => TryFind(nodeId.GetHashCode(), new IdKey(nodeId), out node);
 
-            if (slot.Hash == hash && nodes[slot.Position - 1].NodeId.Equals(nodeId))
-            {
-                node = nodes[slot.Position - 1];
-                return true;
-            }
-        }
-    }
+    /// <summary>The node of the string NodeId <paramref name="identifier"/>, found from its characters without making the string.</summary>
+    public bool TryGetString(ushort namespaceIndex, ReadOnlySpan<char> identifier, out UaNode node) =>
+        TryFind(NodeId.StringHash(namespaceIndex, identifier), new StringKey(namespaceIndex, identifier), out node);
+
+    /// <summary>The node of the opaque NodeId <paramref name="identifier"/>, found from its bytes without making the array.</summary>
+    public bool TryGetOpaque(ushort namespaceIndex, ReadOnlySpan<byte> identifier, out UaNode node) =>
+        TryFind(NodeId.OpaqueHash(namespaceIndex, identifier), new OpaqueKey(namespaceIndex, identifier), out node);
 
     public UaNode? GetValueOrDefault(NodeId nodeId) => TryGetValue(nodeId, out var node) ? node : null;
 
@@ -111,6 +101,56 @@ internal sealed class NodeTable
         }
 
         table[i] = new Slot(hash, position);
+    }
+
+    /// <summary>
+    /// The probe every look-up shares: from the hash's slot on to the first empty one, a slot of the
+    /// same hash whose node's id <paramref name="key"/> matches. A key is a struct (or a ref struct
+    /// over a span), so each kind gets its own compiled probe: no boxing, no delegate.
+    /// </summary>
+    private bool TryFind<TKey>(int hash, TKey key, out UaNode node)
+        where TKey : INodeKey, allows ref struct
+    {
+        for (var i = hash & mask; ; i = (i + 1) & mask)
+        {
+            var slot = slots[i];
+            if (slot.Position == 0)
+            {
+                node = null!;
+                return false;
+            }
+
+            if (slot.Hash == hash && key.Matches(nodes[slot.Position - 1].NodeId))
+            {
+                node = nodes[slot.Position - 1];
+                return true;
+            }
+        }
+    }
+
+    /// <summary>What a look-up compares a node's id with.</summary>
+    private interface INodeKey
+    {
+        bool Matches(NodeId nodeId);
+    }
+
+    private readonly struct IdKey(NodeId id) : INodeKey
+    {
+        public bool Matches(NodeId nodeId) => nodeId.Equals(id);
+    }
+
+    private readonly ref struct StringKey(ushort namespaceIndex, ReadOnlySpan<char> identifier) : INodeKey
+    {
+        private readonly ReadOnlySpan<char> identifier = identifier;
+
+        public bool Matches(NodeId nodeId) => nodeId.IsString(namespaceIndex, identifier);
+    }
+
+    private readonly ref struct OpaqueKey(ushort namespaceIndex, ReadOnlySpan<byte> identifier) : INodeKey
+    {
+        private readonly ReadOnlySpan<byte> identifier = identifier;
+
+        public bool Matches(NodeId nodeId) => nodeId.IsOpaque(namespaceIndex, identifier);
     }
 
     /// <summary>A NodeId's hash and its node's position in the node array plus one (0: an empty slot).</summary>

@@ -3,8 +3,9 @@ namespace Neokernel.Gateway.Ua.Server;
 /// <summary>
 /// The Attribute service set (Part 4 §5.11): Read of every attribute and Write of Value (and of
 /// DisplayName and Description where a node's WriteMask allows). Read of Values is the hot path
-/// a SCADA client polls: per item it is a dictionary look-up and the source's read, with nothing
-/// allocated beyond the response and its results array unless the client asks for an IndexRange.
+/// a SCADA client polls: per item it is a node look-up and the source's read, with nothing
+/// allocated beyond the response and its results array unless the client asks for an IndexRange;
+/// <see cref="ReadReused"/> reuses those too.
 /// </summary>
 public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits)
 {
@@ -14,7 +15,23 @@ public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits
 
     private const string DefaultBinary = "Default Binary";
 
-    public ReadResponse Read(ReadRequest request, in UaRequestContext context)
+    /// <summary>Results arrays kept for <see cref="ReadReused"/>: up to this many values each (64 bytes a value).</summary>
+    private const int ReusedResultsMax = 1000;
+
+    private readonly ReadResponse reusedResponse = new();
+    private readonly ExactLengthArrays<DataValue> reusedResults = new(ReusedResultsMax);
+
+    public ReadResponse Read(ReadRequest request, in UaRequestContext context) => Read(request, context, new ReadResponse(), null);
+
+    /// <summary>
+    /// Read answered with this service's own response object and results array, which the next
+    /// <see cref="ReadReused"/> overwrites: for a responder that encodes the response before it
+    /// returns (<see cref="IServiceResponder.EncodesAtOnce"/>). A results array of more than 1000
+    /// values is not kept.
+    /// </summary>
+    public ReadResponse ReadReused(ReadRequest request, in UaRequestContext context) => Read(request, context, reusedResponse, reusedResults);
+
+    private ReadResponse Read(ReadRequest request, in UaRequestContext context, ReadResponse response, ExactLengthArrays<DataValue>? resultArrays)
     {
         ArgumentNullException.ThrowIfNull(request);
         var items = request.NodesToRead ?? [];
@@ -29,14 +46,16 @@ public sealed class AttributeServices(AddressSpace space, UaServiceLimits limits
             status = StatusCodes.BadMaxAgeInvalid;
         }
 
-        var response = new ReadResponse { ResponseHeader = ServiceResults.Header(request.RequestHeader, context, status) };
+        ServiceResults.FillHeader(response.ResponseHeader, request.RequestHeader, context, status);
+        response.Results = null;
+        response.DiagnosticInfos = null;
         if (status.IsBad)
         {
             return response;
         }
 
         // MaxAge is met by every read: the sources are read now, there is no cache to be too old.
-        var results = new DataValue[items.Length];
+        var results = resultArrays?.Rent(items.Length) ?? new DataValue[items.Length];
         for (var i = 0; i < results.Length; i++)
         {
             results[i] = ReadOne(items[i], request.TimestampsToReturn, context);

@@ -4,12 +4,20 @@ namespace Neokernel.Gateway.Ua.Server;
 internal static class ServiceResults
 {
     /// <summary>The response header answering <paramref name="request"/> at the server's time, with the service result.</summary>
-    public static ResponseHeader Header(RequestHeader request, in UaRequestContext context, StatusCode serviceResult = default) => new()
+    public static ResponseHeader Header(RequestHeader request, in UaRequestContext context, StatusCode serviceResult = default) =>
+        FillHeader(new ResponseHeader(), request, context, serviceResult);
+
+    /// <summary>Makes <paramref name="header"/> (a reused response's) the header answering <paramref name="request"/>, as <see cref="Header"/> makes a new one.</summary>
+    public static ResponseHeader FillHeader(ResponseHeader header, RequestHeader request, in UaRequestContext context, StatusCode serviceResult = default)
     {
-        Timestamp = context.NowTicks,
-        RequestHandle = request.RequestHandle,
-        ServiceResult = serviceResult,
-    };
+        header.Timestamp = context.NowTicks;
+        header.RequestHandle = request.RequestHandle;
+        header.ServiceResult = serviceResult;
+        header.ServiceDiagnostics = null;
+        header.StringTable = null;
+        header.AdditionalHeader = default;
+        return header;
+    }
 
     /// <summary>BadNothingToDo for no operations, BadTooManyOperations beyond <paramref name="max"/> (Part 4 §7.39 service results), else Good.</summary>
     public static StatusCode CheckCount(int count, uint max) =>
