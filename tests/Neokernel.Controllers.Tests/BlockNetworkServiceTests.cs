@@ -9,15 +9,20 @@ public sealed class BlockNetworkServiceTests
 {
     private const string Inputs = "plant.inputs";
     private const string Outputs = "plant.outputs";
+    private const string Setpoints = "operator.setpoints";
 
     [Fact]
     public void It_reads_the_points_evaluates_the_network_and_writes_the_outputs()
     {
-        var (context, pv, service) = Started();
+        var (context, pv, service, setpoint) = Started();
         Write(pv, 40, Quality.Good);
         context.RunCycles(1);
         var first = Output(context);
         Assert.Equal((20.0, Quality.Good), (first.Value, first.Quality));
+
+        // The first cycle has dt 0 (the PID holds its INITIAL); the second a period: P = 1·(50 − 40) on the initial 20.
+        context.RunCycles(1);
+        Assert.Equal(30.0, Output(context).Value, 9);
 
         context.RunCycles(10);
         var later = Output(context);
@@ -29,12 +34,18 @@ public sealed class BlockNetworkServiceTests
         context.RunCycles(1);
         Assert.Equal(Quality.Uncertain, Output(context).Quality);
         Assert.False(service.InBadInputState);
+
+        // The worst input's quality, whichever input it is.
+        Write(pv, 40, Quality.Good);
+        Write(setpoint, 50, Quality.Uncertain);
+        context.RunCycles(1);
+        Assert.Equal(Quality.Uncertain, Output(context).Quality);
     }
 
     [Fact]
     public void A_bad_input_holds_the_outputs_and_control_resumes_where_it_held()
     {
-        var (context, pv, service) = Started();
+        var (context, pv, service, _) = Started();
         Write(pv, 40, Quality.Good);
         context.RunCycles(20);
         var held = Output(context).Value;
@@ -50,35 +61,36 @@ public sealed class BlockNetworkServiceTests
         Assert.Equal(Quality.Good, resumed.Quality);
         Assert.InRange(resumed.Value - held, 0.0, 0.2);
         Assert.Equal(1, service.BadInputEpisodes);
+        Assert.False(service.InBadInputState);
     }
 
     [Fact]
     public void Under_safe_state_a_bad_input_drives_the_listed_point_to_its_safe_value_and_control_resumes_from_it()
     {
-        var safeState = new SafeStateManifest { OnBadInput = "safe-state", Outputs = [new SafeValueManifest { Region = Outputs, Point = "heater", Value = 0 }] };
-        var (context, pv, _) = Started(safeState);
+        var safeState = new SafeStateManifest { OnBadInput = "safe-state", Outputs = [new SafeValueManifest { Region = Outputs, Point = "heater", Value = 5 }] };
+        var (context, pv, _, _) = Started(safeState);
         Write(pv, 40, Quality.Good);
         context.RunCycles(20);
         var highBefore = Output(context, "high");
 
         Write(pv, double.NaN, Quality.Good);
         context.RunCycles(5);
-        Assert.Equal((0.0, Quality.Good), (Output(context).Value, Output(context).Quality));
+        Assert.Equal((5.0, Quality.Good), (Output(context).Value, Output(context).Quality));
         Assert.Equal((highBefore.Value, Quality.Uncertain), (Output(context, "high").Value, Output(context, "high").Quality));
 
         Write(pv, 40, Quality.Good);
         context.RunCycles(1);
-        Assert.InRange(Output(context).Value, 0.0, 0.2);
+        Assert.InRange(Output(context).Value, 5.0, 5.2);
     }
 
-    private static (FakeServiceContext Context, RegionWriter Pv, BlockNetworkService Service) Started(SafeStateManifest? safeState = null)
+    private static (FakeServiceContext Context, RegionWriter Pv, BlockNetworkService Service, RegionWriter Setpoint) Started(SafeStateManifest? safeState = null)
     {
         var program = new Kernel.Services.ProgramCatalog().AddControllers().Find(ControllerPrograms.BlocksType)!;
         var tables = new Dictionary<string, List<Dictionary<string, string>>>
         {
             ["blocks"] =
             [
-                new() { ["name"] = "tic", ["type"] = "PID", ["PV"] = $"{Inputs}/temperature", ["SP"] = "50", ["KC"] = "1", ["TI"] = "T#10s", ["INITIAL"] = "20" },
+                new() { ["name"] = "tic", ["type"] = "PID", ["PV"] = $"{Inputs}/temperature", ["SP"] = $"{Setpoints}/sp", ["KC"] = "1", ["TI"] = "T#10s", ["INITIAL"] = "20" },
                 new() { ["name"] = "hot", ["type"] = "HYSTERESIS", ["IN"] = $"{Inputs}/temperature", ["HIGH"] = "30", ["LOW"] = "25" },
             ],
             ["outputs"] =
@@ -90,9 +102,12 @@ public sealed class BlockNetworkServiceTests
         var context = new FakeServiceContext(periodUs: 100_000, safeState: safeState, kind: "controller", program: program, tables: tables);
         context.AddRegion(Outputs, context.ServiceId, "heater", "high");
         context.AddRegion(Inputs, FakeServiceContext.PeerId, "temperature");
+        context.AddRegion(Setpoints, FakeServiceContext.PeerId, "sp");
+        var setpoint = context.Objects.OpenRegionWriter(Setpoints, FakeServiceContext.PeerId);
+        Write(setpoint, 50, Quality.Good);
         var service = new BlockNetworkService();
         service.Start(context);
-        return (context, context.Objects.OpenRegionWriter(Inputs, FakeServiceContext.PeerId), service);
+        return (context, context.Objects.OpenRegionWriter(Inputs, FakeServiceContext.PeerId), service, setpoint);
     }
 
     private static void Write(RegionWriter writer, double value, Quality quality)

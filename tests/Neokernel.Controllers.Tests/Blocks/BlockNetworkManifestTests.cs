@@ -76,6 +76,11 @@ public sealed class BlockNetworkManifestTests
     [InlineData("  - {name: a, type: PID, MAN: 2.5}\n", "program.tables.blocks[0].MAN: block 'a' (PID) input MAN: '2.5' is no point, no BOOL literal and no block's output")]
     [InlineData("  - {name: a, type: LAG, IN: b.OUT}\n  - {name: b, type: LAG, IN: a.OUT}\n", "program.tables.blocks[0].name: algebraic loop without a delay block: a -> b -> a")]
     [InlineData("  - {name: a, type: LAG}\n  - {name: a, type: LAG}\n", "program.tables.blocks[0].name: block 'a' (LAG) is declared twice")]
+    [InlineData("  - {name: a, type: LAG}\n  - {name: b, type: PID, N: 0}\n", "program.tables.blocks[1].N: block 'b' (PID): parameter N = 0")]
+    [InlineData("  - {name: a, type: LAG}\n  - {name: b, type: LAGG}\n", "program.tables.blocks[1].type: block 'b': no block type 'LAGG'")]
+    [InlineData("  - {name: a, type: LAG}\n  - {name: b, type: LAG, IN: a.Q}\n", "program.tables.blocks[1].IN: block 'b' (LAG) input IN: block 'a' (LAG) has no output 'Q'")]
+    [InlineData("  - {name: a, type: LAG, IN: tank.inputs/}\n", "program.tables.blocks[0].IN: block 'a' (LAG) input IN: 'tank.inputs/' is not a point")]
+    [InlineData("  - {name: a, type: LAG, IN: a.}\n", "program.tables.blocks[0].IN: block 'a' (LAG) input IN: 'a.' is no point")]
     public void A_bad_block_row_is_named_at_its_column(string blocks, string expected) =>
         AssertOneError("    blocks:\n" + Indent(blocks), expected);
 
@@ -86,6 +91,8 @@ public sealed class BlockNetworkManifestTests
     [InlineData("  - {point: tank.outputs/heater, from: a.OUT}\n  - {point: tank.outputs/heater, from: a.LIMIT_HI}\n", "program.tables.outputs[1].point: point tank.outputs/heater is written twice")]
     [InlineData("  - {point: tank.outputs/heater, from: a.NOPE}\n", "program.tables.outputs[0].from: external output 'tank.outputs/heater': block 'a' (PID) has no output 'NOPE'")]
     [InlineData("  - {point: tank.outputs/heater, from: b.OUT}\n", "program.tables.outputs[0].from: 'b.OUT' is neither a block output nor a literal")]
+    [InlineData("  - {point: tank.outputs/heater, from: a.OUT}\n  - {point: tank.outputs/alarm, from: a.NOPE}\n", "program.tables.outputs[1].from: external output 'tank.outputs/alarm': block 'a' (PID) has no output 'NOPE'")]
+    [InlineData("  - {point: tank.outputs/, from: a.OUT}\n", "program.tables.outputs[0].point: 'tank.outputs/' is not a point")]
     public void A_bad_output_row_is_named_at_its_column(string outputs, string expected) =>
         AssertOneError("    blocks:\n      - {name: a, type: PID}\n    outputs:\n" + Indent(outputs), expected);
 
@@ -108,6 +115,48 @@ public sealed class BlockNetworkManifestTests
 
             """);
         Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+    }
+
+    [Fact]
+    public void A_point_feeding_pins_of_two_types_is_one_input_per_type_and_outputs_take_literals()
+    {
+        var (manifest, diagnostics) = Load("""
+                blocks:
+                  - {name: a, type: PID, PV: tank.inputs/temperature}
+                  - {name: t, type: TON, IN: tank.inputs/temperature, PT: T#5s}
+                outputs:
+                  - {point: tank.outputs/heater, from: 12.5}
+                  - {point: tank.outputs/alarm, from: t.Q}
+
+            """);
+        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+        var spec = SpecBuilder.Service(manifest!, Catalog());
+        var (network, read) = BlockNetworkManifest.Build(spec.Id, spec.Program.Parameters);
+        Assert.Equal(["tank.inputs/temperature", "tank.inputs/temperature (BOOL)"], read.Inputs.Select(i => i.ExternalName));
+        Assert.Equal([BlockValueType.Real, BlockValueType.Bool], read.Inputs.Select(i => i.Type));
+        network.Evaluate(0);
+        Assert.Equal(12.5, network.Values.GetPointValue(network.Output("tank.outputs/heater")));
+    }
+
+    [Fact]
+    public void A_manifest_built_in_code_with_a_problem_fails_at_start_naming_it()
+    {
+        var parameters = ProgramParameters.Parse(
+            "svc",
+            [],
+            new Dictionary<string, string>(),
+            [BlockNetworkManifest.Blocks, BlockNetworkManifest.Outputs],
+            new Dictionary<string, List<Dictionary<string, string>>> { ["blocks"] = [new() { ["name"] = "a", ["type"] = "PID", ["N"] = "0" }] });
+        var error = Assert.Throws<ServiceConfigurationException>(() => BlockNetworkManifest.Build("svc", parameters));
+        Assert.Equal("tables.blocks[0].N", error.Parameter);
+
+        parameters = ProgramParameters.Parse(
+            "svc",
+            [],
+            new Dictionary<string, string>(),
+            [BlockNetworkManifest.Blocks, BlockNetworkManifest.Outputs],
+            new Dictionary<string, List<Dictionary<string, string>>> { ["blocks"] = [new() { ["name"] = "a", ["type"] = "PID", ["FOO"] = "1" }] });
+        Assert.Equal("tables.blocks[0].FOO", Assert.Throws<ServiceConfigurationException>(() => BlockNetworkManifest.Build("svc", parameters)).Parameter);
     }
 
     [Fact]

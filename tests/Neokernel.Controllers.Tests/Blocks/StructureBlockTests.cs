@@ -16,6 +16,7 @@ public sealed class StructureBlockTests
     [InlineData("MAX_SEL", 4, new[] { 3.0, 1.0, -5.0, 7.0 }, 7.0, 4)]
     [InlineData("MAX_SEL", 2, new[] { 3.0, 3.0, 0.0, 0.0 }, 3.0, 1)]
     [InlineData("MIN_SEL", 2, new[] { double.NaN, 4.0, 0.0, 0.0 }, 4.0, 2)]
+    [InlineData("MIN_SEL", 3, new[] { 2.0, 2.0, 2.0, 0.0 }, 2.0, 1)]
     public void A_selector_picks_the_lowest_or_highest_finite_candidate(string type, int count, double[] inputs, double expected, int selected)
     {
         var block = Of(type, Dint("COUNT", count));
@@ -82,12 +83,28 @@ public sealed class StructureBlockTests
         Assert.Equal((cooler, heater), (Get(block, "OUT_A"), Get(block, "OUT_B")));
     }
 
-    [Fact]
-    public void Split_range_refuses_an_empty_range()
+    [Theory]
+    [InlineData("SPLIT", "A_START", 5.0, "A_END", 5.0, "A_END")]
+    [InlineData("SPLIT", "B_START", 7.0, "B_END", 7.0, "B_END")]
+    [InlineData("SPLIT", "OUT_MIN", 10.0, "OUT_MAX", 10.0, "OUT_MIN")]
+    [InlineData("RATIO", "OUT_MIN", 3.0, "OUT_MAX", 3.0, "OUT_MIN")]
+    public void Empty_ranges_are_refused(string type, string first, double firstValue, string second, double secondValue, string named)
     {
-        var result = BlockNetworkBuilder.Build(new BlockNetworkSpec([new BlockInstanceSpec("s", "SPLIT", [Real("A_START", 5), Real("A_END", 5)], [])], [], []));
+        var result = BlockNetworkBuilder.Build(new BlockNetworkSpec([new BlockInstanceSpec("s", type, [Real(first, firstValue), Real(second, secondValue)], [])], [], []));
         var error = Assert.Single(result.Errors);
-        Assert.Equal((BlockNetworkErrorKind.InvalidParameter, "A_END"), (error.Kind, error.Pin));
+        Assert.Equal((BlockNetworkErrorKind.InvalidParameter, named), (error.Kind, error.Pin));
+    }
+
+    [Fact]
+    public void Split_range_scales_into_its_output_range()
+    {
+        var block = Of("SPLIT", Real("OUT_MIN", 4), Real("OUT_MAX", 20));
+        Set(block, "IN", 25);
+        block.Network.Evaluate(Dt);
+        Assert.Equal((12.0, 4.0), (Get(block, "OUT_A"), Get(block, "OUT_B")));
+        Set(block, "IN", double.NaN);
+        block.Network.Evaluate(Dt);
+        Assert.Equal((12.0, 4.0), (Get(block, "OUT_A"), Get(block, "OUT_B")));
     }
 
     /// <summary>
