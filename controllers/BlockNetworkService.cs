@@ -38,6 +38,7 @@ public sealed class BlockNetworkService : IService
     {
         ArgumentNullException.ThrowIfNull(context);
         var (network, manifest) = BlockNetworkManifest.Build(context.ServiceId, context.Parameters);
+        // A network runs on the cyclic task its timing grants: refuse a manifest without one before anything is opened.
         _ = ServiceSettings.PeriodSeconds(context);
         var state = new Running(context, network, manifest);
         running = state;

@@ -124,7 +124,7 @@ public sealed record PidServiceSettings(
         }
         catch (ArgumentException exception)
         {
-            problem = new ProgramProblem($"parameters.{TuningParameter(exception.ParamName)}", exception.Message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal), "a tuning the controller accepts");
+            problem = new ProgramProblem($"parameters.{TuningParameter(exception.ParamName)}", ArgumentMessages.WithoutParameter(exception), "a tuning the controller accepts");
             return null;
         }
 

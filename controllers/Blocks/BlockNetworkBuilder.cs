@@ -176,9 +176,7 @@ public static class BlockNetworkBuilder
             }
             catch (ArgumentException exception)
             {
-                // Message appends " (Parameter 'NAME')" to what the block said; the error names the parameter already.
-                var message = exception.ParamName is null ? exception.Message : exception.Message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal);
-                Errors.Add(new(BlockNetworkErrorKind.InvalidParameter, instance.Name, exception.ParamName, null, message));
+                Errors.Add(new(BlockNetworkErrorKind.InvalidParameter, instance.Name, exception.ParamName, null, ArgumentMessages.WithoutParameter(exception)));
                 return null;
             }
         }
