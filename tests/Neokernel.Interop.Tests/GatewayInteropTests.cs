@@ -84,10 +84,17 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
             Assert.Equal("BadUserAccessDenied", viewer.RootElement.GetProperty("status").GetString());
         }
 
-        using (var operatorWrite = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. write, .. Operator]))
+        // BadTimeout is the gateway's right answer while the loop cannot reply in time (its
+        // process restarting after a deadline fault this VM's scheduler causes now and then);
+        // an operator's HMI writes again, and so does this test, twice at most.
+        var status = "";
+        for (var attempt = 0; attempt < 3 && status is "" or "BadTimeout"; attempt++)
         {
-            Assert.Equal("Good", operatorWrite.RootElement.GetProperty("status").GetString());
+            using var operatorWrite = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. write, .. Operator]);
+            status = operatorWrite.RootElement.GetProperty("status").GetString();
         }
+
+        Assert.Equal("Good", status);
 
         // The gateway reads the loop's status right after the loop accepts: the setpoint shows at once,
         // or on a loaded machine within a poll or two.

@@ -69,22 +69,20 @@ public sealed class GatewayIsolationTests
         AssertWindow(after, "after", summary);
         var last = after[^1];
 
-        // The loop did not notice: no fault or restart and the same incarnation from the kill to
-        // the end of the reading; its overruns and wake-up p99 across the kill and the restart (from the last read
-        // before the kill to the first reads 3 s after it) as they were before it. Later on, other
-        // tests' real-time runs on this CPU (CI runs the test projects side by side) can cost the
-        // loop an overrun that is no doing of the gateway's.
-        // From the last read before the kill: a deadline fault the VM's scheduler causes before
-        // it (three overruns in a row, seen here with no gateway fault at all) is not the kill's.
-        var lastBefore = before[^1];
-        foreach (var field in (Field[])[Field.Faults, Field.Restarts, Field.Incarnation])
-        {
-            Assert.True(last.Value(field) == lastBefore.Value(field), $"{field} {lastBefore.Value(field)} at the last read before the kill, {last.Value(field)} at the last: {summary}");
-        }
-
+        // The loop did not notice: its overruns and wake-up p99 across the kill and the restart
+        // (from the last read before the kill to the last read within 3 s of it) as they were
+        // before it, and no fault, restart or new incarnation in that window. Before and after the
+        // window, this VM's scheduler alone now and then stalls the loops on CPU 1 for three
+        // periods in a row, and the watchdog faults the controller (seen with no gateway fault at
+        // all); that is not the kill's, and the kernel's side below tells the two apart.
         var acrossKill = after.Where(s => s.AtUnixMs <= killedAtUnixMs + KillWindowMs).ToList();
         Assert.True(acrossKill.Count >= 2, $"too few reads within {KillWindowMs} ms of the kill: {summary}");
         var windowEnd = acrossKill[^1];
+        var lastBefore = before[^1];
+        foreach (var field in (Field[])[Field.Faults, Field.Restarts, Field.Incarnation])
+        {
+            Assert.True(windowEnd.Value(field) == lastBefore.Value(field), $"{field} {lastBefore.Value(field)} at the last read before the kill, {windowEnd.Value(field)} {windowEnd.AtUnixMs - killedAtUnixMs} ms after it: {summary}");
+        }
 
         // This VM's scheduler alone costs every real-time loop here an overrun now and then, and a
         // run of them while a process starts (the old build shows 6 to 32 overruns of the
@@ -113,11 +111,13 @@ public sealed class GatewayIsolationTests
         Assert.True(after[0].SourceUnixMs[(int)Field.Pump] > killedAtUnixMs, $"the pump's first source time after the kill is older than the kill: {summary}");
         Assert.True(last.SourceUnixMs[(int)Field.Pump] - after[0].SourceUnixMs[(int)Field.Pump] >= 1_000, $"the pump's source time stood still after the kill: {summary}");
 
-        // The kernel's side: the gateway restarted once, the controller never faulted or restarted.
+        // The kernel's side: the gateway restarted once; the controller faulted on nothing but
+        // its deadline watchdog (the VM's stalls above), if at all, and restarted only for that.
         Assert.Matches(@"stopped after [0-9.]+ s: .*gateway:Stopped\(restarts 1\)", system.Output);
-        Assert.DoesNotContain(": tank-controller: ", system.Output, StringComparison.Ordinal);
+        var controllerFaults = system.Output.Split('\n').Where(l => l.Contains(": tank-controller: ", StringComparison.Ordinal)).ToList();
+        Assert.True(controllerFaults.All(l => l.Contains(": tank-controller: watchdog: ", StringComparison.Ordinal)), $"the controller faulted on more than its deadline: {string.Join(" | ", controllerFaults)}: {summary}");
         Assert.Contains("tank-controller:Stopped", system.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("tank-controller:Stopped(restarts", system.Output, StringComparison.Ordinal);
+        Assert.True(controllerFaults.Count > 0 || !system.Output.Contains("tank-controller:Stopped(restarts", StringComparison.Ordinal), $"the controller restarted with no fault said: {summary}");
     }
 
     private static void AssertWindow(List<Sample> window, string name, string summary)
