@@ -88,9 +88,11 @@ internal static class Cli
                         CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim;
                         retain stores with a relative path are kept beneath --state-dir (default
                         $NEOKERNEL_STATE_DIR, else $XDG_STATE_HOME/neokernel/SYSTEM, ~/.local/state/...)
-          sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--trace-jsonl FILE] [--trace-chrome FILE]
+          sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--faults LIST] [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
-                        and the trace digest; retain stores are kept in memory for the run only; on a violated invariant prints the command that reproduces it
+                        and the trace digest; --faults injects a schedule, KIND:TARGET@AT[+DURATION][=VALUE]
+                        comma-separated (e.g. crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s),
+                        the faults of docs/FAULTS.md; retain stores are kept in memory for the run only; on a violated invariant prints the command that reproduces it
                         run and sim exit 0 when sound, 1 on a violated invariant (with --fail-on-fault, a
                         fault) or an output file that cannot be written (checked before the run starts),
                         3 when a service failed for good, 2 on a usage error

@@ -3,7 +3,9 @@ using Neokernel.Kernel;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Services;
 using Neokernel.Kernel.Trace;
+using Neokernel.Rt.Faults;
 using Neokernel.Rt.Simulation;
+using Neokernel.Rt.Simulation.Faults;
 
 namespace Neokernel.Cli;
 
@@ -29,11 +31,20 @@ internal sealed class SimulationSession
 
     public SimulationPlatform Platform { get; }
 
-    /// <summary>Boots <paramref name="system"/> on virtual time; the kernel's warnings (a retain store that fell back) go to <paramref name="warnings"/> when given.</summary>
-    public static SimulationSession Boot(SystemDefinition system, ProgramCatalog catalog, ulong seed, TextWriter? warnings = null)
+    /// <summary>The faults at the platform's seams; null: none were scheduled.</summary>
+    public SimulationFaults? Faults => Platform.Faults;
+
+    /// <summary>
+    /// Boots <paramref name="system"/> on virtual time, with <paramref name="faults"/> (checked
+    /// against the system by the caller) at the platform's seams; the kernel's warnings (a retain
+    /// store that fell back) go to <paramref name="warnings"/> when given.
+    /// </summary>
+    public static SimulationSession Boot(SystemDefinition system, ProgramCatalog catalog, ulong seed, TextWriter? warnings = null, FaultSchedule? faults = null)
     {
-        var platform = new SimulationPlatform(seed, Composition.Devices());
+        var injected = faults is { Count: > 0 } ? new SimulationFaults(faults, seed) : null;
+        var platform = new SimulationPlatform(seed, Composition.Devices(), injected);
         var kernel = new SystemKernel(system, catalog, platform);
+        injected?.Attach(kernel);
         if (warnings is not null)
         {
             kernel.Warned += (service, text) => warnings.WriteLine($"neokernel: warning: {service}: {text}");
@@ -67,6 +78,13 @@ internal sealed class SimulationSession
         output.WriteLine($"system {Kernel.System.Spec.Name}: simulated {Format.Seconds(outcome.SimulatedNs)} in {Format.Number(outcome.WallSeconds, "0.00")} s wall ({Format.Number(speed, "0.0")} simulated s per wall s), seed {seed}");
         output.WriteLine($"services: {services.Count(s => s.State == ServiceState.Running)} running, {services.Count(s => s.State == ServiceState.Failed)} failed, {services.Count(s => s.InSafeState)} in safe state; restarts {services.Sum(s => s.Restarts)}; faults {services.Sum(s => s.Faults)}");
         output.WriteLine($"cycles {services.Sum(s => s.CyclesEver)}, overruns {services.Sum(s => s.OverrunsEver)}");
+        if (Faults is { } faults)
+        {
+            var byKind = FaultCatalog.All.Where(d => faults.InjectedOf(d.Kind) > 0).Select(d => $"{d.Word} {faults.InjectedOf(d.Kind)}");
+            var missed = faults.Missed > 0 ? $"; {faults.Missed} found nothing to strike" : "";
+            output.WriteLine($"faults injected: {faults.Injected} of {faults.Schedule.Count} ({string.Join(", ", byKind)}){missed}");
+        }
+
         foreach (var service in services.Where(s => s.Faults > 0))
         {
             output.WriteLine($"  {service.Id}: {service.State}, {service.Faults} faults, last: {service.LastFault}");

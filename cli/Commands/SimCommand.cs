@@ -1,4 +1,6 @@
+using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Trace;
+using Neokernel.Rt.Faults;
 
 namespace Neokernel.Cli.Commands;
 
@@ -18,11 +20,15 @@ internal static class SimCommand
         var failOnFault = line.Flag("fail-on-fault");
         var jsonl = line.Option("trace-jsonl");
         var chrome = line.Option("trace-chrome");
+        var faultsText = line.Option("faults");
         line.RejectUnknown();
+        var faults = ParseFaults(faultsText);
         if (system is null)
         {
             return 1;
         }
+
+        CheckFaults(faults, system);
 
         using var files = OutputFiles.Open(jsonl, chrome, null, error);
         if (files is null)
@@ -30,7 +36,7 @@ internal static class SimCommand
             return FaultWatch.ExitViolation;
         }
 
-        var session = SimulationSession.Boot(system, catalog, seed, error);
+        var session = SimulationSession.Boot(system, catalog, seed, error, faults);
         var outcome = session.Run(durationNs, failOnFault, cancellation);
         session.WriteSummary(output, outcome, seed);
         session.Kernel.Shutdown();
@@ -45,8 +51,41 @@ internal static class SimCommand
         }
 
         error.WriteLine($"invariant violated at {Format.Seconds(outcome.ViolationAtNs)}: {outcome.Violation}");
-        error.WriteLine($"reproduce: neokernel sim {path} --seed {seed} --duration {Format.Duration(durationNs)}{(failOnFault ? " --fail-on-fault" : "")}");
+        error.WriteLine($"reproduce: {ReplayCommand(path, seed, durationNs, faults, failOnFault)}");
         return FaultWatch.ExitViolation;
+    }
+
+    /// <summary>The one command that replays a run bit for bit: the system, the seed, the duration and the fault schedule.</summary>
+    public static string ReplayCommand(string path, ulong seed, long durationNs, FaultSchedule? faults, bool failOnFault)
+    {
+        var schedule = faults is { Count: > 0 } ? $" --faults '{faults}'" : "";
+        return $"neokernel sim {path} --seed {seed} --duration {Format.Duration(durationNs)}{schedule}{(failOnFault ? " --fail-on-fault" : "")}";
+    }
+
+    /// <summary>The --faults option's schedule, or null when not given; a usage error names the injection that is wrong.</summary>
+    internal static FaultSchedule? ParseFaults(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return FaultSchedule.Parse(text);
+        }
+        catch (FaultSyntaxException exception)
+        {
+            throw new UsageException($"--faults: {exception.Message}; see docs/FAULTS.md");
+        }
+    }
+
+    internal static void CheckFaults(FaultSchedule? faults, SystemDefinition system)
+    {
+        if (faults is not null && faults.Check(system) is { Count: > 0 } problems)
+        {
+            throw new UsageException($"--faults: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? $" (and {problems.Count - 5} more)" : "")}");
+        }
     }
 
     internal static string SinglePath(CommandLine line, string command)

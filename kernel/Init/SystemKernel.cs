@@ -123,6 +123,23 @@ public sealed class SystemKernel
 
     public ServiceRuntime Service(string id) => FindService(id) ?? throw new ArgumentException($"no service '{id}' in system '{System.Spec.Name}'", nameof(id));
 
+    /// <summary>
+    /// Faults <paramref name="serviceId"/> for <paramref name="reason"/> as if it had crashed: the
+    /// fault path every other fault takes (trace, teardown, supervisor). For fault injection on
+    /// the simulation platform. False when the service is not running or starting, and nothing happened.
+    /// </summary>
+    public bool InjectFault(string serviceId, string reason)
+    {
+        var service = Service(serviceId);
+        if (service.State is not (ServiceState.Running or ServiceState.Starting))
+        {
+            return false;
+        }
+
+        service.HandleFault(reason);
+        return true;
+    }
+
     /// <summary>Creates the kernel objects and starts every service, dependencies first.</summary>
     public void Boot() => Boot(null);
 

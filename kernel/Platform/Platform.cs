@@ -329,6 +329,12 @@ public interface IPlatform
 
     IClock Clock { get; }
 
+    /// <summary>
+    /// The clock <paramref name="serviceId"/> sees: the platform's, unless the platform gives a
+    /// service a view of its own (the simulation's clock-jump fault). Timers stay on <see cref="Clock"/>.
+    /// </summary>
+    IClock ClockFor(string serviceId) => Clock;
+
     /// <summary>Seed of the one PRNG all randomness derives from.</summary>
     ulong Seed { get; }
 

@@ -25,6 +25,7 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
     private readonly List<Endpoint> served = [];
     private readonly List<ServiceTimer> timers = [];
     private IPlatformTimer? loopHeartbeat;
+    private IClock? clock;
     private RetainStore? retainStore;
     private bool tornDown;
 
@@ -52,7 +53,7 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
         {
             var capability = Require(CapabilityKind.Clock, "clock", Rights.Read, "every service is granted the clock; this instance was torn down");
             capability.MarkUsed();
-            return kernel.Platform.Clock;
+            return clock ??= kernel.Platform.ClockFor(runtime.Id);
         }
     }
 

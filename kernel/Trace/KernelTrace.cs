@@ -31,6 +31,7 @@ public enum TraceEventKind : byte
     ModeChange,
     Retain,
     Warning,
+    FaultInject,
 }
 
 /// <summary>

@@ -63,6 +63,9 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 
     public IPlatformTimer CreateTimer(ITimerCallback callback) => new EventTimer(this, callback);
 
+    /// <summary>The platform clock, unless a subclass gives the service a view of its own.</summary>
+    public virtual IClock ClockFor(string serviceId) => this;
+
     /// <summary>Wraps the cyclic executor, e.g. to publish heartbeats to another process. Before boot.</summary>
     public void DecorateCyclicExecutor(Func<ICyclicExecutor, ICyclicExecutor> decorate)
     {
@@ -237,8 +240,21 @@ public sealed class SimulationPlatform : EventLoopPlatform
     private long nowNs;
 
     public SimulationPlatform(ulong seed, IDeviceProvider devices)
-        : base(seed, devices)
+        : this(seed, devices, null)
     {
+    }
+
+    /// <summary>A simulation with <paramref name="faults"/> at its seams (attach them to the kernel before it boots).</summary>
+    public SimulationPlatform(ulong seed, IDeviceProvider devices, Faults.SimulationFaults? faults)
+        : base(seed, faults is null ? devices : faults.Wrap(devices))
+    {
+        Faults = faults;
+        if (faults is not null)
+        {
+            faults.Bind(this);
+            CyclicExecutor = new TimerCyclicExecutor(this, faults);
+        }
+
         Network = new VirtualNetwork(this, new DeterministicRandom(seed).Fork("virtual-network"));
         Streams = Network;
         RetainStorage = Retained;
@@ -251,6 +267,11 @@ public sealed class SimulationPlatform : EventLoopPlatform
     public VirtualNetwork Network { get; }
 
     public override string Name => "simulation";
+
+    /// <summary>The faults at this platform's seams; null: none.</summary>
+    public Faults.SimulationFaults? Faults { get; }
+
+    public override IClock ClockFor(string serviceId) => Faults is null ? this : Faults.ClockFor(serviceId, this);
 
     public override long NowNs => nowNs;
 

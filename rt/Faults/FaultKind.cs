@@ -1,0 +1,146 @@
+using System.Text;
+
+namespace Neokernel.Rt.Faults;
+
+/// <summary>
+/// The faults the simulation platform injects at its seams. The numbers are those of the trace's
+/// <c>fault-inject</c> events (arg0); append new kinds at the end.
+/// </summary>
+public enum FaultKind
+{
+    Crash,
+    Hang,
+    Overrun,
+    MemoryExhaustion,
+    ClockJump,
+    SensorStuck,
+    SensorDrift,
+    SensorNoise,
+    SensorOutOfRange,
+    ActuatorStuck,
+}
+
+/// <summary>What a fault's target names.</summary>
+public enum FaultTargetKind
+{
+    /// <summary>A service id.</summary>
+    Service,
+
+    /// <summary>A device URI that some service reads (a sensor): the fault changes what reads return.</summary>
+    DeviceRead,
+
+    /// <summary>A device URI that some service writes (an actuator): the fault changes what writes do.</summary>
+    DeviceWrite,
+}
+
+/// <summary>
+/// One fault of the library: its word in schedules and campaign files, what it targets, what it
+/// does in one line, and what its duration and value mean (and their defaults).
+/// </summary>
+public sealed record FaultDescriptor(
+    FaultKind Kind,
+    string Word,
+    FaultTargetKind Target,
+    string Prose,
+    long DurationDefaultNs,
+    string? DurationMeaning,
+    string? ValueMeaning,
+    bool ValueRequired)
+{
+    /// <summary>True when the fault lasts: it has a duration (an instant fault, a crash, has none).</summary>
+    public bool Lasts => DurationMeaning is not null;
+}
+
+/// <summary>The fault library: every fault's descriptor, in <see cref="FaultKind"/> order.</summary>
+public static class FaultCatalog
+{
+    private const long Second = 1_000_000_000;
+
+    private static readonly FaultDescriptor[] Table =
+    [
+        new(FaultKind.Crash, "crash", FaultTargetKind.Service,
+            "the service faults at once, as a process that crashed; its supervisor decides what follows",
+            0, null, null, false),
+        new(FaultKind.Hang, "hang", FaultTargetKind.Service,
+            "the service's cyclic task stops completing cycles (as a process stopped by SIGSTOP) until the duration ends or the watchdog faults it; a restarted instance runs normally",
+            5 * Second, "how long it hangs", null, false),
+        new(FaultKind.Overrun, "overrun", FaultTargetKind.Service,
+            "each cycle of the service's cyclic task takes the value longer than its body did, for the duration: deadlines slip and the overrun policy acts",
+            1 * Second, "how long cycles run long", "extra execution time per cycle, ms", true),
+        new(FaultKind.MemoryExhaustion, "memory-exhaustion", FaultTargetKind.Service,
+            "the service runs out of memory and is killed, as by its memory limit; its supervisor decides what follows",
+            0, null, null, false),
+        new(FaultKind.ClockJump, "clock-jump", FaultTargetKind.Service,
+            "the service's view of the clock jumps by the value (negative: back) and stays jumped; the platform's timers do not move",
+            0, null, "the jump, ms", true),
+        new(FaultKind.SensorStuck, "sensor-stuck", FaultTargetKind.DeviceRead,
+            "reads of the device return one value for the duration: the value, or the reading when the fault began",
+            10 * Second, "how long it is stuck", "the stuck reading (default: the reading at the start)", false),
+        new(FaultKind.SensorDrift, "sensor-drift", FaultTargetKind.DeviceRead,
+            "reads of the device drift away from the true value at the value's rate for the duration",
+            60 * Second, "how long it drifts", "drift per second, in the reading's unit", true),
+        new(FaultKind.SensorNoise, "sensor-noise", FaultTargetKind.DeviceRead,
+            "reads of the device carry Gaussian noise of the value's standard deviation for the duration (from the faults' own stream)",
+            5 * Second, "how long the burst lasts", "standard deviation, in the reading's unit", true),
+        new(FaultKind.SensorOutOfRange, "sensor-out-of-range", FaultTargetKind.DeviceRead,
+            "reads of the device return the value, far outside any range, for the duration",
+            10 * Second, "how long it reads out of range", "the reading (default 1e6)", false),
+        new(FaultKind.ActuatorStuck, "actuator-stuck", FaultTargetKind.DeviceWrite,
+            "writes to the device are lost for the duration: the actuator holds what it was last driven to",
+            10 * Second, "how long it is stuck", null, false),
+    ];
+
+    /// <summary>The value <see cref="FaultKind.SensorOutOfRange"/> reads when none is given.</summary>
+    public const double OutOfRangeDefault = 1e6;
+
+    public static IReadOnlyList<FaultDescriptor> All => Table;
+
+    public static FaultDescriptor Of(FaultKind kind) => Table[(int)kind];
+
+    /// <summary>The descriptor whose word is <paramref name="word"/>, or null.</summary>
+    public static FaultDescriptor? Find(string word)
+    {
+        foreach (var descriptor in Table)
+        {
+            if (string.Equals(descriptor.Word, word, StringComparison.Ordinal))
+            {
+                return descriptor;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every word, for error messages: "crash, hang, …".</summary>
+    public static string Words => string.Join(", ", Table.Select(d => d.Word));
+
+    /// <summary>The text of docs/FAULTS.md, generated so the docs cannot drift from the library (a test checks it).</summary>
+    public static string Markdown()
+    {
+        var text = new StringBuilder();
+        text.Append("# Faults\n\n");
+        text.Append("Generated from `rt/Faults/FaultKind.cs` (a test checks this file equals it). The simulation\n");
+        text.Append("platform injects these at its seams (executor, device channels, each service's clock, the\n");
+        text.Append("host); services are not changed to be faulted. A schedule is a comma-separated list of\n");
+        text.Append("injections, `KIND:TARGET@AT[+DURATION][=VALUE]`, as `neokernel sim --faults` takes it, e.g.\n");
+        text.Append("`crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s=0.2`. Times and durations take\n");
+        text.Append("ns, us, ms, s, m or h. Every injection is a `fault-inject` trace event; randomness (noise) comes\n");
+        text.Append("from the faults' own stream, so adding a fault never shifts a service's random numbers.\n\n");
+        text.Append("| fault | target | what it does | duration (default) | value |\n");
+        text.Append("| --- | --- | --- | --- | --- |\n");
+        foreach (var d in Table)
+        {
+            var target = d.Target switch
+            {
+                FaultTargetKind.Service => "service id",
+                FaultTargetKind.DeviceRead => "device URI a service reads",
+                _ => "device URI a service writes",
+            };
+            var duration = d.Lasts ? $"{d.DurationMeaning} ({FaultText.Duration(d.DurationDefaultNs)})" : "none: at once";
+            var value = d.ValueMeaning is null ? "none" : d.ValueRequired ? $"{d.ValueMeaning}; required" : d.ValueMeaning;
+            text.Append($"| `{d.Word}` | {target} | {d.Prose} | {duration} | {value} |\n");
+        }
+
+        return text.ToString();
+    }
+}

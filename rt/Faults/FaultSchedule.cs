@@ -1,0 +1,115 @@
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
+
+namespace Neokernel.Rt.Faults;
+
+/// <summary>
+/// The injections of one run, ordered by time (injections at the same time keep the order they
+/// were given). Its text is the comma-separated injections, in that order.
+/// </summary>
+public sealed class FaultSchedule
+{
+    /// <summary>The most injections one run takes: a bound on memory and on the replay command's length.</summary>
+    public const int InjectionsMax = 100_000;
+
+    public static FaultSchedule Empty { get; } = new([]);
+
+    public FaultSchedule(IEnumerable<FaultInjection> injections)
+    {
+        ArgumentNullException.ThrowIfNull(injections);
+        var list = injections.ToList();
+        if (list.Count > InjectionsMax)
+        {
+            throw new ArgumentException($"{list.Count} injections are more than the {InjectionsMax} one run takes; split the campaign into more runs", nameof(injections));
+        }
+
+        Injections = [.. list.Select((injection, index) => (injection, index)).OrderBy(p => p.injection.AtNs).ThenBy(p => p.index).Select(p => p.injection)];
+    }
+
+    public IReadOnlyList<FaultInjection> Injections { get; }
+
+    public int Count => Injections.Count;
+
+    /// <summary>Reads a schedule's text; empty text is the empty schedule.</summary>
+    public static FaultSchedule Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Empty;
+        }
+
+        var parts = text.Split(',');
+        if (parts.Length > InjectionsMax)
+        {
+            throw new FaultSyntaxException(text[..Math.Min(text.Length, 60)] + "…", $"{parts.Length} injections are more than the {InjectionsMax} one run takes");
+        }
+
+        return new FaultSchedule(parts.Select(FaultInjection.Parse));
+    }
+
+    public override string ToString() => string.Join(",", Injections);
+
+    /// <summary>
+    /// What in this schedule does not fit <paramref name="system"/>: a service that is not there, a
+    /// device no service reads or writes as the fault needs, a device outside the simulation, a
+    /// fault of the cyclic task on a service without one. Empty when it fits.
+    /// </summary>
+    public IReadOnlyList<string> Check(SystemDefinition system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var problems = new List<string>();
+        foreach (var injection in Injections.Distinct())
+        {
+            var problem = Check(system, injection);
+            if (problem is not null && !problems.Contains(problem))
+            {
+                problems.Add(problem);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The service that holds <paramref name="uri"/> with the access the fault acts on, or null.</summary>
+    public static ServiceDefinition? HolderOf(SystemDefinition system, string uri, FaultTargetKind target)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var access = target == FaultTargetKind.DeviceRead ? DeviceAccess.Read : DeviceAccess.Write;
+        return system.Services.FirstOrDefault(s => s.Spec.Devices.Any(d => d.Uri == uri && (d.Access & access) != 0));
+    }
+
+    private static string? Check(SystemDefinition system, FaultInjection injection)
+    {
+        var descriptor = injection.Descriptor;
+        if (descriptor.Target == FaultTargetKind.Service)
+        {
+            var service = system.Find(injection.Target);
+            if (service is null)
+            {
+                return $"{injection}: no service '{injection.Target}' in system '{system.Spec.Name}'; its services are {string.Join(", ", system.Services.Select(s => s.Spec.Id))}";
+            }
+
+            if (injection.Kind is FaultKind.Hang or FaultKind.Overrun && service.Spec.Timing is null)
+            {
+                return $"{injection}: {descriptor.Word} acts on a cyclic task, and '{injection.Target}' has no timing section";
+            }
+
+            return null;
+        }
+
+        if (!injection.Target.StartsWith("sim://", StringComparison.Ordinal))
+        {
+            return $"{injection}: {descriptor.Word} acts on simulated devices (sim://…); '{injection.Target}' is not one";
+        }
+
+        if (HolderOf(system, injection.Target, descriptor.Target) is null)
+        {
+            var verb = descriptor.Target == FaultTargetKind.DeviceRead ? "reads" : "writes";
+            var devices = system.Services.SelectMany(s => s.Spec.Devices).Where(d => d.Uri.StartsWith("sim://", StringComparison.Ordinal)).Select(d => d.Uri).Distinct().Order(StringComparer.Ordinal);
+            return $"{injection}: no service {verb} device '{injection.Target}'; the system's devices are {string.Join(", ", devices)}";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,315 @@
+using System.Buffers.Binary;
+using Neokernel.Kernel;
+using Neokernel.Kernel.Platform;
+using Neokernel.Kernel.Trace;
+using Neokernel.Rt.Cyclic;
+using Neokernel.Rt.Faults;
+
+namespace Neokernel.Rt.Simulation.Faults;
+
+/// <summary>
+/// A fault schedule acting at the simulation platform's seams: the executor (hang, overrun),
+/// device channels (sensor and actuator faults), each service's view of the clock (clock jump)
+/// and the host (crash, memory exhaustion, through the kernel's fault path). One platform timer
+/// walks the schedule's starts and ends in time order; each start is a <c>fault-inject</c> trace
+/// event. Noise draws from the seed's own <c>faults</c> stream, never from a service's.
+/// </summary>
+public sealed class SimulationFaults : ICycleFaults, ITimerCallback
+{
+    private readonly FaultInjection[] injections;
+    private readonly (long TimeNs, int Index, bool Start)[] steps;
+    private readonly DeterministicRandom random;
+    private readonly Dictionary<string, List<int>> activeByTarget = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClockOffset> offsets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DeviceFaultState> devices = new(StringComparer.Ordinal);
+    private readonly double[] stuckValues;
+    private readonly long[] injectedByKind = new long[Enum.GetValues<FaultKind>().Length];
+    private int nextStep;
+    private IPlatform? platform;
+    private SystemKernel? kernel;
+    private IPlatformTimer? timer;
+
+    public SimulationFaults(FaultSchedule schedule, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        Schedule = schedule;
+        injections = [.. schedule.Injections];
+        stuckValues = new double[injections.Length];
+        random = new DeterministicRandom(seed).Fork("faults");
+        var list = new List<(long, int, bool)>(injections.Length * 2);
+        for (var i = 0; i < injections.Length; i++)
+        {
+            var injection = injections[i];
+            list.Add((injection.AtNs, i, true));
+            if (injection.Descriptor.Lasts)
+            {
+                list.Add((injection.EndNs, i, false));
+            }
+
+            switch (injection.Descriptor.Target)
+            {
+                case FaultTargetKind.Service when injection.Kind == FaultKind.ClockJump:
+                    offsets.TryAdd(injection.Target, new ClockOffset());
+                    break;
+                case FaultTargetKind.DeviceRead or FaultTargetKind.DeviceWrite:
+                    devices.TryAdd(injection.Target, new DeviceFaultState());
+                    break;
+            }
+
+            activeByTarget.TryAdd(injection.Target, []);
+        }
+
+        // Ends before starts at the same time (a fault that ends as the next begins), then schedule order.
+        steps = [.. list.OrderBy(s => s.Item1).ThenBy(s => s.Item3).ThenBy(s => s.Item2)];
+    }
+
+    public FaultSchedule Schedule { get; }
+
+    /// <summary>Injections that struck so far.</summary>
+    public long Injected { get; private set; }
+
+    /// <summary>Injections that struck so far, by kind.</summary>
+    public long InjectedOf(FaultKind kind) => injectedByKind[(int)kind];
+
+    /// <summary>Injections that were due but found nothing to strike (a crash of a service already failed).</summary>
+    public long Missed { get; private set; }
+
+    /// <summary>The device provider services open through: channels of targeted devices carry their faults.</summary>
+    public IDeviceProvider Wrap(IDeviceProvider inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return devices.Count == 0 ? inner : new FaultingDevices(inner, this);
+    }
+
+    /// <summary>The clock <paramref name="serviceId"/> sees: <paramref name="clock"/>, moved by the clock jumps that struck it.</summary>
+    public IClock ClockFor(string serviceId, IClock clock) =>
+        offsets.TryGetValue(serviceId, out var offset) ? new JumpedClock(clock, offset) : clock;
+
+    /// <summary>The platform the schedule runs on; from its constructor.</summary>
+    internal void Bind(IPlatform on) => platform = on;
+
+    /// <summary>Arms the schedule on <paramref name="system"/>, before it boots.</summary>
+    public void Attach(SystemKernel system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        if (platform is null || !ReferenceEquals(system.Platform, platform))
+        {
+            throw new InvalidOperationException("attach the faults to a kernel on the simulation platform they were given to");
+        }
+
+        kernel = system;
+        if (steps.Length > 0)
+        {
+            timer = platform.CreateTimer(this);
+            timer.ArmAt(steps[0].TimeNs);
+        }
+    }
+
+    void ITimerCallback.OnTimer(long nowNs)
+    {
+        while (nextStep < steps.Length && steps[nextStep].TimeNs <= nowNs)
+        {
+            var (_, index, start) = steps[nextStep++];
+            if (start)
+            {
+                Strike(index);
+            }
+            else
+            {
+                activeByTarget[injections[index].Target].Remove(index);
+            }
+        }
+
+        if (nextStep < steps.Length)
+        {
+            timer!.ArmAt(steps[nextStep].TimeNs);
+        }
+    }
+
+    private void Strike(int index)
+    {
+        var injection = injections[index];
+        var k = kernel!;
+        var subject = injection.Descriptor.Target == FaultTargetKind.Service
+            ? k.Service(injection.Target).TraceId
+            : FaultSchedule.HolderOf(k.System, injection.Target, injection.Descriptor.Target) is { } holder ? k.Service(holder.Spec.Id).TraceId : 0;
+        k.Trace.Record(TraceEventKind.FaultInject, subject, injection.ToString(), 0, (long)injection.Kind);
+        var struck = true;
+        switch (injection.Kind)
+        {
+            case FaultKind.Crash:
+                struck = k.InjectFault(injection.Target, "crashed (injected fault)");
+                break;
+            case FaultKind.MemoryExhaustion:
+                struck = k.InjectFault(injection.Target, "out of memory: killed at its memory limit (injected fault)");
+                break;
+            case FaultKind.ClockJump:
+                offsets[injection.Target].Ns += (long)(injection.Value * 1_000_000);
+                break;
+            case FaultKind.SensorStuck:
+                stuckValues[index] = injection.HasValue ? injection.Value : devices[injection.Target].LastTrue;
+                activeByTarget[injection.Target].Add(index);
+                break;
+            default:
+                activeByTarget[injection.Target].Add(index);
+                break;
+        }
+
+        if (struck)
+        {
+            Injected++;
+            injectedByKind[(int)injection.Kind]++;
+        }
+        else
+        {
+            Missed++;
+        }
+    }
+
+    bool ICycleFaults.IsHung(string serviceId, long taskStartNs, long nowNs)
+    {
+        if (!activeByTarget.TryGetValue(serviceId, out var active))
+        {
+            return false;
+        }
+
+        foreach (var index in active)
+        {
+            var injection = injections[index];
+            if (injection.Kind == FaultKind.Hang && taskStartNs <= injection.AtNs && injection.ActiveAt(nowNs))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    long ICycleFaults.ExtraExecutionNs(string serviceId, long nowNs)
+    {
+        if (!activeByTarget.TryGetValue(serviceId, out var active))
+        {
+            return 0;
+        }
+
+        var extra = 0L;
+        foreach (var index in active)
+        {
+            var injection = injections[index];
+            if (injection.Kind == FaultKind.Overrun && injection.ActiveAt(nowNs))
+            {
+                extra += (long)(injection.Value * 1_000_000);
+            }
+        }
+
+        return extra;
+    }
+
+    /// <summary>A reading of <paramref name="uri"/> as the sensor faults in effect make it.</summary>
+    private double Fault(string uri, DeviceFaultState state, double reading)
+    {
+        state.LastTrue = reading;
+        var nowNs = platform!.Clock.NowNs;
+        var value = reading;
+        foreach (var index in activeByTarget[uri])
+        {
+            var injection = injections[index];
+            if (!injection.ActiveAt(nowNs))
+            {
+                continue;
+            }
+
+            switch (injection.Kind)
+            {
+                case FaultKind.SensorStuck:
+                    if (double.IsNaN(stuckValues[index]))
+                    {
+                        stuckValues[index] = reading;
+                    }
+
+                    value = stuckValues[index];
+                    break;
+                case FaultKind.SensorDrift:
+                    value += injection.Value * ((nowNs - injection.AtNs) / 1e9);
+                    break;
+                case FaultKind.SensorNoise:
+                    value += injection.Value * random.NextGaussian();
+                    break;
+                case FaultKind.SensorOutOfRange:
+                    value = injection.HasValue ? injection.Value : FaultCatalog.OutOfRangeDefault;
+                    break;
+            }
+        }
+
+        return value;
+    }
+
+    private bool WriteLost(string uri)
+    {
+        var nowNs = platform!.Clock.NowNs;
+        foreach (var index in activeByTarget[uri])
+        {
+            var injection = injections[index];
+            if (injection.Kind == FaultKind.ActuatorStuck && injection.ActiveAt(nowNs))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed class ClockOffset
+    {
+        public long Ns;
+    }
+
+    private sealed class DeviceFaultState
+    {
+        public double LastTrue = double.NaN;
+    }
+
+    private sealed class JumpedClock(IClock clock, ClockOffset offset) : IClock
+    {
+        public long NowNs => clock.NowNs + offset.Ns;
+
+        public long WallClockAtZeroUnixNs => clock.WallClockAtZeroUnixNs;
+    }
+
+    private sealed class FaultingDevices(IDeviceProvider inner, SimulationFaults faults) : IDeviceProvider
+    {
+        public IDeviceChannel Open(string uri, DeviceAccess access)
+        {
+            var channel = inner.Open(uri, access);
+            return faults.devices.TryGetValue(uri, out var state) ? new FaultingChannel(channel, faults, uri, state) : channel;
+        }
+    }
+
+    /// <summary>A device channel whose reads carry the sensor faults (on the f64 at offset 0) and whose writes the actuator faults lose.</summary>
+    private sealed class FaultingChannel(IDeviceChannel inner, SimulationFaults faults, string target, DeviceFaultState state) : IDeviceChannel
+    {
+        public string Uri => inner.Uri;
+
+        public int Read(Span<byte> buffer)
+        {
+            var count = inner.Read(buffer);
+            if (count >= sizeof(double))
+            {
+                var reading = BinaryPrimitives.ReadDoubleLittleEndian(buffer);
+                BinaryPrimitives.WriteDoubleLittleEndian(buffer, faults.Fault(target, state, reading));
+            }
+
+            return count;
+        }
+
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            if (!faults.WriteLost(target))
+            {
+                inner.Write(data);
+            }
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}

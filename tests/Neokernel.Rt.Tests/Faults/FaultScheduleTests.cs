@@ -1,0 +1,133 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Neokernel.Kernel.Trace;
+using Neokernel.Rt.Faults;
+
+namespace Neokernel.Rt.Tests.Faults;
+
+public sealed class FaultScheduleTests
+{
+    private static readonly string[] Targets = ["level-sensor", "tank-controller", "sim://tank/level", "sim://tank/pump"];
+
+    private static Gen<FaultInjection> Injections() =>
+        from kind in Gen.Elements(Enum.GetValues<FaultKind>())
+        from target in Gen.Elements(Targets)
+        from atMs in Gen.Choose(0, 1_000_000)
+        from atUnit in Gen.Elements(1L, 1_000L, 1_000_000L)
+        from durationMs in Gen.Choose(1, 100_000)
+        from value in Gen.Choose(-100_000, 100_000)
+        from withValue in Gen.Elements(true, false)
+        let descriptor = FaultCatalog.Of(kind)
+        select new FaultInjection(
+            kind,
+            target,
+            atMs * atUnit,
+            descriptor.Lasts ? durationMs * 1_000_000L : 0,
+            descriptor.ValueMeaning is not null && (withValue || descriptor.ValueRequired) ? value / 8.0 : double.NaN);
+
+    [Fact]
+    public void Text_RoundTrips_EveryInjection()
+    {
+        Prop.ForAll(Injections().ToArbitrary(), injection =>
+        {
+            var text = injection.ToString();
+            var back = FaultInjection.Parse(text);
+            return back.Equals(injection) || (double.IsNaN(back.Value) && double.IsNaN(injection.Value) && back with { Value = 0 } == injection with { Value = 0 });
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Schedule_OrdersByTime_KeepingTheGivenOrderAtTheSameTime_AndItsTextReadsBack()
+    {
+        var schedule = FaultSchedule.Parse("crash:b@5s, crash:a@1s,hang:c@5s+1s,crash:d@1000ms");
+        Assert.Equal(["crash:a@1s", "crash:d@1s", "crash:b@5s", "hang:c@5s+1s"], schedule.Injections.Select(i => i.ToString()));
+        Assert.Equal(schedule.ToString(), FaultSchedule.Parse(schedule.ToString()).ToString());
+        Assert.Same(FaultSchedule.Empty, FaultSchedule.Parse(" "));
+    }
+
+    [Fact]
+    public void Defaults_ComeFromTheLibrary()
+    {
+        var hang = FaultInjection.Parse("hang:tank-controller@2.5s");
+        Assert.Equal(2_500_000_000, hang.AtNs);
+        Assert.Equal(5_000_000_000, hang.DurationNs);
+        Assert.False(hang.HasValue);
+        var stuck = FaultInjection.Parse("sensor-stuck:sim://tank/level@1m+250ms=0.2");
+        Assert.Equal("sim://tank/level", stuck.Target);
+        Assert.Equal(60_000_000_000, stuck.AtNs);
+        Assert.Equal(250_000_000, stuck.DurationNs);
+        Assert.Equal(0.2, stuck.Value);
+        Assert.Equal(0, FaultInjection.Parse("crash:x@0s").DurationNs);
+    }
+
+    [Theory]
+    [InlineData("", "no fault kind")]
+    [InlineData("level-sensor@5s", "no fault kind")]
+    [InlineData("boom:x@5s", "no fault 'boom'")]
+    [InlineData("crash:@5s", "no target: name the service")]
+    [InlineData("sensor-stuck:@5s", "no target: name the device URI")]
+    [InlineData("crash:x", "no time")]
+    [InlineData("crash:x@5", "needs a unit")]
+    [InlineData("crash:x@-5s", "not a number")]
+    [InlineData("crash:x@5parsecs", "needs a unit")]
+    [InlineData("crash:x@0.5ns", "not a whole number of ns")]
+    [InlineData("crash:x@5s=1", "crash takes no value")]
+    [InlineData("crash:x@5s+1s", "takes no duration")]
+    [InlineData("hang:x@5s+0s", "longer than zero")]
+    [InlineData("overrun:x@5s+1s", "needs a value after '='")]
+    [InlineData("overrun:x@5s+1s=lots", "not a finite number")]
+    [InlineData("overrun:x@5s+1s=NaN", "not a finite number")]
+    public void Mistakes_SayWhatIsWrong(string text, string expected)
+    {
+        var exception = Assert.Throws<FaultSyntaxException>(() => FaultInjection.Parse(text));
+        Assert.Contains(expected, exception.Problem, StringComparison.Ordinal);
+        Assert.Equal(text, exception.Text);
+    }
+
+    [Fact]
+    public void TooManyInjections_AreRefused()
+    {
+        var text = string.Join(",", Enumerable.Repeat("crash:x@1s", FaultSchedule.InjectionsMax + 1));
+        var exception = Assert.Throws<FaultSyntaxException>(() => FaultSchedule.Parse(text));
+        Assert.Contains($"more than the {FaultSchedule.InjectionsMax}", exception.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TraceSchema_NamesTheFaultKindsAsTheEnumNumbersThem()
+    {
+        var expected = string.Join(", ", Enum.GetValues<FaultKind>().Select(k => $"{k} {(int)k}"));
+        Assert.Contains(expected, TraceSchema.Of(TraceEventKind.FaultInject).Arg1!.Meaning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Catalog_HasEveryKind_InOrder_WithDistinctWords()
+    {
+        Assert.Equal(Enum.GetValues<FaultKind>(), FaultCatalog.All.Select(d => d.Kind));
+        Assert.Equal(FaultCatalog.All.Count, FaultCatalog.All.Select(d => d.Word).Distinct().Count());
+        Assert.All(FaultCatalog.All, d => Assert.Same(d, FaultCatalog.Find(d.Word)));
+    }
+
+    [Fact]
+    public void FaultsMd_IsTheLibrary()
+    {
+        var path = Path.Combine(RepositoryRoot(), "docs", "FAULTS.md");
+        if (Environment.GetEnvironmentVariable("NEOKERNEL_WRITE_FAULTS_MD") == "1")
+        {
+            File.WriteAllText(path, FaultCatalog.Markdown());
+        }
+
+        Assert.True(File.Exists(path), $"{path} is missing; write FaultCatalog.Markdown() there (NEOKERNEL_WRITE_FAULTS_MD=1 does)");
+        Assert.Equal(FaultCatalog.Markdown(), File.ReadAllText(path).ReplaceLineEndings("\n"));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Neokernel.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("no Neokernel.slnx above the test's directory");
+    }
+}
