@@ -88,17 +88,26 @@ internal static class Cli
                         CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim;
                         retain stores with a relative path are kept beneath --state-dir (default
                         $NEOKERNEL_STATE_DIR, else $XDG_STATE_HOME/neokernel/SYSTEM, ~/.local/state/...)
-          sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--faults LIST] [--trace-jsonl FILE] [--trace-chrome FILE]
+          sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--faults LIST] [--invariants CAMPAIGN]
+                     [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
                         and the trace digest; --faults injects a schedule, KIND:TARGET@AT[+DURATION][=VALUE]
                         comma-separated (e.g. crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s),
-                        the faults of docs/FAULTS.md; retain stores are kept in memory for the run only; on a violated invariant prints the command that reproduces it
+                        the faults of docs/FAULTS.md; --invariants judges the run by a campaign file's
+                        invariants, as that campaign's run did (a campaign's replay command); retain stores are kept in memory for the run only; on a violated invariant prints the command that reproduces it
                         run and sim exit 0 when sound, 1 on a violated invariant (with --fail-on-fault, a
                         fault) or an output file that cannot be written (checked before the run starts),
                         3 when a service failed for good, 2 on a usage error
+          campaign run FILE [--out DIR] [--jobs N] [--shard I/N] [--progress]
+                        run a fault campaign (docs/FAULTS.md): every cell of its fault matrix on every seed,
+                        in parallel, each run deterministic; prints the headline table, each failing run's
+                        replay command and the result digest; --out writes DIR/result.json; --shard runs
+                        every N-th run from I (I from 0); exits 0 when every run kept every invariant
+          campaign merge DIR... --out DIR
+                        join the shards' results into the result of one unsharded run, digest included
           validate PATH...
-                        check system or service manifests; every error names file, line, column, field and
-                        what is allowed
+                        check system, service or campaign files; every error names file, line, column,
+                        field and what is allowed
           audit SYSTEM [--seed N] [--duration D] [--sandbox-user USER] [--state-dir DIR]
                         least-privilege report: capabilities never used in a simulated run, timing grants
                         larger than the measured need, and what the OS allows each service's process
@@ -145,6 +154,7 @@ internal static class Cli
                 "--version" or "version" => Version(output),
                 "run" => Commands.RunCommand.Execute(rest, output, error, cancellation),
                 "sim" => Commands.SimCommand.Execute(rest, output, error, cancellation),
+                "campaign" => Commands.CampaignCommand.Execute(rest, output, error, cancellation),
                 "validate" => Commands.ValidateCommand.Execute(rest, output, error),
                 "audit" => Commands.AuditCommand.Execute(rest, output, error, cancellation),
                 "programs" => Commands.InfoCommands.Programs(rest, output),
@@ -154,7 +164,7 @@ internal static class Cli
                 "modbus" => Commands.ModbusCommand.Execute(rest, output, error, cancellation),
                 "plant" => Commands.PlantCommand.Execute(rest, output, error, cancellation),
                 "gateway" => Commands.GatewayCommand.Execute(rest, Console.In, output),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, validate, audit, programs, lifecycle, trace-schema, modbus, plant, gateway (see neokernel --help)"),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, campaign, validate, audit, programs, lifecycle, trace-schema, modbus, plant, gateway (see neokernel --help)"),
             };
         }
         catch (UsageException exception)

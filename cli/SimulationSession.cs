@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Neokernel.Kernel;
 using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Services;
 using Neokernel.Kernel.Trace;
 using Neokernel.Rt.Faults;
@@ -21,11 +22,15 @@ internal sealed class SimulationSession
     /// <summary>Invariants are checked at least this often, in simulated time.</summary>
     public const long CheckIntervalNs = 100_000_000;
 
-    private SimulationSession(SystemKernel kernel, SimulationPlatform platform)
+    private SimulationSession(SystemKernel kernel, SimulationPlatform platform, IDeviceProvider trueDevices)
     {
         Kernel = kernel;
         Platform = platform;
+        TrueDevices = trueDevices;
     }
+
+    /// <summary>The simulated hardware beneath any injected fault: what a plant's device truly holds.</summary>
+    public IDeviceProvider TrueDevices { get; }
 
     public SystemKernel Kernel { get; }
 
@@ -42,7 +47,8 @@ internal sealed class SimulationSession
     public static SimulationSession Boot(SystemDefinition system, ProgramCatalog catalog, ulong seed, TextWriter? warnings = null, FaultSchedule? faults = null)
     {
         var injected = faults is { Count: > 0 } ? new SimulationFaults(faults, seed) : null;
-        var platform = new SimulationPlatform(seed, Composition.Devices(), injected);
+        var devices = Composition.Devices();
+        var platform = new SimulationPlatform(seed, devices, injected);
         var kernel = new SystemKernel(system, catalog, platform);
         injected?.Attach(kernel);
         if (warnings is not null)
@@ -51,7 +57,7 @@ internal sealed class SimulationSession
         }
 
         kernel.Boot();
-        return new SimulationSession(kernel, platform);
+        return new SimulationSession(kernel, platform, devices);
     }
 
     public SimulationOutcome Run(long durationNs, bool failOnFault, CancellationToken cancellation = default)

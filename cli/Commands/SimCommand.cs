@@ -21,6 +21,7 @@ internal static class SimCommand
         var jsonl = line.Option("trace-jsonl");
         var chrome = line.Option("trace-chrome");
         var faultsText = line.Option("faults");
+        var invariantsPath = line.Option("invariants");
         line.RejectUnknown();
         var faults = ParseFaults(faultsText);
         if (system is null)
@@ -34,6 +35,16 @@ internal static class SimCommand
         if (files is null)
         {
             return FaultWatch.ExitViolation;
+        }
+
+        if (invariantsPath is not null)
+        {
+            if (failOnFault)
+            {
+                throw new UsageException("--invariants judges the run by a campaign's invariants, --fail-on-fault by its first fault: give one");
+            }
+
+            return WithInvariants(invariantsPath, system, catalog, seed, durationNs, faults, files, output, error, cancellation);
         }
 
         var session = SimulationSession.Boot(system, catalog, seed, error, faults);
@@ -53,6 +64,39 @@ internal static class SimCommand
         error.WriteLine($"invariant violated at {Format.Seconds(outcome.ViolationAtNs)}: {outcome.Violation}");
         error.WriteLine($"reproduce: {ReplayCommand(path, seed, durationNs, faults, failOnFault)}");
         return FaultWatch.ExitViolation;
+    }
+
+    /// <summary>
+    /// A run judged by a campaign's invariants, as the campaign's run of this seed and schedule
+    /// was (the same procedure, sample by sample, to the end): what a campaign's replay command runs.
+    /// </summary>
+    private static int WithInvariants(string campaignPath, SystemDefinition system, Kernel.Services.ProgramCatalog catalog, ulong seed, long durationNs, FaultSchedule? faults, OutputFiles files, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var (campaign, _, diagnostics) = Campaigns.CampaignReader.Load(campaignPath, catalog);
+        if (campaign is null)
+        {
+            error.WriteLine(ManifestReport.Format(diagnostics).TrimEnd());
+            return 1;
+        }
+
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var schedule = faults ?? FaultSchedule.Empty;
+        var (checker, session, recovery, _) = Campaigns.CampaignRunner.Check(system, catalog, campaign, seed, schedule, cancellation, durationNs);
+        session.WriteSummary(output, new SimulationOutcome(session.Platform.NowNs, wall.Elapsed.TotalSeconds, null, 0), seed);
+        session.Kernel.Shutdown();
+        if (!WriteTraces(session.Kernel.Trace, files, output, error))
+        {
+            return FaultWatch.ExitViolation;
+        }
+
+        if (checker.First is { } violation)
+        {
+            error.WriteLine($"campaign invariant violated at {Format.Seconds(violation.AtNs)}: {violation.Invariant.Name}: {violation.Text}");
+            return FaultWatch.ExitViolation;
+        }
+
+        output.WriteLine($"campaign invariants held: {campaign.Invariants.Count} of {campaign.Name}{(recovery >= 0 ? $"; recovery {Format.Millis(recovery)}" : "")}");
+        return FaultWatch.ExitSound;
     }
 
     /// <summary>The one command that replays a run bit for bit: the system, the seed, the duration and the fault schedule.</summary>

@@ -11,7 +11,7 @@ internal static class ValidateCommand
         line.RejectUnknown();
         if (line.Positional.Count == 0)
         {
-            throw new UsageException("validate takes one or more manifest files, e.g. neokernel validate manifests/systems/tank-demo.yaml");
+            throw new UsageException("validate takes one or more manifest or campaign files, e.g. neokernel validate manifests/systems/tank-demo.yaml");
         }
 
         var catalog = Composition.Catalog();
@@ -19,7 +19,13 @@ internal static class ValidateCommand
         var diagnostics = new List<ManifestDiagnostic>();
         foreach (var path in line.Positional)
         {
-            // Each file is loaded as what its parsed document is: a system or one service.
+            // Each file is loaded as what its parsed document is: a campaign, a system or one service.
+            if (File.Exists(path) && Campaigns.CampaignReader.IsCampaign(File.ReadAllText(path)))
+            {
+                diagnostics.AddRange(Campaigns.CampaignReader.Load(path, catalog).Diagnostics);
+                continue;
+            }
+
             diagnostics.AddRange(ManifestLoader.Load(path, source, catalog));
         }
 

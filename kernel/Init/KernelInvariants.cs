@@ -28,6 +28,7 @@ public static class KernelInvariants
                 violations.Add($"service '{service.Id}' is left {service.State} between events; the supervisor must have moved it on");
             }
 
+            CheckCapabilities(kernel, service, violations);
             if (service.State == ServiceState.Restarting && !service.RestartTimer.IsArmed && !kernel.Services.Any(s => s.Order < service.Order && s.State == ServiceState.Restarting))
             {
                 violations.Add($"service '{service.Id}' is restarting but no restart is scheduled");
@@ -43,5 +44,30 @@ public static class KernelInvariants
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// No escalation: an instance holds only capabilities its spec granted at the first start, and
+    /// write on a region only if it is that region's writer.
+    /// </summary>
+    private static void CheckCapabilities(SystemKernel kernel, ServiceRuntime service, List<string> violations)
+    {
+        if (service.Space is not { IsRevoked: false } space)
+        {
+            return;
+        }
+
+        foreach (var capability in space.All)
+        {
+            if (!service.GrantedCapabilities.Contains((capability.Kind, capability.ObjectName)))
+            {
+                violations.Add($"service '{service.Id}' holds {capability}, which its manifest does not grant");
+            }
+            else if (capability.Kind == Capabilities.CapabilityKind.Region && (capability.Rights & Capabilities.Rights.Write) != 0
+                && kernel.FindRegion(capability.ObjectName) is { } region && region.Writer != service.Id)
+            {
+                violations.Add($"service '{service.Id}' can write region '{region.Name}', whose writer is '{region.Writer}'");
+            }
+        }
     }
 }

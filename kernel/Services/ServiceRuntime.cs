@@ -115,6 +115,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     internal List<(CapabilityKind Kind, string Name)> GrantedCapabilities { get; } = [];
 
+    /// <summary>The capabilities the running instance holds; null between instances.</summary>
+    internal CapabilitySpace? Space => space;
+
     internal IPlatformTimer RestartTimer => restartTimer;
 
     /// <summary>When the current incarnation became Running, on the platform clock.</summary>
