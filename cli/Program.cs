@@ -105,6 +105,9 @@ internal static class Cli
                         every N-th run from I (I from 0); exits 0 when every run kept every invariant
           campaign merge DIR... --out DIR
                         join the shards' results into the result of one unsharded run, digest included
+          campaign shrink FILE (--run N | --seed S --faults LIST)
+                        reduce a failing run's fault schedule to a minimal one that still fails the same
+                        invariant, and print its replay command
           validate PATH...
                         check system, service or campaign files; every error names file, line, column,
                         field and what is allowed

@@ -20,7 +20,8 @@ internal static class CampaignCommand
             {
                 "run" => Run(rest, output, error, cancellation),
                 "merge" => Merge(rest, output),
-                _ => throw new UsageException($"unknown campaign command '{args[0]}'; known: run, merge"),
+                "shrink" => Shrink(rest, output, error, cancellation),
+                _ => throw new UsageException($"unknown campaign command '{args[0]}'; known: run, merge, shrink"),
             };
     }
 
@@ -121,6 +122,65 @@ internal static class CampaignCommand
         CampaignReport.Write(outDirectory, campaign, "all", first.RunsInMatrix, runs);
         output.WriteLine($"result written to {Path.Combine(outDirectory, CampaignReport.ResultFile)}");
         return totals.Passed == totals.Runs ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>campaign shrink FILE --run N</c> (a run of the matrix) or <c>--seed S --faults LIST</c> (a
+    /// replay's): the smallest schedule that still fails the same invariant, and its replay command.
+    /// </summary>
+    private static int Shrink(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var line = CommandLine.Parse(args);
+        var path = line.Positional.Count == 1 ? line.Positional[0] : throw new UsageException("campaign shrink takes one campaign file and --run N, or --seed S --faults LIST");
+        var runText = line.Option("run");
+        var seedText = line.Option("seed");
+        var faultsText = line.Option("faults");
+        line.RejectUnknown();
+        if ((runText is null) == (seedText is null && faultsText is null) || (runText is null && (seedText is null || faultsText is null)))
+        {
+            throw new UsageException("campaign shrink needs --run N (a run of the campaign's matrix), or --seed S and --faults LIST (as a replay command gives them), not both");
+        }
+
+        var catalog = Composition.Catalog();
+        var (campaign, system, diagnostics) = CampaignReader.Load(path, catalog);
+        if (campaign is null || system is null)
+        {
+            error.WriteLine(ManifestReport.Format(diagnostics).TrimEnd());
+            return 1;
+        }
+
+        var runner = new CampaignRunner(campaign, system, catalog);
+        ulong seed;
+        Rt.Faults.FaultSchedule schedule;
+        if (runText is not null)
+        {
+            if (!int.TryParse(runText, NumberStyles.None, CultureInfo.InvariantCulture, out var run) || run >= runner.RunCount)
+            {
+                throw new UsageException($"--run {runText}: the campaign's runs are 0 to {runner.RunCount - 1}");
+            }
+
+            seed = campaign.Seeds[run % campaign.Seeds.Count];
+            schedule = runner.Cells[run / campaign.Seeds.Count].Schedule(seed);
+        }
+        else
+        {
+            seed = ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : throw new UsageException($"--seed {seedText}: not a seed");
+            schedule = SimCommand.ParseFaults(faultsText) ?? Rt.Faults.FaultSchedule.Empty;
+            SimCommand.CheckFaults(schedule, system);
+        }
+
+        var shrinker = new Shrinker(campaign, system, catalog, seed);
+        if (shrinker.Failure(schedule, cancellation) is not { } failure)
+        {
+            output.WriteLine($"the run passes every invariant of {campaign.Name} on seed {seed}: nothing to shrink");
+            return 0;
+        }
+
+        output.WriteLine($"the run fails '{failure.Invariant.Name}' at {Format.Seconds(failure.AtNs)}: {failure.Text}");
+        var minimal = shrinker.Shrink(schedule, failure.Invariant.Name, cancellation);
+        output.WriteLine($"shrunk from {schedule.Count} injections to {minimal.Count} in {shrinker.Runs} runs{(shrinker.Exhausted ? $" (stopped at {Shrinker.RunsMax} runs: smaller may exist)" : "")}: {minimal}");
+        output.WriteLine($"replay: {SimCommand.ReplayCommand(campaign.SystemPath, seed, campaign.DurationNs, minimal, failOnFault: false)} --invariants {campaign.SourceFile}");
+        return 1;
     }
 
     private static void WriteFailures(TextWriter output, List<RunRecord> records)

@@ -144,6 +144,27 @@ public sealed class CampaignTests
         Assert.Contains(broken ? "| 2 | 2 | 0 | 2 of 2 | 0 of 2 | 0 of 2 |" : "| 2 | 2 | 2 | 2 of 2 | 2 of 2 | 2 of 2 |", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Shrink_ReducesTheBrokenControllersFailingSchedule_ToTheSensorLoss()
+    {
+        var campaign = WriteCampaign(SensorLossCampaign, SensorLossSystem(broken: true));
+        const string schedule = "crash:pump-actuator@10s,overrun:pump-actuator@20s+1s=5,sensor-noise:sim://tank/level@15s+2s=0.01,crash:level-sensor@30s,crash:tank-controller@40s,sensor-drift:sim://tank/level@45s+5s=0.01";
+        var result = CliResult.Run("campaign", "shrink", campaign, "--seed", "1", "--faults", schedule);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("the run fails 'pump stops on sensor loss'", result.Output, StringComparison.Ordinal);
+        Assert.Contains("shrunk from 6 injections to 1 in ", result.Output, StringComparison.Ordinal);
+        Assert.EndsWith(": crash:level-sensor@30s", Line(result, "shrunk from "), StringComparison.Ordinal);
+        var replay = Line(result, "replay: ");
+        Assert.Contains("--faults 'crash:level-sensor@30s' --invariants ", replay, StringComparison.Ordinal);
+
+        // The matrix's own run shrinks too (its one injection is already minimal), and a passing run has nothing to shrink.
+        Assert.Contains("shrunk from 1 injections to 1", CliResult.Run("campaign", "shrink", campaign, "--run", "0").Output, StringComparison.Ordinal);
+        var good = WriteCampaign(SensorLossCampaign, SensorLossSystem(broken: false));
+        var passes = CliResult.Run("campaign", "shrink", good, "--run", "1");
+        Assert.Equal(0, passes.ExitCode);
+        Assert.Contains("nothing to shrink", passes.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("campaign: x\nsystem: SYSTEM\nduration: 10s\nseeds: 1\nfaults:\n  - fault: crush\n    targets: [level-sensor]\n    at: 1s\ninvariants:\n  - kernel: sound\n", ":6:12: error: faults[0].fault: no fault 'crush'")]
     [InlineData("campaign: x\nsystem: SYSTEM\nduration: 10s\nseeds: 1\nfaults:\n  - fault: crash\n    targets: [nobody]\n    at: 1s\ninvariants:\n  - kernel: sound\n", ":6:5: error: targets: no service 'nobody'")]
