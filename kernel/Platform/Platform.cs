@@ -221,6 +221,21 @@ public interface IRegionMemoryProvider
 }
 
 /// <summary>
+/// Between a region's writer and its readers: what a publish makes visible, on a platform that
+/// changes it (the simulation's region faults). The kernel hands a writer's publish through it as
+/// a copy of the staged points, so the writer's own staging never changes. Data plane: both
+/// members are called at every publish of the region and must not allocate.
+/// </summary>
+public interface IRegionPublishFilter
+{
+    /// <summary>True when the filter acts on a publish now; false: the staged points go out as they are.</summary>
+    bool Acting { get; }
+
+    /// <summary>Makes <paramref name="publish"/> what readers will see; false withholds the whole publish (readers keep what they had).</summary>
+    bool Filter(Regions.RegionPublish publish);
+}
+
+/// <summary>
 /// An endpoint as the maker of its queues sees it: its name and provider, its routed clients in
 /// client-id order (the system file's route order, so every process numbers them alike), and the
 /// shape of each queue.
@@ -348,6 +363,13 @@ public interface IPlatform
     Devices.IStreamDeviceProvider Streams { get; }
 
     IRegionMemoryProvider RegionMemory { get; }
+
+    /// <summary>
+    /// What stands between the writer of <paramref name="regionName"/> (its points in
+    /// <paramref name="pointNames"/>' order) and its readers: nothing (null), unless the platform
+    /// changes what readers see (the simulation's region faults). Asked when a writer opens the region.
+    /// </summary>
+    IRegionPublishFilter? RegionPublishFilterFor(string regionName, IReadOnlyList<string> pointNames) => null;
 
     IMessageQueueProvider MessageQueues { get; }
 

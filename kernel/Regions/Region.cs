@@ -98,6 +98,9 @@ public sealed class Region
     internal long Publish(ReadOnlySpan<byte> payload) =>
         SeqLock.Write(ref SequenceRef, payload, memory.Bytes.Slice(HeaderBytes, PayloadBytes));
 
+    /// <summary>The payload readers see now, without the sequence lock: for its one writer, whose publishes are the only ones that change it meanwhile.</summary>
+    internal ReadOnlySpan<byte> Published => memory.Bytes.Slice(HeaderBytes, PayloadBytes);
+
     /// <summary>Copies a consistent snapshot into <paramref name="destination"/>; false when every attempt was torn.</summary>
     internal bool TryCopy(Span<byte> destination, out long sequenceSeen) =>
         SeqLock.TryRead(ref SequenceRef, memory.Bytes.Slice(HeaderBytes, PayloadBytes), destination, out sequenceSeen);
@@ -159,6 +162,46 @@ internal static class RegionLayout
 
     public static Quality QualityOf(ReadOnlySpan<byte> payload, int point) =>
         (Quality)BinaryPrimitives.ReadInt32LittleEndian(payload.Slice((point * Region.PointBytes) + 16, 4));
+}
+
+/// <summary>
+/// One publish of a region on its way to readers, as an <see cref="IRegionPublishFilter"/> sees
+/// it: the writer's staged points (a copy, free to change) beside what readers see now.
+/// </summary>
+public readonly ref struct RegionPublish
+{
+    private readonly Span<byte> outgoing;
+    private readonly ReadOnlySpan<byte> published;
+
+    internal RegionPublish(Span<byte> outgoing, ReadOnlySpan<byte> published)
+    {
+        System.Diagnostics.Debug.Assert(outgoing.Length == published.Length, "the publish and what readers see have the same points");
+        this.outgoing = outgoing;
+        this.published = published;
+    }
+
+    public int PointCount => outgoing.Length / Region.PointBytes;
+
+    /// <summary>The value the writer published for <paramref name="point"/>, as changed so far.</summary>
+    public double Value(int point) => RegionLayout.Value(outgoing, Checked(point));
+
+    /// <summary>Readers see <paramref name="value"/> for <paramref name="point"/>, with the quality and timestamp the writer gave it.</summary>
+    public void SetValue(int point, double value) =>
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(outgoing.Slice(Checked(point) * Region.PointBytes, 8), value);
+
+    /// <summary>Readers keep what they see now for <paramref name="point"/>: its value, quality and timestamp.</summary>
+    public void Withhold(int point) =>
+        published.Slice(Checked(point) * Region.PointBytes, Region.PointBytes).CopyTo(outgoing.Slice(point * Region.PointBytes, Region.PointBytes));
+
+    private int Checked(int point)
+    {
+        if ((uint)point >= (uint)PointCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(point), point, $"the region has {PointCount} points");
+        }
+
+        return point;
+    }
 }
 
 /// <summary>A reader's own copy of a region, reused every cycle: reading into it allocates nothing.</summary>

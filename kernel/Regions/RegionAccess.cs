@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Capabilities;
+using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Trace;
 
 namespace Neokernel.Kernel.Regions;
@@ -68,14 +69,18 @@ public sealed class RegionWriter
     private readonly KernelTrace trace;
     private readonly int subject;
     private readonly byte[] staging;
+    private readonly IRegionPublishFilter? filter;
+    private readonly byte[] filtered;
 
-    internal RegionWriter(Region region, Capability capability, KernelTrace trace, int subject)
+    internal RegionWriter(Region region, Capability capability, KernelTrace trace, int subject, IRegionPublishFilter? filter = null)
     {
         Region = region;
         this.capability = capability;
         this.trace = trace;
         this.subject = subject;
+        this.filter = filter;
         staging = new byte[region.PayloadBytes];
+        filtered = filter is null ? [] : new byte[region.PayloadBytes];
         region.TryCopy(staging, out _);
     }
 
@@ -95,7 +100,10 @@ public sealed class RegionWriter
         RegionLayout.Set(staging, point, value, quality, sourceTimestampNs);
     }
 
-    /// <summary>Makes the staged points visible to readers. False when the capability was revoked. Allocation-free.</summary>
+    /// <summary>
+    /// Makes the staged points visible to readers, through the platform's publish filter when it
+    /// has one for this region. False when the capability was revoked. Allocation-free.
+    /// </summary>
     public bool Publish()
     {
         if (!capability.IsValid)
@@ -104,8 +112,21 @@ public sealed class RegionWriter
             return false;
         }
 
-        var sequence = Region.Publish(staging);
-        trace.Record(TraceEventKind.RegionPublish, subject, Region.TraceId, sequence, (long)Platform.StableHash.Fnv1a64(staging));
+        ReadOnlySpan<byte> outgoing = staging;
+        if (filter is not null && filter.Acting)
+        {
+            // The platform changes what readers see (the simulation's region faults): a copy, so the staging stays the writer's.
+            staging.CopyTo(filtered);
+            if (!filter.Filter(new RegionPublish(filtered, Region.Published)))
+            {
+                return true;
+            }
+
+            outgoing = filtered;
+        }
+
+        var sequence = Region.Publish(outgoing);
+        trace.Record(TraceEventKind.RegionPublish, subject, Region.TraceId, sequence, (long)Platform.StableHash.Fnv1a64(outgoing));
         return true;
     }
 }

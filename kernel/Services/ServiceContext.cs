@@ -87,7 +87,8 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
     {
         var capability = Require(CapabilityKind.Region, region, Rights.Write, $"only the one writer declared with access: write may write '{region}'");
         capability.MarkUsed();
-        return new RegionWriter((Region)capability.KernelObject, capability, kernel.Trace, runtime.TraceId);
+        var target = (Region)capability.KernelObject;
+        return new RegionWriter(target, capability, kernel.Trace, runtime.TraceId, kernel.Platform.RegionPublishFilterFor(target.Name, target.PointNames));
     }
 
     public EndpointServer ServeEndpoint(string endpoint, IMessageHandler handler)

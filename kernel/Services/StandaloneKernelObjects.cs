@@ -89,7 +89,7 @@ public sealed class StandaloneKernelObjects : IFaultSink
             throw Deny(holder, CapabilityKind.Region, region, Rights.Write, $"only its declared writer '{target.Writer}' may write it");
         }
 
-        return new RegionWriter(target, capability, Trace, Trace.Intern(holder));
+        return new RegionWriter(target, capability, Trace, Trace.Intern(holder), Platform.RegionPublishFilterFor(target.Name, target.PointNames));
     }
 
     /// <summary>Binds <paramref name="handler"/> as the endpoint's server; denied to anyone but its provider.</summary>

@@ -57,7 +57,14 @@ public readonly record struct FaultInjection(FaultKind Kind, string Target, long
         var target = rest[..at];
         if (target.Length == 0)
         {
-            throw new FaultSyntaxException(text, $"no target: name the {(descriptor.Target == FaultTargetKind.Service ? "service" : "device URI")} after '{word}:'");
+            var what = descriptor.Target switch
+            {
+                FaultTargetKind.Service => "service",
+                FaultTargetKind.Endpoint => "endpoint",
+                FaultTargetKind.Region => "region",
+                _ => "device URI",
+            };
+            throw new FaultSyntaxException(text, $"no target: name the {what} after '{word}:'");
         }
 
         var when = rest[(at + 1)..];
@@ -73,14 +80,19 @@ public readonly record struct FaultInjection(FaultKind Kind, string Target, long
             var valueText = when[(equals + 1)..];
             if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !double.IsFinite(value))
             {
-                throw new FaultSyntaxException(text, $"value '{valueText}' is not a finite number; {word}'s value is the {descriptor.ValueMeaning}");
+                throw new FaultSyntaxException(text, $"value '{valueText}' is not a finite number; {word}'s value is {descriptor.ValueMeaning}");
+            }
+
+            if (FaultCatalog.ValueProblem(descriptor.Kind, value) is { } problem)
+            {
+                throw new FaultSyntaxException(text, $"value {valueText} {problem}: {word}'s value is {descriptor.ValueMeaning}");
             }
 
             when = when[..equals];
         }
         else if (descriptor.ValueRequired)
         {
-            throw new FaultSyntaxException(text, $"{word} needs a value after '=': the {descriptor.ValueMeaning}");
+            throw new FaultSyntaxException(text, $"{word} needs a value after '=': {descriptor.ValueMeaning}");
         }
 
         var durationNs = descriptor.DurationDefaultNs;

@@ -1,4 +1,5 @@
 using System.Text;
+using Ipc = Neokernel.Kernel.Ipc;
 
 namespace Neokernel.Rt.Faults;
 
@@ -18,6 +19,12 @@ public enum FaultKind
     SensorNoise,
     SensorOutOfRange,
     ActuatorStuck,
+    IpcDrop,
+    IpcDelay,
+    IpcDuplicate,
+    IpcCorrupt,
+    RegionStale,
+    RegionCorrupt,
 }
 
 /// <summary>What a fault's target names.</summary>
@@ -31,6 +38,15 @@ public enum FaultTargetKind
 
     /// <summary>A device URI that some service writes (an actuator): the fault changes what writes do.</summary>
     DeviceWrite,
+
+    /// <summary>
+    /// An endpoint's name (<c>tank-controller.commands</c>): the fault acts on its requests and its
+    /// replies, or with <c>/requests</c> or <c>/replies</c> after the name on one direction only.
+    /// </summary>
+    Endpoint,
+
+    /// <summary>A region's name (<c>tank.inputs</c>): the fault acts on every point, or with <c>/POINT</c> after the name on that point only.</summary>
+    Region,
 }
 
 /// <summary>
@@ -88,12 +104,43 @@ public static class FaultCatalog
         new(FaultKind.ActuatorStuck, "actuator-stuck", FaultTargetKind.DeviceWrite,
             "writes to the device are lost for the duration: the actuator holds what it was last driven to",
             10 * Second, "how long it is stuck", null, false),
+        new(FaultKind.IpcDrop, "ipc-drop", FaultTargetKind.Endpoint,
+            "messages on the endpoint (its requests and replies) are lost for the duration: the sender is told they were accepted, the receiver never sees them",
+            10 * Second, "how long messages are lost", "the chance that one message is lost, 0..1, drawn from the faults' stream (default 1: every one)", false),
+        new(FaultKind.IpcDelay, "ipc-delay", FaultTargetKind.Endpoint,
+            "messages put on the endpoint during the duration arrive the value later, in the order they were sent (those behind a delayed one wait for it)",
+            10 * Second, "how long messages are delayed", "the delay, ms", true),
+        new(FaultKind.IpcDuplicate, "ipc-duplicate", FaultTargetKind.Endpoint,
+            "messages on the endpoint arrive twice for the duration (the copy only when the queue has room for it)",
+            10 * Second, "how long messages are doubled", "the chance that one message is doubled, 0..1, drawn from the faults' stream (default 1: every one)", false),
+        new(FaultKind.IpcCorrupt, "ipc-corrupt", FaultTargetKind.Endpoint,
+            "messages on the endpoint arrive with bytes changed for the duration: which bytes and how from the faults' stream",
+            10 * Second, "how long messages are corrupted", "how many bytes of each message are changed (default 1)", false),
+        new(FaultKind.RegionStale, "region-stale", FaultTargetKind.Region,
+            "the writer's publishes of the region (or the point) do not reach readers for the duration: readers keep the last values, which turn Uncertain as they age past the writer's staleness",
+            5 * Second, "how long readers see nothing new", null, false),
+        new(FaultKind.RegionCorrupt, "region-corrupt", FaultTargetKind.Region,
+            "readers of the region (or the point) see the value in place of what the writer published, with its quality and timestamp, for the duration",
+            10 * Second, "how long readers see the wrong value", "the value readers see (default NaN)", false),
     ];
 
     /// <summary>The value <see cref="FaultKind.SensorOutOfRange"/> reads when none is given.</summary>
     public const double OutOfRangeDefault = 1e6;
 
+    /// <summary>The longest <see cref="FaultKind.IpcDelay"/>, ms: an hour.</summary>
+    public const double DelayMsMax = 3_600_000;
+
     public static IReadOnlyList<FaultDescriptor> All => Table;
+
+    /// <summary>What is wrong with <paramref name="value"/> as <paramref name="kind"/>'s value, or null when it is one the fault takes.</summary>
+    public static string? ValueProblem(FaultKind kind, double value) => kind switch
+    {
+        FaultKind.IpcDrop or FaultKind.IpcDuplicate when value is < 0 or > 1 => "must be a chance from 0 to 1",
+        FaultKind.IpcDelay when value is <= 0 or > DelayMsMax => $"must be a delay longer than 0 ms and at most {DelayMsMax} ms",
+        FaultKind.IpcCorrupt when value < 1 || value > Ipc.BoundedMessageQueue.MessageBytesMax || value != Math.Floor(value) =>
+            $"must be a whole number of bytes from 1 to {Ipc.BoundedMessageQueue.MessageBytesMax}",
+        _ => null,
+    };
 
     public static FaultDescriptor Of(FaultKind kind) => Table[(int)kind];
 
@@ -121,11 +168,13 @@ public static class FaultCatalog
         text.Append("# Faults\n\n");
         text.Append("Generated from `rt/Faults/FaultKind.cs` (a test checks this file equals it). The simulation\n");
         text.Append("platform injects these at its seams (executor, device channels, each service's clock, the\n");
-        text.Append("host); services are not changed to be faulted. A schedule is a comma-separated list of\n");
+        text.Append("host, endpoints' message queues, regions' publishes); services are not changed to be faulted.\n");
+        text.Append("A schedule is a comma-separated list of\n");
         text.Append("injections, `KIND:TARGET@AT[+DURATION][=VALUE]`, as `neokernel sim --faults` takes it, e.g.\n");
         text.Append("`crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s=0.2`. Times and durations take\n");
-        text.Append("ns, us, ms, s, m or h. Every injection is a `fault-inject` trace event; randomness (noise) comes\n");
-        text.Append("from the faults' own stream, so adding a fault never shifts a service's random numbers.\n\n");
+        text.Append("ns, us, ms, s, m or h. Every injection is a `fault-inject` trace event; randomness (noise, the\n");
+        text.Append("chance of a lost message, which bytes are corrupted) comes from the faults' own stream, so adding\n");
+        text.Append("a fault never shifts a service's random numbers.\n\n");
         text.Append("| fault | target | what it does | duration (default) | value |\n");
         text.Append("| --- | --- | --- | --- | --- |\n");
         foreach (var d in Table)
@@ -134,7 +183,9 @@ public static class FaultCatalog
             {
                 FaultTargetKind.Service => "service id",
                 FaultTargetKind.DeviceRead => "device URI a service reads",
-                _ => "device URI a service writes",
+                FaultTargetKind.DeviceWrite => "device URI a service writes",
+                FaultTargetKind.Endpoint => "endpoint name; `/requests` or `/replies` after it: that direction only",
+                _ => "region name; `/POINT` after it: that point only",
             };
             var duration = d.Lasts ? $"{d.DurationMeaning} ({FaultText.Duration(d.DurationDefaultNs)})" : "none: at once";
             var value = d.ValueMeaning is null ? "none" : d.ValueRequired ? $"{d.ValueMeaning}; required" : d.ValueMeaning;

@@ -1,3 +1,4 @@
+using Neokernel.Contracts;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 
@@ -51,9 +52,9 @@ public sealed class FaultSchedule
     public override string ToString() => string.Join(",", Injections);
 
     /// <summary>
-    /// What in this schedule does not fit <paramref name="system"/>: a service that is not there, a
-    /// device no service reads or writes as the fault needs, a device outside the simulation, a
-    /// fault of the cyclic task on a service without one. Empty when it fits.
+    /// What in this schedule does not fit <paramref name="system"/>: a service, endpoint, region or
+    /// point that is not there, a device no service reads or writes as the fault needs, a device
+    /// outside the simulation, a fault of the cyclic task on a service without one. Empty when it fits.
     /// </summary>
     public IReadOnlyList<string> Check(SystemDefinition system)
     {
@@ -79,9 +80,47 @@ public sealed class FaultSchedule
         return system.Services.FirstOrDefault(s => s.Spec.Devices.Any(d => d.Uri == uri && (d.Access & access) != 0));
     }
 
+    /// <summary>
+    /// The service an injection strikes, as its trace event names it: the service itself, the
+    /// holder of the device, the endpoint's provider or the region's writer; null when that is the
+    /// kernel (its own endpoints) or nothing in <paramref name="system"/>.
+    /// </summary>
+    public static ServiceDefinition? SubjectOf(SystemDefinition system, FaultInjection injection)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var name = FaultTarget.Of(injection.Target).Name;
+        return injection.Descriptor.Target switch
+        {
+            FaultTargetKind.Service => system.Find(injection.Target),
+            FaultTargetKind.Endpoint => system.Services.FirstOrDefault(s => s.Spec.Provides.Any(e => e.Name == name)),
+            FaultTargetKind.Region => WriterOf(system, name),
+            var device => HolderOf(system, injection.Target, device),
+        };
+    }
+
+    /// <summary>The endpoints of <paramref name="system"/> whose queues are built: every provided one, and the kernel's that a route calls.</summary>
+    public static IEnumerable<string> EndpointsOf(SystemDefinition system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var provided = system.Services.SelectMany(s => s.Spec.Provides).Select(e => e.Name);
+        var kernel = system.Spec.Routes.Select(r => r.Endpoint).Where(e => e is KernelEndpoints.Status or KernelEndpoints.Control);
+        return provided.Concat(kernel).Distinct().Order(StringComparer.Ordinal);
+    }
+
+    private static ServiceDefinition? WriterOf(SystemDefinition system, string region) =>
+        system.Services.FirstOrDefault(s => s.Spec.Regions.Any(r => r.Name == region && r.Access == RegionAccess.Write));
+
     private static string? Check(SystemDefinition system, FaultInjection injection)
     {
         var descriptor = injection.Descriptor;
+        switch (descriptor.Target)
+        {
+            case FaultTargetKind.Endpoint:
+                return CheckEndpoint(system, injection);
+            case FaultTargetKind.Region:
+                return CheckRegion(system, injection);
+        }
+
         if (descriptor.Target == FaultTargetKind.Service)
         {
             var service = system.Find(injection.Target);
@@ -108,6 +147,42 @@ public sealed class FaultSchedule
             var verb = descriptor.Target == FaultTargetKind.DeviceRead ? "reads" : "writes";
             var devices = system.Services.SelectMany(s => s.Spec.Devices).Where(d => d.Uri.StartsWith("sim://", StringComparison.Ordinal)).Select(d => d.Uri).Distinct().Order(StringComparer.Ordinal);
             return $"{injection}: no service {verb} device '{injection.Target}'; the system's devices are {string.Join(", ", devices)}";
+        }
+
+        return null;
+    }
+
+    private static string? CheckEndpoint(SystemDefinition system, FaultInjection injection)
+    {
+        var target = FaultTarget.Of(injection.Target);
+        var word = injection.Descriptor.Word;
+        if (!EndpointsOf(system).Contains(target.Name))
+        {
+            return $"{injection}: no endpoint '{target.Name}' in system '{system.Spec.Name}'; its endpoints are {string.Join(", ", EndpointsOf(system))}";
+        }
+
+        if (target.Part is not (null or FaultTarget.Requests or FaultTarget.Replies))
+        {
+            return $"{injection}: {word} acts on an endpoint's {FaultTarget.Requests} or {FaultTarget.Replies}, not '{target.Part}'; write {target.Name}, {target.Name}/{FaultTarget.Requests} or {target.Name}/{FaultTarget.Replies}";
+        }
+
+        return null;
+    }
+
+    private static string? CheckRegion(SystemDefinition system, FaultInjection injection)
+    {
+        var target = FaultTarget.Of(injection.Target);
+        var writer = WriterOf(system, target.Name);
+        if (writer is null)
+        {
+            var regions = system.Services.SelectMany(s => s.Spec.Regions).Where(r => r.Access == RegionAccess.Write).Select(r => r.Name).Distinct().Order(StringComparer.Ordinal);
+            return $"{injection}: no region '{target.Name}' in system '{system.Spec.Name}'; its regions are {string.Join(", ", regions)}";
+        }
+
+        var points = writer.Spec.Regions.First(r => r.Name == target.Name && r.Access == RegionAccess.Write).Points;
+        if (target.Part is { } point && !points.Contains(point))
+        {
+            return $"{injection}: region '{target.Name}' has no point '{point}'; its points are {string.Join(", ", points)}";
         }
 
         return null;

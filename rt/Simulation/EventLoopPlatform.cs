@@ -30,8 +30,18 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         RegionMemory = regionMemory ?? new ManagedRegionMemoryProvider();
     }
 
-    /// <summary>In-process queues unless the composer hands services to other processes (shared-memory rings).</summary>
-    public IMessageQueueProvider MessageQueues { get; init; } = new InProcessMessageQueueProvider();
+    private readonly IMessageQueueProvider queues = new InProcessMessageQueueProvider();
+    private IMessageQueueProvider? decoratedQueues;
+
+    /// <summary>
+    /// In-process queues unless the composer hands services to other processes (shared-memory
+    /// rings), as a subclass decorates them (the simulation's IPC faults), once, at first use.
+    /// </summary>
+    public IMessageQueueProvider MessageQueues
+    {
+        get => decoratedQueues ??= DecorateQueues(queues);
+        init => queues = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     public abstract string Name { get; }
 
@@ -65,6 +75,12 @@ public abstract class EventLoopPlatform : IPlatform, IClock
 
     /// <summary>The platform clock, unless a subclass gives the service a view of its own.</summary>
     public virtual IClock ClockFor(string serviceId) => this;
+
+    /// <summary>Nothing between a region's writer and its readers, unless a subclass puts something there.</summary>
+    public virtual IRegionPublishFilter? RegionPublishFilterFor(string regionName, IReadOnlyList<string> pointNames) => null;
+
+    /// <summary>The queues services' endpoints are made of: <paramref name="inner"/> itself, unless a subclass wraps it.</summary>
+    protected virtual IMessageQueueProvider DecorateQueues(IMessageQueueProvider inner) => inner;
 
     /// <summary>Wraps the cyclic executor, e.g. to publish heartbeats to another process. Before boot.</summary>
     public void DecorateCyclicExecutor(Func<ICyclicExecutor, ICyclicExecutor> decorate)
@@ -272,6 +288,11 @@ public sealed class SimulationPlatform : EventLoopPlatform
     public Faults.SimulationFaults? Faults { get; }
 
     public override IClock ClockFor(string serviceId) => Faults is null ? this : Faults.ClockFor(serviceId, this);
+
+    public override IRegionPublishFilter? RegionPublishFilterFor(string regionName, IReadOnlyList<string> pointNames) =>
+        Faults?.RegionFilterFor(regionName, pointNames);
+
+    protected override IMessageQueueProvider DecorateQueues(IMessageQueueProvider inner) => Faults is null ? inner : Faults.Wrap(inner);
 
     public override long NowNs => nowNs;
 

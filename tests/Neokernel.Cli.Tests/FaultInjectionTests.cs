@@ -1,3 +1,4 @@
+using Neokernel.Kernel.Ipc;
 using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Kernel.Trace;
@@ -6,7 +7,7 @@ using Neokernel.Rt.Faults;
 namespace Neokernel.Cli.Tests;
 
 /// <summary>Each fault of the library, injected into the tank demo on virtual time, and what it does there.</summary>
-public sealed class FaultInjectionTests
+public sealed partial class FaultInjectionTests
 {
     private const long SecondNs = 1_000_000_000;
     private const long MillisecondNs = 1_000_000;
@@ -246,6 +247,10 @@ public sealed class FaultInjectionTests
     [InlineData("actuator-stuck:sim://tank/valve@5s", "no service writes device 'sim://tank/valve'")]
     [InlineData("sensor-stuck:modbus-tcp://127.0.0.1:502@5s", "acts on simulated devices")]
     [InlineData("hang:gateway@5s", "'gateway' has no timing section")]
+    [InlineData("ipc-drop:tank-controller.cmds@5s", "no endpoint 'tank-controller.cmds' in system 'tank-demo'; its endpoints are kernel.control, kernel.status, tank-controller.commands")]
+    [InlineData("ipc-delay:tank-controller.commands/sideways@5s=10", "acts on an endpoint's requests or replies, not 'sideways'")]
+    [InlineData("region-stale:tank.input@5s", "no region 'tank.input' in system 'tank-demo'; its regions are tank.inputs, tank.outputs")]
+    [InlineData("region-corrupt:tank.inputs/flow@5s", "region 'tank.inputs' has no point 'flow'; its points are level")]
     public void Sim_BadFaults_AreAUsageErrorThatSaysWhatIsWrong(string faults, string expected)
     {
         var result = CliResult.Run("sim", Repository.TankDemo, "--duration", "1s", "--faults", faults);

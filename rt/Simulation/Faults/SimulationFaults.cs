@@ -9,12 +9,15 @@ namespace Neokernel.Rt.Simulation.Faults;
 
 /// <summary>
 /// A fault schedule acting at the simulation platform's seams: the executor (hang, overrun),
-/// device channels (sensor and actuator faults), each service's view of the clock (clock jump)
-/// and the host (crash, memory exhaustion, through the kernel's fault path). One platform timer
-/// walks the schedule's starts and ends in time order; each start is a <c>fault-inject</c> trace
-/// event. Noise draws from the seed's own <c>faults</c> stream, never from a service's.
+/// device channels (sensor and actuator faults), each service's view of the clock (clock jump),
+/// the host (crash, memory exhaustion, through the kernel's fault path), endpoints' message queues
+/// (IPC faults, <c>SimulationFaults.Ipc.cs</c>) and regions' publishes (region faults,
+/// <c>SimulationFaults.Regions.cs</c>). One platform timer walks the schedule's starts and ends in
+/// time order; each start is a <c>fault-inject</c> trace event. Noise, the chance of a lost or
+/// doubled message and which bytes are corrupted draw from the seed's own <c>faults</c> stream,
+/// never from a service's.
 /// </summary>
-public sealed class SimulationFaults : ICycleFaults, ITimerCallback
+public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
 {
     private readonly FaultInjection[] injections;
     private readonly (long TimeNs, int Index, bool Start)[] steps;
@@ -53,6 +56,12 @@ public sealed class SimulationFaults : ICycleFaults, ITimerCallback
                     break;
                 case FaultTargetKind.DeviceRead or FaultTargetKind.DeviceWrite:
                     devices.TryAdd(injection.Target, new DeviceFaultState());
+                    break;
+                case FaultTargetKind.Endpoint:
+                    endpointTargets.Add(injection.Target);
+                    break;
+                case FaultTargetKind.Region:
+                    regionTargets.Add(injection.Target);
                     break;
             }
 
@@ -130,9 +139,7 @@ public sealed class SimulationFaults : ICycleFaults, ITimerCallback
     {
         var injection = injections[index];
         var k = kernel!;
-        var subject = injection.Descriptor.Target == FaultTargetKind.Service
-            ? k.Service(injection.Target).TraceId
-            : FaultSchedule.HolderOf(k.System, injection.Target, injection.Descriptor.Target) is { } holder ? k.Service(holder.Spec.Id).TraceId : 0;
+        var subject = FaultSchedule.SubjectOf(k.System, injection) is { } holder ? k.Service(holder.Spec.Id).TraceId : 0;
         k.Trace.Record(TraceEventKind.FaultInject, subject, injection.ToString(), 0, (long)injection.Kind);
         var struck = true;
         switch (injection.Kind)
@@ -251,6 +258,20 @@ public sealed class SimulationFaults : ICycleFaults, ITimerCallback
         {
             var injection = injections[index];
             if (injection.Kind == FaultKind.ActuatorStuck && injection.ActiveAt(nowNs))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when some injection of <paramref name="lists"/> is in effect: what a wrapped queue or filtered region asks first, allocation-free.</summary>
+    private static bool AnyActive(List<int>[] lists)
+    {
+        foreach (var list in lists)
+        {
+            if (list.Count > 0)
             {
                 return true;
             }

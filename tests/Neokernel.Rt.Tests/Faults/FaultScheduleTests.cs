@@ -7,7 +7,17 @@ namespace Neokernel.Rt.Tests.Faults;
 
 public sealed class FaultScheduleTests
 {
-    private static readonly string[] Targets = ["level-sensor", "tank-controller", "sim://tank/level", "sim://tank/pump"];
+    private static readonly string[] Targets =
+        ["level-sensor", "tank-controller", "sim://tank/level", "sim://tank/pump", "tank-controller.commands", "tank-controller.commands/replies", "tank.inputs", "tank.inputs/level"];
+
+    /// <summary>A value the kind takes, from any integer: a chance, a delay or a byte count where the kind needs one.</summary>
+    private static double ValueOf(FaultKind kind, int raw) => kind switch
+    {
+        FaultKind.IpcDrop or FaultKind.IpcDuplicate => Math.Abs(raw) / 100_000.0,
+        FaultKind.IpcDelay => (Math.Abs(raw) / 8.0) + 0.125,
+        FaultKind.IpcCorrupt => (Math.Abs(raw) % 64) + 1,
+        _ => raw / 8.0,
+    };
 
     private static Gen<FaultInjection> Injections() =>
         from kind in Gen.Elements(Enum.GetValues<FaultKind>())
@@ -23,7 +33,7 @@ public sealed class FaultScheduleTests
             target,
             atMs * atUnit,
             descriptor.Lasts ? durationMs * 1_000_000L : 0,
-            descriptor.ValueMeaning is not null && (withValue || descriptor.ValueRequired) ? value / 8.0 : double.NaN);
+            descriptor.ValueMeaning is not null && (withValue || descriptor.ValueRequired) ? ValueOf(kind, value) : double.NaN);
 
     [Fact]
     public void Text_RoundTrips_EveryInjection()
@@ -60,6 +70,24 @@ public sealed class FaultScheduleTests
         Assert.Equal(0, FaultInjection.Parse("crash:x@0s").DurationNs);
     }
 
+    [Fact]
+    public void IpcAndRegionFaults_TakeTheirDefaults_AndTheirTargetsParts()
+    {
+        var drop = FaultInjection.Parse("ipc-drop:tank-controller.commands/replies@120s");
+        Assert.Equal((FaultKind.IpcDrop, 10_000_000_000L, false), (drop.Kind, drop.DurationNs, drop.HasValue));
+        Assert.Equal(new FaultTarget("tank-controller.commands", FaultTarget.Replies), FaultTarget.Of(drop.Target));
+        Assert.True(FaultTarget.Of(drop.Target).Covers(replies: true));
+        Assert.False(FaultTarget.Of(drop.Target).Covers(replies: false));
+        Assert.True(FaultTarget.Of("tank-controller.commands").Covers(replies: false));
+        Assert.Equal(250, FaultInjection.Parse("ipc-delay:e@1s+2s=250").Value);
+        Assert.Equal(0.5, FaultInjection.Parse("ipc-duplicate:e@1s=0.5").Value);
+        Assert.Equal(3, FaultInjection.Parse("ipc-corrupt:e@1s=3").Value);
+        var stale = FaultInjection.Parse("region-stale:tank.inputs/level@20s");
+        Assert.Equal((5_000_000_000L, "tank.inputs", "level"), (stale.DurationNs, FaultTarget.Of(stale.Target).Name, FaultTarget.Of(stale.Target).Part));
+        Assert.False(FaultInjection.Parse("region-corrupt:tank.inputs@20s").HasValue);
+        Assert.Equal(-4, FaultInjection.Parse("region-corrupt:tank.inputs@20s=-4").Value);
+    }
+
     [Theory]
     [InlineData("", "no fault kind")]
     [InlineData("level-sensor@5s", "no fault kind")]
@@ -77,6 +105,14 @@ public sealed class FaultScheduleTests
     [InlineData("overrun:x@5s+1s", "needs a value after '='")]
     [InlineData("overrun:x@5s+1s=lots", "not a finite number")]
     [InlineData("overrun:x@5s+1s=NaN", "not a finite number")]
+    [InlineData("ipc-drop:@5s", "no target: name the endpoint")]
+    [InlineData("region-stale:@5s", "no target: name the region")]
+    [InlineData("ipc-delay:e@5s", "needs a value after '=': the delay, ms")]
+    [InlineData("ipc-delay:e@5s=0", "must be a delay longer than 0 ms")]
+    [InlineData("ipc-drop:e@5s=1.5", "must be a chance from 0 to 1")]
+    [InlineData("ipc-duplicate:e@5s=-0.1", "must be a chance from 0 to 1")]
+    [InlineData("ipc-corrupt:e@5s=0.5", "must be a whole number of bytes")]
+    [InlineData("region-stale:r@5s=1", "region-stale takes no value")]
     public void Mistakes_SayWhatIsWrong(string text, string expected)
     {
         var exception = Assert.Throws<FaultSyntaxException>(() => FaultInjection.Parse(text));
