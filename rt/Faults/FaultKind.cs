@@ -4,7 +4,9 @@ namespace Neokernel.Rt.Faults;
 
 /// <summary>
 /// The faults the simulation platform injects at its seams. The numbers are those of the trace's
-/// <c>fault-inject</c> events (arg0); append new kinds at the end.
+/// <c>fault-inject</c> events (arg0); append new kinds at the end. Kinds from 16 on carry their
+/// numbers explicitly: the IPC and region faults (10 to 15) were added on a branch beside them, and
+/// the trace's numbers must not depend on which landed first.
 /// </summary>
 public enum FaultKind
 {
@@ -18,6 +20,10 @@ public enum FaultKind
     SensorNoise,
     SensorOutOfRange,
     ActuatorStuck,
+    ModbusTimeout = 16,
+    ModbusException = 17,
+    ModbusGarbled = 18,
+    ModbusDisconnect = 19,
 }
 
 /// <summary>What a fault's target names.</summary>
@@ -31,6 +37,12 @@ public enum FaultTargetKind
 
     /// <summary>A device URI that some service writes (an actuator): the fault changes what writes do.</summary>
     DeviceWrite,
+
+    /// <summary>
+    /// A Modbus TCP slave's address as a master's device URI names it (<c>modbus-tcp://HOST:PORT</c>,
+    /// any query ignored): the fault acts on the virtual network between that master and the slave.
+    /// </summary>
+    ModbusSlave,
 }
 
 /// <summary>
@@ -88,14 +100,41 @@ public static class FaultCatalog
         new(FaultKind.ActuatorStuck, "actuator-stuck", FaultTargetKind.DeviceWrite,
             "writes to the device are lost for the duration: the actuator holds what it was last driven to",
             10 * Second, "how long it is stuck", null, false),
+        new(FaultKind.ModbusTimeout, "modbus-timeout", FaultTargetKind.ModbusSlave,
+            "the slave's replies are lost on the virtual network for the duration (requests still reach it): every request the master sends meanwhile times out",
+            2 * Second, "how long replies are lost", null, false),
+        new(FaultKind.ModbusException, "modbus-exception", FaultTargetKind.ModbusSlave,
+            "each reply of the slave is replaced, for the duration, by an exception response with the value's code (same transaction id and unit, function | 0x80)",
+            2 * Second, "how long replies are exceptions", $"the exception code, 1 to 255 (default {ModbusExceptionCodeDefault}: server device failure)", false),
+        new(FaultKind.ModbusGarbled, "modbus-garbled", FaultTargetKind.ModbusSlave,
+            "replies of the slave are corrupted for the duration: one byte of the MBAP header or function code of each garbled reply is flipped (which byte and how from the faults' own stream), so the master sees a broken frame, an unknown id or unit, or a wrong function",
+            2 * Second, "how long replies are garbled", $"the chance that a reply is garbled, above 0 and at most 1 (default {GarbledChanceDefault.ToString(System.Globalization.CultureInfo.InvariantCulture)})", false),
+        new(FaultKind.ModbusDisconnect, "modbus-disconnect", FaultTargetKind.ModbusSlave,
+            "the network resets the master's connection to the slave at the time and stays cut for the duration: connection attempts meanwhile fail as unreachable; the master reconnects per its backoff",
+            1 * Second, "how long the network stays cut", null, false),
     ];
+
+    /// <summary>The code <see cref="FaultKind.ModbusException"/> answers with when none is given: 04, server device failure.</summary>
+    public const int ModbusExceptionCodeDefault = 4;
+
+    /// <summary>The chance <see cref="FaultKind.ModbusGarbled"/> garbles a reply with when none is given: every reply.</summary>
+    public const double GarbledChanceDefault = 1.0;
+
+    /// <summary>Descriptors by the kind's number (the numbers have gaps while branches add kinds beside each other).</summary>
+    private static readonly FaultDescriptor?[] ByNumber = Index(Table);
 
     /// <summary>The value <see cref="FaultKind.SensorOutOfRange"/> reads when none is given.</summary>
     public const double OutOfRangeDefault = 1e6;
 
     public static IReadOnlyList<FaultDescriptor> All => Table;
 
-    public static FaultDescriptor Of(FaultKind kind) => Table[(int)kind];
+    public static FaultDescriptor Of(FaultKind kind) =>
+        (uint)kind < (uint)ByNumber.Length && ByNumber[(int)kind] is { } descriptor
+            ? descriptor
+            : throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a fault of the library");
+
+    /// <summary>One more than the largest kind's number: the size of an array indexed by kind.</summary>
+    public static int KindNumberEnd => ByNumber.Length;
 
     /// <summary>The descriptor whose word is <paramref name="word"/>, or null.</summary>
     public static FaultDescriptor? Find(string word)
@@ -111,6 +150,17 @@ public static class FaultCatalog
         return null;
     }
 
+    private static FaultDescriptor?[] Index(FaultDescriptor[] table)
+    {
+        var byNumber = new FaultDescriptor?[table.Max(d => (int)d.Kind) + 1];
+        foreach (var descriptor in table)
+        {
+            byNumber[(int)descriptor.Kind] = descriptor;
+        }
+
+        return byNumber;
+    }
+
     /// <summary>Every word, for error messages: "crash, hang, …".</summary>
     public static string Words => string.Join(", ", Table.Select(d => d.Word));
 
@@ -120,12 +170,16 @@ public static class FaultCatalog
         var text = new StringBuilder();
         text.Append("# Faults\n\n");
         text.Append("Generated from `rt/Faults/FaultKind.cs` (a test checks this file equals it). The simulation\n");
-        text.Append("platform injects these at its seams (executor, device channels, each service's clock, the\n");
-        text.Append("host); services are not changed to be faulted. A schedule is a comma-separated list of\n");
-        text.Append("injections, `KIND:TARGET@AT[+DURATION][=VALUE]`, as `neokernel sim --faults` takes it, e.g.\n");
-        text.Append("`crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s=0.2`. Times and durations take\n");
-        text.Append("ns, us, ms, s, m or h. Every injection is a `fault-inject` trace event; randomness (noise) comes\n");
-        text.Append("from the faults' own stream, so adding a fault never shifts a service's random numbers.\n\n");
+        text.Append("platform injects these at its seams (executor, device channels, the virtual network, each\n");
+        text.Append("service's clock, the host); services are not changed to be faulted. A schedule is a\n");
+        text.Append("comma-separated list of injections, `KIND:TARGET@AT[+DURATION][=VALUE]`, as `neokernel sim\n");
+        text.Append("--faults` takes it, e.g. `crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s=0.2`.\n");
+        text.Append("Times and durations take ns, us, ms, s, m or h. Every injection is a `fault-inject` trace event;\n");
+        text.Append("randomness (noise, garbling) comes from the faults' own stream, so adding a fault never shifts a\n");
+        text.Append("service's random numbers.\n\n");
+        text.Append("The Modbus faults act on the virtual network's TCP connections from a master to the slave the\n");
+        text.Append("target names, e.g. `modbus-timeout:modbus-tcp://127.0.0.1:1502@10s+2s`; Modbus RTU over virtual\n");
+        text.Append("serial lines is not faulted yet.\n\n");
         text.Append("| fault | target | what it does | duration (default) | value |\n");
         text.Append("| --- | --- | --- | --- | --- |\n");
         foreach (var d in Table)
@@ -134,6 +188,7 @@ public static class FaultCatalog
             {
                 FaultTargetKind.Service => "service id",
                 FaultTargetKind.DeviceRead => "device URI a service reads",
+                FaultTargetKind.ModbusSlave => "Modbus TCP slave address (`modbus-tcp://HOST:PORT`) a master service opens",
                 _ => "device URI a service writes",
             };
             var duration = d.Lasts ? $"{d.DurationMeaning} ({FaultText.Duration(d.DurationDefaultNs)})" : "none: at once";
