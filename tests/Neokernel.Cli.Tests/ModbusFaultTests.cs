@@ -293,6 +293,55 @@ public sealed class ModbusFaultTests
         Assert.True(run.Master.Counters.Timeouts > 10);
     }
 
+    [Fact]
+    public void ClockJump_Back_OnTheMaster_ArmsEveryTimeoutInThePast_SoEveryRequestTimesOut()
+    {
+        // The master arms a request's timeout at its clock's now + 50 ms; its clock is plc-io's
+        // jumped view, its timers the platform's. Half a second back puts every timeout 450 ms in
+        // the past: it fires before the reply (50 us away) arrives, which then comes late.
+        var run = new Run("clock-jump:plc-io@10s=-500");
+        run.RunUntil(10 * SecondNs - MillisecondNs);
+        Assert.Equal(Quality.Good, run.Level().Quality);
+        Assert.Equal(0, run.Master.Counters.Timeouts);
+
+        run.RunUntil(11 * SecondNs);
+        Assert.Equal((long)FaultKind.ClockJump, run.Injection().Arg1);
+        Assert.Equal(Quality.Bad, run.Level().Quality);
+        Assert.True(run.Master.Counters.Timeouts > 150, $"{run.Master.Counters.Timeouts} timeouts");
+        Assert.True(run.Master.Counters.LateReplies > 150, $"{run.Master.Counters.LateReplies} late replies");
+
+        // The jump stays, and so does the fault in the master's view of time: it never recovers.
+        var timeouts = run.Master.Counters.Timeouts;
+        run.RunUntil(20 * SecondNs);
+        Assert.Equal(Quality.Bad, run.Level().Quality);
+        Assert.True(run.Master.Counters.Timeouts > timeouts + 1_000);
+        run.AssertPlcIoRodeItOut();
+    }
+
+    [Fact]
+    public void ClockJump_Ahead_OnTheMaster_StampsTheLevelAhead_AndNoticesASilentSlaveThatMuchLater()
+    {
+        var plain = new Run($"modbus-timeout:{Slave}@12s+2s");
+        var jumped = new Run($"clock-jump:plc-io@10s=500,modbus-timeout:{Slave}@12s+2s");
+        plain.RunUntil(11 * SecondNs);
+        jumped.RunUntil(11 * SecondNs);
+        // The level's source timestamp is the reply's time on the master's clock.
+        Assert.InRange(jumped.Level().TimestampNs - plain.Level().TimestampNs, 499 * MillisecondNs, 501 * MillisecondNs);
+        Assert.InRange(11 * SecondNs - plain.Level().TimestampNs, 0, 10 * MillisecondNs);
+
+        // The slave goes silent at 12 s. A poll and a pump write take turns in the one request in
+        // flight, and the level goes Bad when the poll's own request times out: the plain master's
+        // 100 ms on (the write's 50 ms timeout, then the poll's), the jumped master's 1.1 s on, each
+        // timeout armed half a second further. Its freshness check cannot catch it sooner either:
+        // it judges the last good reply's time, stamped ahead on the jumped clock, against its
+        // timer's platform time, and that reply never looks old.
+        var plainBadAfterMs = plain.QualitiesBetween(12 * SecondNs, 14 * SecondNs).IndexOf(Quality.Bad);
+        var jumpedBadAfterMs = jumped.QualitiesBetween(12 * SecondNs, 14 * SecondNs).IndexOf(Quality.Bad);
+        Assert.InRange(plainBadAfterMs, 95, 105);
+        Assert.InRange(jumpedBadAfterMs, 1_095, 1_105);
+        Assert.Equal(0, jumped.Master.Counters.LateReplies);
+    }
+
     [Theory]
     [InlineData("modbus-timeout:modbus-tcp://127.0.0.1:502@5s", "no service of system 'tank-modbus' is a Modbus master of 'modbus-tcp://127.0.0.1:502'; its Modbus TCP slaves are modbus-tcp://127.0.0.1:1502")]
     [InlineData("modbus-timeout:plc-io@5s", "acts on a Modbus TCP slave's address, as a master's device URI names it (modbus-tcp://HOST:PORT); 'plc-io' is not one")]
