@@ -104,7 +104,7 @@ public static class FaultCatalog
             "the slave's replies are lost on the virtual network for the duration (requests still reach it): every request the master sends meanwhile times out",
             2 * Second, "how long replies are lost", null, false),
         new(FaultKind.ModbusException, "modbus-exception", FaultTargetKind.ModbusSlave,
-            "each reply of the slave is replaced, for the duration, by an exception response with the value's code (same transaction id and unit, function | 0x80)",
+            "each reply of the slave is replaced, for the duration, by an exception response with the value's code (same transaction id and unit, the function code with its high bit set)",
             2 * Second, "how long replies are exceptions", $"the exception code, 1 to 255 (default {ModbusExceptionCodeDefault}: server device failure)", false),
         new(FaultKind.ModbusGarbled, "modbus-garbled", FaultTargetKind.ModbusSlave,
             "replies of the slave are corrupted for the duration: one byte of the MBAP header or function code of each garbled reply is flipped (which byte and how from the faults' own stream), so the master sees a broken frame, an unknown id or unit, or a wrong function",
