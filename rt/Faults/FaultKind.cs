@@ -5,7 +5,9 @@ namespace Neokernel.Rt.Faults;
 
 /// <summary>
 /// The faults the simulation platform injects at its seams. The numbers are those of the trace's
-/// <c>fault-inject</c> events (arg0); append new kinds at the end.
+/// <c>fault-inject</c> events (arg0); append new kinds at the end. Kinds from 16 on carry their
+/// numbers explicitly: the IPC and region faults (10 to 15) were added on a branch beside them, and
+/// the trace's numbers must not depend on which landed first.
 /// </summary>
 public enum FaultKind
 {
@@ -25,6 +27,10 @@ public enum FaultKind
     IpcCorrupt,
     RegionStale,
     RegionCorrupt,
+    ModbusTimeout = 16,
+    ModbusException = 17,
+    ModbusGarbled = 18,
+    ModbusDisconnect = 19,
 }
 
 /// <summary>What a fault's target names.</summary>
@@ -47,6 +53,12 @@ public enum FaultTargetKind
 
     /// <summary>A region's name (<c>tank.inputs</c>): the fault acts on every point, or with <c>/POINT</c> after the name on that point only.</summary>
     Region,
+
+    /// <summary>
+    /// A Modbus TCP slave's address as a master's device URI names it (<c>modbus-tcp://HOST:PORT</c>,
+    /// any query ignored): the fault acts on the virtual network between that master and the slave.
+    /// </summary>
+    ModbusSlave,
 }
 
 /// <summary>
@@ -122,7 +134,28 @@ public static class FaultCatalog
         new(FaultKind.RegionCorrupt, "region-corrupt", FaultTargetKind.Region,
             "readers of the region (or the point) see the value in place of what the writer published, with its quality and timestamp, for the duration",
             10 * Second, "how long readers see the wrong value", "the value readers see (default NaN)", false),
+        new(FaultKind.ModbusTimeout, "modbus-timeout", FaultTargetKind.ModbusSlave,
+            "the slave's replies are lost on the virtual network for the duration (requests still reach it): every request the master sends meanwhile times out",
+            2 * Second, "how long replies are lost", null, false),
+        new(FaultKind.ModbusException, "modbus-exception", FaultTargetKind.ModbusSlave,
+            "each reply of the slave is replaced, for the duration, by an exception response with the value's code (same transaction id and unit, the function code with its high bit set)",
+            2 * Second, "how long replies are exceptions", $"the exception code, 1 to 255 (default {ModbusExceptionCodeDefault}: server device failure)", false),
+        new(FaultKind.ModbusGarbled, "modbus-garbled", FaultTargetKind.ModbusSlave,
+            "replies of the slave are corrupted for the duration: one byte of the MBAP header or function code of each garbled reply is flipped (which byte and how from the faults' own stream), so the master sees a broken frame, an unknown id or unit, or a wrong function",
+            2 * Second, "how long replies are garbled", $"the chance that a reply is garbled, above 0 and at most 1 (default {GarbledChanceDefault.ToString(System.Globalization.CultureInfo.InvariantCulture)})", false),
+        new(FaultKind.ModbusDisconnect, "modbus-disconnect", FaultTargetKind.ModbusSlave,
+            "the network resets the master's connection to the slave at the time and stays cut for the duration: connection attempts meanwhile fail as unreachable; the master reconnects per its backoff",
+            1 * Second, "how long the network stays cut", null, false),
     ];
+
+    /// <summary>The code <see cref="FaultKind.ModbusException"/> answers with when none is given: 04, server device failure.</summary>
+    public const int ModbusExceptionCodeDefault = 4;
+
+    /// <summary>The chance <see cref="FaultKind.ModbusGarbled"/> garbles a reply with when none is given: every reply.</summary>
+    public const double GarbledChanceDefault = 1.0;
+
+    /// <summary>Descriptors by the kind's number (a kind's number is fixed once traces carry it, so the table need not be dense).</summary>
+    private static readonly FaultDescriptor?[] ByNumber = Index(Table);
 
     /// <summary>The value <see cref="FaultKind.SensorOutOfRange"/> reads when none is given.</summary>
     public const double OutOfRangeDefault = 1e6;
@@ -142,7 +175,13 @@ public static class FaultCatalog
         _ => null,
     };
 
-    public static FaultDescriptor Of(FaultKind kind) => Table[(int)kind];
+    public static FaultDescriptor Of(FaultKind kind) =>
+        (uint)kind < (uint)ByNumber.Length && ByNumber[(int)kind] is { } descriptor
+            ? descriptor
+            : throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a fault of the library");
+
+    /// <summary>One more than the largest kind's number: the size of an array indexed by kind.</summary>
+    public static int KindNumberEnd => ByNumber.Length;
 
     /// <summary>The descriptor whose word is <paramref name="word"/>, or null.</summary>
     public static FaultDescriptor? Find(string word)
@@ -158,6 +197,17 @@ public static class FaultCatalog
         return null;
     }
 
+    private static FaultDescriptor?[] Index(FaultDescriptor[] table)
+    {
+        var byNumber = new FaultDescriptor?[table.Max(d => (int)d.Kind) + 1];
+        foreach (var descriptor in table)
+        {
+            byNumber[(int)descriptor.Kind] = descriptor;
+        }
+
+        return byNumber;
+    }
+
     /// <summary>Every word, for error messages: "crash, hang, …".</summary>
     public static string Words => string.Join(", ", Table.Select(d => d.Word));
 
@@ -167,14 +217,17 @@ public static class FaultCatalog
         var text = new StringBuilder();
         text.Append("# Faults\n\n");
         text.Append("Generated from `rt/Faults/FaultKind.cs` (a test checks this file equals it). The simulation\n");
-        text.Append("platform injects these at its seams (executor, device channels, each service's clock, the\n");
-        text.Append("host, endpoints' message queues, regions' publishes); services are not changed to be faulted.\n");
-        text.Append("A schedule is a comma-separated list of\n");
-        text.Append("injections, `KIND:TARGET@AT[+DURATION][=VALUE]`, as `neokernel sim --faults` takes it, e.g.\n");
+        text.Append("platform injects these at its seams (executor, device channels, the virtual network, each\n");
+        text.Append("service's clock, the host, endpoints' message queues, regions' publishes); services are not\n");
+        text.Append("changed to be faulted. A schedule is a comma-separated list of injections,\n");
+        text.Append("`KIND:TARGET@AT[+DURATION][=VALUE]`, as `neokernel sim --faults` takes it, e.g.\n");
         text.Append("`crash:level-sensor@5s,sensor-stuck:sim://tank/level@20s+10s=0.2`. Times and durations take\n");
         text.Append("ns, us, ms, s, m or h. Every injection is a `fault-inject` trace event; randomness (noise, the\n");
-        text.Append("chance of a lost message, which bytes are corrupted) comes from the faults' own stream, so adding\n");
-        text.Append("a fault never shifts a service's random numbers.\n\n");
+        text.Append("chance of a lost message, which bytes are corrupted, garbling) comes from the faults' own\n");
+        text.Append("stream, so adding a fault never shifts a service's random numbers.\n\n");
+        text.Append("The Modbus faults act on the virtual network's TCP connections from a master to the slave the\n");
+        text.Append("target names, e.g. `modbus-timeout:modbus-tcp://127.0.0.1:1502@10s+2s`; Modbus RTU over virtual\n");
+        text.Append("serial lines is not faulted yet.\n\n");
         text.Append("| fault | target | what it does | duration (default) | value |\n");
         text.Append("| --- | --- | --- | --- | --- |\n");
         foreach (var d in Table)
@@ -185,6 +238,7 @@ public static class FaultCatalog
                 FaultTargetKind.DeviceRead => "device URI a service reads",
                 FaultTargetKind.DeviceWrite => "device URI a service writes",
                 FaultTargetKind.Endpoint => "endpoint name; `/requests` or `/replies` after it: that direction only",
+                FaultTargetKind.ModbusSlave => "Modbus TCP slave address (`modbus-tcp://HOST:PORT`) a master service opens",
                 _ => "region name; `/POINT` after it: that point only",
             };
             var duration = d.Lasts ? $"{d.DurationMeaning} ({FaultText.Duration(d.DurationDefaultNs)})" : "none: at once";

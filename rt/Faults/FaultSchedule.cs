@@ -1,4 +1,5 @@
 using Neokernel.Contracts;
+using Neokernel.Kernel.Devices;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 
@@ -72,10 +73,19 @@ public sealed class FaultSchedule
         return problems;
     }
 
-    /// <summary>The service that holds <paramref name="uri"/> with the access the fault acts on, or null.</summary>
+    /// <summary>
+    /// The service that holds <paramref name="uri"/> with the access the fault acts on (for a Modbus
+    /// slave: the master whose device connects to its address), or null.
+    /// </summary>
     public static ServiceDefinition? HolderOf(SystemDefinition system, string uri, FaultTargetKind target)
     {
         ArgumentNullException.ThrowIfNull(system);
+        if (target == FaultTargetKind.ModbusSlave)
+        {
+            var endpoint = ModbusTcpEndpoint(uri);
+            return endpoint is null ? null : system.Services.FirstOrDefault(s => s.Spec.Devices.Any(d => ModbusTcpEndpoint(d.Uri) == endpoint));
+        }
+
         var access = target == FaultTargetKind.DeviceRead ? DeviceAccess.Read : DeviceAccess.Write;
         return system.Services.FirstOrDefault(s => s.Spec.Devices.Any(d => d.Uri == uri && (d.Access & access) != 0));
     }
@@ -137,6 +147,11 @@ public sealed class FaultSchedule
             return null;
         }
 
+        if (descriptor.Target == FaultTargetKind.ModbusSlave)
+        {
+            return CheckModbus(system, injection);
+        }
+
         if (!injection.Target.StartsWith("sim://", StringComparison.Ordinal))
         {
             return $"{injection}: {descriptor.Word} acts on simulated devices (sim://…); '{injection.Target}' is not one";
@@ -183,6 +198,39 @@ public sealed class FaultSchedule
         if (target.Part is { } point && !points.Contains(point))
         {
             return $"{injection}: region '{target.Name}' has no point '{point}'; its points are {string.Join(", ", points)}";
+        }
+
+        return null;
+    }
+
+    /// <summary>The <c>a.b.c.d:port</c> a <c>modbus-tcp://</c> URI connects to, or null for any other text.</summary>
+    public static string? ModbusTcpEndpoint(string uri) =>
+        DeviceUri.TryParse(uri, out var address, out _) && address!.Scheme == DeviceScheme.ModbusTcp ? address.Endpoint : null;
+
+    private static string? CheckModbus(SystemDefinition system, FaultInjection injection)
+    {
+        var word = injection.Descriptor.Word;
+        if (ModbusTcpEndpoint(injection.Target) is null)
+        {
+            var rtu = injection.Target.StartsWith("modbus-rtu:", StringComparison.Ordinal) ? " (Modbus RTU lines are not faulted yet)" : "";
+            return $"{injection}: {word} acts on a Modbus TCP slave's address, as a master's device URI names it (modbus-tcp://HOST:PORT); '{injection.Target}' is not one{rtu}";
+        }
+
+        if (HolderOf(system, injection.Target, FaultTargetKind.ModbusSlave) is null)
+        {
+            var slaves = system.Services.SelectMany(s => s.Spec.Devices).Select(d => ModbusTcpEndpoint(d.Uri)).OfType<string>().Distinct().Order(StringComparer.Ordinal).Select(e => $"modbus-tcp://{e}").ToList();
+            var known = slaves.Count == 0 ? "it has no Modbus TCP master" : $"its Modbus TCP slaves are {string.Join(", ", slaves)}";
+            return $"{injection}: no service of system '{system.Spec.Name}' is a Modbus master of '{injection.Target}'; {known}";
+        }
+
+        if (injection.Kind == FaultKind.ModbusException && injection.HasValue && (injection.Value != Math.Floor(injection.Value) || injection.Value is < 1 or > 255))
+        {
+            return $"{injection}: the exception code must be a whole number from 1 to 255 (e.g. 2 illegal data address, 4 server device failure, 6 server busy)";
+        }
+
+        if (injection.Kind == FaultKind.ModbusGarbled && injection.HasValue && injection.Value is <= 0 or > 1)
+        {
+            return $"{injection}: the chance a reply is garbled must be above 0 and at most 1 (e.g. 0.1: one reply in ten)";
         }
 
         return null;

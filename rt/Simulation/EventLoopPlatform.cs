@@ -272,7 +272,7 @@ public sealed class SimulationPlatform : EventLoopPlatform
         }
 
         Network = new VirtualNetwork(this, new DeterministicRandom(seed).Fork("virtual-network"));
-        Streams = Network;
+        Streams = faults is null ? Network : faults.WrapStreams(Network);
         RetainStorage = Retained;
     }
 

@@ -9,24 +9,28 @@ namespace Neokernel.Rt.Simulation.Faults;
 
 /// <summary>
 /// A fault schedule acting at the simulation platform's seams: the executor (hang, overrun),
-/// device channels (sensor and actuator faults), each service's view of the clock (clock jump),
-/// the host (crash, memory exhaustion, through the kernel's fault path), endpoints' message queues
-/// (IPC faults, <c>SimulationFaults.Ipc.cs</c>) and regions' publishes (region faults,
+/// device channels (sensor and actuator faults), the virtual network's connections to Modbus
+/// slaves (Modbus faults), each service's view of the clock (clock jump), the host (crash, memory
+/// exhaustion, through the kernel's fault path), endpoints' message queues (IPC faults,
+/// <c>SimulationFaults.Ipc.cs</c>) and regions' publishes (region faults,
 /// <c>SimulationFaults.Regions.cs</c>). One platform timer walks the schedule's starts and ends in
-/// time order; each start is a <c>fault-inject</c> trace event. Noise, the chance of a lost or
-/// doubled message and which bytes are corrupted draw from the seed's own <c>faults</c> stream,
-/// never from a service's.
+/// time order; each start is a <c>fault-inject</c> trace event. Noise, garbling, the chance of a
+/// lost or doubled message and which bytes are corrupted draw from the seed's own <c>faults</c>
+/// stream, never from a service's.
 /// </summary>
 public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
 {
     private readonly FaultInjection[] injections;
+
+    /// <summary>What each injection acts under in <see cref="activeByTarget"/>: its target, or for a Modbus fault its slave's address.</summary>
+    private readonly string[] keys;
     private readonly (long TimeNs, int Index, bool Start)[] steps;
     private readonly DeterministicRandom random;
     private readonly Dictionary<string, List<int>> activeByTarget = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClockOffset> offsets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeviceFaultState> devices = new(StringComparer.Ordinal);
     private readonly double[] stuckValues;
-    private readonly long[] injectedByKind = new long[Enum.GetValues<FaultKind>().Length];
+    private readonly long[] injectedByKind = new long[FaultCatalog.KindNumberEnd];
     private int nextStep;
     private IPlatform? platform;
     private SystemKernel? kernel;
@@ -38,11 +42,13 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         Schedule = schedule;
         injections = [.. schedule.Injections];
         stuckValues = new double[injections.Length];
+        keys = new string[injections.Length];
         random = new DeterministicRandom(seed).Fork("faults");
         var list = new List<(long, int, bool)>(injections.Length * 2);
         for (var i = 0; i < injections.Length; i++)
         {
             var injection = injections[i];
+            keys[i] = injection.Descriptor.Target == FaultTargetKind.ModbusSlave ? ModbusKey(injection.Target) : injection.Target;
             list.Add((injection.AtNs, i, true));
             if (injection.Descriptor.Lasts)
             {
@@ -65,7 +71,16 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
                     break;
             }
 
-            activeByTarget.TryAdd(injection.Target, []);
+            if (!activeByTarget.TryGetValue(keys[i], out var active))
+            {
+                active = [];
+                activeByTarget.Add(keys[i], active);
+            }
+
+            if (injection.Descriptor.Target == FaultTargetKind.ModbusSlave)
+            {
+                AddModbusLink(keys[i], active);
+            }
         }
 
         // Ends before starts at the same time (a fault that ends as the next begins), then schedule order.
@@ -125,7 +140,7 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
             }
             else
             {
-                activeByTarget[injections[index].Target].Remove(index);
+                activeByTarget[keys[index]].Remove(index);
             }
         }
 
@@ -153,12 +168,16 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
             case FaultKind.ClockJump:
                 offsets[injection.Target].Ns += (long)(injection.Value * 1_000_000);
                 break;
+            case FaultKind.ModbusDisconnect:
+                activeByTarget[keys[index]].Add(index);
+                Disconnect(keys[index]);
+                break;
             case FaultKind.SensorStuck:
                 stuckValues[index] = injection.HasValue ? injection.Value : devices[injection.Target].LastTrue;
-                activeByTarget[injection.Target].Add(index);
+                activeByTarget[keys[index]].Add(index);
                 break;
             default:
-                activeByTarget[injection.Target].Add(index);
+                activeByTarget[keys[index]].Add(index);
                 break;
         }
 
