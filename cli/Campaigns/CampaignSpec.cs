@@ -66,10 +66,12 @@ internal sealed record FaultEntry(
 internal sealed record CampaignCell(int Index, string Name, FaultEntry Entry, string Target, long AtNs)
 {
     /// <summary>
-    /// The cell's schedule in the run of <paramref name="seed"/>. At a rate, the injections fall
-    /// at times drawn uniformly (integers, so every architecture draws alike) from the seed's
-    /// stream for this cell, on whole milliseconds so a replay command stays readable: the count is
-    /// the rate times the window, rounded down.
+    /// The cell's schedule in the run of <paramref name="seed"/>. At a rate, the window holds
+    /// rate × window injections (rounded down), one in each of that many equal slots, at a time in
+    /// its slot drawn uniformly from the seed's stream for this cell: a fault generator with
+    /// jitter, which never bunches more than two injections closer than a slot (a restart
+    /// intensity is a bound on bunching). Times are whole milliseconds, so a replay command stays
+    /// readable, and integers, so every architecture draws alike.
     /// </summary>
     public FaultSchedule Schedule(ulong seed)
     {
@@ -81,13 +83,16 @@ internal sealed record CampaignCell(int Index, string Name, FaultEntry Entry, st
 
         var rate = entry.Rate!.Value;
         const long Millisecond = 1_000_000;
-        var window = entry.UntilNs - entry.FromNs;
-        var count = (long)((Int128)window * rate.Count / rate.PeriodNs);
+        var windowMs = (entry.UntilNs - entry.FromNs) / Millisecond;
+        var count = (long)((Int128)(entry.UntilNs - entry.FromNs) * rate.Count / rate.PeriodNs);
         var random = new Kernel.Platform.DeterministicRandom(seed).Fork($"campaign/{Index}");
         var injections = new FaultInjection[count];
         for (var i = 0; i < count; i++)
         {
-            injections[i] = new FaultInjection(entry.Kind, Target, entry.FromNs + (random.NextInt64(Math.Max(1, window / Millisecond)) * Millisecond), entry.DurationNs, entry.Value);
+            var slotStartMs = windowMs * i / count;
+            var slotMs = Math.Max(1, (windowMs * (i + 1) / count) - slotStartMs);
+            var atNs = entry.FromNs + ((slotStartMs + random.NextInt64(slotMs)) * Millisecond);
+            injections[i] = new FaultInjection(entry.Kind, Target, atNs, entry.DurationNs, entry.Value);
         }
 
         return new FaultSchedule(injections);

@@ -55,6 +55,40 @@ public sealed class CampaignTests
     }
 
     [Fact]
+    public void ARate_PutsOneInjectionInEachSlotOfItsWindow_FromTheSeed()
+    {
+        var (campaign, _, diagnostics) = Campaigns.CampaignReader.Load(Small, Composition.Catalog());
+        Assert.Empty(diagnostics);
+        var cell = campaign!.Cells()[0];
+        Assert.Equal("crash:level-sensor 1/20s", cell.Name);
+        var schedule = cell.Schedule(1);
+
+        // 30 s at one per 20 s: one injection, in the window 300..330 s.
+        var injection = Assert.Single(schedule.Injections);
+        Assert.InRange(injection.AtNs, 300_000_000_000, 329_999_000_000);
+        Assert.Equal(0, injection.AtNs % 1_000_000);
+        Assert.Equal(schedule.ToString(), cell.Schedule(1).ToString());
+        Assert.NotEqual(schedule.ToString(), cell.Schedule(2).ToString());
+
+        var dense = cell with { Entry = cell.Entry with { Rate = new Campaigns.FaultRate(10, 1_000_000_000) } };
+        var times = dense.Schedule(3).Injections.Select(i => i.AtNs).ToList();
+        Assert.Equal(300, times.Count);
+        for (var i = 0; i < times.Count; i++)
+        {
+            Assert.InRange(times[i], 300_000_000_000 + (i * 100_000_000L), 300_000_000_000 + ((i + 1) * 100_000_000L) - 1);
+        }
+    }
+
+    [Fact]
+    public void TheDemoCampaign_ASliceOfIt_KeepsEveryInvariant()
+    {
+        var result = CliResult.Run("campaign", "run", Path.Combine(Repository.Root, "campaigns", "tank-faults.yaml"), "--shard", "0/40");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Contains("shard 0/40: 20 runs", result.Output, StringComparison.Ordinal);
+        Assert.Contains("| 20 | 20 | 20 of 20 | 20 of 20 |", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Merge_RefusesMissingAndRepeatedShards()
     {
         var shard = Scratch();
