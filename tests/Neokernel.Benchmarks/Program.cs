@@ -102,7 +102,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})] [--no-sandbox (the demos run without the OS sandbox)]");
                     Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master,opcua (while developing: no report is written, except that skipping only modbus or opcua parts still writes it)]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master,opcua,campaigns (while developing: no report is written, except that skipping only modbus or opcua parts still writes it)]");
                     return 2;
             }
         }
@@ -180,6 +180,12 @@ internal static class Program
             Console.WriteLine(OpcUaBenchmark.Section(opcua));
         }
 
+        var campaigns = skip.Contains("campaigns") ? null : CampaignBenchmark.Run(restart.NeokernelBinary, repetitions);
+        if (campaigns is not null)
+        {
+            Console.WriteLine(CampaignBenchmark.Section(campaigns));
+        }
+
         if (ipc is not { } measured || restarts is null || unsandboxed is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
@@ -195,6 +201,11 @@ internal static class Program
         if (opcua is not null)
         {
             report += "\n" + OpcUaBenchmark.Section(opcua);
+        }
+
+        if (campaigns is not null)
+        {
+            report += "\n" + CampaignBenchmark.Section(campaigns);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
