@@ -28,6 +28,7 @@ PACKAGES=(
   libmodbus-dev                # Modbus interop peer: libmodbus client and slave, built by the tests with cc
   gcc                          # builds the libmodbus peers (tests/interop/libmodbus)
   libc6-dev                    # headers for those builds
+  chromium                     # headless, renders the campaign report (report.html) in its tests (tests/Neokernel.Cli.Tests)
   nodejs                       # runs the OPC UA interop peer, node-opcua (tests/interop/node-opcua); the machine image's comes with npm
 )
 

@@ -19,9 +19,10 @@ internal sealed class CampaignReader
     public const int CellsMax = 100_000;
     public const long SampleDefaultNs = 10_000_000;
 
-    internal static readonly string[] TopFields = ["campaign", "description", "system", "duration", "sample", "seeds", "faults", "invariants"];
+    internal static readonly string[] TopFields = ["campaign", "description", "system", "duration", "sample", "seeds", "faults", "invariants", "plot"];
     internal static readonly string[] FaultFields = ["fault", "targets", "at", "rate", "from", "until", "duration", "value"];
     private static readonly string[] InvariantKinds = ["safety", "liveness", "kernel"];
+    internal static readonly string[] PlotFields = ["setpoint", "pv", "output"];
     internal static readonly string[] InvariantFields = ["name", "safety", "liveness", "kernel", "after", "within"];
 
     private readonly string file;
@@ -121,6 +122,7 @@ internal sealed class CampaignReader
             }
         }
 
+        var plot = fields.TryGetValue("plot", out var plotNode) ? PlotOf(plotNode.Value) : null;
         if (diagnostics.Count > 0)
         {
             return null;
@@ -128,7 +130,7 @@ internal sealed class CampaignReader
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
         var systemPath = Path.IsPathRooted(system!) ? system! : Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(directory, system!));
-        var spec = new CampaignSpec(name!, description, file, systemPath, durationNs, sampleNs, seeds, faults, invariants);
+        var spec = new CampaignSpec(name!, description, file, systemPath, durationNs, sampleNs, seeds, faults, invariants, plot);
         var cells = spec.Cells().Count;
         if (cells > CellsMax)
         {
@@ -152,6 +154,17 @@ internal sealed class CampaignReader
             }
         }
 
+        if (spec.Plot is { } plot)
+        {
+            foreach (var (name, operand) in (ReadOnlySpan<(string, Operand)>)[("setpoint", plot.Setpoint), ("pv", plot.ProcessValue), ("output", plot.Output)])
+            {
+                if (ConditionReader.Unknown(operand, system) is { } problem)
+                {
+                    diagnostics.Add(new ManifestDiagnostic(plotLocations[name], $"plot.{name}", $"'{operand.Text}': {problem}", "a region point or sim:// device of the system under test"));
+                }
+            }
+        }
+
         for (var i = 0; i < spec.Invariants.Count; i++)
         {
             var invariant = spec.Invariants[i];
@@ -166,6 +179,41 @@ internal sealed class CampaignReader
     }
 
     private readonly List<SourceLocation> invariantLocations = [];
+    private readonly Dictionary<string, SourceLocation> plotLocations = new(StringComparer.Ordinal);
+
+    /// <summary><c>plot:</c> with setpoint, pv and output, each a region point or a sim:// device.</summary>
+    private CampaignPlot? PlotOf(YamlNode node)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            Error(node, "plot", "must be a mapping", $"fields {string.Join(", ", PlotFields)}, each a region point (REGION.POINT) or a sim:// device");
+            return null;
+        }
+
+        var before = diagnostics.Count;
+        var fields = Fields(mapping, "plot", PlotFields);
+        var operands = new Operand?[PlotFields.Length];
+        for (var i = 0; i < PlotFields.Length; i++)
+        {
+            var name = PlotFields[i];
+            if (Text(fields, mapping, name, required: true, "plot") is not { } text)
+            {
+                continue;
+            }
+
+            var operand = Condition.ParseOperand(text, out var problem);
+            if (operand is null || operand.IsConstant)
+            {
+                Error(fields[name].Value, $"plot.{name}", problem ?? $"'{text}' is a number", "a region point (REGION.POINT, e.g. tank.inputs.level) or a sim:// device (sim://tank/level)");
+                continue;
+            }
+
+            operands[i] = operand;
+            plotLocations[name] = Location(fields[name].Value);
+        }
+
+        return diagnostics.Count > before ? null : new CampaignPlot(operands[0]!, operands[1]!, operands[2]!);
+    }
 
     private FaultEntry? Fault(YamlNode node, string path, long runNs)
     {

@@ -71,9 +71,12 @@ internal sealed class CampaignRunner(CampaignSpec campaign, SystemDefinition sys
     /// Runs <paramref name="system"/> on <paramref name="seed"/> with <paramref name="schedule"/> for
     /// the campaign's duration, checking its invariants at each sample, to the end: the one
     /// procedure both a campaign's run and <c>sim --invariants</c> use, so a replay sees what the campaign saw.
+    /// <paramref name="onSample"/>, when given, looks at the session after each sample's check (the
+    /// report's recorder); it must only read, so the run stays the one the campaign saw.
     /// </summary>
     public static (RunChecker Checker, SimulationSession Session, long RecoveryNs, string TraceDigest) Check(
-        SystemDefinition system, ProgramCatalog catalog, CampaignSpec campaign, ulong seed, FaultSchedule schedule, CancellationToken cancellation, long? durationNs = null)
+        SystemDefinition system, ProgramCatalog catalog, CampaignSpec campaign, ulong seed, FaultSchedule schedule, CancellationToken cancellation, long? durationNs = null,
+        Action<SimulationSession, long>? onSample = null)
     {
         var session = SimulationSession.Boot(system, catalog, seed, null, schedule);
         var checker = new RunChecker(session.Kernel, session.TrueDevices, campaign.Invariants, RunChecker.LastEnd(schedule));
@@ -96,6 +99,7 @@ internal sealed class CampaignRunner(CampaignSpec campaign, SystemDefinition sys
             }
 
             checker.Sample(t);
+            onSample?.Invoke(session, t);
         }
 
         var recovery = checker.Finish(endNs);

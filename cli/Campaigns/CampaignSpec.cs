@@ -16,7 +16,8 @@ internal sealed record CampaignSpec(
     long SampleNs,
     IReadOnlyList<ulong> Seeds,
     IReadOnlyList<FaultEntry> Faults,
-    IReadOnlyList<Invariant> Invariants)
+    IReadOnlyList<Invariant> Invariants,
+    CampaignPlot? Plot = null)
 {
     /// <summary>The matrix's cells, in file order: each entry's targets, times (one cell each) or rate (one cell per target).</summary>
     public IReadOnlyList<CampaignCell> Cells()
@@ -43,6 +44,9 @@ internal sealed record CampaignSpec(
         return cells;
     }
 }
+
+/// <summary>What the report plots over time of a run (the campaign's <c>plot:</c>): operands as conditions name them.</summary>
+internal sealed record CampaignPlot(Operand Setpoint, Operand ProcessValue, Operand Output);
 
 /// <summary>A rate: <see cref="Count"/> injections every <see cref="PeriodNs"/>.</summary>
 internal readonly record struct FaultRate(long Count, long PeriodNs);

@@ -117,7 +117,8 @@ internal sealed partial record Condition(string Text, Operand Left, ConditionOp 
         return new Condition(trimmed, a, op, b, 0, Quality.Good);
     }
 
-    private static Operand? ParseOperand(string text, out string? problem)
+    /// <summary>Reads one operand: a number, a sim:// device or REGION.POINT; null with <paramref name="problem"/> when it is none.</summary>
+    internal static Operand? ParseOperand(string text, out string? problem)
     {
         problem = null;
         var trimmed = text.Trim();
@@ -173,24 +174,35 @@ internal sealed class ConditionReader
     {
         foreach (var operand in (Operand[])[condition.Left, condition.Right])
         {
-            if (operand.Region is { } region)
+            if (Unknown(operand, system) is { } problem)
             {
-                var writer = system.Services.FirstOrDefault(s => s.Spec.Regions.Any(r => r.Name == region && r.Access == Kernel.Manifests.RegionAccess.Write));
-                if (writer is null)
-                {
-                    return $"no region '{region}' in the system; its regions are {string.Join(", ", system.Services.SelectMany(s => s.Spec.Regions).Where(r => r.Access == Kernel.Manifests.RegionAccess.Write).Select(r => r.Name).Distinct())}";
-                }
+                return problem;
+            }
+        }
 
-                var points = writer.Spec.Regions.First(r => r.Name == region && r.Access == Kernel.Manifests.RegionAccess.Write).Points;
-                if (!points.Contains(operand.Point!))
-                {
-                    return $"region '{region}' has no point '{operand.Point}'; its points are {string.Join(", ", points)}";
-                }
-            }
-            else if (operand.DeviceUri is { } uri && !system.Services.Any(s => s.Spec.Devices.Any(d => d.Uri == uri)))
+        return null;
+    }
+
+    /// <summary>What <paramref name="operand"/> names that is not in the system, or null.</summary>
+    public static string? Unknown(Operand operand, Kernel.Manifests.SystemDefinition system)
+    {
+        if (operand.Region is { } region)
+        {
+            var writer = system.Services.FirstOrDefault(s => s.Spec.Regions.Any(r => r.Name == region && r.Access == Kernel.Manifests.RegionAccess.Write));
+            if (writer is null)
             {
-                return $"no service has device '{uri}'";
+                return $"no region '{region}' in the system; its regions are {string.Join(", ", system.Services.SelectMany(s => s.Spec.Regions).Where(r => r.Access == Kernel.Manifests.RegionAccess.Write).Select(r => r.Name).Distinct())}";
             }
+
+            var points = writer.Spec.Regions.First(r => r.Name == region && r.Access == Kernel.Manifests.RegionAccess.Write).Points;
+            if (!points.Contains(operand.Point!))
+            {
+                return $"region '{region}' has no point '{operand.Point}'; its points are {string.Join(", ", points)}";
+            }
+        }
+        else if (operand.DeviceUri is { } uri && !system.Services.Any(s => s.Spec.Devices.Any(d => d.Uri == uri)))
+        {
+            return $"no service has device '{uri}'";
         }
 
         return null;
@@ -219,7 +231,8 @@ internal sealed class ConditionReader
         };
     }
 
-    private double Value(Operand operand)
+    /// <summary>The operand's value now (a region point's as of the last <see cref="Refresh"/>).</summary>
+    public double Value(Operand operand)
     {
         if (operand.DeviceUri is { } uri)
         {
@@ -272,12 +285,16 @@ internal sealed class ConditionReader
     /// <summary>Makes sure the regions of <paramref name="condition"/> are copied by <see cref="Refresh"/>.</summary>
     public void Watch(Condition condition)
     {
-        foreach (var operand in (Operand[])[condition.Left, condition.Right])
+        Watch(condition.Left);
+        Watch(condition.Right);
+    }
+
+    /// <summary>Makes sure the region of <paramref name="operand"/>, if it reads one, is copied by <see cref="Refresh"/>.</summary>
+    public void Watch(Operand operand)
+    {
+        if (operand.Region is { } region)
         {
-            if (operand.Region is { } region)
-            {
-                Snapshot(region);
-            }
+            Snapshot(region);
         }
     }
 }

@@ -19,7 +19,7 @@ internal static class CampaignCommand
             : args[0] switch
             {
                 "run" => Run(rest, output, error, cancellation),
-                "merge" => Merge(rest, output),
+                "merge" => Merge(rest, output, cancellation),
                 "shrink" => Shrink(rest, output, error, cancellation),
                 _ => throw new UsageException($"unknown campaign command '{args[0]}'; known: run, merge, shrink"),
             };
@@ -69,12 +69,14 @@ internal static class CampaignCommand
         {
             CampaignReport.Write(outDirectory, campaign, shardText, runner.RunCount, records);
             output.WriteLine($"result written to {Path.Combine(outDirectory, CampaignReport.ResultFile)}");
+            CampaignHtmlReport.Write(outDirectory, campaign, system, catalog, runner.RunCount, records, jobs, cancellation);
+            output.WriteLine($"report written to {Path.Combine(outDirectory, CampaignHtmlReport.ReportFile)}");
         }
 
         return totals.Passed == totals.Runs ? 0 : 1;
     }
 
-    private static int Merge(IReadOnlyList<string> args, TextWriter output)
+    private static int Merge(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellation)
     {
         var line = CommandLine.Parse(args);
         var outDirectory = line.Option("out") ?? throw new UsageException("campaign merge needs --out DIR, e.g. neokernel campaign merge shard-0 shard-1 --out merged");
@@ -108,8 +110,8 @@ internal static class CampaignCommand
         }
 
         var catalog = Composition.Catalog();
-        var (campaign, _, diagnostics) = CampaignReader.Load(first.File, catalog);
-        if (campaign is null)
+        var (campaign, system, diagnostics) = CampaignReader.Load(first.File, catalog);
+        if (campaign is null || system is null)
         {
             throw new UsageException($"the shards' campaign file {first.File} no longer reads: {(diagnostics.Count > 0 ? diagnostics[0] : "")}");
         }
@@ -121,6 +123,8 @@ internal static class CampaignCommand
         output.WriteLine($"result digest: {totals.ResultDigest}");
         CampaignReport.Write(outDirectory, campaign, "all", first.RunsInMatrix, runs);
         output.WriteLine($"result written to {Path.Combine(outDirectory, CampaignReport.ResultFile)}");
+        CampaignHtmlReport.Write(outDirectory, campaign, system, catalog, first.RunsInMatrix, runs, Environment.ProcessorCount, cancellation);
+        output.WriteLine($"report written to {Path.Combine(outDirectory, CampaignHtmlReport.ReportFile)}");
         return totals.Passed == totals.Runs ? 0 : 1;
     }
 

@@ -262,6 +262,7 @@ public sealed class CampaignSchemaTests
         Assert.Equal(Campaigns.CampaignReader.TopFields.Order(StringComparer.Ordinal), Names(schema.GetProperty("properties")));
         Assert.Equal(Campaigns.CampaignReader.FaultFields.Order(StringComparer.Ordinal), Names(schema.GetProperty("properties").GetProperty("faults").GetProperty("items").GetProperty("properties")));
         Assert.Equal(Campaigns.CampaignReader.InvariantFields.Order(StringComparer.Ordinal), Names(schema.GetProperty("properties").GetProperty("invariants").GetProperty("items").GetProperty("properties")));
+        Assert.Equal(Campaigns.CampaignReader.PlotFields.Order(StringComparer.Ordinal), Names(schema.GetProperty("properties").GetProperty("plot").GetProperty("properties")));
     }
 
     [Fact]
