@@ -29,6 +29,8 @@ PACKAGES=(
   gcc                          # builds the libmodbus peers (tests/interop/libmodbus)
   libc6-dev                    # headers for those builds
   chromium                     # headless, renders the campaign report (report.html) in its tests (tests/Neokernel.Cli.Tests)
+  slurm-wlm                    # slurmctld, slurmd, sbatch: a one-node cluster runs a campaign as a job array (SlurmCampaignTests)
+  munge                        # Slurm 22.05's daemons authenticate through munged; the test starts its own, with its own key
   nodejs                       # runs the OPC UA interop peer, node-opcua (tests/interop/node-opcua); the machine image's comes with npm
 )
 
