@@ -34,18 +34,38 @@ internal sealed class CampaignReader
     public static bool IsCampaign(string text) =>
         text.Split('\n').Any(line => line.StartsWith("campaign:", StringComparison.Ordinal));
 
+    /// <summary>True when <paramref name="path"/> is a readable campaign file; anything that is not (a FIFO, a link loop, nothing) is the manifest loader's to report.</summary>
+    public static bool IsCampaign(IManifestSource source, string path)
+    {
+        try
+        {
+            return source.ReadText(path) is { } text && IsCampaign(text);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads <paramref name="path"/>; the spec, or null with the diagnostics that say why.</summary>
     public static (CampaignSpec? Spec, SystemDefinition? System, IReadOnlyList<ManifestDiagnostic> Diagnostics) Load(string path, ProgramCatalog catalog)
     {
         var reader = new CampaignReader(path);
-        string text;
+        string? text;
         try
         {
-            text = File.ReadAllText(path);
+            // Bounded and regular files only: a FIFO or a device given as a campaign would hang or never end.
+            text = new FileManifestSource().ReadText(path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            reader.Error(null, "(file)", $"cannot read the campaign file: {exception.Message}", "an existing, readable campaign file");
+            reader.Error(null, "(file)", $"cannot read the campaign file: {exception.Message}", "an existing, readable, regular campaign file");
+            return (null, null, reader.diagnostics);
+        }
+
+        if (text is null)
+        {
+            reader.Error(null, "(file)", "no such file", "an existing campaign file");
             return (null, null, reader.diagnostics);
         }
 

@@ -20,7 +20,7 @@ internal static class ValidateCommand
         foreach (var path in line.Positional)
         {
             // Each file is loaded as what its parsed document is: a campaign, a system or one service.
-            if (File.Exists(path) && Campaigns.CampaignReader.IsCampaign(File.ReadAllText(path)))
+            if (Campaigns.CampaignReader.IsCampaign(source, path))
             {
                 diagnostics.AddRange(Campaigns.CampaignReader.Load(path, catalog).Diagnostics);
                 continue;

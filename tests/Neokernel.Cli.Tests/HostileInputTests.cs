@@ -51,6 +51,24 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void CampaignRun_OnAFifoOrADevice_IsRefusedWithoutReadingIt()
+    {
+        var path = Path.Combine(directory, "campaign-fifo.yaml");
+        using (var mkfifo = Process.Start("mkfifo", path))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var fifo = CliResult.Run("campaign", "run", path);
+        Assert.Equal(1, fifo.ExitCode);
+        Assert.Contains("cannot read the campaign file", fifo.Error, StringComparison.Ordinal);
+        Assert.Contains("is a FIFO (named pipe)", fifo.Error, StringComparison.Ordinal);
+        Assert.Contains("is a character device", CliResult.Run("campaign", "run", "/dev/zero").Error, StringComparison.Ordinal);
+        Assert.Contains("no such file", CliResult.Run("campaign", "run", Path.Combine(directory, "none.yaml")).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_CharacterDevice_IsRefusedWithoutReadingIt() =>
         Assert.Contains("/dev/zero: is a character device", Validate("/dev/zero").Error, StringComparison.Ordinal);
 
