@@ -54,11 +54,17 @@ internal sealed class CampaignRunner(CampaignSpec campaign, SystemDefinition sys
         return [.. results.Select(r => r!)];
     }
 
-    public RunResult RunOne(int index, CancellationToken cancellation = default)
+    /// <summary>Run <paramref name="index"/> of the matrix: its cell, its seed and the schedule the cell has on that seed.</summary>
+    public (CampaignCell Cell, ulong Seed, FaultSchedule Schedule) RunAt(int index)
     {
         var cell = Cells[index / campaign.Seeds.Count];
         var seed = campaign.Seeds[index % campaign.Seeds.Count];
-        var schedule = cell.Schedule(seed);
+        return (cell, seed, cell.Schedule(seed));
+    }
+
+    public RunResult RunOne(int index, CancellationToken cancellation = default)
+    {
+        var (cell, seed, schedule) = RunAt(index);
         var wall = Stopwatch.StartNew();
         var (checker, session, recovery, digest) = Check(system, catalog, campaign, seed, schedule, cancellation);
         session.Kernel.Shutdown();

@@ -140,7 +140,7 @@ internal static class CampaignCommand
         var seedText = line.Option("seed");
         var faultsText = line.Option("faults");
         line.RejectUnknown();
-        if ((runText is null) == (seedText is null && faultsText is null) || (runText is null && (seedText is null || faultsText is null)))
+        if (runText is null ? seedText is null || faultsText is null : seedText is not null || faultsText is not null)
         {
             throw new UsageException("campaign shrink needs --run N (a run of the campaign's matrix), or --seed S and --faults LIST (as a replay command gives them), not both");
         }
@@ -163,8 +163,7 @@ internal static class CampaignCommand
                 throw new UsageException($"--run {runText}: the campaign's runs are 0 to {runner.RunCount - 1}");
             }
 
-            seed = campaign.Seeds[run % campaign.Seeds.Count];
-            schedule = runner.Cells[run / campaign.Seeds.Count].Schedule(seed);
+            (_, seed, schedule) = runner.RunAt(run);
         }
         else
         {

@@ -93,7 +93,7 @@ public sealed partial class SimulationFaults
                     var injection = faults.injections[index];
                     if (injection.Kind == FaultKind.RegionCorrupt)
                     {
-                        Corrupt(publish, points[index], injection.HasValue ? injection.Value : double.NaN);
+                        Corrupt(publish, points[index], injection.Value); // NaN when the schedule gives none
                     }
                 }
             }
