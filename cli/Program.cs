@@ -75,7 +75,7 @@ internal static class Cli
         commands:
           run SYSTEM [--seed N] [--duration D] [--plain] [--in-process] [--no-rt] [--fail-on-fault]
                      [--quality-log FILE] [--trace-jsonl FILE] [--trace-chrome FILE]
-                     [--sandbox-user USER] [--no-sandbox] [--simulated] [--state-dir DIR]
+                     [--sandbox-user USER] [--no-sandbox] [--simulated] [--state-dir DIR] [--control PATH]
                         run a system in real time on its embedded simulated hardware, with a live status;
                         services the system file marks simulated (stand-ins for equipment that is there
                         on a board, like a plant served over Modbus) run only with --simulated;
@@ -158,6 +158,7 @@ internal static class Cli
                 "run" => Commands.RunCommand.Execute(rest, output, error, cancellation),
                 "sim" => Commands.SimCommand.Execute(rest, output, error, cancellation),
                 "campaign" => Commands.CampaignCommand.Execute(rest, output, error, cancellation),
+                "fault" => Commands.FaultCommand.Execute(rest, output, error),
                 "validate" => Commands.ValidateCommand.Execute(rest, output, error),
                 "audit" => Commands.AuditCommand.Execute(rest, output, error, cancellation),
                 "programs" => Commands.InfoCommands.Programs(rest, output),
@@ -167,7 +168,7 @@ internal static class Cli
                 "modbus" => Commands.ModbusCommand.Execute(rest, output, error, cancellation),
                 "plant" => Commands.PlantCommand.Execute(rest, output, error, cancellation),
                 "gateway" => Commands.GatewayCommand.Execute(rest, Console.In, output),
-                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, campaign, validate, audit, programs, lifecycle, trace-schema, modbus, plant, gateway (see neokernel --help)"),
+                _ => throw new UsageException($"unknown command '{args[0]}'; known: run, sim, campaign, fault, validate, audit, programs, lifecycle, trace-schema, modbus, plant, gateway (see neokernel --help)"),
             };
         }
         catch (UsageException exception)

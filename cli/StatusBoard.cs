@@ -17,6 +17,9 @@ internal sealed record StatusFrame(long TimeNs, IReadOnlyList<ServiceStatus> Ser
 {
     /// <summary>Points of the process image left out of <see cref="Points"/>, beyond <see cref="StatusBoard.PointsShownMax"/>.</summary>
     public int PointsNotShown { get; init; }
+
+    /// <summary>Faults struck live (<c>neokernel fault inject</c>) and what became of their services, the latest last.</summary>
+    public IReadOnlyList<Rt.Linux.Faults.LiveInjectionStatus> Injections { get; init; } = [];
 }
 
 /// <summary>
@@ -33,6 +36,9 @@ internal sealed class StatusBoard(SystemKernel kernel, CollectionLedger? collect
 
     public StatusFrame? Latest => Volatile.Read(ref latest);
 
+    /// <summary>The live injections at a time, captured with each frame on the kernel's thread; none when null.</summary>
+    public Func<long, IReadOnlyList<Rt.Linux.Faults.LiveInjectionStatus>>? Injections { get; init; }
+
     public void Start(IPlatform platform)
     {
         timer = platform.CreateTimer(this);
@@ -41,7 +47,8 @@ internal sealed class StatusBoard(SystemKernel kernel, CollectionLedger? collect
 
     public void OnTimer(long nowNs)
     {
-        Volatile.Write(ref latest, Capture(kernel, nowNs, collections));
+        var frame = Capture(kernel, nowNs, collections);
+        Volatile.Write(ref latest, Injections is null ? frame : frame with { Injections = Injections(nowNs) });
         timer!.ArmAt(nowNs + IntervalNs);
     }
 

@@ -5,6 +5,7 @@ using Neokernel.Kernel.Regions;
 using Neokernel.Kernel.Services;
 using Neokernel.Hil;
 using Neokernel.Rt.Linux;
+using Neokernel.Rt.Linux.Faults;
 using Neokernel.Rt.Linux.Isolation;
 using Neokernel.Rt.Linux.Limits;
 using Spectre.Console;
@@ -22,6 +23,9 @@ namespace Neokernel.Cli.Commands;
 internal static class RunCommand
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a live injection may wait for the kernel's loop and the service's process.</summary>
+    private static readonly TimeSpan InjectTimeout = TimeSpan.FromSeconds(5);
 
     public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
@@ -41,6 +45,14 @@ internal static class RunCommand
         using var loop = new KernelLoop(hosts, options, cancellation);
         loop.Start();
         WriteStart(hosts, options, output, error);
+
+        // The operator's line in: neokernel fault inject SERVICE FAULT.
+        using var control = ControlSocket.TryStart(options.ControlPath ?? ControlSocket.DefaultPath(options.System.Spec.Name), (service, fault) => hosts.Faults.Inject(service, fault, InjectTimeout), error);
+        if (control is not null)
+        {
+            output.WriteLine($"control socket: {control.Path} (neokernel fault inject SERVICE FAULT)");
+        }
+
         Draw(loop, hosts, options, output);
         loop.Join();
         if (loop.Failure is { } failure)
@@ -82,7 +94,8 @@ internal static class RunCommand
         string? QualityLogPath,
         string? TraceJsonlPath,
         string? TraceChromePath,
-        string? StateDirectory)
+        string? StateDirectory,
+        string? ControlPath)
     {
         /// <summary>The options, or null when the system did not load (its errors are written to <paramref name="error"/>).</summary>
         public static RunOptions? Parse(IReadOnlyList<string> args, TextWriter output, TextWriter error)
@@ -110,10 +123,11 @@ internal static class RunCommand
             var jsonl = line.Option("trace-jsonl");
             var chrome = line.Option("trace-chrome");
             var stateDirectory = line.Option("state-dir");
+            var controlPath = line.Option("control");
             line.RejectUnknown();
             return system is null
                 ? null
-                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, sandbox, sandboxUser, qualityLogPath, jsonl, chrome, stateDirectory);
+                : new RunOptions(path, catalog, system, seed, durationNs, plain, inProcess, realTime, failOnFault, sandbox, sandboxUser, qualityLogPath, jsonl, chrome, stateDirectory, controlPath);
         }
     }
 
@@ -146,8 +160,13 @@ internal static class RunCommand
             Processes = processes;
             Isolated = isolated;
             Kernel = kernel;
-            Board = new StatusBoard(kernel, processes.Collections);
+            var inProcesses = isolated.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+            Faults = new LiveFaultInjector(kernel, platform, processes, inProcesses.Contains);
+            Board = new StatusBoard(kernel, processes.Collections) { Injections = Faults.Capture };
         }
+
+        /// <summary>Live fault injection into this run (<c>neokernel fault inject</c>).</summary>
+        public LiveFaultInjector Faults { get; }
 
         public PacedPlatform Platform { get; }
 
@@ -179,7 +198,9 @@ internal static class RunCommand
                     throw new UsageException(overlap);
                 }
 
-                var platform = new PacedPlatform(options.Seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs()) { MessageQueues = queues, RetainStorage = storage };
+                // Device channels and Modbus connections carry what `neokernel fault inject` strikes (nothing until then).
+                var faults = Rt.Simulation.Faults.SimulationFaults.ForLiveInjection(options.Seed);
+                var platform = new PacedPlatform(options.Seed, new SimulatedDeviceBus(regions), regions, LinuxTime.MonotonicNs(), faults: faults) { MessageQueues = queues, RetainStorage = storage };
 
                 // A message into a ring this process consumes rings its doorbell, registered in this loop.
                 queues.ArrivalLoop = platform.Reactor;
@@ -452,6 +473,7 @@ internal static class RunCommand
     {
         var last = -1L;
         var faultsSeen = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var injectionsSeen = new Dictionary<(long, string, string), string>();
         while (!loop.Join(RefreshInterval))
         {
             var frame = board.Latest;
@@ -464,6 +486,21 @@ internal static class RunCommand
             {
                 faultsSeen[service.Id] = service.LastFault;
                 output.WriteLine($"fault at {Format.Seconds(frame.TimeNs)}: {service.Id}: {service.LastFault}");
+            }
+
+            foreach (var injection in frame.Injections)
+            {
+                var key = (injection.AtNs, injection.ServiceId, injection.Fault);
+                if (!injectionsSeen.TryGetValue(key, out var outcome))
+                {
+                    output.WriteLine($"injected at {Format.Seconds(injection.AtNs)}: {injection.ServiceId} {injection.Fault}: {injection.Struck}");
+                }
+
+                if (outcome != injection.Outcome)
+                {
+                    injectionsSeen[key] = injection.Outcome;
+                    output.WriteLine($"at {Format.Seconds(frame.TimeNs)}: {injection.ServiceId} {injection.Fault} (injected at {Format.Seconds(injection.AtNs)}): {injection.Outcome}");
+                }
             }
 
             if (frame.TimeNs / 1_000_000_000 == last)
@@ -515,8 +552,22 @@ internal static class RunCommand
             image.AddRow(Markup.Escape(p.Region), Markup.Escape(p.Point), Format.Number(p.Value, "0.000"), p.Quality == Quality.Good ? "[green]good[/]" : $"[red]{p.Quality}[/]");
         }
 
-        return new Rows(services, image, new Markup("[grey]Ctrl-C stops the services cleanly[/]"));
+        if (frame.Injections.Count == 0)
+        {
+            return new Rows(services, image, new Markup("[grey]Ctrl-C stops the services cleanly; neokernel fault inject SERVICE FAULT strikes a fault[/]"));
+        }
+
+        var injected = new Table().Title("injected faults").AddColumns("at", "service", "fault", "struck", "since");
+        foreach (var i in frame.Injections.TakeLast(InjectionsShownMax))
+        {
+            injected.AddRow(Format.Seconds(i.AtNs), Markup.Escape(i.ServiceId), Markup.Escape(i.Fault), Markup.Escape(i.Struck), Markup.Escape(i.Outcome));
+        }
+
+        return new Rows(services, image, injected, new Markup("[grey]Ctrl-C stops the services cleanly[/]"));
     }
+
+    /// <summary>The live table shows the latest this many injections.</summary>
+    private const int InjectionsShownMax = 8;
 
     private static string StateMarkup(ServiceState state, bool safe) => state switch
     {

@@ -293,7 +293,7 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
         Volatile.Write(ref beatSinceStart, true);
         if (faultedAtNs >= 0)
         {
-            Recoveries.Record(nowNs - faultedAtNs);
+            Recoveries.Record(nowNs - faultedAtNs, nowNs);
             faultedAtNs = -1;
         }
     }
@@ -513,10 +513,14 @@ public sealed class RecoveryTimes
     /// <summary>Recoveries recorded since boot.</summary>
     public long Count => count;
 
-    internal void Record(long ns)
+    /// <summary>When the last recovery completed: the first cycle after the last fault (platform ns); 0 before any.</summary>
+    public long LastAtNs { get; private set; }
+
+    internal void Record(long ns, long atNs)
     {
         ring[(int)(count % Capacity)] = ns;
         count++;
+        LastAtNs = atNs;
     }
 
     /// <summary>The kept recovery times, sorted. Control plane.</summary>

@@ -37,13 +37,22 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
     /// The wall clock at time zero; null reads it now, once (the kernel's process). A service host
     /// process is given its kernel's, so every process of a run maps timestamps to the calendar alike.
     /// </param>
-    public PacedPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory, long originNs, long? wallClockAtZeroUnixNs = null)
-        : base(seed, devices, regionMemory)
+    /// <param name="faults">
+    /// Live faults (<see cref="Simulation.Faults.SimulationFaults.ForLiveInjection"/>): the device
+    /// channels and Modbus connections services open carry what <c>neokernel fault inject</c> strikes.
+    /// </param>
+    public PacedPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory, long originNs, long? wallClockAtZeroUnixNs = null, Simulation.Faults.SimulationFaults? faults = null)
+        : base(seed, faults is null ? devices : faults.Wrap(devices), regionMemory)
     {
         this.originNs = originNs;
         this.wallClockAtZeroUnixNs = wallClockAtZeroUnixNs ?? LinuxTime.WallClockAt(originNs);
-        Streams = new Devices.LinuxStreamDevices(reactor, this);
+        Faults = faults;
+        faults?.Bind(this);
+        Streams = WrapStreams(new Devices.LinuxStreamDevices(reactor, this));
     }
+
+    /// <summary>The live faults at this platform's device seams; null: none.</summary>
+    public Simulation.Faults.SimulationFaults? Faults { get; }
 
     /// <summary>The wall clock (ns since the Unix epoch) when this platform's clock read zero.</summary>
     public override long WallClockAtZeroUnixNs => wallClockAtZeroUnixNs;
@@ -54,7 +63,7 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
     /// </summary>
     public Devices.IStreamFdSource StreamFds
     {
-        init => Streams = new Devices.LinuxStreamDevices(reactor, this, value);
+        init => Streams = WrapStreams(new Devices.LinuxStreamDevices(reactor, this, value));
     }
 
     /// <summary>The CLOCK_MONOTONIC reading that is this platform's time zero.</summary>
@@ -116,4 +125,7 @@ public sealed class PacedPlatform : EventLoopPlatform, IDisposable
     }
 
     public void Dispose() => reactor.Dispose();
+
+    private Kernel.Devices.IStreamDeviceProvider WrapStreams(Kernel.Devices.IStreamDeviceProvider streams) =>
+        Faults is null ? streams : Faults.WrapStreams(streams);
 }

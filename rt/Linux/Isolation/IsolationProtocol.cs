@@ -53,6 +53,19 @@ internal static class IsolationProtocol
     /// <summary>Kernel → host: stop the service and exit.</summary>
     public const byte Quit = (byte)'Q';
 
+    /// <summary>
+    /// Kernel → host: strike a fault in the service's process now (<c>neokernel fault inject</c>):
+    /// a <see cref="Rt.Faults.FaultInjection"/> as text (its time is ignored). The host answers with
+    /// a text that begins <see cref="FaultStruckPrefix"/> or <see cref="FaultRefusedPrefix"/>.
+    /// </summary>
+    public const byte Fault = (byte)'F';
+
+    /// <summary>How a child's answer to <see cref="Fault"/> begins when it struck: the injection as it took effect follows.</summary>
+    public const string FaultStruckPrefix = "fault-struck: ";
+
+    /// <summary>How a child's answer to <see cref="Fault"/> begins when it could not strike: why follows.</summary>
+    public const string FaultRefusedPrefix = "fault-refused: ";
+
     /// <summary>Host → kernel: a line of text ("started", "fault: …").</summary>
     public const byte Text = (byte)'T';
 

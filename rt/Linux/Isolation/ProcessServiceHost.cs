@@ -57,6 +57,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
     public const long StartupGraceNs = 15_000_000_000;
 
     private readonly Dictionary<string, int> pids = new(StringComparer.Ordinal);
+
+    /// <summary>The running child of each service, for live fault injection. Control thread only.</summary>
+    private readonly Dictionary<string, ChildProcess> children = new(StringComparer.Ordinal);
     private readonly ProcessLimiter limiter = limiter ?? new ProcessLimiter(Console.Error);
     private readonly Dictionary<string, TraceCounts> traceCounts = new(StringComparer.Ordinal);
     private readonly ProcessControl control = new(PostFor(platform));
@@ -92,6 +95,31 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 return new Dictionary<string, TraceCounts>(traceCounts, StringComparer.Ordinal);
             }
         }
+    }
+
+    /// <summary>
+    /// Strikes <paramref name="injection"/> at the process of <paramref name="serviceId"/>
+    /// (<c>neokernel fault inject</c>): a crash is SIGKILL, a hang SIGSTOP and, after its duration,
+    /// SIGCONT (pidfd_send_signal: never a process that reused the pid); memory exhaustion and the
+    /// device and Modbus faults the process strikes on itself. Completes with what struck; throws
+    /// <see cref="ArgumentException"/> when nothing could (no process runs, the process refused).
+    /// Thread-safe.
+    /// </summary>
+    public Task<string> InjectAsync(string serviceId, Rt.Faults.FaultInjection injection)
+    {
+        ArgumentNullException.ThrowIfNull(serviceId);
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        control.Post(() =>
+        {
+            if (!children.TryGetValue(serviceId, out var child))
+            {
+                answer.TrySetException(new ArgumentException($"service '{serviceId}' has no process running now"));
+                return;
+            }
+
+            child.Inject(injection, answer);
+        });
+        return answer.Task;
     }
 
     public IServiceInstance Create(ServiceLaunch launch)
@@ -545,6 +573,9 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
         private bool exited;
         private bool closed;
 
+        /// <summary>A fault the child was asked to strike on itself, until it answers.</summary>
+        private TaskCompletionSource<string>? injected;
+
         private string ServiceId => launch.Service.Id;
 
         private Socket? Socket => pair?.Kernel;
@@ -568,6 +599,7 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                 process.ErrorDataReceived += (_, e) => AppendError(e.Data);
                 process.BeginErrorReadLine();
                 host.NotePid(ServiceId, process.Id);
+                host.children[ServiceId] = this;
                 limits = host.limiter.Apply(process.Id, prepared);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -581,6 +613,74 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
 
             WatchExit(process.Id);
             SendGrants();
+        }
+
+        /// <summary>Strikes a live fault at this child (see <see cref="InjectAsync"/>). Control thread.</summary>
+        public void Inject(Rt.Faults.FaultInjection injection, TaskCompletionSource<string> answer)
+        {
+            if (closed || exited || process is null || pidfd is null || Socket is not { } socket)
+            {
+                answer.TrySetException(new ArgumentException($"the process of '{ServiceId}' is not running"));
+                return;
+            }
+
+            var pid = process.Id;
+            switch (injection.Kind)
+            {
+                case Rt.Faults.FaultKind.Crash:
+                    Signal(answer, Pidfd.SigKill, $"kill -9 of process {pid}");
+                    return;
+                case Rt.Faults.FaultKind.Hang:
+                    if (Signal(answer, Pidfd.SigStop, $"SIGSTOP of process {pid}, SIGCONT after {Rt.Faults.FaultText.Duration(injection.DurationNs)} unless it is gone by then"))
+                    {
+                        var held = pidfd;
+                        _ = Task.Delay(TimeSpan.FromTicks(injection.DurationNs / 100)).ContinueWith(_ => host.control.Post(() =>
+                        {
+                            if (!closed && !exited && ReferenceEquals(pidfd, held))
+                            {
+                                Pidfd.SendSignal(held, Pidfd.SigCont);
+                            }
+                        }), TaskScheduler.Default);
+                    }
+
+                    return;
+            }
+
+            if (injected is not null)
+            {
+                answer.TrySetException(new ArgumentException($"the process of '{ServiceId}' has not answered the last fault yet"));
+                return;
+            }
+
+            try
+            {
+                IsolationProtocol.Send(socket, IsolationProtocol.Fault, Encoding.UTF8.GetBytes(injection.ToString()));
+                injected = answer;
+            }
+            catch (Exception exception) when (exception is SocketException or LinuxErrnoException)
+            {
+                answer.TrySetException(new ArgumentException($"the process of '{ServiceId}' could not be told: {exception.Message}"));
+            }
+        }
+
+        private bool Signal(TaskCompletionSource<string> answer, int signal, string what)
+        {
+            try
+            {
+                if (Pidfd.SendSignal(pidfd!, signal))
+                {
+                    answer.TrySetResult(what);
+                    return true;
+                }
+
+                answer.TrySetException(new ArgumentException($"the process of '{ServiceId}' had exited already"));
+            }
+            catch (LinuxErrnoException exception)
+            {
+                answer.TrySetException(new ArgumentException(exception.Message));
+            }
+
+            return false;
         }
 
         /// <summary>Stop: asks the child to quit and waits for it, at most <paramref name="timeout"/>.</summary>
@@ -613,6 +713,14 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             {
                 host.ForgetPid(ServiceId, process.Id);
             }
+
+            if (host.children.GetValueOrDefault(ServiceId) == this)
+            {
+                host.children.Remove(ServiceId);
+            }
+
+            injected?.TrySetException(new ArgumentException($"the process of '{ServiceId}' ended before it answered"));
+            injected = null;
 
             limits?.Dispose();
             pair?.Dispose();
@@ -680,6 +788,10 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
                         var warning = said[IsolationProtocol.WarningPrefix.Length..];
                         host.control.PostToKernel(() => launch.Service.Warn(warning));
                     }
+                    else if (message.Type == IsolationProtocol.Text && Answer(Encoding.UTF8.GetString(message.Body)))
+                    {
+                        // The child's answer to a fault it was asked to strike.
+                    }
                     else if (message.Type == IsolationProtocol.Text)
                     {
                         lastText = Encoding.UTF8.GetString(message.Body);
@@ -707,6 +819,26 @@ public sealed class ProcessServiceHost(IPlatform platform, ServiceHostCommand co
             {
                 talking?.Dispose();
             }
+        }
+
+        /// <summary>True when <paramref name="said"/> answers a fault; completes its injection.</summary>
+        private bool Answer(string said)
+        {
+            if (said.StartsWith(IsolationProtocol.FaultStruckPrefix, StringComparison.Ordinal))
+            {
+                injected?.TrySetResult(said[IsolationProtocol.FaultStruckPrefix.Length..]);
+            }
+            else if (said.StartsWith(IsolationProtocol.FaultRefusedPrefix, StringComparison.Ordinal))
+            {
+                injected?.TrySetException(new ArgumentException(said[IsolationProtocol.FaultRefusedPrefix.Length..]));
+            }
+            else
+            {
+                return false;
+            }
+
+            injected = null;
+            return true;
         }
 
         /// <summary>The pidfd is readable: the child exited. Reaps it and tells the kernel how it ended.</summary>

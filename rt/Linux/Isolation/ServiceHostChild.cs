@@ -41,6 +41,9 @@ public sealed record ServiceHostArguments(string ServiceId, int SocketFd, ulong 
 /// </summary>
 public static class ServiceHostChild
 {
+    /// <summary>The exit code of a service host that ran out of memory by an injected fault.</summary>
+    private const int ExitOutOfMemory = 1;
+
     /// <summary>How often the child checks its service is still running and publishes its collection counts.</summary>
     private const long WatchIntervalNs = 20_000_000;
 
@@ -78,7 +81,10 @@ public static class ServiceHostChild
         // from now on the OS refuses the rest (rt/Linux/Sandbox: user, capabilities, seccomp).
         Sandbox.ServiceSandbox.Enter();
         var devices = devicesFor(grants.Devices);
-        var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs, arguments.WallClockAtZeroUnixNs)
+
+        // Every device channel and Modbus connection carries what `neokernel fault inject` may strike (nothing until then).
+        var faults = Simulation.Faults.SimulationFaults.ForLiveInjection(arguments.Seed);
+        var platform = new PacedPlatform(arguments.Seed, devices, new GrantedRegionMemory(grants.Regions), arguments.OriginNs, arguments.WallClockAtZeroUnixNs, faults)
         {
             MessageQueues = new GrantedMessageQueues(grants.Rings),
             StreamFds = grants.Streams,
@@ -113,7 +119,7 @@ public static class ServiceHostChild
         IsolationProtocol.SendText(socket, IsolationProtocol.StartedText);
         using var stop = new CancellationTokenSource();
         var receiveBuffer = new byte[FdPassing.PayloadBytesMax];
-        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop, grants.Streams)) { IsBackground = true, Name = "service-host-socket" };
+        var listener = new Thread(() => ListenForQuit(socket, receiveBuffer, stop, grants.Streams, injection => Strike(injection, socket, platform, faults))) { IsBackground = true, Name = "service-host-socket" };
         listener.Start();
 
         // A real-time task's statistics are read on this thread while it sleeps (their reader side), not on the task's.
@@ -186,7 +192,7 @@ public static class ServiceHostChild
         }
     }
 
-    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop, GrantedStreamFds streams)
+    private static void ListenForQuit(Socket socket, byte[] buffer, CancellationTokenSource stop, GrantedStreamFds streams, Action<string> strike)
     {
         try
         {
@@ -195,6 +201,11 @@ public static class ServiceHostChild
                 if (streams.TryDeliver(message.Type, message.Body, message.Fds))
                 {
                     continue;
+                }
+
+                if (message.Type == IsolationProtocol.Fault)
+                {
+                    strike(System.Text.Encoding.UTF8.GetString(message.Body));
                 }
 
                 foreach (var fd in message.Fds)
@@ -215,6 +226,73 @@ public static class ServiceHostChild
         catch (ObjectDisposedException)
         {
             // Run already returned (a watchdog fault ended the service) and disposed the source: nothing left to stop.
+        }
+    }
+
+    /// <summary>
+    /// A fault the kernel asked this process to suffer (<c>neokernel fault inject</c>), on the
+    /// socket's thread: memory exhaustion here, device and Modbus faults on the loop's thread
+    /// (the service's), where its channels are read. The kernel hears what struck or why not.
+    /// </summary>
+    private static void Strike(string text, Socket socket, PacedPlatform platform, Simulation.Faults.SimulationFaults faults)
+    {
+        Rt.Faults.FaultInjection injection;
+        try
+        {
+            injection = Rt.Faults.FaultInjection.Parse(text);
+        }
+        catch (Rt.Faults.FaultSyntaxException exception)
+        {
+            TryTell(socket, IsolationProtocol.FaultRefusedPrefix + exception.Message);
+            return;
+        }
+
+        if (injection.Kind == Rt.Faults.FaultKind.MemoryExhaustion)
+        {
+            TryTell(socket, $"{IsolationProtocol.FaultStruckPrefix}process {Environment.ProcessId} allocates until its memory limit stops it");
+            ExhaustMemory(socket);
+            return;
+        }
+
+        platform.Post(() =>
+        {
+            try
+            {
+                faults.InjectNow(injection);
+                TryTell(socket, $"{IsolationProtocol.FaultStruckPrefix}on its channel, in its process {Environment.ProcessId}");
+            }
+            catch (ArgumentException exception)
+            {
+                TryTell(socket, IsolationProtocol.FaultRefusedPrefix + exception.Message);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Allocates and touches memory until the runtime refuses more: at the heap limit the kernel set
+    /// from the service's memory limit (DOTNET_GCHeapHardLimit), or its cgroup's OOM killer first.
+    /// Then it tells the kernel and exits as a service that ran out of memory.
+    /// </summary>
+    private static void ExhaustMemory(Socket socket)
+    {
+        var hoard = new List<byte[]>();
+        long held = 0;
+        try
+        {
+            while (true)
+            {
+                var block = GC.AllocateUninitializedArray<byte>(1 << 20);
+                block.AsSpan().Fill(0xA5);
+                hoard.Add(block);
+                held += block.Length;
+            }
+        }
+        catch (OutOfMemoryException)
+        {
+            hoard.Clear();
+            hoard.TrimExcess();
+            TryTell(socket, $"{IsolationProtocol.FaultPrefix}out of memory after {held >> 20} MiB more (memory-exhaustion injected)");
+            Environment.Exit(ExitOutOfMemory);
         }
     }
 

@@ -45,7 +45,7 @@ public sealed partial class SimulationFaults
     public IStreamDeviceProvider WrapStreams(IStreamDeviceProvider network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return modbusLinks.Count == 0 ? network : new FaultingStreams(network, this);
+        return modbusLinks.Count == 0 && !live ? network : new FaultingStreams(network, this);
     }
 
     /// <summary>The key a Modbus injection's target acts under: one per slave address, however the URI spells it.</summary>
@@ -53,6 +53,25 @@ public sealed partial class SimulationFaults
         "modbus-tcp://" + (FaultSchedule.ModbusTcpEndpoint(target) ?? throw new ArgumentException($"'{target}' is not a modbus-tcp:// address; check the schedule against the system first", nameof(target)));
 
     private void AddModbusLink(string key, List<int> active) => modbusLinks.TryAdd(key, new ModbusLink(active));
+
+    /// <summary>The link of a slave's address, made now when live (any later injection may target it).</summary>
+    private ModbusLink? ModbusLinkFor(string key)
+    {
+        if (modbusLinks.TryGetValue(key, out var link) || !live)
+        {
+            return link;
+        }
+
+        if (!activeByTarget.TryGetValue(key, out var active))
+        {
+            active = [];
+            activeByTarget.Add(key, active);
+        }
+
+        link = new ModbusLink(active);
+        modbusLinks.Add(key, link);
+        return link;
+    }
 
     /// <summary>A disconnect strikes: every open connection to the slave is reset.</summary>
     private void Disconnect(string key)
@@ -146,7 +165,7 @@ public sealed partial class SimulationFaults
     {
         public IStreamChannel Open(DeviceAddress address, IStreamHandler handler)
         {
-            if (address.Scheme != DeviceScheme.ModbusTcp || !faults.modbusLinks.TryGetValue("modbus-tcp://" + address.Endpoint, out var link))
+            if (address.Scheme != DeviceScheme.ModbusTcp || faults.ModbusLinkFor("modbus-tcp://" + address.Endpoint) is not { } link)
             {
                 return network.Open(address, handler);
             }

@@ -27,8 +27,8 @@ public sealed partial class SimulationFaults
         }
 
         var lists = new List<List<int>>();
-        var points = new int[injections.Length];
-        for (var i = 0; i < injections.Length; i++)
+        var points = new int[injections.Count];
+        for (var i = 0; i < injections.Count; i++)
         {
             var target = FaultTarget.Of(injections[i].Target);
             if (injections[i].Descriptor.Target != FaultTargetKind.Region || !string.Equals(target.Name, region, StringComparison.Ordinal))

@@ -17,19 +17,28 @@ namespace Neokernel.Rt.Simulation.Faults;
 /// time order; each start is a <c>fault-inject</c> trace event. Noise, garbling, the chance of a
 /// lost or doubled message and which bytes are corrupted draw from the seed's own <c>faults</c>
 /// stream, never from a service's.
+/// <para>
+/// The same seams serve live injection on the paced real-time platform
+/// (<see cref="ForLiveInjection"/>): every device channel and Modbus connection is opened through
+/// them, with nothing in effect, and <see cref="InjectNow"/> strikes a fault at the loop's present
+/// time, as <c>neokernel fault inject</c> asks of a running system.
+/// </para>
 /// </summary>
 public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
 {
-    private readonly FaultInjection[] injections;
+    private readonly List<FaultInjection> injections;
 
     /// <summary>What each injection acts under in <see cref="activeByTarget"/>: its target, or for a Modbus fault its slave's address.</summary>
-    private readonly string[] keys;
+    private readonly List<string> keys;
+
+    /// <summary>Live: every device and Modbus connection is wrapped, as any may be struck later.</summary>
+    private readonly bool live;
     private readonly (long TimeNs, int Index, bool Start)[] steps;
     private readonly DeterministicRandom random;
     private readonly Dictionary<string, List<int>> activeByTarget = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClockOffset> offsets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeviceFaultState> devices = new(StringComparer.Ordinal);
-    private readonly double[] stuckValues;
+    private readonly List<double> stuckValues;
     private readonly long[] injectedByKind = new long[FaultCatalog.KindNumberEnd];
     private int nextStep;
     private IPlatform? platform;
@@ -37,18 +46,24 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
     private IPlatformTimer? timer;
 
     public SimulationFaults(FaultSchedule schedule, ulong seed)
+        : this(schedule, seed, live: false)
+    {
+    }
+
+    private SimulationFaults(FaultSchedule schedule, ulong seed, bool live)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         Schedule = schedule;
+        this.live = live;
         injections = [.. schedule.Injections];
-        stuckValues = new double[injections.Length];
-        keys = new string[injections.Length];
+        stuckValues = [.. new double[injections.Count]];
+        keys = [];
         random = new DeterministicRandom(seed).Fork("faults");
-        var list = new List<(long, int, bool)>(injections.Length * 2);
-        for (var i = 0; i < injections.Length; i++)
+        var list = new List<(long, int, bool)>(injections.Count * 2);
+        for (var i = 0; i < injections.Count; i++)
         {
             var injection = injections[i];
-            keys[i] = injection.Descriptor.Target == FaultTargetKind.ModbusSlave ? ModbusKey(injection.Target) : injection.Target;
+            keys.Add(injection.Descriptor.Target == FaultTargetKind.ModbusSlave ? ModbusKey(injection.Target) : injection.Target);
             list.Add((injection.AtNs, i, true));
             if (injection.Descriptor.Lasts)
             {
@@ -87,6 +102,17 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         steps = [.. list.OrderBy(s => s.Item1).ThenBy(s => s.Item3).ThenBy(s => s.Item2)];
     }
 
+    /// <summary>
+    /// Faults for a running system on the paced platform: no schedule; every device channel and
+    /// Modbus TCP connection opened through <see cref="Wrap(IDeviceProvider)"/> and
+    /// <see cref="WrapStreams"/> can be struck by <see cref="InjectNow"/>.
+    /// </summary>
+    public static SimulationFaults ForLiveInjection(ulong seed) => new(FaultSchedule.Empty, seed, live: true);
+
+    /// <summary>The kinds <see cref="InjectNow"/> strikes: those that act on a device channel or a Modbus connection.</summary>
+    public static bool StrikesLive(FaultKind kind) =>
+        FaultCatalog.Of(kind).Target is FaultTargetKind.DeviceRead or FaultTargetKind.DeviceWrite or FaultTargetKind.ModbusSlave;
+
     public FaultSchedule Schedule { get; }
 
     /// <summary>Injections that struck so far.</summary>
@@ -102,7 +128,7 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
     public IDeviceProvider Wrap(IDeviceProvider inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        return devices.Count == 0 ? inner : new FaultingDevices(inner, this);
+        return devices.Count == 0 && !live ? inner : new FaultingDevices(inner, this);
     }
 
     /// <summary>The clock <paramref name="serviceId"/> sees: <paramref name="clock"/>, moved by the clock jumps that struck it.</summary>
@@ -111,6 +137,41 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
 
     /// <summary>The platform the schedule runs on; from its constructor.</summary>
     internal void Bind(IPlatform on) => platform = on;
+
+    /// <summary>
+    /// Live: strikes <paramref name="injection"/> now, on the loop's thread, for its duration from
+    /// now (its own time is ignored). Returns what it struck, or why not: a kind that does not act
+    /// on a device or Modbus connection, or a target this process never opened.
+    /// </summary>
+    public string InjectNow(FaultInjection injection)
+    {
+        if (!live || platform is null)
+        {
+            throw new InvalidOperationException("live injection needs faults made by ForLiveInjection and given to their platform");
+        }
+
+        if (!StrikesLive(injection.Kind))
+        {
+            throw new ArgumentException($"'{injection.Descriptor.Word}' does not act on a device channel; only device and Modbus faults are struck in the service's process", nameof(injection));
+        }
+
+        var key = injection.Descriptor.Target == FaultTargetKind.ModbusSlave ? ModbusKey(injection.Target) : injection.Target;
+        if (!activeByTarget.ContainsKey(key))
+        {
+            throw new ArgumentException($"'{injection.Target}' is not open in this process: the service holds no channel to it (yet)", nameof(injection));
+        }
+
+        var now = injection with { AtNs = platform.Clock.NowNs };
+        var index = injections.Count;
+        injections.Add(now);
+        keys.Add(key);
+        stuckValues.Add(0);
+        var ending = new LiveEnd(this, index);
+        ending.Timer = platform.CreateTimer(ending);
+        ending.Timer.ArmAt(now.EndNs);
+        Strike(index);
+        return now.ToString();
+    }
 
     /// <summary>Arms the schedule on <paramref name="system"/>, before it boots.</summary>
     public void Attach(SystemKernel system)
@@ -153,17 +214,23 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
     private void Strike(int index)
     {
         var injection = injections[index];
-        var k = kernel!;
-        var subject = FaultSchedule.SubjectOf(k.System, injection) is { } holder ? k.Service(holder.Spec.Id).TraceId : 0;
-        k.Trace.Record(TraceEventKind.FaultInject, subject, injection.ToString(), 0, (long)injection.Kind);
+
+        // Live, in a service's own process, there is no system kernel: its kernel traces the injection.
+        var k = kernel;
+        if (k is not null)
+        {
+            var subject = FaultSchedule.SubjectOf(k.System, injection) is { } holder ? k.Service(holder.Spec.Id).TraceId : 0;
+            k.Trace.Record(TraceEventKind.FaultInject, subject, injection.ToString(), 0, (long)injection.Kind);
+        }
+
         var struck = true;
         switch (injection.Kind)
         {
             case FaultKind.Crash:
-                struck = k.InjectFault(injection.Target, "crashed (injected fault)");
+                struck = k!.InjectFault(injection.Target, "crashed (injected fault)");
                 break;
             case FaultKind.MemoryExhaustion:
-                struck = k.InjectFault(injection.Target, "out of memory: killed at its memory limit (injected fault)");
+                struck = k!.InjectFault(injection.Target, "out of memory: killed at its memory limit (injected fault)");
                 break;
             case FaultKind.ClockJump:
                 offsets[injection.Target].Ns += (long)(injection.Value * 1_000_000);
@@ -299,6 +366,28 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         return false;
     }
 
+    /// <summary>A live injection's end: it leaves the target's active list.</summary>
+    private sealed class LiveEnd(SimulationFaults faults, int index) : ITimerCallback
+    {
+        public IPlatformTimer? Timer { get; set; }
+
+        public void OnTimer(long nowNs) => faults.activeByTarget[faults.keys[index]].Remove(index);
+    }
+
+    /// <summary>Live: the state of a device opened now, which any later injection may target.</summary>
+    private DeviceFaultState? DeviceStateFor(string uri)
+    {
+        if (devices.TryGetValue(uri, out var state) || !live)
+        {
+            return state;
+        }
+
+        state = new DeviceFaultState();
+        devices.Add(uri, state);
+        activeByTarget.TryAdd(uri, []);
+        return state;
+    }
+
     private sealed class ClockOffset
     {
         public long Ns;
@@ -316,12 +405,18 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         public long WallClockAtZeroUnixNs => clock.WallClockAtZeroUnixNs;
     }
 
-    private sealed class FaultingDevices(IDeviceProvider inner, SimulationFaults faults) : IDeviceProvider
+    /// <summary>
+    /// Channels opened here carry the faults. A device the kernel shares with a service's own
+    /// process (a register bank's memory) is shared as it is: that process wraps its own channels.
+    /// </summary>
+    private sealed class FaultingDevices(IDeviceProvider inner, SimulationFaults faults) : IDeviceProvider, IShareableDevices
     {
+        public RegionMemory? SharedMemoryOf(string uri) => (inner as IShareableDevices)?.SharedMemoryOf(uri);
+
         public IDeviceChannel Open(string uri, DeviceAccess access)
         {
             var channel = inner.Open(uri, access);
-            return faults.devices.TryGetValue(uri, out var state) ? new FaultingChannel(channel, faults, uri, state) : channel;
+            return faults.DeviceStateFor(uri) is { } state ? new FaultingChannel(channel, faults, uri, state) : channel;
         }
     }
 
