@@ -153,14 +153,13 @@ internal static class RunCommand
     {
         private readonly SharedMessageQueueProvider queues;
 
-        private RunHosts(SharedMessageQueueProvider queues, PacedPlatform platform, ProcessServiceHost processes, List<ServiceSpec> isolated, SystemKernel kernel)
+        private RunHosts(SharedMessageQueueProvider queues, PacedPlatform platform, ProcessServiceHost processes, List<ServiceSpec> isolated, HashSet<string> inProcesses, SystemKernel kernel)
         {
             this.queues = queues;
             Platform = platform;
             Processes = processes;
             Isolated = isolated;
             Kernel = kernel;
-            var inProcesses = isolated.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
             Faults = new LiveFaultInjector(kernel, platform, processes, inProcesses.Contains);
             Board = new StatusBoard(kernel, processes.Collections) { Injections = Faults.Capture };
         }
@@ -215,7 +214,7 @@ internal static class RunCommand
 
                 var kernel = new SystemKernel(options.System, options.Catalog, platform, hostSelector: s => isolated.Contains(s.Id) ? processes : null);
                 kernel.Warned += (service, text) => error.WriteLine($"neokernel: warning: {service}: {text}");
-                return new RunHosts(queues, platform, processes, isolatedServices, kernel);
+                return new RunHosts(queues, platform, processes, isolatedServices, isolated, kernel);
             }
             catch
             {

@@ -53,9 +53,13 @@ public sealed class LiveFaultInjector(SystemKernel kernel, PacedPlatform platfor
         {
             Strike.Process => Wait(processes!.InjectAsync(serviceId, injection), timeout, serviceId),
             Strike.KernelFault => OnLoop(() => kernel.InjectFault(serviceId, "crashed (injected fault)") ? "the kernel's fault path (it runs in the kernel's process)" : throw new ArgumentException($"'{serviceId}' is not running"), timeout),
-            _ => OnLoop(() => platform.Faults!.InjectNow(injection) is not null ? "on its channel, in the kernel's process" : "", timeout),
+            _ => OnLoop(() =>
+            {
+                platform.Faults!.InjectNow(injection);
+                return "on its channel, in the kernel's process";
+            }, timeout),
         };
-        OnLoop(() => Remember(before, injection, struck), timeout);
+        OnLoop(() => Remember(serviceId, before, injection, struck), timeout);
         return struck;
     }
 
@@ -190,9 +194,10 @@ public sealed class LiveFaultInjector(SystemKernel kernel, PacedPlatform platfor
             : throw new ArgumentException($"'{serviceId}' is {service.State.ToString().ToLowerInvariant()}, not running; inject when it runs");
     }
 
-    private bool Remember((long AtNs, int Restarts, long Recoveries) before, FaultInjection injection, string struck)
+    /// <summary>Traces the strike and keeps it for the table; <see cref="Resolve"/> made sure <paramref name="serviceId"/> is what it strikes.</summary>
+    private bool Remember(string serviceId, (long AtNs, int Restarts, long Recoveries) before, FaultInjection injection, string struck)
     {
-        var service = kernel.Service(injection.Descriptor.Target == FaultTargetKind.Service ? injection.Target : FaultSchedule.SubjectOf(kernel.System, injection)!.Spec.Id);
+        var service = kernel.Service(serviceId);
         var fault = Describe(injection);
         kernel.Trace.Record(TraceEventKind.FaultInject, service.TraceId, $"live {fault} at {service.Id}: {struck}", 0, (long)injection.Kind);
         if (injections.Count == KeptMax)
@@ -208,11 +213,11 @@ public sealed class LiveFaultInjector(SystemKernel kernel, PacedPlatform platfor
     /// <summary>The fault as the operator would write it: kind, target where it is not the service, duration, value.</summary>
     private static string Describe(FaultInjection injection)
     {
-        var text = injection.ToString();
-        var at = text.IndexOf('@', StringComparison.Ordinal);
-        var suffix = text[at..].IndexOfAny(['+', '=']) is var s and >= 0 ? text[(at + s)..] : "";
-        var target = injection.Descriptor.Target == FaultTargetKind.Service ? "" : ":" + injection.Target;
-        return injection.Descriptor.Word + target + suffix;
+        var descriptor = injection.Descriptor;
+        var target = descriptor.Target == FaultTargetKind.Service ? "" : ":" + injection.Target;
+        var duration = descriptor.Lasts ? "+" + FaultText.Duration(injection.DurationNs) : "";
+        var value = injection.HasValue ? "=" + injection.Value.ToString("R", CultureInfo.InvariantCulture) : "";
+        return descriptor.Word + target + duration + value;
     }
 
     /// <summary>What an injection came to for good: its service's first recovery after it, or null while that is open.</summary>

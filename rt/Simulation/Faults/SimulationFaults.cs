@@ -140,10 +140,10 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
 
     /// <summary>
     /// Live: strikes <paramref name="injection"/> now, on the loop's thread, for its duration from
-    /// now (its own time is ignored). Returns what it struck, or why not: a kind that does not act
-    /// on a device or Modbus connection, or a target this process never opened.
+    /// now (its own time is ignored). Throws <see cref="ArgumentException"/> saying why it cannot:
+    /// a kind that does not act on a device or Modbus connection, or a target this process never opened.
     /// </summary>
-    public string InjectNow(FaultInjection injection)
+    public void InjectNow(FaultInjection injection)
     {
         if (!live || platform is null)
         {
@@ -170,7 +170,6 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         ending.Timer = platform.CreateTimer(ending);
         ending.Timer.ArmAt(now.EndNs);
         Strike(index);
-        return now.ToString();
     }
 
     /// <summary>Arms the schedule on <paramref name="system"/>, before it boots.</summary>
@@ -298,13 +297,12 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         return extra;
     }
 
-    /// <summary>A reading of <paramref name="uri"/> as the sensor faults in effect make it.</summary>
-    private double Fault(string uri, DeviceFaultState state, double reading)
+    /// <summary>A reading as the sensor faults <paramref name="active"/> on its device make it.</summary>
+    private double Fault(List<int> active, double reading)
     {
-        state.LastTrue = reading;
         var nowNs = platform!.Clock.NowNs;
         var value = reading;
-        foreach (var index in activeByTarget[uri])
+        foreach (var index in active)
         {
             var injection = injections[index];
             if (!injection.ActiveAt(nowNs))
@@ -337,10 +335,10 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         return value;
     }
 
-    private bool WriteLost(string uri)
+    private bool WriteLost(List<int> active)
     {
         var nowNs = platform!.Clock.NowNs;
-        foreach (var index in activeByTarget[uri])
+        foreach (var index in active)
         {
             var injection = injections[index];
             if (injection.Kind == FaultKind.ActuatorStuck && injection.ActiveAt(nowNs))
@@ -416,12 +414,16 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         public IDeviceChannel Open(string uri, DeviceAccess access)
         {
             var channel = inner.Open(uri, access);
-            return faults.DeviceStateFor(uri) is { } state ? new FaultingChannel(channel, faults, uri, state) : channel;
+            return faults.DeviceStateFor(uri) is { } state ? new FaultingChannel(channel, faults, faults.activeByTarget[uri], state) : channel;
         }
     }
 
-    /// <summary>A device channel whose reads carry the sensor faults (on the f64 at offset 0) and whose writes the actuator faults lose.</summary>
-    private sealed class FaultingChannel(IDeviceChannel inner, SimulationFaults faults, string target, DeviceFaultState state) : IDeviceChannel
+    /// <summary>
+    /// A device channel whose reads carry the sensor faults (on the f64 at offset 0) and whose
+    /// writes the actuator faults lose. With none in effect (a live run's channels, nearly always)
+    /// it only notes the true reading: no clock read, no walk of the schedule.
+    /// </summary>
+    private sealed class FaultingChannel(IDeviceChannel inner, SimulationFaults faults, List<int> active, DeviceFaultState state) : IDeviceChannel
     {
         public string Uri => inner.Uri;
 
@@ -431,7 +433,11 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
             if (count >= sizeof(double))
             {
                 var reading = BinaryPrimitives.ReadDoubleLittleEndian(buffer);
-                BinaryPrimitives.WriteDoubleLittleEndian(buffer, faults.Fault(target, state, reading));
+                state.LastTrue = reading;
+                if (active.Count > 0)
+                {
+                    BinaryPrimitives.WriteDoubleLittleEndian(buffer, faults.Fault(active, reading));
+                }
             }
 
             return count;
@@ -439,7 +445,7 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
 
         public void Write(ReadOnlySpan<byte> data)
         {
-            if (!faults.WriteLost(target))
+            if (active.Count == 0 || !faults.WriteLost(active))
             {
                 inner.Write(data);
             }
