@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Neokernel.Rt.Linux.Faults;
 
 namespace Neokernel.Cli.Tests;
 
@@ -9,7 +10,9 @@ namespace Neokernel.Cli.Tests;
 /// isolated kernel, in the temp directory and in /proc/net/unix, and connects to each at once,
 /// while the kernel restarts its level sensor twice (each restart made a new socket before the
 /// child could connect). The kernel runs with umask 0, so a named socket would be connectable by
-/// anyone. The attacker must find no socket and receive nothing: neither bytes nor fds.
+/// anyone. The attacker must find no socket and receive nothing: neither bytes nor fds. The one
+/// named socket the kernel may hold is the operator's control socket, and the attacker's connect
+/// to it must be refused.
 /// </summary>
 [Collection(Testing.SerialCollection.Name)]
 public sealed class SocketTheftTests
@@ -23,8 +26,16 @@ public sealed class SocketTheftTests
     /// </summary>
     private const string Attacker = """
         import glob, socket, sys, threading, time
-        seconds, pid = float(sys.argv[1]), sys.argv[2]
+        seconds, pid, control = float(sys.argv[1]), sys.argv[2], sys.argv[3]
         marker = 'neokernel-%s-' % pid
+        def knock(path):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                s.sendall(b'inject level-sensor crash\n')
+                print('control answered %r' % s.recv(4096), flush=True)
+            except OSError as e:
+                print('control refused errno %d' % e.errno, flush=True)
         def take(path):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -55,6 +66,7 @@ public sealed class SocketTheftTests
                 print('found ' + path, flush=True)
                 threading.Thread(target=take, args=(path,)).start()
             time.sleep(0.005)
+        knock(control)
         time.sleep(3.5)
         print('done', flush=True)
         """;
@@ -70,13 +82,14 @@ public sealed class SocketTheftTests
         try
         {
             var killed = new List<int> { ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(30), [], kernel.Id) };
-            using var attacker = StartAsNobody(script, kernel.Id);
+            var control = ControlSocket.DefaultPath("tank-demo");
+            using var attacker = StartAsNobody(script, kernel.Id, control);
             var attack = attacker.StandardOutput.ReadToEndAsync();
             var attackErrors = attacker.StandardError.ReadToEndAsync();
             for (var i = 0; i < Restarts; i++)
             {
                 Thread.Sleep(3_000);
-                Process.GetProcessById(killed[^1]).Kill();
+                KillIfRunning(killed[^1]); // under load the sensor may have restarted on its own: its successor is next
                 killed.Add(ServiceHostProcesses.WaitFor("level-sensor", TimeSpan.FromSeconds(20), killed, kernel.Id));
             }
 
@@ -85,7 +98,9 @@ public sealed class SocketTheftTests
             Assert.True(report.Contains("done", StringComparison.Ordinal), $"the attacker did not run to its end: {report} {await attackErrors}");
             Assert.False(report.Contains("received", StringComparison.Ordinal), $"another user connected to a service host's socket: {report}");
             Assert.False(report.Contains("found", StringComparison.Ordinal), $"another user found a service host's socket: {report}");
-            Assert.Empty(NamedSocketsOf(kernel.Id));
+            Assert.Contains("control refused errno 13", report, StringComparison.Ordinal); // EACCES: the directory is 0700
+            Assert.DoesNotContain("control answered", report, StringComparison.Ordinal);
+            Assert.All(NamedSocketsOf(kernel.Id), path => Assert.Equal(control, path));
         }
         finally
         {
@@ -97,6 +112,23 @@ public sealed class SocketTheftTests
             await kernel.WaitForExitAsync();
             _ = await kernelOutput + await kernelErrors;
             File.Delete(script);
+        }
+    }
+
+    private static void KillIfRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (ArgumentException)
+        {
+            // gone already
+        }
+        catch (InvalidOperationException)
+        {
+            // exited between the lookup and the kill
         }
     }
 
@@ -129,10 +161,10 @@ public sealed class SocketTheftTests
         return Process.Start(info) ?? throw new InvalidOperationException("neokernel did not start");
     }
 
-    private static Process StartAsNobody(string script, int kernelPid)
+    private static Process StartAsNobody(string script, int kernelPid, string control)
     {
         var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
-        foreach (var argument in (string[])["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", script, AttackDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture), kernelPid.ToString(CultureInfo.InvariantCulture)])
+        foreach (var argument in (string[])["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", script, AttackDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture), kernelPid.ToString(CultureInfo.InvariantCulture), control])
         {
             info.ArgumentList.Add(argument);
         }
