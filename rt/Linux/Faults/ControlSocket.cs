@@ -18,6 +18,9 @@ public sealed class ControlSocket : IDisposable
 
     public static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How much a peer may send past its answer before it is cut off.</summary>
+    private const int DrainBytesMax = 64 * 1_024;
+
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
 
@@ -127,7 +130,14 @@ public sealed class ControlSocket : IDisposable
         }
         catch (SocketException exception)
         {
-            throw new IOException($"no run answers at {path} ({exception.SocketErrorCode})", exception);
+            var why = exception.SocketErrorCode switch
+            {
+                SocketError.AddressNotAvailable when !File.Exists(path) => "no socket there",
+                SocketError.ConnectionRefused => "a socket is there, but nothing listens on it",
+                SocketError.AccessDenied => "permission denied: it is another user's",
+                var code => code.ToString(),
+            };
+            throw new IOException($"no run answers at {path} ({why})", exception);
         }
     }
 
@@ -182,12 +192,35 @@ public sealed class ControlSocket : IDisposable
                     peer.SendTimeout = (int)ReceiveTimeout.TotalMilliseconds;
                     var answer = Allowed(peer) is { } refusal ? "error " + refusal : Answer(ReadLine(peer));
                     peer.Send(Encoding.UTF8.GetBytes(answer.ReplaceLineEndings(" ") + "\n"));
+                    peer.Shutdown(SocketShutdown.Send);
+                    Drain(peer);
                 }
                 catch (SocketException)
                 {
                     // The peer went away or said nothing in time: the next one is served.
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads what the peer still sends, until it hangs up, at most <see cref="DrainBytesMax"/> bytes
+    /// or one <see cref="ReceiveTimeout"/>: closing a Unix socket with unread bytes resets the peer's
+    /// side (ECONNRESET, or EPIPE on its send), and it would lose the answer it was sent.
+    /// </summary>
+    private static void Drain(Socket peer)
+    {
+        Span<byte> sink = stackalloc byte[512];
+        var drained = 0;
+        while (drained < DrainBytesMax)
+        {
+            var read = peer.Receive(sink, SocketFlags.None);
+            if (read == 0)
+            {
+                return;
+            }
+
+            drained += read;
         }
     }
 
