@@ -87,7 +87,9 @@ internal static class Cli
                         at the end, --quality-log writes every quality change of a region point with
                         CLOCK_MONOTONIC times, and the trace options write the kernel's trace as for sim;
                         retain stores with a relative path are kept beneath --state-dir (default
-                        $NEOKERNEL_STATE_DIR, else $XDG_STATE_HOME/neokernel/SYSTEM, ~/.local/state/...)
+                        $NEOKERNEL_STATE_DIR, else $XDG_STATE_HOME/neokernel/SYSTEM, ~/.local/state/...);
+                        neokernel fault inject reaches the run at its control socket, --control PATH
+                        (default /run/neokernel/SYSTEM.sock for root, else in $XDG_RUNTIME_DIR/neokernel)
           sim SYSTEM [--seed N] [--duration D] [--fail-on-fault] [--faults LIST] [--invariants CAMPAIGN]
                      [--trace-jsonl FILE] [--trace-chrome FILE]
                         run a system on virtual time from one seed, faster than real time; prints a summary
@@ -108,6 +110,10 @@ internal static class Cli
           campaign shrink FILE (--run N | --seed S --faults LIST)
                         reduce a failing run's fault schedule to a minimal one that still fails the same
                         invariant, and print its replay command
+          fault inject SERVICE FAULT [--device URI] [--for D] [--value V] [--system NAME | --control PATH]
+                        strike a fault at a service of a running neokernel run (kill -9, SIGSTOP, memory
+                        exhaustion, device and Modbus faults: the live column of docs/FAULTS.md); the
+                        run's table shows it and the recovery; exits 0 when it struck, 1 when refused
           validate PATH...
                         check system, service or campaign files; every error names file, line, column,
                         field and what is allowed

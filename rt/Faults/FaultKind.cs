@@ -208,6 +208,24 @@ public static class FaultCatalog
         return byNumber;
     }
 
+    /// <summary>
+    /// How <paramref name="kind"/> strikes a running system (<c>neokernel fault inject</c>), or null
+    /// when it acts at a seam only the simulation has (the executor, the clock, message queues,
+    /// region publishes).
+    /// </summary>
+    public static string? LiveMeaning(FaultKind kind) => kind switch
+    {
+        FaultKind.Crash => "kill -9 of the service's process; in the kernel's process, the kernel's fault path",
+        FaultKind.Hang => "SIGSTOP of the service's process for the duration, then SIGCONT; refused in the kernel's process",
+        FaultKind.MemoryExhaustion => "the service's process allocates until its memory limit stops it; refused in the kernel's process",
+        _ => Of(kind).Target switch
+        {
+            FaultTargetKind.DeviceRead or FaultTargetKind.DeviceWrite => "on the service's own channel to the device",
+            FaultTargetKind.ModbusSlave => "on the service's own connections to the slave",
+            _ => null,
+        },
+    };
+
     /// <summary>Every word, for error messages: "crash, hang, …".</summary>
     public static string Words => string.Join(", ", Table.Select(d => d.Word));
 
@@ -228,8 +246,13 @@ public static class FaultCatalog
         text.Append("The Modbus faults act on the virtual network's TCP connections from a master to the slave the\n");
         text.Append("target names, e.g. `modbus-timeout:modbus-tcp://127.0.0.1:1502@10s+2s`; Modbus RTU over virtual\n");
         text.Append("serial lines is not faulted yet.\n\n");
-        text.Append("| fault | target | what it does | duration (default) | value |\n");
-        text.Append("| --- | --- | --- | --- | --- |\n");
+        text.Append("A running system (`neokernel run`) takes the faults of the last column one at a time from\n");
+        text.Append("`neokernel fault inject SERVICE FAULT[:TARGET][+DURATION][=VALUE]` (its `--help` has the\n");
+        text.Append("flags), through the run's control socket; its table shows each injection and how long its\n");
+        text.Append("service took to cycle again. The others act at seams only the simulation has, and a live run\n");
+        text.Append("refuses them, saying where to inject them instead.\n\n");
+        text.Append("| fault | target | what it does | duration (default) | value | live (`neokernel fault inject`) |\n");
+        text.Append("| --- | --- | --- | --- | --- | --- |\n");
         foreach (var d in Table)
         {
             var target = d.Target switch
@@ -243,7 +266,7 @@ public static class FaultCatalog
             };
             var duration = d.Lasts ? $"{d.DurationMeaning} ({FaultText.Duration(d.DurationDefaultNs)})" : "none: at once";
             var value = d.ValueMeaning is null ? "none" : d.ValueRequired ? $"{d.ValueMeaning}; required" : d.ValueMeaning;
-            text.Append($"| `{d.Word}` | {target} | {d.Prose} | {duration} | {value} |\n");
+            text.Append($"| `{d.Word}` | {target} | {d.Prose} | {duration} | {value} | {LiveMeaning(d.Kind) ?? "no: the simulation only"} |\n");
         }
 
         return text.ToString();

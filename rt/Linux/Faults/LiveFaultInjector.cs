@@ -99,7 +99,7 @@ public sealed class LiveFaultInjector(SystemKernel kernel, PacedPlatform platfor
                 : throw new ArgumentException($"'{serviceId}' runs in the kernel's process: a {word} there would be the kernel's own; inject it at an isolated service, or in the simulation (neokernel sim --faults)");
         }
 
-        if (!SimulationFaults.StrikesLive(kind))
+        if (FaultCatalog.LiveMeaning(kind) is null)
         {
             throw new ArgumentException($"{word} acts at a seam of the simulation only; inject it with neokernel sim --faults or a campaign (docs/FAULTS.md)");
         }

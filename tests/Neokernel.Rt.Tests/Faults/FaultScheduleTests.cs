@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Neokernel.Kernel.Trace;
 using Neokernel.Rt.Faults;
+using Neokernel.Rt.Simulation.Faults;
 
 namespace Neokernel.Rt.Tests.Faults;
 
@@ -141,6 +142,16 @@ public sealed class FaultScheduleTests
         Assert.Equal(Enum.GetValues<FaultKind>(), FaultCatalog.All.Select(d => d.Kind));
         Assert.Equal(FaultCatalog.All.Count, FaultCatalog.All.Select(d => d.Word).Distinct().Count());
         Assert.All(FaultCatalog.All, d => Assert.Same(d, FaultCatalog.Find(d.Word)));
+    }
+
+    [Fact]
+    public void LiveMeaning_NamesTheHostDeviceAndModbusFaults_AndNoSeamOnlyTheSimulationHas()
+    {
+        FaultKind[] live = [FaultKind.Crash, FaultKind.Hang, FaultKind.MemoryExhaustion, FaultKind.SensorStuck, FaultKind.SensorDrift,
+            FaultKind.SensorNoise, FaultKind.SensorOutOfRange, FaultKind.ActuatorStuck, FaultKind.ModbusTimeout, FaultKind.ModbusException,
+            FaultKind.ModbusGarbled, FaultKind.ModbusDisconnect];
+        Assert.Equal(live, Enum.GetValues<FaultKind>().Where(k => FaultCatalog.LiveMeaning(k) is not null));
+        Assert.All(live.Where(k => FaultCatalog.Of(k).Target != FaultTargetKind.Service), k => Assert.True(SimulationFaults.StrikesLive(k), $"{k}"));
     }
 
     [Fact]
