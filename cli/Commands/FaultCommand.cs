@@ -20,7 +20,7 @@ internal static class FaultCommand
           memory-exhaustion   its process allocates until its memory limit stops it
           sensor-stuck, sensor-drift, sensor-noise, sensor-out-of-range, actuator-stuck
                               on its device channel (--device URI when it holds several)
-          modbus-timeout, modbus-exception, modbus-garbled, modbus-disconnect
+          modbus-timeout, modbus-exception, modbus-garbled, modbus-disconnect, modbus-delay
                               on its connection to a Modbus TCP slave
         FAULT may carry its target, duration and value itself, as in a schedule:
           sensor-stuck:sim://tank/level+10s=0.2

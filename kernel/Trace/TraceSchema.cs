@@ -27,7 +27,7 @@ public static class TraceSchema
     private const string RightsValues = "rights, a sum of Read 1, Write 2, Call 4, Grant 8";
     private const string CapabilityKinds = "Region 0, Endpoint 1, Device 2, Clock 3, Timer 4, Retain 5";
     // The numbers of rt's FaultKind; an rt test checks this text against the enum.
-    private const string FaultKinds = "Crash 0, Hang 1, Overrun 2, MemoryExhaustion 3, ClockJump 4, SensorStuck 5, SensorDrift 6, SensorNoise 7, SensorOutOfRange 8, ActuatorStuck 9, IpcDrop 10, IpcDelay 11, IpcDuplicate 12, IpcCorrupt 13, RegionStale 14, RegionCorrupt 15, ModbusTimeout 16, ModbusException 17, ModbusGarbled 18, ModbusDisconnect 19";
+    private const string FaultKinds = "Crash 0, Hang 1, Overrun 2, MemoryExhaustion 3, ClockJump 4, SensorStuck 5, SensorDrift 6, SensorNoise 7, SensorOutOfRange 8, ActuatorStuck 9, IpcDrop 10, IpcDelay 11, IpcDuplicate 12, IpcCorrupt 13, RegionStale 14, RegionCorrupt 15, ModbusTimeout 16, ModbusException 17, ModbusGarbled 18, ModbusDisconnect 19, ModbusDelay 20";
     private const string MessageKinds = "OneWay 0, Request 1, Reply 2";
     // The numbers of controllers.pid (contracts' LoopMode and LoopModeTrigger); a controllers test checks these texts against the enums.
     private const string LoopModes = "controllers.pid: Manual 0, Auto 1, Cascade 2, Tracking 3, Hold 4, SafeState 5";

@@ -31,6 +31,7 @@ public enum FaultKind
     ModbusException = 17,
     ModbusGarbled = 18,
     ModbusDisconnect = 19,
+    ModbusDelay = 20,
 }
 
 /// <summary>What a fault's target names.</summary>
@@ -146,6 +147,9 @@ public static class FaultCatalog
         new(FaultKind.ModbusDisconnect, "modbus-disconnect", FaultTargetKind.ModbusSlave,
             "the network resets the master's connection to the slave at the time and stays cut for the duration: connection attempts meanwhile fail as unreachable; the master reconnects per its backoff",
             1 * Second, "how long the network stays cut", null, false),
+        new(FaultKind.ModbusDelay, "modbus-delay", FaultTargetKind.ModbusSlave,
+            "the slave's replies reach the master the value later for the duration, in the order they came (those behind a delayed one wait for it): a delay past the master's timeout makes each a late reply to a request that already timed out",
+            2 * Second, "how long replies are delayed", "the delay, ms", true),
     ];
 
     /// <summary>The code <see cref="FaultKind.ModbusException"/> answers with when none is given: 04, server device failure.</summary>
@@ -160,7 +164,7 @@ public static class FaultCatalog
     /// <summary>The value <see cref="FaultKind.SensorOutOfRange"/> reads when none is given.</summary>
     public const double OutOfRangeDefault = 1e6;
 
-    /// <summary>The longest <see cref="FaultKind.IpcDelay"/>, ms: an hour.</summary>
+    /// <summary>The longest <see cref="FaultKind.IpcDelay"/> or <see cref="FaultKind.ModbusDelay"/>, ms: an hour.</summary>
     public const double DelayMsMax = 3_600_000;
 
     public static IReadOnlyList<FaultDescriptor> All => Table;
@@ -169,7 +173,7 @@ public static class FaultCatalog
     public static string? ValueProblem(FaultKind kind, double value) => kind switch
     {
         FaultKind.IpcDrop or FaultKind.IpcDuplicate when value is < 0 or > 1 => "must be a chance from 0 to 1",
-        FaultKind.IpcDelay when value is <= 0 or > DelayMsMax => $"must be a delay longer than 0 ms and at most {DelayMsMax} ms",
+        FaultKind.IpcDelay or FaultKind.ModbusDelay when value is <= 0 or > DelayMsMax => $"must be a delay longer than 0 ms and at most {DelayMsMax} ms",
         FaultKind.IpcCorrupt when value < 1 || value > Ipc.BoundedMessageQueue.MessageBytesMax || value != Math.Floor(value) =>
             $"must be a whole number of bytes from 1 to {Ipc.BoundedMessageQueue.MessageBytesMax}",
         _ => null,

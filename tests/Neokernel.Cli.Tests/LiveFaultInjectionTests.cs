@@ -91,7 +91,11 @@ public sealed class LiveFaultInjectionTests
         Assert.Contains(during, l => l.Contains("tank.inputs.level=", StringComparison.Ordinal) && l.Contains("(bad) tank.outputs.pump", StringComparison.Ordinal) && l.Contains("tank.outputs.mode=4.000", StringComparison.Ordinal));
 
         // the values come back once the slave answers again
-        run.WaitForLine(l => l.StartsWith("t=", StringComparison.Ordinal) && l.Contains("tank.outputs.mode=1.000", StringComparison.Ordinal) && !l.Contains("level=0.000", StringComparison.Ordinal), Wait, ended.Index);
+        var back = run.WaitForLine(l => l.StartsWith("t=", StringComparison.Ordinal) && l.Contains("tank.outputs.mode=1.000", StringComparison.Ordinal) && !l.Contains("level=0.000", StringComparison.Ordinal), Wait, ended.Index);
+
+        // a delay well inside the master's 50 ms timeout slows the replies and costs nothing else
+        Assert.Matches(@"^plc-io: on its channel, in its process \d+$", Inject(run, "plc-io", "modbus-delay", "--for", "1s", "--value", "10"));
+        Outcome(run, "plc-io modbus-delay:modbus-tcp://127.0.0.1:1502?unit=1+1s=10", "ended: it rode through without a restart", back.Index);
         Assert.Equal(0, run.Stop());
     }
 
@@ -126,6 +130,6 @@ public sealed class LiveFaultInjectionTests
         return result.Output.Trim();
     }
 
-    private static (string Line, int Index) Outcome(LiveRun run, string injection, string outcome) =>
-        run.WaitForLine(l => l.Contains($" {injection} (injected at ", StringComparison.Ordinal) && l.Contains("): " + outcome, StringComparison.Ordinal), Wait);
+    private static (string Line, int Index) Outcome(LiveRun run, string injection, string outcome, int from = 0) =>
+        run.WaitForLine(l => l.Contains($" {injection} (injected at ", StringComparison.Ordinal) && l.Contains("): " + outcome, StringComparison.Ordinal), Wait, from);
 }

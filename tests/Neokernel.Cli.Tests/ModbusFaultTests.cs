@@ -268,9 +268,69 @@ public sealed class ModbusFaultTests
     }
 
     [Fact]
+    public void ModbusDelay_ShorterThanTheTimeout_EveryReplyComesThatLate_NoneTimesOut_AndTheLevelKeepsBeingRead()
+    {
+        var run = new Run($"modbus-delay:{Slave}@10s+2s=20");
+        run.RunUntil(9 * SecondNs);
+        var before = run.Master.Counters.Responses;
+        run.RunUntil(10 * SecondNs);
+        var fullRate = run.Master.Counters.Responses - before;
+        var qualities = run.QualitiesBetween(10 * SecondNs, 12 * SecondNs);
+        var injected = run.Injection();
+        Assert.Equal((long)FaultKind.ModbusDelay, injected.Arg1);
+        Assert.Equal(10 * SecondNs, injected.TimeNs);
+        var delayed = run.Master.Counters.Responses - before - fullRate;
+
+        // One request in flight at a time, each answered 20 ms late: about 50 replies a second
+        // instead of the 200 (a poll and a pump write every 10 ms) that came the second before.
+        Assert.InRange(fullRate, 190, 202);
+        Assert.InRange(delayed, 90, 101);
+        Assert.InRange(run.Session.Faults!.ModbusCounters.RepliesDelayed, delayed - 1, delayed + 1);
+        Assert.Equal(0, run.Master.Counters.Timeouts);
+        Assert.Equal(0, run.Master.Counters.LateReplies);
+        Assert.Equal(0, run.Master.Counters.InvalidReplies);
+        Assert.DoesNotContain(Quality.Bad, qualities);
+
+        run.RunUntil(13 * SecondNs);
+        before = run.Master.Counters.Responses;
+        run.RunUntil(14 * SecondNs);
+        Assert.InRange(run.Master.Counters.Responses - before, 190, 202);
+        Assert.Equal(Quality.Good, run.Level().Quality);
+        run.AssertPlcIoRodeItOut();
+    }
+
+    [Fact]
+    public void ModbusDelay_PastTheTimeout_EveryRequestTimesOut_AndEachLateReplyIsCountedNotTakenForTheNextRequest()
+    {
+        var run = new Run($"modbus-delay:{Slave}@10s+2s=80");
+        run.RunUntil(10 * SecondNs - MillisecondNs);
+        var responses = run.Master.Counters.Responses;
+        run.RunUntil(10 * SecondNs + 100 * MillisecondNs);
+        Assert.Equal(Quality.Bad, run.Level().Quality);
+
+        run.RunUntil(12 * SecondNs);
+        // Each request times out after 50 ms, and its reply comes 30 ms after that, while the next
+        // request waits for its own: the master counts it late and the next still times out.
+        Assert.InRange(run.Master.Counters.Timeouts, 38, 41);
+        Assert.InRange(run.Master.Counters.LateReplies, run.Master.Counters.Timeouts - 2, run.Master.Counters.Timeouts);
+        Assert.Equal(0, run.Master.Counters.InvalidReplies);
+        Assert.InRange(run.Master.Counters.Responses - responses, 0, 1);
+        Assert.Equal(Quality.Bad, run.Level().Quality);
+
+        // Replies delayed to past the fault's end still come late; then the link is as before.
+        run.RunUntil(12 * SecondNs + 200 * MillisecondNs);
+        Assert.Equal(Quality.Good, run.Level().Quality);
+        var timeouts = run.Master.Counters.Timeouts;
+        run.RunUntil(14 * SecondNs);
+        Assert.Equal(timeouts, run.Master.Counters.Timeouts);
+        Assert.Equal(MasterLinkState.Up, run.Master.Link);
+        run.AssertPlcIoRodeItOut();
+    }
+
+    [Fact]
     public void ModbusFaults_SameSeedAndSchedule_SameDigest_AnotherScheduleAnother()
     {
-        var schedule = $"modbus-timeout:{Slave}@3s+500ms,modbus-exception:{Slave}@4s+500ms,modbus-garbled:{Slave}@5s+1s=0.5,modbus-disconnect:{Slave}@7s+1s";
+        var schedule = $"modbus-timeout:{Slave}@3s+500ms,modbus-exception:{Slave}@4s+500ms,modbus-garbled:{Slave}@5s+1s=0.5,modbus-disconnect:{Slave}@7s+1s,modbus-delay:{Slave}@8500ms+500ms=30";
         var first = Digest(schedule, 9, 10 * SecondNs);
         Assert.Equal(first, Digest(schedule, 9, 10 * SecondNs));
         Assert.NotEqual(first, Digest(schedule, 10, 10 * SecondNs));

@@ -10,8 +10,9 @@ namespace Neokernel.Rt.Simulation.Faults;
 /// The Modbus faults at the virtual network: the connections a master opens to a targeted slave's
 /// address carry them. What the master reads from such a connection is cut into MBAP frames by the
 /// true stream's lengths, and each whole reply meets the faults in effect when it arrives: it is
-/// lost (timeout), replaced by an exception response (exception) or has a header byte flipped
-/// (garbled); a disconnect resets the connection and fails new ones while it lasts. What the master
+/// lost (timeout), replaced by an exception response (exception), has a header byte flipped
+/// (garbled) or is held back (delay); a disconnect resets the connection and fails new ones while
+/// it lasts. What the master
 /// writes reaches the slave untouched. Modbus TCP only: RTU over virtual serial lines is not faulted.
 /// <para>
 /// Layering: rt must not reference the Modbus codec in drivers/fieldbus (dependencies point
@@ -32,6 +33,12 @@ public sealed partial class SimulationFaults
 
     /// <summary>Garbling flips one of the bytes the master checks before the data: the MBAP header and the function code.</summary>
     private const int GarbledBytesSpan = MbapHeaderBytes + 1;
+
+    /// <summary>
+    /// Delayed replies a connection holds at most; with this many held, it reads no more of the
+    /// slave's stream until one is released (the bytes wait in the network, as in a full TCP window).
+    /// </summary>
+    private const int HeldRepliesMax = 8;
 
     private readonly Dictionary<string, ModbusLink> modbusLinks = new(StringComparer.Ordinal);
 
@@ -82,7 +89,7 @@ public sealed partial class SimulationFaults
         }
     }
 
-    /// <summary>The strongest Modbus fault in effect on <paramref name="link"/> now, or null: disconnect, then timeout, exception, garbled.</summary>
+    /// <summary>The strongest Modbus fault in effect on <paramref name="link"/> now, or null: disconnect, then timeout, exception, garbled, delay.</summary>
     private FaultInjection? ModbusFaultNow(ModbusLink link)
     {
         var nowNs = platform!.Clock.NowNs;
@@ -104,12 +111,17 @@ public sealed partial class SimulationFaults
         FaultKind.ModbusDisconnect => 4,
         FaultKind.ModbusTimeout => 3,
         FaultKind.ModbusException => 2,
-        _ => 1,
+        FaultKind.ModbusGarbled => 1,
+        _ => 0,
     };
 
-    /// <summary>A whole reply arrived for the master: returns how many bytes of <paramref name="frame"/> it reads (0: the reply is lost).</summary>
-    private int Reply(ModbusLink link, Span<byte> frame, int length)
+    /// <summary>
+    /// A whole reply arrived for the master: returns how many bytes of <paramref name="frame"/> it
+    /// reads (0: the reply is lost), and in <paramref name="delayNs"/> how long it is held first.
+    /// </summary>
+    private int Reply(ModbusLink link, Span<byte> frame, int length, out long delayNs)
     {
+        delayNs = 0;
         if (ModbusFaultNow(link) is not { } fault)
         {
             return length;
@@ -125,6 +137,10 @@ public sealed partial class SimulationFaults
                 return ExceptionReply(frame, fault.HasValue ? (byte)fault.Value : (byte)FaultCatalog.ModbusExceptionCodeDefault);
             case FaultKind.ModbusGarbled:
                 Garble(frame, fault.HasValue ? fault.Value : FaultCatalog.GarbledChanceDefault);
+                return length;
+            case FaultKind.ModbusDelay:
+                ModbusCounters.RepliesDelayed++;
+                delayNs = (long)(fault.Value * 1_000_000);
                 return length;
             default:
                 // A disconnect cut the connection; bytes still in its pipe are gone with it.
@@ -193,6 +209,9 @@ public sealed partial class SimulationFaults
     /// A master's connection to a faulted slave. Reads collect one MBAP frame at a time from the
     /// network's channel, by the true stream's length field, and hand the master what the faults
     /// make of it; a stream whose header is not MBAP (no Modbus slave) is passed through as it is.
+    /// A delayed reply is held, with the time it is due, in a ring of <see cref="HeldRepliesMax"/>
+    /// (made when the connection opens, so holding allocates nothing); replies behind a held one
+    /// are held behind it, so the master reads them in the order they came.
     /// </summary>
     private sealed class FaultingModbusChannel : IStreamChannel, IStreamHandler, ITimerCallback
     {
@@ -202,6 +221,13 @@ public sealed partial class SimulationFaults
         private readonly IClock clock;
         private readonly IPlatformTimer notice;
         private readonly byte[] frame = new byte[TcpAduBytesMax];
+        private readonly byte[][] held = NewHeld();
+        private readonly int[] heldLength = new int[HeldRepliesMax];
+        private readonly long[] heldDueNs = new long[HeldRepliesMax];
+        private readonly IPlatformTimer release;
+        private byte[] handing;
+        private int heldFirst;
+        private int heldCount;
         private IStreamChannel? inner;
         private int collected;
         private int frameLength;
@@ -218,6 +244,8 @@ public sealed partial class SimulationFaults
             this.handler = handler;
             clock = platform.Clock;
             notice = platform.CreateTimer(this);
+            release = platform.CreateTimer(new Release(this));
+            handing = frame;
         }
 
         public string Uri => inner?.Uri ?? "";
@@ -251,6 +279,7 @@ public sealed partial class SimulationFaults
             cutReason = inner?.State == LinkState.Up ? DeviceError.ConnectionReset : DeviceError.Unreachable;
             inner?.Dispose();
             inner = null;
+            DropHeld();
             notice.ArmAt(clock.NowNs);
         }
 
@@ -263,7 +292,7 @@ public sealed partial class SimulationFaults
 
             while (true)
             {
-                if (passThrough && handStart >= handEnd)
+                if (passThrough && handStart >= handEnd && heldCount == 0)
                 {
                     return inner.Read(buffer);
                 }
@@ -271,15 +300,33 @@ public sealed partial class SimulationFaults
                 if (handStart < handEnd)
                 {
                     var count = Math.Min(buffer.Length, handEnd - handStart);
-                    frame.AsSpan(handStart, count).CopyTo(buffer);
+                    handing.AsSpan(handStart, count).CopyTo(buffer);
                     handStart += count;
                     return IoResult.Done(count);
+                }
+
+                if (heldCount > 0 && heldDueNs[heldFirst] <= clock.NowNs)
+                {
+                    handing = held[heldFirst];
+                    handStart = 0;
+                    handEnd = heldLength[heldFirst];
+                    heldFirst = (heldFirst + 1) % HeldRepliesMax;
+                    heldCount--;
+                    continue;
+                }
+
+                if (heldCount == HeldRepliesMax || (passThrough && heldCount > 0))
+                {
+                    // The ring is full (or the stream stopped being MBAP behind held replies): the rest waits in the network.
+                    ArmRelease();
+                    return IoResult.WouldBlock;
                 }
 
                 var wanted = (collected < MbapHeaderBytes ? MbapHeaderBytes : frameLength) - collected;
                 var read = inner.Read(frame.AsSpan(collected, wanted));
                 if (!read.IsDone)
                 {
+                    ArmRelease();
                     return read;
                 }
 
@@ -305,6 +352,7 @@ public sealed partial class SimulationFaults
         public void Dispose()
         {
             notice.Cancel();
+            release.Cancel();
             inner?.Dispose();
             inner = null;
             link.Channels.Remove(this);
@@ -362,12 +410,79 @@ public sealed partial class SimulationFaults
             if (collected == frameLength && frameLength > 0)
             {
                 Debug.Assert(frameLength > MbapHeaderBytes, "an MBAP frame holds at least a function code after its header");
-                Hand(faults.Reply(link, frame, frameLength));
+                var count = faults.Reply(link, frame, frameLength, out var delayNs);
+                if (count > 0 && (delayNs > 0 || heldCount > 0))
+                {
+                    Hold(count, clock.NowNs + delayNs);
+                    Hand(0);
+                }
+                else
+                {
+                    Hand(count);
+                }
             }
+        }
+
+        /// <summary>Keeps the reply in <see cref="frame"/> until <paramref name="dueNs"/>, and not before the one held ahead of it.</summary>
+        private void Hold(int count, long dueNs)
+        {
+            Debug.Assert(heldCount < HeldRepliesMax, "Read collects no reply while the ring is full");
+            var slot = (heldFirst + heldCount) % HeldRepliesMax;
+            if (heldCount > 0)
+            {
+                dueNs = Math.Max(dueNs, heldDueNs[(slot + HeldRepliesMax - 1) % HeldRepliesMax]);
+            }
+
+            frame.AsSpan(0, count).CopyTo(held[slot]);
+            heldLength[slot] = count;
+            heldDueNs[slot] = dueNs;
+            if (heldCount++ == 0)
+            {
+                release.ArmAt(dueNs);
+            }
+        }
+
+        /// <summary>The first held reply is due: the master hears there is something to read, and the timer waits for the next.</summary>
+        private void Released()
+        {
+            if (heldCount > 0 && cutReason == DeviceError.None)
+            {
+                handler.OnReadable(this);
+            }
+
+            ArmRelease();
+        }
+
+        /// <summary>Arms the timer for the first held reply when it is not due yet (one due now is the master's to read).</summary>
+        private void ArmRelease()
+        {
+            if (heldCount > 0 && heldDueNs[heldFirst] > clock.NowNs)
+            {
+                release.ArmAt(heldDueNs[heldFirst]);
+            }
+        }
+
+        private void DropHeld()
+        {
+            heldFirst = 0;
+            heldCount = 0;
+            release.Cancel();
+        }
+
+        private static byte[][] NewHeld()
+        {
+            var ring = new byte[HeldRepliesMax][];
+            for (var i = 0; i < ring.Length; i++)
+            {
+                ring[i] = new byte[TcpAduBytesMax];
+            }
+
+            return ring;
         }
 
         private void Hand(int count)
         {
+            handing = frame;
             handStart = 0;
             handEnd = count;
             collected = 0;
@@ -377,7 +492,14 @@ public sealed partial class SimulationFaults
         private void ResetFraming()
         {
             Hand(0);
+            DropHeld();
             passThrough = false;
+        }
+
+        /// <summary>The timer of the held replies (the channel's own timer callback is its connect notice).</summary>
+        private sealed class Release(FaultingModbusChannel channel) : ITimerCallback
+        {
+            public void OnTimer(long nowNs) => channel.Released();
         }
     }
 }
@@ -402,4 +524,7 @@ public sealed class ModbusFaultCounters
 
     /// <summary>Replies a garbled fault corrupted.</summary>
     public long RepliesGarbled { get; internal set; }
+
+    /// <summary>Replies a delay fault held back.</summary>
+    public long RepliesDelayed { get; internal set; }
 }

@@ -15,7 +15,7 @@ public sealed class FaultScheduleTests
     private static double ValueOf(FaultKind kind, int raw) => kind switch
     {
         FaultKind.IpcDrop or FaultKind.IpcDuplicate => Math.Abs(raw) / 100_000.0,
-        FaultKind.IpcDelay => (Math.Abs(raw) / 8.0) + 0.125,
+        FaultKind.IpcDelay or FaultKind.ModbusDelay => (Math.Abs(raw) / 8.0) + 0.125,
         FaultKind.IpcCorrupt => (Math.Abs(raw) % 64) + 1,
         _ => raw / 8.0,
     };
@@ -149,7 +149,7 @@ public sealed class FaultScheduleTests
     {
         FaultKind[] live = [FaultKind.Crash, FaultKind.Hang, FaultKind.MemoryExhaustion, FaultKind.SensorStuck, FaultKind.SensorDrift,
             FaultKind.SensorNoise, FaultKind.SensorOutOfRange, FaultKind.ActuatorStuck, FaultKind.ModbusTimeout, FaultKind.ModbusException,
-            FaultKind.ModbusGarbled, FaultKind.ModbusDisconnect];
+            FaultKind.ModbusGarbled, FaultKind.ModbusDisconnect, FaultKind.ModbusDelay];
         Assert.Equal(live, Enum.GetValues<FaultKind>().Where(k => FaultCatalog.LiveMeaning(k) is not null));
         Assert.All(live.Where(k => FaultCatalog.Of(k).Target != FaultTargetKind.Service), k => Assert.True(SimulationFaults.StrikesLive(k), $"{k}"));
     }
