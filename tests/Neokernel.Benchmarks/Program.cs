@@ -216,6 +216,11 @@ internal static class Program
                 Directory.CreateDirectory(directory);
             }
 
+            if (File.Exists(reportPath) && Report.HandWritten(File.ReadAllText(reportPath)) is { Length: > 0 } handWritten)
+            {
+                report = report.TrimEnd('\n') + "\n\n" + handWritten;
+            }
+
             File.WriteAllText(reportPath, report, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             Console.WriteLine($"benchmarks: report written to {reportPath}");
         }
