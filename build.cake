@@ -15,7 +15,7 @@
 //   TornReadArm64  the region concurrency test's logic (neokernel-torn-read, NativeAOT linux-arm64)
 //               for TornReadSeconds under qemu: no reader may copy a torn region
 //   KillSoak    kill -9 the demo's level-sensor process 100 times (NativeAOT); the supervisor restarts it
-//   Fuzz        coverage-guided fuzzing of the Modbus decoders and the OPC UA transport (SharpFuzz + afl-fuzz), each target for an hour;
+//   Fuzz        coverage-guided fuzzing of the Modbus decoders, the OPC UA transport, the fault-schedule parser and the campaign reader (SharpFuzz + afl-fuzz), each target for an hour;
 //               --fuzz-seconds=N changes that; a crash or a hang fails it and is kept in artifacts/fuzz/findings/
 //   FuzzSlice   the same for 30 s a target (CI); --fuzz-targets=ua-chunk,... limits either to those targets
 //   OpcUaGenerate  regenerates gateway/Ua/Generated (OPC UA identifiers, namespace 0, service structures) with tools/OpcUaGen from
@@ -58,11 +58,11 @@ const string TornReadBinary = "neokernel-torn-read";
 const int TornReadSeconds = 10;
 const string FuzzProject = "tests/Neokernel.Fuzz/Neokernel.Fuzz.csproj";
 // One target per decoder (tests/Neokernel.Fuzz/FuzzTargets.cs); each seeds from corpus/<target>/.
-var allFuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response", "ua-chunk" };
+var allFuzzTargets = new[] { "tcp-frame", "rtu-frame", "slave-request", "master-response", "ua-chunk", "fault-schedule", "campaign-file" };
 // --fuzz-targets=ua-chunk,tcp-frame fuzzes only those (Fuzz and FuzzSlice); default: every one.
 var fuzzTargets = FuzzTargetsNamed(Argument("fuzz-targets", string.Join(",", allFuzzTargets)), allFuzzTargets);
-// The assemblies SharpFuzz instruments: the Modbus decoders and the OPC UA transport.
-var fuzzAssemblies = new[] { "Neokernel.Fieldbus.dll", "Neokernel.Gateway.dll" };
+// The assemblies SharpFuzz instruments: the Modbus decoders, the OPC UA transport, the fault-schedule parser (rt) and the campaign reader (cli).
+var fuzzAssemblies = new[] { "Neokernel.Fieldbus.dll", "Neokernel.Gateway.dll", "Neokernel.Rt.dll", "neokernel.dll" };
 var runtimes = new[] { "linux-x64", "linux-arm64" };
 
 var artifacts = MakeAbsolute(Directory("artifacts"));
@@ -356,11 +356,11 @@ Task("KillSoak")
 });
 
 Task("Fuzz")
-    .Description("Fuzzes each Modbus decoder and the OPC UA transport with afl-fuzz for --fuzz-seconds (default an hour); fails on any crash or hang.")
+    .Description("Fuzzes each Modbus decoder, the OPC UA transport, the fault-schedule parser and the campaign reader with afl-fuzz for --fuzz-seconds (default an hour); fails on any crash or hang.")
     .Does(() => RunFuzz(fuzzSeconds));
 
 Task("FuzzSlice")
-    .Description("Fuzzes each Modbus decoder and the OPC UA transport for 30 s (the CI slice of Fuzz).")
+    .Description("Fuzzes each Modbus decoder, the OPC UA transport, the fault-schedule parser and the campaign reader for 30 s (the CI slice of Fuzz).")
     .Does(() => RunFuzz(FuzzSliceSeconds));
 
 Task("OpcUaGenerate")
@@ -470,7 +470,7 @@ List<string> FuzzTarget(string target, int seconds, DirectoryPath fuzzRoot, Dire
         DeleteDirectory(output, new DeleteDirectorySettings { Recursive = true, Force = true });
     }
     var seeds = MakeAbsolute(Directory($"tests/Neokernel.Fuzz/corpus/{target}"));
-    var dictionary = MakeAbsolute(File(target.StartsWith("ua-") ? "tests/Neokernel.Fuzz/ua.dict" : "tests/Neokernel.Fuzz/modbus.dict"));
+    var dictionary = MakeAbsolute(File(target.StartsWith("ua-") ? "tests/Neokernel.Fuzz/ua.dict" : target is "fault-schedule" or "campaign-file" ? "tests/Neokernel.Fuzz/faults.dict" : "tests/Neokernel.Fuzz/modbus.dict"));
     var log = fuzzRoot.CombineWithFilePath($"{target}.log");
     var startInfo = new System.Diagnostics.ProcessStartInfo("afl-fuzz",
         $"-V {seconds} -t 5000 -m none -x {dictionary.FullPath} -i {seeds.FullPath} -o {output.FullPath} -- dotnet {bin.CombineWithFilePath("Neokernel.Fuzz.dll").FullPath} {target}")

@@ -134,7 +134,7 @@ internal sealed class CommandLine
             }
         }
 
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds * 1_000_000_000 < long.MaxValue / 2)
         {
             return (long)(seconds * 1_000_000_000);
         }

@@ -86,6 +86,17 @@ internal sealed class CampaignReader
         return reader.diagnostics.Count == 0 ? (spec, loaded.System, reader.diagnostics) : (null, null, reader.diagnostics);
     }
 
+    /// <summary>
+    /// Reads campaign text alone, as if from <paramref name="file"/>, without loading the system it
+    /// names or checking against it: the spec, or null with the diagnostics that say why (the fuzzer's entry).
+    /// </summary>
+    internal static (CampaignSpec? Spec, IReadOnlyList<ManifestDiagnostic> Diagnostics) ReadText(string text, string file)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var reader = new CampaignReader(file);
+        return (reader.Read(text), reader.diagnostics);
+    }
+
     private CampaignSpec? Read(string text)
     {
         if (YamlLimits.Check(text, file) is { } limit)
@@ -102,6 +113,13 @@ internal sealed class CampaignReader
         catch (YamlException exception)
         {
             diagnostics.Add(new ManifestDiagnostic(new SourceLocation(file, (int)exception.Start.Line, (int)exception.Start.Column), "yaml", $"not valid YAML: {exception.Message}", "a YAML mapping"));
+            return null;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner and node loader give up this way on some broken flow collections
+            // (an unclosed '[' or '{' running into the next lines, found by fuzzing): no position to give.
+            diagnostics.Add(new ManifestDiagnostic(new SourceLocation(file, 0, 0), "yaml", $"not valid YAML: the parser gave up ({exception.Message}); look for an unclosed '[' or '{{'", "a YAML mapping"));
             return null;
         }
 
@@ -503,7 +521,7 @@ internal sealed class CampaignReader
             var name = key is YamlScalarNode { Value: { } k } ? k : "";
             if (!known.Contains(name))
             {
-                Error(key, Join(path, name), "unknown field", string.Join(", ", known));
+                Error(key, Join(path, name.Length > 0 ? name : "''"), name.Length > 0 ? "unknown field" : "a field without a name", string.Join(", ", known));
             }
             else if (!fields.TryAdd(name, (key, value)))
             {

@@ -188,7 +188,8 @@ public static class FaultText
             throw new FaultSyntaxException(text, $"{what} '{part}' is not a number of {unit} at or after zero");
         }
 
-        var ns2 = amount * size;
+        // Checked before multiplying: 30 digits of seconds would overflow even a decimal.
+        var ns2 = amount > (long.MaxValue / 2) / size ? decimal.MaxValue : amount * size;
         if (ns2 > long.MaxValue / 2 || ns2 != decimal.Truncate(ns2))
         {
             throw new FaultSyntaxException(text, $"{what} '{part}' is not a whole number of ns below {long.MaxValue / 2 / 1_000_000_000} s");

@@ -18,6 +18,8 @@ public static class FuzzTargets
         ["slave-request"] = SlaveRequestTarget,
         ["master-response"] = MasterResponseTarget,
         ["ua-chunk"] = UaChunkTarget,
+        ["fault-schedule"] = FaultFuzzTargets.FaultScheduleTarget,
+        ["campaign-file"] = FaultFuzzTargets.CampaignFileTarget,
     };
 
     /// <summary>TcpFrame.Decode on the whole input, then the reassembler on the same bytes in chunks whose size the first byte picks.</summary>
