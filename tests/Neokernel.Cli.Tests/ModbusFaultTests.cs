@@ -55,6 +55,15 @@ public sealed class ModbusFaultTests
             return (snapshot.Value(0), snapshot.Quality(0), snapshot.TimestampNs(0));
         }
 
+        /// <summary>The replies the master took in [<paramref name="fromNs"/>, <paramref name="toNs"/>), running the session to each end.</summary>
+        public long ResponsesBetween(long fromNs, long toNs)
+        {
+            RunUntil(fromNs);
+            var before = Master.Counters.Responses;
+            RunUntil(toNs);
+            return Master.Counters.Responses - before;
+        }
+
         /// <summary>The level's quality at every millisecond of [<paramref name="fromNs"/>, <paramref name="toNs"/>).</summary>
         public List<Quality> QualitiesBetween(long fromNs, long toNs)
         {
@@ -211,11 +220,8 @@ public sealed class ModbusFaultTests
     public void ModbusGarbled_WithAChance_GarblesThatShareOfReplies()
     {
         var run = new Run($"modbus-garbled:{Slave}@10s+5s=0.1");
-        run.RunUntil(10 * SecondNs);
-        var responses = run.Master.Counters.Responses;
-        run.RunUntil(15 * SecondNs);
+        var replies = run.ResponsesBetween(10 * SecondNs, 15 * SecondNs);
         var garbled = run.Session.Faults!.ModbusCounters.RepliesGarbled;
-        var replies = run.Master.Counters.Responses - responses;
         // Each garbled reply costs the master a timeout or a reconnect, so fewer replies arrive than
         // without the fault; of those that do, about one in ten is garbled.
         Assert.True(replies > 100, $"{replies} replies");
@@ -271,15 +277,13 @@ public sealed class ModbusFaultTests
     public void ModbusDelay_ShorterThanTheTimeout_EveryReplyComesThatLate_NoneTimesOut_AndTheLevelKeepsBeingRead()
     {
         var run = new Run($"modbus-delay:{Slave}@10s+2s=20");
-        run.RunUntil(9 * SecondNs);
-        var before = run.Master.Counters.Responses;
-        run.RunUntil(10 * SecondNs);
-        var fullRate = run.Master.Counters.Responses - before;
+        var fullRate = run.ResponsesBetween(9 * SecondNs, 10 * SecondNs);
+        var atStart = run.Master.Counters.Responses;
         var qualities = run.QualitiesBetween(10 * SecondNs, 12 * SecondNs);
         var injected = run.Injection();
         Assert.Equal((long)FaultKind.ModbusDelay, injected.Arg1);
         Assert.Equal(10 * SecondNs, injected.TimeNs);
-        var delayed = run.Master.Counters.Responses - before - fullRate;
+        var delayed = run.Master.Counters.Responses - atStart;
 
         // One request in flight at a time, each answered 20 ms late: about 50 replies a second
         // instead of the 200 (a poll and a pump write every 10 ms) that came the second before.
@@ -291,10 +295,7 @@ public sealed class ModbusFaultTests
         Assert.Equal(0, run.Master.Counters.InvalidReplies);
         Assert.DoesNotContain(Quality.Bad, qualities);
 
-        run.RunUntil(13 * SecondNs);
-        before = run.Master.Counters.Responses;
-        run.RunUntil(14 * SecondNs);
-        Assert.InRange(run.Master.Counters.Responses - before, 190, 202);
+        Assert.InRange(run.ResponsesBetween(13 * SecondNs, 14 * SecondNs), 190, 202);
         Assert.Equal(Quality.Good, run.Level().Quality);
         run.AssertPlcIoRodeItOut();
     }

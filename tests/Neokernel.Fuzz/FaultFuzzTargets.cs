@@ -72,11 +72,5 @@ public static class FaultFuzzTargets
         }
     }
 
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FuzzInvariantException(message);
-        }
-    }
+    private static void Require(bool condition, string message) => FuzzTargets.Require(condition, message);
 }

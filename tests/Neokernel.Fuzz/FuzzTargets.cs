@@ -183,7 +183,8 @@ public static class FuzzTargets
         }
     }
 
-    private static void Require(bool condition, string message)
+    /// <summary>Throws <see cref="FuzzInvariantException"/>, afl-fuzz's crash, when an invariant does not hold.</summary>
+    internal static void Require(bool condition, string message)
     {
         if (!condition)
         {

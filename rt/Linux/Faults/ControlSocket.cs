@@ -204,9 +204,9 @@ public sealed class ControlSocket : IDisposable
     }
 
     /// <summary>
-    /// Reads what the peer still sends, until it hangs up, at most <see cref="DrainBytesMax"/> bytes
-    /// or one <see cref="ReceiveTimeout"/>: closing a Unix socket with unread bytes resets the peer's
-    /// side (ECONNRESET, or EPIPE on its send), and it would lose the answer it was sent.
+    /// Reads what the peer still sends, until it hangs up, at most <see cref="DrainBytesMax"/> bytes,
+    /// each receive waiting at most <see cref="ReceiveTimeout"/>: closing a Unix socket with unread
+    /// bytes resets the peer's side (ECONNRESET, or EPIPE on its send), and it would lose the answer it was sent.
     /// </summary>
     private static void Drain(Socket peer)
     {

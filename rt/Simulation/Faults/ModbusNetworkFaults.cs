@@ -445,7 +445,8 @@ public sealed partial class SimulationFaults
         /// <summary>The first held reply is due: the master hears there is something to read, and the timer waits for the next.</summary>
         private void Released()
         {
-            if (heldCount > 0 && cutReason == DeviceError.None)
+            // A cut drops what is held (DropHeld), so anything held is on a live connection.
+            if (heldCount > 0)
             {
                 handler.OnReadable(this);
             }
