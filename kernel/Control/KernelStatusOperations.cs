@@ -29,7 +29,7 @@ internal static class KernelStatusOperations
 
         var flags = ServiceFlags.None;
         flags |= service.InSafeState ? ServiceFlags.InSafeState : ServiceFlags.None;
-        flags |= service.Statistics is not null ? ServiceFlags.HasStatistics : ServiceFlags.None;
+        flags |= service.HasStatistics ? ServiceFlags.HasStatistics : ServiceFlags.None;
         flags |= service.Acknowledged ? ServiceFlags.Acknowledged : ServiceFlags.None;
         var fields = new ServiceFields(KindOf(service.Spec.Kind), (ServiceStateCode)service.State, flags, service.Incarnation, service.Restarts, service.Faults);
         return KernelMessages.EncodeService(fields, service.Id, service.LastFault, reply);

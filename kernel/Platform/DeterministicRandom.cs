@@ -59,18 +59,22 @@ public sealed class DeterministicRandom
     }
 
     /// <summary>
-    /// Approximately standard normal: the sum of twelve uniforms minus six (Irwin-Hall). Uses only
-    /// additions, so it is bit-identical on every platform, unlike Box-Muller's log and cosine.
+    /// Approximately standard normal: the sum of twelve uniforms minus six (Irwin-Hall). Integer
+    /// arithmetic and one exact conversion, so it is bit-identical on every platform, unlike
+    /// Box-Muller's log and cosine. The twelve uniforms are the 16-bit quarters of three draws:
+    /// a resolution of 2^-16 per term, a quarter of the draws of one 53-bit uniform per term.
     /// </summary>
     public double NextGaussian()
     {
-        var sum = 0.0;
-        for (var i = 0; i < 12; i++)
+        var sum = 0UL;
+        for (var i = 0; i < 3; i++)
         {
-            sum += NextDouble();
+            var draw = NextUInt64();
+            sum += (draw & 0xFFFF) + ((draw >> 16) & 0xFFFF) + ((draw >> 32) & 0xFFFF) + (draw >> 48);
         }
 
-        return sum - 6.0;
+        // Each quarter q stands for the uniform (q + 1/2) / 2^16, so the sum has mean 6 exactly.
+        return ((sum + 6) * (1.0 / 65536)) - 6.0;
     }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
@@ -112,6 +116,12 @@ public static class StableHash
 
         return hash;
     }
+
+    /// <summary>
+    /// XXH3-64 of <paramref name="data"/>: a specified hash, the same on every platform, and about
+    /// ten times faster than byte-wise FNV-1a on a region's image (the trace's record of every publish).
+    /// </summary>
+    public static ulong Xxh3(ReadOnlySpan<byte> data) => System.IO.Hashing.XxHash3.HashToUInt64(data);
 
     /// <summary>Mixes one 64-bit word into a running hash (a multiply-xorshift step).</summary>
     public static ulong Mix(ulong hash, ulong value)

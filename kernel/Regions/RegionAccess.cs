@@ -126,7 +126,7 @@ public sealed class RegionWriter
         }
 
         var sequence = Region.Publish(outgoing);
-        trace.Record(TraceEventKind.RegionPublish, subject, Region.TraceId, sequence, (long)Platform.StableHash.Fnv1a64(outgoing));
+        trace.Record(TraceEventKind.RegionPublish, subject, Region.TraceId, sequence, (long)Platform.StableHash.Xxh3(outgoing));
         return true;
     }
 }

@@ -74,6 +74,8 @@ internal sealed partial class ServiceContext : IServiceContext, ITimerCallback
 
     public CyclicStatistics? CyclicStatistics => tasks.Count > 0 ? tasks[0].Statistics : null;
 
+    public bool HasCyclicTask => tasks.Count > 0;
+
     public RegionReader OpenRegionReader(string region)
     {
         var capability = Require(CapabilityKind.Region, region, Rights.Read, $"list '{region}' under regions with access: read");

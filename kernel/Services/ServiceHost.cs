@@ -150,6 +150,9 @@ public interface IServiceInstance
 {
     CyclicStatistics? Statistics { get; }
 
+    /// <summary>Whether <see cref="Statistics"/> has a value, without taking the snapshot (its percentiles cost a histogram walk).</summary>
+    bool HasStatistics => Statistics is not null;
+
     /// <summary>How long after start the first heartbeat may take: a child process needs time to come up.</summary>
     long StartupGraceNs { get; }
 
@@ -184,6 +187,8 @@ internal sealed class InProcessServiceHost(SystemKernel kernel) : IServiceHost
     private sealed class Instance(IService service, ServiceContext context) : IServiceInstance
     {
         public CyclicStatistics? Statistics => context.CyclicStatistics;
+
+        public bool HasStatistics => context.HasCyclicTask;
 
         public long StartupGraceNs => 0;
 

@@ -90,6 +90,9 @@ public sealed class ServiceRuntime : ICyclicTaskObserver, IFaultSink
 
     public CyclicStatistics? Statistics => instance?.Statistics;
 
+    /// <summary>Whether <see cref="Statistics"/> has a value, without taking the snapshot.</summary>
+    public bool HasStatistics => instance?.HasStatistics ?? false;
+
     /// <summary>Longest execution of a cycle over every incarnation, measured by the platform.</summary>
     public long ExecutionNsMaxEver => Math.Max(executionNsMaxEver, Statistics?.ExecutionNsMax ?? 0);
 

@@ -61,7 +61,7 @@ public static class TraceSchema
         new(TraceEventKind.IpcReply, "reply", "a provider's reply was accepted into its client's reply queue", "the replying service",
             new("endpoint", "the endpoint"), new("correlation", "the request's correlation (the client's incarnation in the high 32 bits)"), new("bytes", "payload length")),
         new(TraceEventKind.RegionPublish, "publish", "a writer published a region", "the writing service",
-            new("region", "the region"), new("sequence", "the region's publish count"), new("hash", "FNV-1a 64 of the bytes published")),
+            new("region", "the region"), new("sequence", "the region's publish count"), new("hash", "XXH3-64 of the bytes published")),
         new(TraceEventKind.QualityChange, "quality", "a region's quality was overwritten because its writer stopped", "the writer",
             new("region", "the region"), new("quality", "Bad 0, Uncertain 1, Good 2"), null),
         new(TraceEventKind.Fault, "fault", "a service faulted (the note says why)", Service, null,

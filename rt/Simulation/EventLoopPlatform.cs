@@ -11,15 +11,8 @@ namespace Neokernel.Rt.Simulation;
 /// </summary>
 public abstract class EventLoopPlatform : IPlatform, IClock
 {
-    /// <summary>Stale queue entries (re-armed or cancelled timers) are compacted away past this many.</summary>
-    private const int StaleEntriesMax = 4_096;
-
-    private readonly PriorityQueue<(EventTimer Timer, long Generation), (long DueNs, long Sequence)> queue = new(256);
+    private readonly TimerQueue queue = new(256);
     private long sequence;
-    private long staleEntries;
-
-    /// <summary>Kept between compactions so a loop that re-arms and cancels timers (request timeouts) allocates nothing once warm.</summary>
-    private readonly List<((EventTimer, long), (long, long))> compactScratch = [];
 
     protected EventLoopPlatform(ulong seed, IDeviceProvider devices, IRegionMemoryProvider? regionMemory = null)
     {
@@ -122,21 +115,14 @@ public abstract class EventLoopPlatform : IPlatform, IClock
     /// <summary>Runs the next event if it is due by <paramref name="limitNs"/>.</summary>
     public bool TryRunNext(long limitNs, CancellationToken cancellation = default)
     {
-        while (queue.TryPeek(out var entry, out var priority))
+        while (queue.Head is { } next)
         {
-            if (entry.Timer.Generation != entry.Generation)
-            {
-                queue.Dequeue();
-                staleEntries--;
-                continue;
-            }
-
-            if (priority.DueNs > limitNs)
+            if (next.DueNs > limitNs)
             {
                 return false;
             }
 
-            switch (AdvanceTo(priority.DueNs, cancellation))
+            switch (AdvanceTo(next.DueNs, cancellation))
             {
                 case Advance.Cancelled:
                     return false;
@@ -146,8 +132,8 @@ public abstract class EventLoopPlatform : IPlatform, IClock
                     continue;
             }
 
-            queue.Dequeue();
-            entry.Timer.Fire(NowNs);
+            queue.Remove(next);
+            next.Fire(NowNs);
             EventsRun++;
             return true;
         }
@@ -175,77 +161,141 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         Cancelled,
     }
 
-    private void Enqueue(EventTimer timer, long dueNs)
-    {
-        queue.Enqueue((timer, timer.Generation), (dueNs, sequence++));
-    }
-
-    private void NoteStale()
-    {
-        if (++staleEntries > StaleEntriesMax)
-        {
-            Compact();
-        }
-    }
-
-    private void Compact()
-    {
-        var live = compactScratch;
-        live.Clear();
-        foreach (var item in queue.UnorderedItems)
-        {
-            if (item.Element.Timer.Generation == item.Element.Generation)
-            {
-                live.Add(item);
-            }
-        }
-
-        queue.Clear();
-        foreach (var item in live)
-        {
-            queue.Enqueue(item.Item1, item.Item2);
-        }
-
-        live.Clear();
-        staleEntries = 0;
-    }
-
-    /// <summary>A reusable timer; re-arming bumps its generation so older queue entries are skipped.</summary>
+    /// <summary>A reusable timer, armed while it holds a slot in the queue.</summary>
     private sealed class EventTimer(EventLoopPlatform platform, ITimerCallback callback) : IPlatformTimer
     {
-        public long Generation { get; private set; }
+        /// <summary>Its index in the queue's heap; -1 when not armed.</summary>
+        public int Slot = -1;
 
-        public bool IsArmed { get; private set; }
+        public long DueNs;
+
+        /// <summary>When it was armed, among all arms of this platform: the tie-break between equal due times.</summary>
+        public long Sequence;
+
+        public bool IsArmed => Slot >= 0;
 
         public void ArmAt(long dueNs)
         {
-            if (IsArmed)
-            {
-                platform.NoteStale();
-            }
-
-            Generation++;
-            IsArmed = true;
-            platform.Enqueue(this, Math.Max(dueNs, platform.NowNs));
+            DueNs = Math.Max(dueNs, platform.NowNs);
+            Sequence = platform.sequence++;
+            platform.queue.Arm(this);
         }
 
         public void Cancel()
         {
-            if (!IsArmed)
+            if (IsArmed)
+            {
+                platform.queue.Remove(this);
+            }
+        }
+
+        public void Fire(long nowNs) => callback.OnTimer(nowNs);
+    }
+
+    /// <summary>
+    /// The armed timers as a binary min-heap on (due time, arming sequence) in which each timer
+    /// knows its slot: re-arming moves a timer and cancelling removes it in place, in O(log n), so
+    /// the heap holds only live timers (one entry per armed timer, however often it is re-armed).
+    /// Allocates only to grow past the most timers ever armed at once.
+    /// </summary>
+    private sealed class TimerQueue(int capacity)
+    {
+        private EventTimer[] heap = new EventTimer[capacity];
+
+        public int Count { get; private set; }
+
+        /// <summary>The timer due first; null when none is armed.</summary>
+        public EventTimer? Head => Count == 0 ? null : heap[0];
+
+        /// <summary>Puts <paramref name="timer"/> where its (new) due time and sequence belong.</summary>
+        public void Arm(EventTimer timer)
+        {
+            if (timer.Slot < 0)
+            {
+                if (Count == heap.Length)
+                {
+                    Array.Resize(ref heap, heap.Length * 2);
+                }
+
+                timer.Slot = Count;
+                heap[Count++] = timer;
+            }
+
+            // A re-armed timer's sequence is the newest, but its due time may move either way.
+            SiftDown(SiftUp(timer.Slot));
+        }
+
+        public void Remove(EventTimer timer)
+        {
+            var slot = timer.Slot;
+            timer.Slot = -1;
+            var last = heap[--Count];
+            heap[Count] = null!;
+            if (slot == Count)
             {
                 return;
             }
 
-            Generation++;
-            IsArmed = false;
-            platform.NoteStale();
+            heap[slot] = last;
+            last.Slot = slot;
+            SiftDown(SiftUp(slot));
         }
 
-        public void Fire(long nowNs)
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static bool Before(EventTimer a, EventTimer b) =>
+            a.DueNs < b.DueNs || (a.DueNs == b.DueNs && a.Sequence < b.Sequence);
+
+        private int SiftUp(int slot)
         {
-            IsArmed = false;
-            Generation++;
-            callback.OnTimer(nowNs);
+            var timer = heap[slot];
+            while (slot > 0)
+            {
+                var parent = (slot - 1) >> 1;
+                if (!Before(timer, heap[parent]))
+                {
+                    break;
+                }
+
+                Place(heap[parent], slot);
+                slot = parent;
+            }
+
+            Place(timer, slot);
+            return slot;
+        }
+
+        private void SiftDown(int slot)
+        {
+            var timer = heap[slot];
+            while (true)
+            {
+                var child = (2 * slot) + 1;
+                if (child >= Count)
+                {
+                    break;
+                }
+
+                if (child + 1 < Count && Before(heap[child + 1], heap[child]))
+                {
+                    child++;
+                }
+
+                if (!Before(heap[child], timer))
+                {
+                    break;
+                }
+
+                Place(heap[child], slot);
+                slot = child;
+            }
+
+            Place(timer, slot);
+        }
+
+        private void Place(EventTimer timer, int slot)
+        {
+            heap[slot] = timer;
+            timer.Slot = slot;
         }
     }
 }
@@ -265,11 +315,8 @@ public sealed class SimulationPlatform : EventLoopPlatform
         : base(seed, faults is null ? devices : faults.Wrap(devices))
     {
         Faults = faults;
-        if (faults is not null)
-        {
-            faults.Bind(this);
-            CyclicExecutor = new TimerCyclicExecutor(this, faults);
-        }
+        faults?.Bind(this);
+        CyclicExecutor = new TimerCyclicExecutor(this, faults, TimerCyclicExecutor.SimulationMeasureEvery);
 
         Network = new VirtualNetwork(this, new DeterministicRandom(seed).Fork("virtual-network"));
         Streams = faults is null ? Network : faults.WrapStreams(Network);

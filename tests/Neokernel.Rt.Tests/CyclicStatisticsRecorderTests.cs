@@ -24,6 +24,42 @@ public sealed class CyclicStatisticsRecorderTests
     }
 
     [Fact]
+    public void Snapshot_OfSampledExecution_IsOverTheMeasuredCyclesOnly()
+    {
+        var recorder = new CyclicStatisticsRecorder();
+        for (var i = 0; i < 100; i++)
+        {
+            if (i % 4 == 0)
+            {
+                recorder.Record(0, 2_000 + i);
+            }
+            else
+            {
+                recorder.RecordUnmeasured(0);
+            }
+        }
+
+        var s = recorder.Snapshot();
+        Assert.Equal(100, s.Cycles);
+        Assert.Equal(2_000, s.ExecutionNsMin);
+        Assert.Equal(2_096, s.ExecutionNsMax);
+        Assert.Equal(2_048, s.ExecutionNsMean);
+        Assert.InRange(s.ExecutionNsP99, 2_096 - CyclicStatisticsRecorder.ResolutionNs, 2_096 + CyclicStatisticsRecorder.ResolutionNs);
+    }
+
+    [Fact]
+    public void Snapshot_WithNoExecutionMeasured_ReportsZeroExecution()
+    {
+        var recorder = new CyclicStatisticsRecorder();
+        recorder.RecordUnmeasured(5_000);
+        var s = recorder.Snapshot();
+        Assert.Equal(1, s.Cycles);
+        Assert.Equal(5_000, s.LatencyNsMean);
+        Assert.Equal(0, s.ExecutionNsMin);
+        Assert.Equal(0, s.ExecutionNsMean);
+    }
+
+    [Fact]
     public void Snapshot_Empty_IsAllZero()
     {
         var s = new CyclicStatisticsRecorder().Snapshot();

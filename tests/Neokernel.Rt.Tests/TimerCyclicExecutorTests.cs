@@ -1,4 +1,5 @@
 using Neokernel.Kernel.Platform;
+using Neokernel.Rt.Cyclic;
 using Neokernel.Rt.Simulation;
 using Neokernel.Testing;
 
@@ -109,6 +110,54 @@ public sealed class TimerCyclicExecutorTests
         Assert.Equal(0, observer.Watchdog);
         Assert.True(handle.Statistics.Overruns >= 5, $"{handle.Statistics.Overruns} overruns");
         Assert.True(body.Count >= 5);
+    }
+
+    /// <summary>
+    /// The simulation measures host execution time on one cycle in <see cref="TimerCyclicExecutor.SimulationMeasureEvery"/>
+    /// (the first among them): a body that is slow only on the cycles between is not seen slow,
+    /// and one slow on a measured cycle is.
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(0, true)]
+    public void Simulation_MeasuresExecutionOnOneCycleInN(int slowCycle, bool seen)
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var every = TimerCyclicExecutor.SimulationMeasureEvery;
+        var body = new Body(cycle =>
+        {
+            if (cycle.CycleIndex % every == slowCycle)
+            {
+                Thread.Sleep(2);
+            }
+
+            return false;
+        });
+        var handle = platform.CyclicExecutor.Start(Spec(), body, new Observer());
+        platform.RunUntil(every * 3 * 10 * Ms);
+        var statistics = handle.Statistics;
+        Assert.Equal(every * 3, statistics.Cycles);
+        Assert.Equal(seen, statistics.ExecutionNsMax >= 2 * Ms);
+    }
+
+    [Fact]
+    public void Paced_MeasuresEveryCycle()
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var executor = new TimerCyclicExecutor(platform, measureEvery: 1);
+        var body = new Body(cycle =>
+        {
+            if (cycle.CycleIndex == 3)
+            {
+                Thread.Sleep(2);
+            }
+
+            return false;
+        });
+        var handle = executor.Start(Spec(), body, new Observer());
+        platform.RunUntil(100 * Ms);
+        Assert.True(handle.Statistics.ExecutionNsMax >= 2 * Ms);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TimerCyclicExecutor(platform, measureEvery: 0));
     }
 
     [Fact]
