@@ -117,12 +117,14 @@ public abstract class EventLoopPlatform : IPlatform, IClock
     {
         while (queue.Head is { } next)
         {
-            if (next.DueNs > limitNs)
+            // Asked from inside a timer's callback, nothing runs until that callback returns.
+            var dueNs = queue.HeadDueNs;
+            if (next.Firing || dueNs > limitNs)
             {
                 return false;
             }
 
-            switch (AdvanceTo(next.DueNs, cancellation))
+            switch (AdvanceTo(dueNs, cancellation))
             {
                 case Advance.Cancelled:
                     return false;
@@ -132,7 +134,6 @@ public abstract class EventLoopPlatform : IPlatform, IClock
                     continue;
             }
 
-            queue.Remove(next);
             next.Fire(NowNs);
             EventsRun++;
             return true;
@@ -167,18 +168,19 @@ public abstract class EventLoopPlatform : IPlatform, IClock
         /// <summary>Its index in the queue's heap; -1 when not armed.</summary>
         public int Slot = -1;
 
-        public long DueNs;
+        /// <summary>
+        /// Its callback runs. It keeps its slot meanwhile (it is not armed, and its key, due now,
+        /// keeps it first): a callback that re-arms it, as every cyclic release does, moves it
+        /// down once instead of taking it out and putting it back.
+        /// </summary>
+        public bool Firing;
 
-        /// <summary>When it was armed, among all arms of this platform: the tie-break between equal due times.</summary>
-        public long Sequence;
-
-        public bool IsArmed => Slot >= 0;
+        public bool IsArmed => Slot >= 0 && !Firing;
 
         public void ArmAt(long dueNs)
         {
-            DueNs = Math.Max(dueNs, platform.NowNs);
-            Sequence = platform.sequence++;
-            platform.queue.Arm(this);
+            Firing = false;
+            platform.queue.Arm(this, Math.Max(dueNs, platform.NowNs), platform.sequence++);
         }
 
         public void Cancel()
@@ -189,40 +191,62 @@ public abstract class EventLoopPlatform : IPlatform, IClock
             }
         }
 
-        public void Fire(long nowNs) => callback.OnTimer(nowNs);
+        public void Fire(long nowNs)
+        {
+            Firing = true;
+            try
+            {
+                callback.OnTimer(nowNs);
+            }
+            finally
+            {
+                if (Firing)
+                {
+                    // Not re-armed (or cancelled) by its callback: it leaves the queue.
+                    Firing = false;
+                    platform.queue.Remove(this);
+                }
+            }
+        }
     }
 
     /// <summary>
     /// The armed timers as a binary min-heap on (due time, arming sequence) in which each timer
     /// knows its slot: re-arming moves a timer and cancelling removes it in place, in O(log n), so
     /// the heap holds only live timers (one entry per armed timer, however often it is re-armed).
+    /// The keys sit in the heap's entries, so a sift compares without following a reference.
     /// Allocates only to grow past the most timers ever armed at once.
     /// </summary>
     private sealed class TimerQueue(int capacity)
     {
-        private EventTimer[] heap = new EventTimer[capacity];
+        private Entry[] heap = new Entry[capacity];
 
         public int Count { get; private set; }
 
         /// <summary>The timer due first; null when none is armed.</summary>
-        public EventTimer? Head => Count == 0 ? null : heap[0];
+        public EventTimer? Head => Count == 0 ? null : heap[0].Timer;
 
-        /// <summary>Puts <paramref name="timer"/> where its (new) due time and sequence belong.</summary>
-        public void Arm(EventTimer timer)
+        /// <summary>When the head is due; only while <see cref="Head"/> is not null.</summary>
+        public long HeadDueNs => heap[0].DueNs;
+
+        /// <summary>Puts <paramref name="timer"/> where its new due time and sequence belong.</summary>
+        public void Arm(EventTimer timer, long dueNs, long sequence)
         {
-            if (timer.Slot < 0)
+            var slot = timer.Slot;
+            if (slot < 0)
             {
                 if (Count == heap.Length)
                 {
                     Array.Resize(ref heap, heap.Length * 2);
                 }
 
-                timer.Slot = Count;
-                heap[Count++] = timer;
+                slot = Count++;
             }
 
             // A re-armed timer's sequence is the newest, but its due time may move either way.
-            SiftDown(SiftUp(timer.Slot));
+            var entry = new Entry(dueNs, sequence, timer);
+            slot = SiftUp(slot, entry);
+            SiftDown(slot, entry);
         }
 
         public void Remove(EventTimer timer)
@@ -230,28 +254,27 @@ public abstract class EventLoopPlatform : IPlatform, IClock
             var slot = timer.Slot;
             timer.Slot = -1;
             var last = heap[--Count];
-            heap[Count] = null!;
+            heap[Count] = default;
             if (slot == Count)
             {
                 return;
             }
 
-            heap[slot] = last;
-            last.Slot = slot;
-            SiftDown(SiftUp(slot));
+            slot = SiftUp(slot, last);
+            SiftDown(slot, last);
         }
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static bool Before(EventTimer a, EventTimer b) =>
+        private static bool Before(in Entry a, in Entry b) =>
             a.DueNs < b.DueNs || (a.DueNs == b.DueNs && a.Sequence < b.Sequence);
 
-        private int SiftUp(int slot)
+        /// <summary>Moves the hole at <paramref name="slot"/> up while <paramref name="entry"/> goes before its parent, and puts it there.</summary>
+        private int SiftUp(int slot, in Entry entry)
         {
-            var timer = heap[slot];
             while (slot > 0)
             {
                 var parent = (slot - 1) >> 1;
-                if (!Before(timer, heap[parent]))
+                if (!Before(entry, heap[parent]))
                 {
                     break;
                 }
@@ -260,13 +283,14 @@ public abstract class EventLoopPlatform : IPlatform, IClock
                 slot = parent;
             }
 
-            Place(timer, slot);
+            Place(entry, slot);
             return slot;
         }
 
-        private void SiftDown(int slot)
+        /// <summary>Moves <paramref name="entry"/>, now at <paramref name="slot"/>, down while a child goes before it.</summary>
+        private void SiftDown(int slot, in Entry entry)
         {
-            var timer = heap[slot];
+            var moved = false;
             while (true)
             {
                 var child = (2 * slot) + 1;
@@ -280,23 +304,29 @@ public abstract class EventLoopPlatform : IPlatform, IClock
                     child++;
                 }
 
-                if (!Before(heap[child], timer))
+                if (!Before(heap[child], entry))
                 {
                     break;
                 }
 
                 Place(heap[child], slot);
                 slot = child;
+                moved = true;
             }
 
-            Place(timer, slot);
+            if (moved)
+            {
+                Place(entry, slot);
+            }
         }
 
-        private void Place(EventTimer timer, int slot)
+        private void Place(in Entry entry, int slot)
         {
-            heap[slot] = timer;
-            timer.Slot = slot;
+            heap[slot] = entry;
+            entry.Timer.Slot = slot;
         }
+
+        private readonly record struct Entry(long DueNs, long Sequence, EventTimer Timer);
     }
 }
 

@@ -95,6 +95,48 @@ public sealed class EventLoopPlatformTests
         return log.SequenceEqual(expected);
     }
 
+    private sealed class Callback(Action<long> onTimer) : ITimerCallback
+    {
+        public void OnTimer(long nowNs) => onTimer(nowNs);
+    }
+
+    /// <summary>A firing timer keeps its heap slot during its callback; none of that shows to the callback or changes the order.</summary>
+    [Fact]
+    public void Timer_InItsOwnCallback_IsNotArmed_AndMayRearmCancelOrLeave()
+    {
+        var platform = new SimulationPlatform(1, new NoDevices());
+        var log = new List<string>();
+        IPlatformTimer? periodic = null, once = null, late = null, other = null;
+        var fired = 0;
+        periodic = platform.CreateTimer(new Callback(now =>
+        {
+            log.Add($"periodic {now} armed={periodic!.IsArmed}");
+            if (++fired < 3)
+            {
+                periodic.ArmAt(now + 100);
+                periodic.Cancel(); // cancelled after re-arming: gone
+                periodic.ArmAt(now + 100);
+            }
+        }));
+        once = platform.CreateTimer(new Callback(now =>
+        {
+            log.Add($"once {now} armed={once!.IsArmed}");
+            once.Cancel(); // cancelling itself while it fires: nothing to cancel
+            late!.ArmAt(now); // due now, armed after: runs next, not before this callback ends
+            Assert.False(platform.TryRunNext(long.MaxValue)); // nothing runs inside a callback
+            other!.Cancel();
+        }));
+        late = platform.CreateTimer(new Callback(now => log.Add($"late {now}")));
+        other = platform.CreateTimer(new Callback(now => log.Add($"other {now}")));
+        periodic.ArmAt(100);
+        once.ArmAt(150);
+        other.ArmAt(160);
+        platform.RunUntil(1_000);
+        Assert.Equal(["periodic 100 armed=False", "once 150 armed=False", "late 150", "periodic 200 armed=False", "periodic 300 armed=False"], log);
+        Assert.Equal(0, platform.PendingEvents);
+        Assert.False(periodic.IsArmed || once.IsArmed || late.IsArmed || other.IsArmed);
+    }
+
     [Fact]
     public void Timer_ArmedInThePast_FiresNowNotBackwards()
     {
