@@ -136,16 +136,16 @@ public static class FaultCatalog
             "readers of the region (or the point) see the value in place of what the writer published, with its quality and timestamp, for the duration",
             10 * Second, "how long readers see the wrong value", "the value readers see (default NaN)", false),
         new(FaultKind.ModbusTimeout, "modbus-timeout", FaultTargetKind.ModbusSlave,
-            "the slave's replies are lost on the virtual network for the duration (requests still reach it): every request the master sends meanwhile times out",
+            "the slave's replies are lost on the virtual network or line for the duration (requests still reach it): every request the master sends meanwhile times out",
             2 * Second, "how long replies are lost", null, false),
         new(FaultKind.ModbusException, "modbus-exception", FaultTargetKind.ModbusSlave,
-            "each reply of the slave is replaced, for the duration, by an exception response with the value's code (same transaction id and unit, the function code with its high bit set)",
+            "each reply of the slave is replaced, for the duration, by an exception response with the value's code (same transaction id and unit, the function code with its high bit set; on RTU with its own CRC)",
             2 * Second, "how long replies are exceptions", $"the exception code, 1 to 255 (default {ModbusExceptionCodeDefault}: server device failure)", false),
         new(FaultKind.ModbusGarbled, "modbus-garbled", FaultTargetKind.ModbusSlave,
-            "replies of the slave are corrupted for the duration: one byte of the MBAP header or function code of each garbled reply is flipped (which byte and how from the faults' own stream), so the master sees a broken frame, an unknown id or unit, or a wrong function",
+            "replies of the slave are corrupted for the duration: one byte of the MBAP header or function code of each garbled reply is flipped (on RTU, any byte of the frame, so its CRC fails; which byte and how from the faults' own stream), so the master sees a broken frame, an unknown id or unit, or a wrong function",
             2 * Second, "how long replies are garbled", $"the chance that a reply is garbled, above 0 and at most 1 (default {GarbledChanceDefault.ToString(System.Globalization.CultureInfo.InvariantCulture)})", false),
         new(FaultKind.ModbusDisconnect, "modbus-disconnect", FaultTargetKind.ModbusSlave,
-            "the network resets the master's connection to the slave at the time and stays cut for the duration: connection attempts meanwhile fail as unreachable; the master reconnects per its backoff",
+            "the network resets the master's connection to the slave at the time and stays cut for the duration: connection attempts meanwhile fail as unreachable; the master reconnects per its backoff (an RTU line goes dead instead: what either side sends is lost)",
             1 * Second, "how long the network stays cut", null, false),
         new(FaultKind.ModbusDelay, "modbus-delay", FaultTargetKind.ModbusSlave,
             "the slave's replies reach the master the value later for the duration, in the order they came (those behind a delayed one wait for it): a delay past the master's timeout makes each a late reply to a request that already timed out",
@@ -225,7 +225,7 @@ public static class FaultCatalog
         _ => Of(kind).Target switch
         {
             FaultTargetKind.DeviceRead or FaultTargetKind.DeviceWrite => "on the service's own channel to the device",
-            FaultTargetKind.ModbusSlave => "on the service's own connections to the slave",
+            FaultTargetKind.ModbusSlave => "on the service's own connections to the slave (its own serial line for RTU)",
             _ => null,
         },
     };
@@ -265,7 +265,7 @@ public static class FaultCatalog
                 FaultTargetKind.DeviceRead => "device URI a service reads",
                 FaultTargetKind.DeviceWrite => "device URI a service writes",
                 FaultTargetKind.Endpoint => "endpoint name; `/requests` or `/replies` after it: that direction only",
-                FaultTargetKind.ModbusSlave => "Modbus TCP slave address (`modbus-tcp://HOST:PORT`) a master service opens",
+                FaultTargetKind.ModbusSlave => "Modbus TCP slave address (`modbus-tcp://HOST:PORT`) or RTU line (`modbus-rtu:///dev/NAME`: every slave on it) a master service opens",
                 _ => "region name; `/POINT` after it: that point only",
             };
             var duration = d.Lasts ? $"{d.DurationMeaning} ({FaultText.Duration(d.DurationDefaultNs)})" : "none: at once";

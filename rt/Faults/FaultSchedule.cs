@@ -82,8 +82,8 @@ public sealed class FaultSchedule
         ArgumentNullException.ThrowIfNull(system);
         if (target == FaultTargetKind.ModbusSlave)
         {
-            var endpoint = ModbusTcpEndpoint(uri);
-            return endpoint is null ? null : system.Services.FirstOrDefault(s => s.Spec.Devices.Any(d => ModbusTcpEndpoint(d.Uri) == endpoint));
+            var key = ModbusSlaveKey(uri);
+            return key is null ? null : system.Services.FirstOrDefault(s => s.Spec.Devices.Any(d => ModbusSlaveKey(d.Uri) == key));
         }
 
         var access = target == FaultTargetKind.DeviceRead ? DeviceAccess.Read : DeviceAccess.Write;
@@ -203,23 +203,38 @@ public sealed class FaultSchedule
         return null;
     }
 
-    /// <summary>The <c>a.b.c.d:port</c> a <c>modbus-tcp://</c> URI connects to, or null for any other text.</summary>
-    public static string? ModbusTcpEndpoint(string uri) =>
-        DeviceUri.TryParse(uri, out var address, out _) && address!.Scheme == DeviceScheme.ModbusTcp ? address.Endpoint : null;
+    /// <summary>
+    /// What a Modbus fault acts under, however the URI spells it: <c>modbus-tcp://a.b.c.d:port</c>
+    /// for a TCP slave's address, <c>modbus-rtu:///dev/NAME</c> for a serial line (every slave the
+    /// master reaches on it); null for any other text.
+    /// </summary>
+    public static string? ModbusSlaveKey(string uri)
+    {
+        if (!DeviceUri.TryParse(uri, out var address, out _))
+        {
+            return null;
+        }
+
+        return address!.Scheme switch
+        {
+            DeviceScheme.ModbusTcp => "modbus-tcp://" + address.Endpoint,
+            DeviceScheme.ModbusRtu => "modbus-rtu://" + address.Path,
+            _ => null,
+        };
+    }
 
     private static string? CheckModbus(SystemDefinition system, FaultInjection injection)
     {
         var word = injection.Descriptor.Word;
-        if (ModbusTcpEndpoint(injection.Target) is null)
+        if (ModbusSlaveKey(injection.Target) is null)
         {
-            var rtu = injection.Target.StartsWith("modbus-rtu:", StringComparison.Ordinal) ? " (Modbus RTU lines are not faulted yet)" : "";
-            return $"{injection}: {word} acts on a Modbus TCP slave's address, as a master's device URI names it (modbus-tcp://HOST:PORT); '{injection.Target}' is not one{rtu}";
+            return $"{injection}: {word} acts on a Modbus slave as a master's device URI names it (modbus-tcp://HOST:PORT, or modbus-rtu:///dev/NAME for the line to RTU slaves); '{injection.Target}' is not one";
         }
 
         if (HolderOf(system, injection.Target, FaultTargetKind.ModbusSlave) is null)
         {
-            var slaves = system.Services.SelectMany(s => s.Spec.Devices).Select(d => ModbusTcpEndpoint(d.Uri)).OfType<string>().Distinct().Order(StringComparer.Ordinal).Select(e => $"modbus-tcp://{e}").ToList();
-            var known = slaves.Count == 0 ? "it has no Modbus TCP master" : $"its Modbus TCP slaves are {string.Join(", ", slaves)}";
+            var slaves = system.Services.SelectMany(s => s.Spec.Devices).Select(d => ModbusSlaveKey(d.Uri)).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+            var known = slaves.Count == 0 ? "it has no Modbus master" : $"its Modbus slaves are {string.Join(", ", slaves)}";
             return $"{injection}: no service of system '{system.Spec.Name}' is a Modbus master of '{injection.Target}'; {known}";
         }
 

@@ -404,9 +404,9 @@ public sealed class ModbusFaultTests
     }
 
     [Theory]
-    [InlineData("modbus-timeout:modbus-tcp://127.0.0.1:502@5s", "no service of system 'tank-modbus' is a Modbus master of 'modbus-tcp://127.0.0.1:502'; its Modbus TCP slaves are modbus-tcp://127.0.0.1:1502")]
-    [InlineData("modbus-timeout:plc-io@5s", "acts on a Modbus TCP slave's address, as a master's device URI names it (modbus-tcp://HOST:PORT); 'plc-io' is not one")]
-    [InlineData("modbus-garbled:modbus-rtu:///dev/ttyS0@5s", "Modbus RTU lines are not faulted yet")]
+    [InlineData("modbus-timeout:modbus-tcp://127.0.0.1:502@5s", "no service of system 'tank-modbus' is a Modbus master of 'modbus-tcp://127.0.0.1:502'; its Modbus slaves are modbus-tcp://127.0.0.1:1502")]
+    [InlineData("modbus-timeout:plc-io@5s", "acts on a Modbus slave as a master's device URI names it (modbus-tcp://HOST:PORT, or modbus-rtu:///dev/NAME for the line to RTU slaves); 'plc-io' is not one")]
+    [InlineData("modbus-garbled:modbus-rtu:///dev/ttyS0@5s", "no service of system 'tank-modbus' is a Modbus master of 'modbus-rtu:///dev/ttyS0'")]
     [InlineData("modbus-exception:modbus-tcp://127.0.0.1:1502@5s=300", "the exception code must be a whole number from 1 to 255")]
     [InlineData("modbus-garbled:modbus-tcp://127.0.0.1:1502@5s=1.5", "above 0 and at most 1")]
     [InlineData("modbus-timeout:modbus-tcp://127.0.0.1:1502@5s=3", "modbus-timeout takes no value")]
@@ -423,7 +423,7 @@ public sealed class ModbusFaultTests
     {
         var result = CliResult.Run("sim", Repository.TankDemo, "--duration", "1s", "--faults", $"modbus-timeout:{Slave}@5s");
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("it has no Modbus TCP master", result.Error, StringComparison.Ordinal);
+        Assert.Contains("it has no Modbus master", result.Error, StringComparison.Ordinal);
     }
 
     private static long Errors(ModbusMasterCounters counters) =>

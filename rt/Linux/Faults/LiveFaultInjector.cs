@@ -175,7 +175,7 @@ public sealed class LiveFaultInjector(SystemKernel kernel, PacedPlatform platfor
             FaultTargetKind.Service => [service.Id],
             FaultTargetKind.DeviceRead => service.Devices.Where(d => (d.Access & DeviceAccess.Read) != 0).Select(d => d.Uri).ToArray(),
             FaultTargetKind.DeviceWrite => service.Devices.Where(d => (d.Access & DeviceAccess.Write) != 0).Select(d => d.Uri).ToArray(),
-            FaultTargetKind.ModbusSlave => service.Devices.Where(d => FaultSchedule.ModbusTcpEndpoint(d.Uri) is not null).Select(d => d.Uri).ToArray(),
+            FaultTargetKind.ModbusSlave => service.Devices.Where(d => FaultSchedule.ModbusSlaveKey(d.Uri) is not null).Select(d => d.Uri).ToArray(),
             _ => [],
         };
         return fits switch

@@ -13,7 +13,7 @@ namespace Neokernel.Rt.Simulation.Faults;
 /// lost (timeout), replaced by an exception response (exception), has a header byte flipped
 /// (garbled) or is held back (delay); a disconnect resets the connection and fails new ones while
 /// it lasts. What the master
-/// writes reaches the slave untouched. Modbus TCP only: RTU over virtual serial lines is not faulted.
+/// writes reaches the slave untouched. RTU lines carry the same faults (ModbusRtuFaults.cs).
 /// <para>
 /// Layering: rt must not reference the Modbus codec in drivers/fieldbus (dependencies point
 /// inward), and what is needed of Modbus here is the MBAP header of Modbus Messaging on TCP/IP
@@ -57,7 +57,7 @@ public sealed partial class SimulationFaults
 
     /// <summary>The key a Modbus injection's target acts under: one per slave address, however the URI spells it.</summary>
     private static string ModbusKey(string target) =>
-        "modbus-tcp://" + (FaultSchedule.ModbusTcpEndpoint(target) ?? throw new ArgumentException($"'{target}' is not a modbus-tcp:// address; check the schedule against the system first", nameof(target)));
+        FaultSchedule.ModbusSlaveKey(target) ?? throw new ArgumentException($"'{target}' is not a modbus-tcp:// address or a modbus-rtu:// line; check the schedule against the system first", nameof(target));
 
     private void AddModbusLink(string key, List<int> active) => modbusLinks.TryAdd(key, new ModbusLink(active));
 
@@ -181,6 +181,15 @@ public sealed partial class SimulationFaults
     {
         public IStreamChannel Open(DeviceAddress address, IStreamHandler handler)
         {
+            if (address.Scheme == DeviceScheme.ModbusRtu && faults.ModbusLinkFor("modbus-rtu://" + address.Path) is { } line)
+            {
+                // Per open of the line, on the control plane.
+                faults.ModbusCounters.ConnectionsOpened++;
+                var end = new FaultingRtuChannel(faults, line, handler, faults.platform!);
+                end.Attach(network.Open(address, end));
+                return end;
+            }
+
             if (address.Scheme != DeviceScheme.ModbusTcp || faults.ModbusLinkFor("modbus-tcp://" + address.Endpoint) is not { } link)
             {
                 return network.Open(address, handler);
@@ -213,7 +222,7 @@ public sealed partial class SimulationFaults
     /// (made when the connection opens, so holding allocates nothing); replies behind a held one
     /// are held behind it, so the master reads them in the order they came.
     /// </summary>
-    private sealed class FaultingModbusChannel : IStreamChannel, IStreamHandler, ITimerCallback
+    private sealed class FaultingModbusChannel : IStreamChannel, IStreamHandler, ITimerCallback, IHeldRepliesOwner
     {
         private readonly SimulationFaults faults;
         private readonly ModbusLink link;
@@ -221,13 +230,8 @@ public sealed partial class SimulationFaults
         private readonly IClock clock;
         private readonly IPlatformTimer notice;
         private readonly byte[] frame = new byte[TcpAduBytesMax];
-        private readonly byte[][] held = NewHeld();
-        private readonly int[] heldLength = new int[HeldRepliesMax];
-        private readonly long[] heldDueNs = new long[HeldRepliesMax];
-        private readonly IPlatformTimer release;
+        private readonly HeldReplies held;
         private byte[] handing;
-        private int heldFirst;
-        private int heldCount;
         private IStreamChannel? inner;
         private int collected;
         private int frameLength;
@@ -244,7 +248,7 @@ public sealed partial class SimulationFaults
             this.handler = handler;
             clock = platform.Clock;
             notice = platform.CreateTimer(this);
-            release = platform.CreateTimer(new Release(this));
+            held = new HeldReplies(platform, this, TcpAduBytesMax);
             handing = frame;
         }
 
@@ -279,7 +283,7 @@ public sealed partial class SimulationFaults
             cutReason = inner?.State == LinkState.Up ? DeviceError.ConnectionReset : DeviceError.Unreachable;
             inner?.Dispose();
             inner = null;
-            DropHeld();
+            held.Drop();
             notice.ArmAt(clock.NowNs);
         }
 
@@ -292,7 +296,7 @@ public sealed partial class SimulationFaults
 
             while (true)
             {
-                if (passThrough && handStart >= handEnd && heldCount == 0)
+                if (passThrough && handStart >= handEnd && held.Count == 0)
                 {
                     return inner.Read(buffer);
                 }
@@ -305,20 +309,18 @@ public sealed partial class SimulationFaults
                     return IoResult.Done(count);
                 }
 
-                if (heldCount > 0 && heldDueNs[heldFirst] <= clock.NowNs)
+                if (held.TryTakeDue(out var due, out var dueLength))
                 {
-                    handing = held[heldFirst];
+                    handing = due;
                     handStart = 0;
-                    handEnd = heldLength[heldFirst];
-                    heldFirst = (heldFirst + 1) % HeldRepliesMax;
-                    heldCount--;
+                    handEnd = dueLength;
                     continue;
                 }
 
-                if (heldCount == HeldRepliesMax || (passThrough && heldCount > 0))
+                if (held.Full || (passThrough && held.Count > 0))
                 {
                     // The ring is full (or the stream stopped being MBAP behind held replies): the rest waits in the network.
-                    ArmRelease();
+                    held.ArmRelease();
                     return IoResult.WouldBlock;
                 }
 
@@ -326,7 +328,7 @@ public sealed partial class SimulationFaults
                 var read = inner.Read(frame.AsSpan(collected, wanted));
                 if (!read.IsDone)
                 {
-                    ArmRelease();
+                    held.ArmRelease();
                     return read;
                 }
 
@@ -352,7 +354,7 @@ public sealed partial class SimulationFaults
         public void Dispose()
         {
             notice.Cancel();
-            release.Cancel();
+            held.Drop();
             inner?.Dispose();
             inner = null;
             link.Channels.Remove(this);
@@ -411,9 +413,9 @@ public sealed partial class SimulationFaults
             {
                 Debug.Assert(frameLength > MbapHeaderBytes, "an MBAP frame holds at least a function code after its header");
                 var count = faults.Reply(link, frame, frameLength, out var delayNs);
-                if (count > 0 && (delayNs > 0 || heldCount > 0))
+                if (count > 0 && (delayNs > 0 || held.Count > 0))
                 {
-                    Hold(count, clock.NowNs + delayNs);
+                    held.Hold(frame.AsSpan(0, count), clock.NowNs + delayNs);
                     Hand(0);
                 }
                 else
@@ -423,62 +425,16 @@ public sealed partial class SimulationFaults
             }
         }
 
-        /// <summary>Keeps the reply in <see cref="frame"/> until <paramref name="dueNs"/>, and not before the one held ahead of it.</summary>
-        private void Hold(int count, long dueNs)
-        {
-            Debug.Assert(heldCount < HeldRepliesMax, "Read collects no reply while the ring is full");
-            var slot = (heldFirst + heldCount) % HeldRepliesMax;
-            if (heldCount > 0)
-            {
-                dueNs = Math.Max(dueNs, heldDueNs[(slot + HeldRepliesMax - 1) % HeldRepliesMax]);
-            }
-
-            frame.AsSpan(0, count).CopyTo(held[slot]);
-            heldLength[slot] = count;
-            heldDueNs[slot] = dueNs;
-            if (heldCount++ == 0)
-            {
-                release.ArmAt(dueNs);
-            }
-        }
-
         /// <summary>The first held reply is due: the master hears there is something to read, and the timer waits for the next.</summary>
-        private void Released()
+        public void HeldReplyDue()
         {
-            // A cut drops what is held (DropHeld), so anything held is on a live connection.
-            if (heldCount > 0)
+            // A cut drops what is held, so anything held is on a live connection.
+            if (held.Count > 0)
             {
                 handler.OnReadable(this);
             }
 
-            ArmRelease();
-        }
-
-        /// <summary>Arms the timer for the first held reply when it is not due yet (one due now is the master's to read).</summary>
-        private void ArmRelease()
-        {
-            if (heldCount > 0 && heldDueNs[heldFirst] > clock.NowNs)
-            {
-                release.ArmAt(heldDueNs[heldFirst]);
-            }
-        }
-
-        private void DropHeld()
-        {
-            heldFirst = 0;
-            heldCount = 0;
-            release.Cancel();
-        }
-
-        private static byte[][] NewHeld()
-        {
-            var ring = new byte[HeldRepliesMax][];
-            for (var i = 0; i < ring.Length; i++)
-            {
-                ring[i] = new byte[TcpAduBytesMax];
-            }
-
-            return ring;
+            held.ArmRelease();
         }
 
         private void Hand(int count)
@@ -493,14 +449,8 @@ public sealed partial class SimulationFaults
         private void ResetFraming()
         {
             Hand(0);
-            DropHeld();
+            held.Drop();
             passThrough = false;
-        }
-
-        /// <summary>The timer of the held replies (the channel's own timer callback is its connect notice).</summary>
-        private sealed class Release(FaultingModbusChannel channel) : ITimerCallback
-        {
-            public void OnTimer(long nowNs) => channel.Released();
         }
     }
 }
@@ -508,7 +458,7 @@ public sealed partial class SimulationFaults
 /// <summary>What the Modbus faults did on the virtual network since the run began.</summary>
 public sealed class ModbusFaultCounters
 {
-    /// <summary>Connections masters opened to a faulted slave's address (the first and every reconnect).</summary>
+    /// <summary>Connections masters opened to a faulted slave's address (the first and every reconnect), and opens of a faulted RTU line.</summary>
     public long ConnectionsOpened { get; internal set; }
 
     /// <summary>Open connections a disconnect reset.</summary>
@@ -525,6 +475,9 @@ public sealed class ModbusFaultCounters
 
     /// <summary>Replies a garbled fault corrupted.</summary>
     public long RepliesGarbled { get; internal set; }
+
+    /// <summary>Frames a disconnect lost on a dead serial line, either way (RTU: the line has no connection to reset).</summary>
+    public long FramesLostOnDeadLine { get; internal set; }
 
     /// <summary>Replies a delay fault held back.</summary>
     public long RepliesDelayed { get; internal set; }

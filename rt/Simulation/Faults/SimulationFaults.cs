@@ -182,9 +182,37 @@ public sealed partial class SimulationFaults : ICycleFaults, ITimerCallback
         }
 
         kernel = system;
+        ArmSchedule();
+    }
+
+    /// <summary>
+    /// Runs the schedule on its platform without a kernel: for a bench of the device and Modbus
+    /// seams alone (a master and a slave on the virtual network or a serial line). Nothing traces
+    /// the injections then. Throws when the schedule holds a fault that needs the kernel.
+    /// </summary>
+    public void StartWithoutKernel()
+    {
+        if (platform is null || kernel is not null || timer is not null)
+        {
+            throw new InvalidOperationException("start the faults once, after giving them to their platform, and only when no kernel is attached");
+        }
+
+        foreach (var injection in injections)
+        {
+            if (!StrikesLive(injection.Kind))
+            {
+                throw new InvalidOperationException($"{injection}: {injection.Descriptor.Word} acts through the kernel; attach the faults to one instead");
+            }
+        }
+
+        ArmSchedule();
+    }
+
+    private void ArmSchedule()
+    {
         if (steps.Length > 0)
         {
-            timer = platform.CreateTimer(this);
+            timer = platform!.CreateTimer(this);
             timer.ArmAt(steps[0].TimeNs);
         }
     }

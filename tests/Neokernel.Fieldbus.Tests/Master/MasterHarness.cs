@@ -12,9 +12,9 @@ internal sealed class MasterHarness : IDisposable
     public const int Port = 1502;
     public const long Ms = 1_000_000;
 
-    public MasterHarness(string uri = "modbus-tcp://127.0.0.1:1502?unit=1", ModbusMasterOptions? options = null, ulong seed = 7)
+    public MasterHarness(string uri = "modbus-tcp://127.0.0.1:1502?unit=1", ModbusMasterOptions? options = null, ulong seed = 7, Rt.Simulation.Faults.SimulationFaults? faults = null)
     {
-        Platform = new SimulationPlatform(seed, new NoDevices());
+        Platform = new SimulationPlatform(seed, new NoDevices(), faults);
         Loop = new PlatformModbusLoop(Platform);
         Uri = uri;
         Options = options ?? new ModbusMasterOptions { TimeoutNs = 100 * Ms, Retries = 0 };
