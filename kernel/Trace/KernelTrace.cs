@@ -71,6 +71,9 @@ public sealed class KernelTrace
 
     private readonly TraceEvent[] ring;
     private readonly long[] stamps;
+
+    /// <summary>Capacity − 1 when the capacity is a power of two (the default): a slot is then a mask, not a 64-bit division, on every event.</summary>
+    private readonly long slotMask;
     private readonly long[] countsByKind = new long[Enum.GetValues<TraceEventKind>().Length];
     private readonly List<string> names = [];
     private readonly Dictionary<string, int> nameIndex = new(StringComparer.Ordinal);
@@ -89,6 +92,7 @@ public sealed class KernelTrace
         this.clock = clock;
         ring = new TraceEvent[capacity];
         stamps = new long[capacity];
+        slotMask = (capacity & (capacity - 1)) == 0 ? capacity - 1 : -1;
         Intern("kernel");
     }
 
@@ -160,7 +164,7 @@ public sealed class KernelTrace
     {
         var now = clock.NowNs;
         var sequence = Interlocked.Increment(ref next) - 1;
-        var index = (int)(sequence % ring.Length);
+        var index = Slot(sequence);
         WaitForFoldWithin(sequence);
 
         // Cleared first (a full fence), so a reader that sees the stamp unchanged around its read saw no half-written slot.
@@ -192,22 +196,27 @@ public sealed class KernelTrace
         while (Interlocked.CompareExchange(ref folding, 1, 0) == 0)
         {
             var cursor = folded;
+            var slot = Slot(cursor);
             var h = digest;
-            while (Volatile.Read(ref stamps[(int)(cursor % ring.Length)]) == cursor + 1)
+            while (Volatile.Read(ref stamps[slot]) == cursor + 1)
             {
-                h = Fold(h, ring[(int)(cursor % ring.Length)]);
+                h = Fold(h, ring[slot]);
                 cursor++;
+                slot = slot + 1 == ring.Length ? 0 : slot + 1;
             }
 
             digest = h;
             Volatile.Write(ref folded, cursor);
             Volatile.Write(ref folding, 0);
-            if (Volatile.Read(ref stamps[(int)(cursor % ring.Length)]) != cursor + 1)
+            if (Volatile.Read(ref stamps[slot]) != cursor + 1)
             {
                 return;
             }
         }
     }
+
+    /// <summary>The ring slot of <paramref name="sequence"/>.</summary>
+    private int Slot(long sequence) => (int)(slotMask >= 0 ? sequence & slotMask : sequence % ring.Length);
 
     private static ulong Fold(ulong digest, in TraceEvent e)
     {
@@ -220,7 +229,7 @@ public sealed class KernelTrace
     /// <summary>The event of <paramref name="sequence"/> if its slot holds it whole now.</summary>
     private bool TryRead(long sequence, out TraceEvent e)
     {
-        var index = (int)(sequence % ring.Length);
+        var index = Slot(sequence);
         var before = Volatile.Read(ref stamps[index]);
         e = ring[index];
         Interlocked.MemoryBarrier();
