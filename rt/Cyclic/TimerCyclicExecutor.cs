@@ -53,6 +53,9 @@ public sealed class TimerCyclicExecutor : ICyclicExecutor
         private IPlatformTimer? timer;
         private long releaseNs;
         private long cycleIndex;
+
+        /// <summary>Cycles until the next one whose execution is measured (0: this one); a countdown, not a division per cycle.</summary>
+        private int untilMeasured;
         private bool stopped;
 
         public CyclicStatistics Statistics => recorder.Snapshot();
@@ -88,7 +91,8 @@ public sealed class TimerCyclicExecutor : ICyclicExecutor
                 return;
             }
 
-            var measured = cycleIndex % measureEvery == 0;
+            var measured = untilMeasured == 0;
+            untilMeasured = measured ? measureEvery - 1 : untilMeasured - 1;
             var started = measured ? Stopwatch.GetTimestamp() : 0;
             try
             {

@@ -116,10 +116,11 @@ public sealed partial class SimulationFaults
     };
 
     /// <summary>
-    /// A whole reply arrived for the master: returns how many bytes of <paramref name="frame"/> it
-    /// reads (0: the reply is lost), and in <paramref name="delayNs"/> how long it is held first.
+    /// A whole reply arrived for the master, an MBAP frame or (<paramref name="rtu"/>) an RTU one:
+    /// returns how many bytes of <paramref name="frame"/> it reads (0: the reply is lost), and in
+    /// <paramref name="delayNs"/> how long it is held first.
     /// </summary>
-    private int Reply(ModbusLink link, Span<byte> frame, int length, out long delayNs)
+    private int Reply(ModbusLink link, Span<byte> frame, int length, bool rtu, out long delayNs)
     {
         delayNs = 0;
         if (ModbusFaultNow(link) is not { } fault)
@@ -134,16 +135,23 @@ public sealed partial class SimulationFaults
                 return 0;
             case FaultKind.ModbusException:
                 ModbusCounters.RepliesReplaced++;
-                return ExceptionReply(frame, fault.HasValue ? (byte)fault.Value : (byte)FaultCatalog.ModbusExceptionCodeDefault);
+                var code = fault.HasValue ? (byte)fault.Value : (byte)FaultCatalog.ModbusExceptionCodeDefault;
+                return rtu ? RtuExceptionReply(frame, code) : ExceptionReply(frame, code);
             case FaultKind.ModbusGarbled:
-                Garble(frame, fault.HasValue ? fault.Value : FaultCatalog.GarbledChanceDefault);
+                // TCP: a byte the master checks before the data; RTU: any byte, so the CRC fails.
+                Garble(rtu ? frame[..length] : frame[..GarbledBytesSpan], fault.HasValue ? fault.Value : FaultCatalog.GarbledChanceDefault);
                 return length;
             case FaultKind.ModbusDelay:
                 ModbusCounters.RepliesDelayed++;
                 delayNs = (long)(fault.Value * 1_000_000);
                 return length;
             default:
-                // A disconnect cut the connection; bytes still in its pipe are gone with it.
+                // A disconnect cut the connection (bytes still in its pipe are gone with it), or made the line dead.
+                if (rtu)
+                {
+                    ModbusCounters.FramesLostOnDeadLine++;
+                }
+
                 return 0;
         }
     }
@@ -157,15 +165,16 @@ public sealed partial class SimulationFaults
         return MbapHeaderBytes + 2;
     }
 
-    private void Garble(Span<byte> frame, double chance)
+    /// <summary>With <paramref name="chance"/>, flips one byte of <paramref name="bytes"/> (which and how from the faults' stream).</summary>
+    private void Garble(Span<byte> bytes, double chance)
     {
         if (random.NextDouble() >= chance)
         {
             return;
         }
 
-        var position = (int)random.NextInt64(GarbledBytesSpan);
-        frame[position] ^= (byte)(1 + random.NextInt64(byte.MaxValue));
+        var position = (int)random.NextInt64(bytes.Length);
+        bytes[position] ^= (byte)(1 + random.NextInt64(byte.MaxValue));
         ModbusCounters.RepliesGarbled++;
     }
 
@@ -412,7 +421,7 @@ public sealed partial class SimulationFaults
             if (collected == frameLength && frameLength > 0)
             {
                 Debug.Assert(frameLength > MbapHeaderBytes, "an MBAP frame holds at least a function code after its header");
-                var count = faults.Reply(link, frame, frameLength, out var delayNs);
+                var count = faults.Reply(link, frame, frameLength, rtu: false, out var delayNs);
                 if (count > 0 && (delayNs > 0 || held.Count > 0))
                 {
                     held.Hold(frame.AsSpan(0, count), clock.NowNs + delayNs);
@@ -425,17 +434,7 @@ public sealed partial class SimulationFaults
             }
         }
 
-        /// <summary>The first held reply is due: the master hears there is something to read, and the timer waits for the next.</summary>
-        public void HeldReplyDue()
-        {
-            // A cut drops what is held, so anything held is on a live connection.
-            if (held.Count > 0)
-            {
-                handler.OnReadable(this);
-            }
-
-            held.ArmRelease();
-        }
+        public void HeldReplyDue() => handler.OnReadable(this);
 
         private void Hand(int count)
         {

@@ -95,50 +95,21 @@ public sealed partial class SimulationFaults
         return (ushort)crc;
     }
 
-    /// <summary>A whole RTU reply arrived for the master: how many bytes of it the master reads (0: lost), and how long it is held first.</summary>
-    private int RtuReply(ModbusLink link, Span<byte> frame, int length, out long delayNs)
+    /// <summary>Rewrites the RTU reply in place as an exception response from the same unit to the same function, with its CRC.</summary>
+    private static int RtuExceptionReply(Span<byte> frame, byte code)
     {
-        delayNs = 0;
-        if (ModbusFaultNow(link) is not { } fault)
-        {
-            return length;
-        }
-
-        switch (fault.Kind)
-        {
-            case FaultKind.ModbusTimeout:
-                ModbusCounters.RepliesLost++;
-                return 0;
-            case FaultKind.ModbusException:
-                ModbusCounters.RepliesReplaced++;
-                frame[1] |= 0x80;
-                frame[2] = fault.HasValue ? (byte)fault.Value : (byte)FaultCatalog.ModbusExceptionCodeDefault;
-                var crc = RtuCrc(frame[..3]);
-                frame[3] = (byte)crc;
-                frame[4] = (byte)(crc >> 8);
-                return 5;
-            case FaultKind.ModbusGarbled:
-                if (random.NextDouble() < (fault.HasValue ? fault.Value : FaultCatalog.GarbledChanceDefault))
-                {
-                    frame[(int)random.NextInt64(length)] ^= (byte)(1 + random.NextInt64(byte.MaxValue));
-                    ModbusCounters.RepliesGarbled++;
-                }
-
-                return length;
-            case FaultKind.ModbusDelay:
-                ModbusCounters.RepliesDelayed++;
-                delayNs = (long)(fault.Value * 1_000_000);
-                return length;
-            default:
-                ModbusCounters.FramesLostOnDeadLine++;
-                return 0;
-        }
+        frame[1] |= 0x80;
+        frame[2] = code;
+        var crc = RtuCrc(frame[..3]);
+        frame[3] = (byte)crc;
+        frame[4] = (byte)(crc >> 8);
+        return 5;
     }
 
     /// <summary>The line is dead (a disconnect in effect): what is sent on it now is lost.</summary>
     private bool LineDead(ModbusLink link) => ModbusFaultNow(link) is { Kind: FaultKind.ModbusDisconnect };
 
-    /// <summary>What holds delayed replies is told, by its own timer, that the first one is due.</summary>
+    /// <summary>What holds delayed replies is told, by their timer, that the first one is due: the master has something to read.</summary>
     private interface IHeldRepliesOwner
     {
         void HeldReplyDue();
@@ -226,7 +197,16 @@ public sealed partial class SimulationFaults
             timer.Cancel();
         }
 
-        public void OnTimer(long nowNs) => owner.HeldReplyDue();
+        public void OnTimer(long nowNs)
+        {
+            // A cut or a reset drops what is held (Drop), so anything held is on a live channel.
+            if (Count > 0)
+            {
+                owner.HeldReplyDue();
+            }
+
+            ArmRelease();
+        }
     }
 
     /// <summary>
@@ -377,20 +357,12 @@ public sealed partial class SimulationFaults
 
         public void OnWritable(IStreamChannel channel) => handler.OnWritable(this);
 
-        public void HeldReplyDue()
-        {
-            if (held.Count > 0)
-            {
-                handler.OnReadable(this);
-            }
-
-            held.ArmRelease();
-        }
+        public void HeldReplyDue() => handler.OnReadable(this);
 
         /// <summary>A whole reply is in <see cref="frame"/>: it meets the faults, and is handed, held or lost.</summary>
         private void Whole()
         {
-            var count = faults.RtuReply(link, frame, collected, out var delayNs);
+            var count = faults.Reply(link, frame, collected, rtu: true, out var delayNs);
             if (count > 0 && (delayNs > 0 || held.Count > 0))
             {
                 held.Hold(frame.AsSpan(0, count), clock.NowNs + delayNs);
