@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Text;
 using Neokernel.Controllers.Blocks;
+using Neokernel.Kernel.Ipc;
 using Neokernel.Kernel.Manifests;
 using Neokernel.Kernel.Platform;
 using Neokernel.Kernel.Regions;
@@ -20,6 +22,13 @@ namespace Neokernel.Controllers;
 /// state lists take their safe values (Good), the others hold. When the inputs recover, every PID
 /// block starts its derivative afresh, and under safe-state each PID block whose OUT drives a
 /// safe-state point resumes from that point's safe value, so control returns without a bump.
+///
+/// Operators: with <c>commandEndpoint</c> the network serves <see cref="BlockNetworkCommands"/>.
+/// GetValue reads any pin or state of any block; SetValue sets an input its manifest lists under
+/// <c>settable</c> (a setpoint, a manual switch, a preset), taking effect at the next cycle.
+/// Retained values (<c>retain</c>: settable inputs and block state such as a count or a total)
+/// are restored from the retain store before the first cycle; a settable value is saved when it
+/// is set, and state, when it changed, every <c>retainSaveMs</c> from a timer, off the cyclic path.
 /// </summary>
 public sealed class BlockNetworkService : IService
 {
@@ -40,7 +49,22 @@ public sealed class BlockNetworkService : IService
         var (network, manifest) = BlockNetworkManifest.Build(context.ServiceId, context.Parameters);
         // A network runs on the cyclic task its timing grants: refuse a manifest without one before anything is opened.
         _ = ServiceSettings.PeriodSeconds(context);
-        var state = new Running(context, network, manifest);
+        var state = new Running(context, network, manifest) { Retain = BlockNetworkRetain.Open(context, network, manifest.Retained) };
+        if (context.Parameters.Text(BlockNetworkManifest.CommandEndpointParameter) is { Length: > 0 } endpoint)
+        {
+            context.ServeEndpoint(endpoint, new Commands(network, manifest, state));
+        }
+        else if (manifest.Settable.FirstOrDefault() is { } settable)
+        {
+            throw new ServiceConfigurationException(context.ServiceId, $"tables.{BlockNetworkManifest.BlocksTable}[{settable.Row}].{BlockNetworkManifest.SettableColumn}", $"{settable.FullName} is settable, but the network serves no commands: give the parameter {BlockNetworkManifest.CommandEndpointParameter}");
+        }
+
+        if (state.Retain is not null && manifest.Retained.Any(v => v.Kind == NetworkValueKind.State))
+        {
+            var periodNs = context.Parameters.Integer(BlockNetworkManifest.RetainSaveMsParameter) * 1_000_000;
+            context.CreateTimer(state).ArmPeriodic(periodNs, context.Clock.NowNs + periodNs);
+        }
+
         running = state;
         state.Task = context.StartCyclic(state);
     }
@@ -51,12 +75,15 @@ public sealed class BlockNetworkService : IService
         running = null;
     }
 
+    /// <summary>Retained values restored at start: for diagnostics and tests.</summary>
+    public int RetainedRestored => running?.Retain?.RestoredCount ?? 0;
+
     private readonly record struct InputBinding(int Reader, int Point, NetworkPort Port);
 
     private readonly record struct OutputBinding(int Writer, int Point, NetworkPort Port, bool HasSafeValue, double SafeValue);
 
     /// <summary>Everything the cycle touches, allocated at Start.</summary>
-    private sealed class Running : ICyclicBody
+    private sealed class Running : ICyclicBody, ITimerCallback
     {
         private readonly RegionReader[] readers;
         private readonly RegionSnapshot[] snapshots;
@@ -102,6 +129,12 @@ public sealed class BlockNetworkService : IService
         public BlockNetwork Network { get; }
 
         public ICyclicTaskHandle? Task { get; set; }
+
+        /// <summary>The retain store, when the manifest retains values.</summary>
+        public BlockNetworkRetain? Retain { get; init; }
+
+        /// <summary>The periodic save of retained state that changed. Off the cyclic path.</summary>
+        public void OnTimer(long nowNs) => Retain?.SaveIfChanged();
 
         public bool InBadInput { get; private set; }
 
@@ -212,5 +245,150 @@ public sealed class BlockNetworkService : IService
             region.HasPoint(point.Point)
                 ? region.IndexOf(point.Point)
                 : throw new ServiceConfigurationException(context.ServiceId, $"tables.{BlockNetworkManifest.BlocksTable}", $"region '{point.Region}' has no point '{point.Point}'");
+    }
+
+    private enum TargetKind : byte
+    {
+        Input,
+        Output,
+        State,
+    }
+
+    /// <summary>A value a command names: where it lives, its type, whether an operator may set it and whether it is retained.</summary>
+    private readonly record struct Target(TargetKind Kind, BlockValueType Type, Block Block, int Index, bool Settable, bool Retained);
+
+    /// <summary>
+    /// The network's command endpoint (<see cref="BlockNetworkCommands"/>). Names are looked up
+    /// without regard to case, from the message's UTF-8 through a stack buffer: no allocation.
+    /// </summary>
+    private sealed class Commands : IMessageHandler
+    {
+        private readonly BlockValues values;
+        private readonly Running running;
+        private readonly Dictionary<string, Target>.AlternateLookup<ReadOnlySpan<char>> targets;
+
+        public Commands(BlockNetwork network, ManifestBlockNetwork manifest, Running running)
+        {
+            values = network.Values;
+            this.running = running;
+            var byName = new Dictionary<string, Target>(StringComparer.OrdinalIgnoreCase);
+            foreach (var block in network.Blocks)
+            {
+                var descriptor = block.Descriptor;
+                for (var i = 0; i < descriptor.Outputs.Length; i++)
+                {
+                    byName[$"{block.Name}.{descriptor.Outputs[i].Name}"] = new Target(TargetKind.Output, descriptor.Outputs[i].Type, block, block.OutputSlots[i], false, false);
+                }
+
+                for (var i = 0; i < descriptor.Inputs.Length; i++)
+                {
+                    var name = descriptor.Inputs[i].Name;
+                    var settable = manifest.Settable.Any(v => v.Block == block.Name && v.Name == name);
+                    var retained = manifest.Retained.Any(v => v.Block == block.Name && v.Name == name);
+                    byName[$"{block.Name}.{name}"] = new Target(TargetKind.Input, descriptor.Inputs[i].Type, block, block.InputSlots[i], settable, retained);
+                }
+
+                for (var i = 0; i < descriptor.State.Length; i++)
+                {
+                    // A state may share its name with an output (a counter's CV): reading either gives the same value after a cycle.
+                    byName.TryAdd($"{block.Name}.{descriptor.State[i].Name}", new Target(TargetKind.State, descriptor.State[i].Type, block, i, false, false));
+                }
+            }
+
+            targets = byName.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        public void OnMessage(EndpointServer server, in EndpointMessage message)
+        {
+            var status = BlockNetworkCommands.Decode(message.Payload, out var kind, out var nameBytes, out var value);
+            Span<char> name = stackalloc char[BlockNetworkCommands.NameBytesMax];
+            var found = default(Target);
+            if (status == CommandStatus.Ok)
+            {
+                var length = Encoding.UTF8.GetChars(nameBytes, name);
+                status = targets.TryGetValue(name[..length], out found) ? CommandStatus.Ok : CommandStatus.UnknownName;
+            }
+
+            if (status == CommandStatus.Ok && kind == BlockNetworkCommandKind.GetValue)
+            {
+                if (message.IsRequest)
+                {
+                    Span<byte> reply = stackalloc byte[BlockNetworkCommands.ValueReplyBytes];
+                    server.Reply(message, reply[..BlockNetworkCommands.EncodeValueReply(Read(found), reply)]);
+                }
+
+                return;
+            }
+
+            if (status == CommandStatus.Ok)
+            {
+                status = Set(found, value);
+            }
+
+            if (message.IsRequest)
+            {
+                Span<byte> reply = stackalloc byte[ControllerCommands.ReplyBytes];
+                reply[0] = (byte)status;
+                server.Reply(message, reply);
+            }
+        }
+
+        private double Read(in Target target) => target.Kind switch
+        {
+            TargetKind.State => PointValue(target.Block.GetState(target.Index)),
+            _ => values.GetPointValue(new NetworkPort(string.Empty, target.Type, target.Index)),
+        };
+
+        private CommandStatus Set(in Target target, double value)
+        {
+            if (!target.Settable)
+            {
+                return CommandStatus.NotSettable;
+            }
+
+            if (!TryValue(target.Type, value, out var typed))
+            {
+                return CommandStatus.InvalidValue;
+            }
+
+            values.Set(target.Index, typed);
+            if (target.Retained)
+            {
+                running.Retain?.SaveIfChanged();
+            }
+
+            return CommandStatus.Ok;
+        }
+
+        /// <summary>A command's double as the pin's type: REAL finite, BOOL 0 or 1, DINT whole and in range, TIME 0..365 days in seconds.</summary>
+        private static bool TryValue(BlockValueType type, double value, out BlockValue typed)
+        {
+            typed = default;
+            switch (type)
+            {
+                case BlockValueType.Real when double.IsFinite(value):
+                    typed = BlockValue.Real(value);
+                    return true;
+                case BlockValueType.Bool when value is 0 or 1:
+                    typed = BlockValue.Bool(value == 1);
+                    return true;
+                case BlockValueType.Dint when value == Math.Floor(value) && value is >= int.MinValue and <= int.MaxValue:
+                    typed = BlockValue.Dint((int)value);
+                    return true;
+                case BlockValueType.Time when value >= 0 && value * BlockLimits.NanosecondsPerSecond <= BlockLimits.TimeNanosecondsMax:
+                    typed = BlockValue.Time((long)Math.Round(value * BlockLimits.NanosecondsPerSecond));
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private static double PointValue(BlockValue value) => value.Type switch
+        {
+            BlockValueType.Bool => value.AsBool ? 1.0 : 0.0,
+            BlockValueType.Real => value.AsReal,
+            BlockValueType.Dint => value.AsDint,
+            _ => value.AsTimeNanoseconds * 1e-9,
+        };
     }
 }

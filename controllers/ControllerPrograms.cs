@@ -28,8 +28,8 @@ public static class ControllerPrograms
                 static () => new OperatorScriptService()))
             .Add(new ProgramDescriptor(
                 BlocksType,
-                "block network: IEC 61131-3 and process blocks and PID loops (docs/BLOCKS.md) wired between region points in the manifest's tables, evaluated once a period in dependency order",
-                [],
+                "block network: IEC 61131-3 and process blocks and PID loops (docs/BLOCKS.md) wired between region points in the manifest's tables, evaluated once a period in dependency order, with values operators set through a command endpoint and values a retain store keeps",
+                Blocks.BlockNetworkManifest.Parameters,
                 static () => new BlockNetworkService())
             {
                 Tables = [Blocks.BlockNetworkManifest.Blocks, Blocks.BlockNetworkManifest.Outputs],

@@ -101,6 +101,12 @@ public enum CommandStatus : byte
 
     /// <summary>The reply does not fit the endpoint's <c>maxMessageBytes</c>: raise it to at least <see cref="ControllerCommands.StatusReplyBasicBytes"/> (<see cref="ControllerCommands.StatusReplyBytes"/> for the mode machine's bytes too).</summary>
     ReplyTooLarge = 5,
+
+    /// <summary>A block network command names no block, pin or state of the network (<see cref="BlockNetworkCommands"/>).</summary>
+    UnknownName = 6,
+
+    /// <summary>A block network's SetValue names a pin its manifest does not list under <c>settable</c>.</summary>
+    NotSettable = 7,
 }
 
 /// <summary>The quality of the loop's process value, on the wire: the kernel's Quality numbers.</summary>

@@ -150,6 +150,14 @@ public abstract class Block
     {
     }
 
+    /// <summary>State <paramref name="index"/> of the descriptor's <see cref="BlockDescriptor.State"/>, for the retain store. Allocation-free.</summary>
+    public virtual BlockValue GetState(int index) =>
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"block type {Descriptor.TypeName} has no retainable state");
+
+    /// <summary>Restores state <paramref name="index"/> (of its declared type) before the first cycle; the next evaluation writes the outputs from it.</summary>
+    public virtual void SetState(int index, BlockValue value) =>
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"block type {Descriptor.TypeName} has no retainable state");
+
     internal void Bind(int[] inputs, int[] outputs)
     {
         Debug.Assert(inputs.Length == Descriptor.Inputs.Length, "one slot per input pin");

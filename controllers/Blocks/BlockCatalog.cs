@@ -27,6 +27,7 @@ public static class BlockCatalog
         (Hysteresis.Type, static p => new Hysteresis(p)),
         (Scale.Type, static p => new Scale(p)),
         (MovingAverage.Type, static p => new MovingAverage(p)),
+        (Totalizer.Type, static p => new Totalizer(p)),
         (Alarm.Type, static p => new Alarm(p)),
         (UnitDelay.Type, static p => new UnitDelay(p)),
         (PidBlock.Type, static p => new PidBlock(p)),

@@ -37,7 +37,12 @@ public static class BlockCatalogMarkdown
         it comes `from`. `validate` checks all of it at file:line:col.
 
         Parameters are set once, when the network is built; ranges are inclusive unless they say
-        "above". "retain" marks the parameters a manifest may mark `retain`.
+        "above". "tuning" marks the parameters that tune a block rather than shape it; the manifest
+        fixes both. What an operator changes while the network runs are inputs: a row's `settable`
+        column lists inputs fed by a literal (or their default) that the network's command endpoint
+        may set (`BlockNetworkCommands`: a setpoint, a manual switch, a preset), and its `retain`
+        column lists settable inputs and the block's state (the "state" tables below: a count, a
+        total) that the service's retain store keeps over restarts of the service and the runtime.
         """;
 
     public static string Generate()
@@ -62,12 +67,21 @@ public static class BlockCatalogMarkdown
 
         Pins(text, "Inputs", descriptor.Inputs);
         Pins(text, "Outputs", descriptor.Outputs);
+        if (!descriptor.State.IsEmpty)
+        {
+            text.Append("\n| state | type | meaning |\n| --- | --- | --- |\n");
+            foreach (var state in descriptor.State)
+            {
+                text.Append("| ").Append(state.Name).Append(" | ").Append(BlockValue.TypeName(state.Type)).Append(" | ").Append(state.Description).Append(" |\n");
+            }
+        }
+
         if (descriptor.Parameters.IsEmpty)
         {
             return;
         }
 
-        text.Append("\n| parameter | type | default | allowed | retain | meaning |\n| --- | --- | --- | --- | --- | --- |\n");
+        text.Append("\n| parameter | type | default | allowed | tuning | meaning |\n| --- | --- | --- | --- | --- | --- |\n");
         foreach (var parameter in descriptor.Parameters)
         {
             text.Append("| ").Append(parameter.Name)

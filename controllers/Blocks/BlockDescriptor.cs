@@ -28,8 +28,9 @@ public sealed record PinDescriptor(string Name, BlockValueType Type, BlockValue 
 /// <summary>
 /// One configuration parameter of a block type: set once when the block is built, with its
 /// default, its valid range (inclusive; <see cref="MinimumExclusive"/> makes the lower end open)
-/// and whether it may be marked <c>retain</c> (tuning a restart should keep; structural
-/// parameters such as a window length may not).
+/// and whether it is tuning (<see cref="Retainable"/>: gains, limits, rates, what a restart should
+/// keep once operators may change it online) rather than structure (a window length). Today the
+/// manifest fixes every parameter; operators change settable inputs.
 /// </summary>
 public sealed record ParameterDescriptor(
     string Name,
@@ -108,7 +109,16 @@ public sealed record BlockDescriptor(
     ImmutableArray<ParameterDescriptor> Parameters,
     bool IsDelay)
 {
+    /// <summary>
+    /// The state a manifest may retain (<c>retain</c>): values the block keeps between cycles that
+    /// a restart should not lose, such as a counter's count or a totalizer's total, read and
+    /// restored through <see cref="Block.GetState"/> and <see cref="Block.SetState"/>.
+    /// </summary>
+    public ImmutableArray<PinDescriptor> State { get; init; } = [];
+
     public int InputIndex(string name) => IndexOf(Inputs, name);
+
+    public int StateIndex(string name) => IndexOf(State, name);
 
     public int OutputIndex(string name) => IndexOf(Outputs, name);
 

@@ -27,8 +27,35 @@ public sealed record PointInput(string ExternalName, PointReference Point, Block
 /// <summary>A network output the hosting service writes to a region point after each cycle; <see cref="Row"/> is its row in the outputs table.</summary>
 public sealed record PointOutput(string ExternalName, PointReference Point, int Row);
 
-/// <summary>A block network read from a manifest's tables: the spec for the builder, and which points feed and take its externals.</summary>
-public sealed record ManifestBlockNetwork(BlockNetworkSpec Spec, ImmutableArray<PointInput> Inputs, ImmutableArray<PointOutput> Outputs);
+/// <summary>Whether a named value of a network is one of a block's input pins or a block's state.</summary>
+public enum NetworkValueKind : byte
+{
+    Input,
+    State,
+}
+
+/// <summary>
+/// A value of one block an operator may set (<c>settable</c>) or the store keeps (<c>retain</c>):
+/// the block, the pin's or state's name as its type spells it, what it is, its type, and the row of
+/// the blocks table that names it.
+/// </summary>
+public sealed record NetworkValue(string Block, string Name, NetworkValueKind Kind, BlockValueType Type, int Row)
+{
+    /// <summary><c>block.NAME</c>, as commands name it.</summary>
+    public string FullName => $"{Block}.{Name}";
+}
+
+/// <summary>
+/// A block network read from a manifest's tables: the spec for the builder, which points feed and
+/// take its externals, the inputs operators may set through its command endpoint, and the values
+/// its retain store keeps.
+/// </summary>
+public sealed record ManifestBlockNetwork(BlockNetworkSpec Spec, ImmutableArray<PointInput> Inputs, ImmutableArray<PointOutput> Outputs)
+{
+    public ImmutableArray<NetworkValue> Settable { get; init; } = [];
+
+    public ImmutableArray<NetworkValue> Retained { get; init; } = [];
+}
 
 /// <summary>
 /// A block network written as two program tables. <c>blocks</c> has one row per block instance:
@@ -37,9 +64,13 @@ public sealed record ManifestBlockNetwork(BlockNetworkSpec Spec, ImmutableArray<
 /// point (<c>region/point</c>), another block's output (<c>block.PIN</c>) or a literal of the pin's
 /// type (<c>60.0</c>, <c>TRUE</c>, <c>T#5s</c>); a parameter's value is a literal. <c>outputs</c> has
 /// one row per region point the network writes: the <c>point</c> and the block output it comes
-/// <c>from</c>. <see cref="Read"/> turns the tables into a <see cref="BlockNetworkSpec"/>, and
-/// <see cref="Check"/> adds the builder's checks and the points' against the service's regions,
-/// each problem at the column it is about.
+/// <c>from</c>. Two more columns of a block's row list names, separated by commas or spaces:
+/// <c>settable</c>, the input pins fed by a literal (or their default) that an operator may set
+/// through the program's <c>commandEndpoint</c> (<see cref="BlockNetworkCommands"/>), and
+/// <c>retain</c>, the settable inputs and the block's state (<see cref="BlockDescriptor.State"/>)
+/// that the service's retain store keeps over restarts. <see cref="Read"/> turns the tables into a
+/// <see cref="BlockNetworkSpec"/>, and <see cref="Check"/> adds the builder's checks and the points'
+/// against the service's regions, the endpoint and the store, each problem at the column it is about.
 /// </summary>
 public static class BlockNetworkManifest
 {
@@ -49,6 +80,17 @@ public static class BlockNetworkManifest
     public const string TypeColumn = "type";
     public const string PointColumn = "point";
     public const string FromColumn = "from";
+    public const string SettableColumn = "settable";
+    public const string RetainColumn = "retain";
+    public const string CommandEndpointParameter = "commandEndpoint";
+    public const string RetainSaveMsParameter = "retainSaveMs";
+
+    /// <summary>The program's parameters beside its tables.</summary>
+    public static readonly IReadOnlyList<ParameterDeclaration> Parameters =
+    [
+        ParameterDeclaration.Text(CommandEndpointParameter, "endpoint served for operator commands (set and read block values: BlockNetworkCommands); empty for none"),
+        ParameterDeclaration.Integer(RetainSaveMsParameter, "how often retained block state (counts, totals) is saved when it changed; settable values are saved when set", 1000, "ms", min: 10, max: 3_600_000),
+    ];
 
     public static readonly TableDeclaration Blocks = new(
         BlocksTable,
@@ -56,6 +98,8 @@ public static class BlockNetworkManifest
         [
             ParameterDeclaration.RequiredText(NameColumn, "the instance's name, unique in the network"),
             ParameterDeclaration.RequiredText(TypeColumn, "the block type (docs/BLOCKS.md)"),
+            ParameterDeclaration.Text(SettableColumn, "input pins fed by a literal (or their default) that operators may set through commandEndpoint, separated by commas"),
+            ParameterDeclaration.Text(RetainColumn, "settable inputs and block state (docs/BLOCKS.md) the retain store keeps over restarts, separated by commas"),
         ])
     {
         RowsMin = 1,
@@ -102,6 +146,7 @@ public static class BlockNetworkManifest
 
         var found = new List<ProgramProblem>();
         CheckPoints(network, parameters, service, found);
+        CheckOperatorValues(network, parameters, service, found);
         foreach (var error in BlockNetworkBuilder.Validate(network.Spec))
         {
             if (error is { Kind: BlockNetworkErrorKind.DuplicateName, BlockName: null })
@@ -162,6 +207,41 @@ public static class BlockNetworkManifest
             {
                 found.Add(new ProgramProblem(path, $"point {output.Point} is written twice (row {written[output.Point]} writes it too)", "each point once in outputs"));
             }
+        }
+    }
+
+    /// <summary>Settable values need the endpoint they are set through, and retained ones a store large enough for their record.</summary>
+    private static void CheckOperatorValues(ManifestBlockNetwork network, ProgramParameters parameters, ServiceManifest service, List<ProgramProblem> found)
+    {
+        var endpoint = parameters.Text(CommandEndpointParameter);
+        var provided = string.Join(", ", service.Endpoints.Provides.Select(p => p.Name));
+        if (endpoint.Length > 0 && !service.Endpoints.Provides.Any(p => p.Name == endpoint))
+        {
+            found.Add(new ProgramProblem($"parameters.{CommandEndpointParameter}", $"endpoint '{endpoint}' is not one this service provides", provided.Length == 0 ? "an endpoint under endpoints.provides (this service provides none)" : provided));
+        }
+        else if (endpoint.Length > 0 && service.Endpoints.Provides.First(p => p.Name == endpoint).MaxMessageBytes is var bytes && bytes < BlockNetworkCommands.ValueReplyBytes)
+        {
+            found.Add(new ProgramProblem($"parameters.{CommandEndpointParameter}", $"endpoint '{endpoint}' carries messages of at most {bytes} bytes, too few for a value's reply", $"maxMessageBytes of at least {BlockNetworkCommands.ValueReplyBytes} ({BlockNetworkCommands.MessageBytesMax} for the longest names)"));
+        }
+
+        if (endpoint.Length == 0 && network.Settable.FirstOrDefault() is { } first)
+        {
+            found.Add(new ProgramProblem($"tables.{BlocksTable}[{first.Row}].{SettableColumn}", $"{first.FullName} is settable, but the network serves no commands", $"the program parameter {CommandEndpointParameter}: an endpoint this service provides"));
+        }
+
+        if (network.Retained.FirstOrDefault() is not { } retained)
+        {
+            return;
+        }
+
+        var path = $"tables.{BlocksTable}[{retained.Row}].{RetainColumn}";
+        if (service.Retain is null)
+        {
+            found.Add(new ProgramProblem(path, $"{retained.FullName} is retained, but the service has no retain store", "a retain section in the service's manifest (retain: {path: <directory>})"));
+        }
+        else if (BlockNetworkRetain.RecordBytes(network.Retained) is var needed && needed > service.Retain.BytesMax)
+        {
+            found.Add(new ProgramProblem(path, $"the retained values take {needed} bytes, more than retain.bytesMax ({service.Retain.BytesMax})", $"retain.bytesMax of at least {needed}"));
         }
     }
 
@@ -248,6 +328,8 @@ public static class BlockNetworkManifest
         private readonly Dictionary<(PointReference Point, BlockValueType Type), string> inputs = [];
         private readonly List<PointInput> pointInputs = [];
         private readonly HashSet<string> blockNames = new(StringComparer.Ordinal);
+        private readonly List<NetworkValue> settable = [];
+        private readonly List<NetworkValue> retained = [];
 
         public (ManifestBlockNetwork?, ImmutableArray<ProgramProblem>) Run()
         {
@@ -275,7 +357,7 @@ public static class BlockNetworkManifest
             }
 
             var spec = new BlockNetworkSpec(blocks.ToImmutable(), [.. pointInputs.Select(p => new ExternalInputSpec(p.ExternalName, p.Type))], outputs.ToImmutable());
-            return (new ManifestBlockNetwork(spec, [.. pointInputs], pointOutputs.ToImmutable()), []);
+            return (new ManifestBlockNetwork(spec, [.. pointInputs], pointOutputs.ToImmutable()) { Settable = [.. settable], Retained = [.. retained] }, []);
         }
 
         private BlockInstanceSpec ReadBlock(int index, ProgramParameters row)
@@ -292,7 +374,7 @@ public static class BlockNetworkManifest
 
             foreach (var (column, value) in row.All.OrderBy(c => c.Key, StringComparer.Ordinal))
             {
-                if (column is NameColumn or TypeColumn)
+                if (column is NameColumn or TypeColumn or SettableColumn or RetainColumn)
                 {
                     continue;
                 }
@@ -326,8 +408,74 @@ public static class BlockNetworkManifest
                 }
             }
 
-            return new BlockInstanceSpec(name, typeName, settings.ToImmutable(), wires.ToImmutable());
+            var instance = new BlockInstanceSpec(name, typeName, settings.ToImmutable(), wires.ToImmutable());
+            ReadOperatorValues(index, row, instance, descriptor);
+            return instance;
         }
+
+        /// <summary>The row's settable and retain columns: names of its literal-fed inputs, and of those and its state.</summary>
+        private void ReadOperatorValues(int index, ProgramParameters row, BlockInstanceSpec instance, BlockDescriptor descriptor)
+        {
+            var subject = $"block '{instance.Name}' ({descriptor.TypeName})";
+            var settableHere = new List<NetworkValue>();
+            var path = $"tables.{BlocksTable}[{index}].{SettableColumn}";
+            foreach (var name in Names(row, SettableColumn))
+            {
+                var pin = descriptor.InputIndex(name);
+                if (pin < 0)
+                {
+                    var what = descriptor.ParameterIndex(name) >= 0 ? $"{name} is a parameter, which the manifest fixes" : descriptor.OutputIndex(name) >= 0 ? $"{name} is an output" : $"it has no input '{name}'";
+                    problems.Add(new ProgramProblem(path, $"{subject}: {what}; settable names its inputs that take a literal", $"its inputs: {BlockDescriptor.Names(descriptor.Inputs)}"));
+                    continue;
+                }
+
+                var input = descriptor.Inputs[pin];
+                var wire = instance.Inputs.FirstOrDefault(w => string.Equals(w.Pin, input.Name, StringComparison.OrdinalIgnoreCase));
+                if (wire.Pin is not null && wire.Source.Kind != WireSourceKind.Constant)
+                {
+                    problems.Add(new ProgramProblem(path, $"{subject}: input {input.Name} is wired to {wire.Source}, so the network, not an operator, sets it", $"a literal for {input.Name} (such as its starting value), or leave it out of settable"));
+                    continue;
+                }
+
+                if (settableHere.Any(v => v.Name == input.Name))
+                {
+                    problems.Add(new ProgramProblem(path, $"{subject}: {input.Name} is listed twice", "each name once"));
+                    continue;
+                }
+
+                settableHere.Add(new NetworkValue(instance.Name, input.Name, NetworkValueKind.Input, input.Type, index));
+            }
+
+            settable.AddRange(settableHere);
+            path = $"tables.{BlocksTable}[{index}].{RetainColumn}";
+            foreach (var name in Names(row, RetainColumn))
+            {
+                var state = descriptor.StateIndex(name);
+                var value = state >= 0
+                    ? new NetworkValue(instance.Name, descriptor.State[state].Name, NetworkValueKind.State, descriptor.State[state].Type, index)
+                    : settableHere.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase));
+                if (value is null)
+                {
+                    var states = descriptor.State.IsEmpty ? "it has no state to retain" : $"its state: {BlockDescriptor.Names(descriptor.State)}";
+                    var what = descriptor.InputIndex(name) >= 0 ? $"input {name} is not settable, and only what an operator can change needs retaining (list it under settable too)" : $"it has no state or settable input '{name}'";
+                    problems.Add(new ProgramProblem(path, $"{subject}: {what}", $"{states}; its settable inputs: {(settableHere.Count == 0 ? "none" : string.Join(", ", settableHere.Select(v => v.Name)))}"));
+                }
+                else if (retained.Any(v => v.Block == value.Block && v.Name == value.Name))
+                {
+                    problems.Add(new ProgramProblem(path, $"{subject}: {value.Name} is listed twice", "each name once"));
+                }
+                else
+                {
+                    retained.Add(value);
+                }
+            }
+        }
+
+        /// <summary>The names a list column gives, split at commas and spaces.</summary>
+        private static string[] Names(ProgramParameters row, string column) =>
+            row.All.TryGetValue(column, out var value)
+                ? value.Text.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : [];
 
         private void ReadOutput(int index, ProgramParameters row, ImmutableArray<ExternalOutputSpec>.Builder outputs, ImmutableArray<PointOutput>.Builder pointOutputs)
         {

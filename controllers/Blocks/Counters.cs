@@ -11,6 +11,9 @@ internal static class CounterPins
 
     internal static PinDescriptor Count => PinDescriptor.Dint("CV", "the current count");
 
+    /// <summary>The state a manifest may retain: the count, restored before the first cycle.</summary>
+    internal static PinDescriptor CountState => PinDescriptor.Dint("CV", "the count, kept over a restart when retained");
+
     internal static int Up(int count) => count < int.MaxValue ? count + 1 : count;
 
     internal static int Down(int count) => count > int.MinValue ? count - 1 : count;
@@ -31,10 +34,25 @@ public sealed class UpCounter(BlockParameters parameters) : Block(parameters)
         [PinDescriptor.Bool("CU", "count up, on its rising edge"), PinDescriptor.Bool("R", "reset CV to 0"), CounterPins.Preset],
         [PinDescriptor.Bool("Q", "CV >= PV"), CounterPins.Count],
         [],
-        IsDelay: false);
+        IsDelay: false)
+    {
+        State = [CounterPins.CountState],
+    };
 
     private RisingEdge up;
     private int count;
+
+    public override BlockValue GetState(int index) => index == 0 ? BlockValue.Dint(count) : base.GetState(index);
+
+    public override void SetState(int index, BlockValue value)
+    {
+        if (index != 0)
+        {
+            base.SetState(index, value);
+        }
+
+        count = value.AsDint;
+    }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
     {
@@ -68,10 +86,25 @@ public sealed class DownCounter(BlockParameters parameters) : Block(parameters)
         [PinDescriptor.Bool("CD", "count down, on its rising edge"), PinDescriptor.Bool("LD", "load PV into CV"), CounterPins.Preset],
         [PinDescriptor.Bool("Q", "CV <= 0"), CounterPins.Count],
         [],
-        IsDelay: false);
+        IsDelay: false)
+    {
+        State = [CounterPins.CountState],
+    };
 
     private RisingEdge down;
     private int count;
+
+    public override BlockValue GetState(int index) => index == 0 ? BlockValue.Dint(count) : base.GetState(index);
+
+    public override void SetState(int index, BlockValue value)
+    {
+        if (index != 0)
+        {
+            base.SetState(index, value);
+        }
+
+        count = value.AsDint;
+    }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
     {
@@ -117,11 +150,26 @@ public sealed class UpDownCounter(BlockParameters parameters) : Block(parameters
         ],
         [PinDescriptor.Bool("QU", "CV >= PV"), PinDescriptor.Bool("QD", "CV <= 0"), CounterPins.Count],
         [],
-        IsDelay: false);
+        IsDelay: false)
+    {
+        State = [CounterPins.CountState],
+    };
 
     private RisingEdge up;
     private RisingEdge down;
     private int count;
+
+    public override BlockValue GetState(int index) => index == 0 ? BlockValue.Dint(count) : base.GetState(index);
+
+    public override void SetState(int index, BlockValue value)
+    {
+        if (index != 0)
+        {
+            base.SetState(index, value);
+        }
+
+        count = value.AsDint;
+    }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
     {

@@ -64,6 +64,12 @@ public interface IRetainStore
     /// on from its defaults. The record stays until the next save replaces it.
     /// </summary>
     void Discard(string problem);
+
+    /// <summary>
+    /// The service restored part of what was stored and could not use the rest (values its
+    /// manifest no longer retains): warns, naming the store and <paramref name="problem"/>.
+    /// </summary>
+    void DiscardPart(string problem);
 }
 
 /// <summary>What the retain trace event's arg0 says happened.</summary>
@@ -176,6 +182,12 @@ internal sealed class RetainStore : IRetainStore, ITimerCallback
         ArgumentException.ThrowIfNullOrEmpty(problem);
         var what = Restored.HasValues ? $"record {Restored.Sequence.ToString(CultureInfo.InvariantCulture)}" : "its record";
         Warn(RetainEventCode.Discarded, Restored.Sequence, $"retain store {Location}: the service could not use {what}: {problem}; it starts from its manifest's defaults");
+    }
+
+    public void DiscardPart(string problem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(problem);
+        Warn(RetainEventCode.Discarded, Restored.Sequence, $"retain store {Location}: the service restored record {Restored.Sequence.ToString(CultureInfo.InvariantCulture)} but not all of it: {problem}");
     }
 
     void ITimerCallback.OnTimer(long nowNs) => Flush();

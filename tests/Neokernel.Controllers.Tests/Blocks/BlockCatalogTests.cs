@@ -10,7 +10,7 @@ public sealed class BlockCatalogTests
     [Fact]
     public void Catalog_holds_the_iec_and_process_blocks()
     {
-        string[] expected = ["TON", "TOF", "TP", "R_TRIG", "F_TRIG", "CTU", "CTD", "CTUD", "SR", "RS", "RAMP", "LAG", "DEADBAND", "HYSTERESIS", "SCALE", "MOVAVG", "ALARM", "DELAY", "PID", "MIN_SEL", "MAX_SEL", "RATIO", "SPLIT"];
+        string[] expected = ["TON", "TOF", "TP", "R_TRIG", "F_TRIG", "CTU", "CTD", "CTUD", "SR", "RS", "RAMP", "LAG", "DEADBAND", "HYSTERESIS", "SCALE", "MOVAVG", "TOTAL", "ALARM", "DELAY", "PID", "MIN_SEL", "MAX_SEL", "RATIO", "SPLIT"];
         Assert.Equal(expected, BlockCatalog.Descriptors.Select(d => d.TypeName));
         Assert.Equal(["DELAY"], BlockCatalog.Descriptors.Where(d => d.IsDelay).Select(d => d.TypeName));
     }

@@ -176,6 +176,60 @@ public sealed class BlockNetworkManifestTests
         Assert.Contains(diagnostics, d => d.Field == "program.tables.blocks" && d.Problem.Contains("required table", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("{name: a, type: PID, PV: tank.inputs/temperature, settable: PV}", "program.tables.blocks[0].settable: block 'a' (PID): input PV is wired to external input 'tank.inputs/temperature', so the network, not an operator, sets it")]
+    [InlineData("{name: a, type: PID, settable: KC}", "program.tables.blocks[0].settable: block 'a' (PID): KC is a parameter, which the manifest fixes")]
+    [InlineData("{name: a, type: PID, settable: OUT}", "program.tables.blocks[0].settable: block 'a' (PID): OUT is an output")]
+    [InlineData("{name: a, type: PID, settable: 'SP, sp'}", "program.tables.blocks[0].settable: block 'a' (PID): SP is listed twice")]
+    [InlineData("{name: a, type: PID, SP: 60, retain: SP}", "program.tables.blocks[0].retain: block 'a' (PID): input SP is not settable, and only what an operator can change needs retaining (list it under settable too)")]
+    [InlineData("{name: a, type: CTU, retain: COUNT}", "program.tables.blocks[0].retain: block 'a' (CTU): it has no state or settable input 'COUNT'")]
+    [InlineData("{name: a, type: CTU, retain: 'CV cv'}", "program.tables.blocks[0].retain: block 'a' (CTU): CV is listed twice")]
+    public void A_bad_settable_or_retain_list_is_named_at_its_column(string row, string expected)
+    {
+        var diagnostic = Assert.Single(LoadOperated(row));
+        Assert.StartsWith(expected, $"{diagnostic.Field}: {diagnostic.Problem}", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", true, 4096, "program.tables.blocks[0].settable: a.SP is settable, but the network serves no commands")]
+    [InlineData("cascade.other", true, 4096, "program.parameters.commandEndpoint: endpoint 'cascade.other' is not one this service provides")]
+    [InlineData("cascade.commands", false, 4096, "program.tables.blocks[0].retain: a.SP is retained, but the service has no retain store")]
+    [InlineData("cascade.commands", true, 16, "program.tables.blocks[0].retain: the retained values take 17 bytes, more than retain.bytesMax (16)")]
+    public void Settable_values_need_the_endpoint_and_retained_ones_a_store_that_holds_them(string endpoint, bool store, int bytesMax, string expected)
+    {
+        var diagnostics = LoadOperated("{name: a, type: PID, SP: 60, settable: SP, retain: SP}", endpoint, store, bytesMax);
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith(expected, $"{diagnostic.Field}: {diagnostic.Problem}", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settable_and_retained_values_load_in_the_types_spelling()
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("cascade.yaml", Operated("{name: a, type: PID, SP: 60, settable: 'sp, man, MAN_OUT', retain: 'SP man_out'}\n      - {name: n, type: CTU, retain: cv}", "cascade.commands", true, 4096));
+        var (manifest, diagnostics) = ManifestLoader.LoadService("cascade.yaml", source, Catalog());
+        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+        var spec = SpecBuilder.Service(manifest!, Catalog());
+        var (_, read) = BlockNetworkManifest.Build(spec.Id, spec.Program.Parameters);
+        Assert.Equal(["a.SP", "a.MAN", "a.MAN_OUT"], read.Settable.Select(v => v.FullName));
+        Assert.Equal(["a.SP", "a.MAN_OUT", "n.CV"], read.Retained.Select(v => v.FullName));
+        Assert.Equal([NetworkValueKind.Input, NetworkValueKind.Input, NetworkValueKind.State], read.Retained.Select(v => v.Kind));
+    }
+
+    private static IReadOnlyList<ManifestDiagnostic> LoadOperated(string row, string endpoint = "cascade.commands", bool store = true, int bytesMax = 4096)
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("cascade.yaml", Operated(row, endpoint, store, bytesMax));
+        return ManifestLoader.LoadService("cascade.yaml", source, Catalog()).Diagnostics;
+    }
+
+    private static string Operated(string row, string endpoint, bool store, int bytesMax) =>
+        "id: cascade\nkind: controller\nprogram:\n  type: controllers.blocks\n  parameters:\n" +
+        $"    commandEndpoint: \"{endpoint}\"\n  tables:\n    blocks:\n      - {row}\n" +
+        "timing:\n  class: best-effort\n  periodUs: 100000\nregions:\n  - name: tank.inputs\n    access: read\n    points: [temperature, jacket]\n" +
+        "endpoints:\n  provides:\n    - name: cascade.commands\n      maxMessageBytes: 80\n" +
+        (store ? $"retain:\n  path: cascade\n  bytesMax: {bytesMax}\n" : string.Empty);
+
     private static string Indent(string rows) =>
         string.Concat(rows.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => "    " + line + "\n"));
 

@@ -1,0 +1,268 @@
+using Neokernel.Controllers.Blocks;
+using Neokernel.Kernel;
+using Neokernel.Kernel.Ipc;
+using Neokernel.Kernel.Manifests;
+using Neokernel.Kernel.Services;
+using Neokernel.Rt.Simulation;
+using Neokernel.Testing;
+
+namespace Neokernel.Controllers.Tests;
+
+/// <summary>
+/// A block network on the kernel and the simulation platform, reached by an operator over its
+/// command endpoint: settable inputs take effect at the next cycle, everything else is refused
+/// with its reason, and what the manifest retains (a settable setpoint, a counter's count, a
+/// totalizer's total) survives a crash and restart of the network's service.
+/// </summary>
+public sealed class BlockNetworkOperatorTests
+{
+    private const long SecondNs = 1_000_000_000;
+    private const long PeriodUs = 100_000;
+    private const string Endpoint = "net.commands";
+
+    [Fact]
+    public void An_operator_sets_a_settable_input_reads_any_pin_and_is_refused_the_rest_with_the_reason()
+    {
+        var (kernel, platform, probe) = Boot(retain: true);
+        platform.RunUntil(SecondNs);
+        Assert.Equal(1.0, probe.Get(platform, "ramp.TARGET"));
+        Assert.Equal(1.0, probe.Get(platform, "RAMP.out"));
+
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.TARGET", 3.5));
+        platform.RunUntil(platform.NowNs + (3 * SecondNs));
+        Assert.Equal(3.5, probe.Get(platform, "ramp.OUT"));
+
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "ramp.OUT", 1));
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "tot.RESET", 1));
+        Assert.Equal(CommandStatus.UnknownName, probe.Set(platform, "ramp.NOPE", 1));
+        Assert.Equal(CommandStatus.UnknownName, probe.Set(platform, "nobody.OUT", 1));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "ramp.TARGET", double.NaN));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "count.CU", 0.5));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "count.PV", 2.5));
+        Assert.Equal((CommandStatus.UnknownName, 0.0), probe.Call(platform, [(byte)BlockNetworkCommandKind.GetValue, 3, (byte)'a', (byte)'.', 0xFF]));
+        Assert.Equal((CommandStatus.UnknownCommand, 0.0), probe.Call(platform, [(byte)ControllerCommandKind.SetSetpoint, 0, 0, 0, 0, 0, 0, 0, 0]));
+        Assert.Equal((CommandStatus.Malformed, 0.0), probe.Call(platform, [(byte)BlockNetworkCommandKind.SetValue, 1, (byte)'x']));
+
+        // A refused command changed nothing.
+        Assert.Equal(3.5, probe.Get(platform, "ramp.TARGET"));
+        Assert.Equal(ServiceState.Running, kernel.Service("net").State);
+        kernel.Shutdown();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_restarted_network_keeps_its_retained_setpoint_count_and_total_only_with_a_retain_store(bool retain)
+    {
+        var (kernel, platform, probe) = Boot(retain);
+        platform.RunUntil(SecondNs);
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.TARGET", 2.0));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(CommandStatus.Ok, probe.Set(platform, "count.CU", 1));
+            platform.RunUntil(platform.NowNs + (2 * PeriodUs * 1_000));
+            Assert.Equal(CommandStatus.Ok, probe.Set(platform, "count.CU", 0));
+            platform.RunUntil(platform.NowNs + (2 * PeriodUs * 1_000));
+        }
+
+        // The totalizer integrates 0.5 units/s; let the periodic save (every 500 ms here) take the last count and total.
+        platform.RunUntil(20 * SecondNs);
+        Assert.Equal(3.0, probe.Get(platform, "count.CV"));
+        var total = probe.Get(platform, "tot.OUT");
+        Assert.InRange(total, 9.0, 10.0);
+
+        probe.Network!.ReportFault("test: the network's service crashes");
+        platform.RunUntil(21 * SecondNs);
+        Assert.Equal(ServiceState.Running, kernel.Service("net").State);
+        Assert.Equal(1, kernel.Service("net").Restarts);
+        if (retain)
+        {
+            Assert.Equal(2.0, probe.Get(platform, "ramp.TARGET"));
+            Assert.Equal(3.0, probe.Get(platform, "count.CV"));
+            Assert.InRange(probe.Get(platform, "tot.OUT"), total - 0.5, total + 1.0);
+            Assert.Equal(3, probe.Service!.RetainedRestored);
+        }
+        else
+        {
+            Assert.Equal(1.0, probe.Get(platform, "ramp.TARGET"));
+            Assert.Equal(0.0, probe.Get(platform, "count.CV"));
+            Assert.InRange(probe.Get(platform, "tot.OUT"), 0.0, 1.0);
+        }
+
+        kernel.Shutdown();
+    }
+
+    [Fact]
+    public void A_store_written_by_a_manifest_that_retained_other_values_restores_those_it_still_retains_and_says_which_it_dropped()
+    {
+        var (kernel, platform, probe) = Boot(retain: true);
+        platform.RunUntil(SecondNs);
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.TARGET", 4.0));
+        platform.RunUntil(2 * SecondNs);
+        byte[]?[] stored = [platform.Retained.Slot("net", 0), platform.Retained.Slot("net", 1)];
+        kernel.Shutdown();
+
+        // The next manifest renames the ramp: its target is dropped with a warning, the count and total restore.
+        var (renamed, platform2, probe2) = Boot(retain: true, rampName: "ramp2", retained: stored);
+        platform2.RunUntil(SecondNs);
+        Assert.Equal(1.0, probe2.Get(platform2, "ramp2.TARGET"));
+        Assert.Equal(2, probe2.Service!.RetainedRestored);
+        Assert.Contains(renamed.Warnings, w => w.Text.Contains("ramp.TARGET is no longer retained by the manifest and was dropped", StringComparison.Ordinal));
+        renamed.Shutdown();
+    }
+
+    [Fact]
+    public void Commands_allocate_nothing()
+    {
+        var (kernel, platform, probe) = Boot(retain: true);
+        platform.RunUntil(SecondNs);
+        _ = probe.Set(platform, "ramp.TARGET", 1.5);
+        _ = probe.Get(platform, "ramp.OUT");
+        AllocationAssert.NoAllocations(200, i =>
+        {
+            _ = probe.Set(platform, "ramp.TARGET", 1.0 + (i % 7));
+            _ = probe.Get(platform, "tot.OUT");
+        });
+        kernel.Shutdown();
+    }
+
+    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null)
+    {
+        var probe = new Operator();
+        var catalog = new ProgramCatalog().AddControllers()
+            .Add(new ProgramDescriptor("test.operator", "calls the network's commands", [], () => probe))
+            .Add(new ProgramDescriptor("test.blocks", "controllers.blocks, its context kept", BlockNetworkManifest.Parameters, () => probe.Wrap(new BlockNetworkService()))
+            {
+                Tables = [BlockNetworkManifest.Blocks, BlockNetworkManifest.Outputs],
+                Check = BlockNetworkManifest.Check,
+            });
+        var network = new ServiceManifest
+        {
+            Id = "net",
+            Kind = "controller",
+            Program = new ProgramManifest
+            {
+                Type = "test.blocks",
+                Parameters = new() { ["commandEndpoint"] = Endpoint, ["retainSaveMs"] = "500" },
+            },
+            Timing = new TimingManifest { Class = "best-effort", PeriodUs = PeriodUs },
+            Regions = [new RegionManifest { Name = "out", Access = "write", Points = ["ramp", "count", "total"] }],
+            Endpoints = new EndpointsManifest { Provides = [new ProvidedEndpointManifest { Name = Endpoint, MaxMessageBytes = BlockNetworkCommands.MessageBytesMax }] },
+            Retain = retain ? new RetainManifest { Path = "net" } : null,
+        };
+        var retainColumn = retain ? "TARGET" : string.Empty;
+        network.Program.Tables = new()
+        {
+            ["blocks"] =
+            [
+                new() { ["name"] = rampName, ["type"] = "RAMP", ["TARGET"] = "1.0", ["INITIAL"] = "1.0", ["RATE_UP"] = "10", ["RATE_DOWN"] = "10", ["settable"] = "TARGET", ["retain"] = retainColumn },
+                new() { ["name"] = "count", ["type"] = "CTU", ["PV"] = "10", ["settable"] = "CU, PV", ["retain"] = retain ? "CV" : string.Empty },
+                new() { ["name"] = "tot", ["type"] = "TOTAL", ["IN"] = "0.5", ["retain"] = retain ? "TOTAL" : string.Empty },
+            ],
+            ["outputs"] =
+            [
+                new() { ["point"] = "out/ramp", ["from"] = $"{rampName}.OUT" },
+                new() { ["point"] = "out/count", ["from"] = "count.CV" },
+                new() { ["point"] = "out/total", ["from"] = "tot.OUT" },
+            ],
+        };
+        var services = new List<ServiceManifest>
+        {
+            network,
+            new()
+            {
+                Id = "operator",
+                Kind = "gateway",
+                Program = new ProgramManifest { Type = "test.operator" },
+                Endpoints = new EndpointsManifest { Uses = [Endpoint] },
+            },
+        };
+        var system = new SystemManifest
+        {
+            System = "blocks-operator",
+            Services = [.. services.Select(s => new SystemServiceEntry { Manifest = s.Id + ".yaml" })],
+            Routes = [new RouteManifest { Client = "operator", Endpoint = Endpoint }],
+        };
+        var files = services.Select(s => (s, s.Id + ".yaml")).ToList();
+        Assert.Empty(ManifestValidator.ValidateSystem(system, "blocks-operator.yaml", files, catalog));
+        var definition = SpecBuilder.Definition(system, "blocks-operator.yaml", files, catalog);
+        var platform = new SimulationPlatform(1, new NoDevices());
+        for (var slot = 0; slot < (retained?.Length ?? 0); slot++)
+        {
+            platform.Retained.SetSlot("net", slot, retained![slot]);
+        }
+
+        var kernel = new SystemKernel(definition, catalog, platform);
+        kernel.Boot();
+        return (kernel, platform, probe);
+    }
+
+    /// <summary>The operator: calls the network's endpoint and waits (in simulated time) for each reply.</summary>
+    private sealed class Operator : IService, IReplyHandler
+    {
+        private readonly byte[] message = new byte[BlockNetworkCommands.MessageBytesMax];
+        private EndpointClient? client;
+        private bool replied;
+        private CommandStatus status;
+        private double value;
+
+        /// <summary>The network's context, to fault it from outside as a crash would.</summary>
+        public IServiceContext? Network { get; private set; }
+
+        /// <summary>The network's service of the present incarnation.</summary>
+        public BlockNetworkService? Service { get; private set; }
+
+        public IService Wrap(BlockNetworkService service) => new Kept(this, service);
+
+        public void Start(IServiceContext context) => client = context.OpenEndpointClient(Endpoint, this);
+
+        public void Stop()
+        {
+        }
+
+        public void OnReply(EndpointClient client, long correlation, ReadOnlySpan<byte> reply)
+        {
+            replied = true;
+            // SetValue and refusals answer one status byte; GetValue's Ok carries the value.
+            value = 0;
+            status = reply.Length == 1 ? (CommandStatus)reply[0] : BlockNetworkCommands.DecodeValueReply(reply, out value);
+        }
+
+        public CommandStatus Set(SimulationPlatform platform, string name, double to) =>
+            Call(platform, message.AsSpan(0, BlockNetworkCommands.EncodeSetValue(name, to, message))).Status;
+
+        public double Get(SimulationPlatform platform, string name)
+        {
+            var (got, read) = Call(platform, message.AsSpan(0, BlockNetworkCommands.EncodeGetValue(name, message)));
+            return got == CommandStatus.Ok ? read : throw new InvalidOperationException($"GetValue {name}: {got}");
+        }
+
+        public (CommandStatus Status, double Value) Call(SimulationPlatform platform, ReadOnlySpan<byte> request)
+        {
+            replied = false;
+            if (client!.Call(request, out _) != SendResult.Accepted)
+            {
+                throw new InvalidOperationException("the network's endpoint did not take the request");
+            }
+
+            for (var i = 0; i < 1000 && !replied; i++)
+            {
+                platform.RunUntil(platform.NowNs + 1_000_000);
+            }
+
+            return replied ? (status, value) : throw new InvalidOperationException("no reply within 1 s");
+        }
+
+        private sealed class Kept(Operator owner, BlockNetworkService inner) : IService
+        {
+            public void Start(IServiceContext context)
+            {
+                owner.Network = context;
+                owner.Service = inner;
+                inner.Start(context);
+            }
+
+            public void Stop() => inner.Stop();
+        }
+    }
+}
