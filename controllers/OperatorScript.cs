@@ -20,12 +20,16 @@ public enum OperatorStepState
 
 /// <summary>
 /// The scripted operator of <see cref="OperatorScriptService"/> without the kernel: one setpoint
-/// step at a time relative to the start. Keeps trying while the controller's queue is full, so a
-/// busy controller delays the step instead of losing it.
+/// step at a time relative to the start: a loop's SetSetpoint, or with <c>blockValue</c>
+/// (<c>block.PIN</c>) a block network's SetValue of that settable input. Keeps trying while the
+/// controller's queue is full, so a busy controller delays the step instead of losing it.
 /// </summary>
 public sealed class OperatorScript
 {
-    public OperatorScript(double setpointStepAtSeconds, double setpointStepTo)
+    /// <summary>The request buffer a script's requests fit in.</summary>
+    public const int RequestBytesMax = BlockNetworkCommands.MessageBytesMax > ControllerCommands.MaxCommandBytes ? BlockNetworkCommands.MessageBytesMax : ControllerCommands.MaxCommandBytes;
+
+    public OperatorScript(double setpointStepAtSeconds, double setpointStepTo, string? blockValue = null)
     {
         if (!double.IsFinite(setpointStepAtSeconds) || setpointStepAtSeconds < 0)
         {
@@ -40,7 +44,20 @@ public sealed class OperatorScript
         // Whole nanoseconds, so the comparison each cycle is integer and exact.
         StepAtNs = (long)(setpointStepAtSeconds * 1e9);
         SetpointStepTo = setpointStepTo;
+        if (blockValue is { Length: > 0 })
+        {
+            Span<byte> probe = stackalloc byte[BlockNetworkCommands.MessageBytesMax];
+            if (BlockNetworkCommands.EncodeSetValue(blockValue, setpointStepTo, probe) == 0)
+            {
+                throw new ArgumentException($"'{blockValue}' is no block value a command can name (block.PIN, 1 to {BlockNetworkCommands.NameBytesMax} UTF-8 bytes)", nameof(blockValue));
+            }
+
+            BlockValue = blockValue;
+        }
     }
+
+    /// <summary>The block network's settable input the step sets (<c>block.PIN</c>); null for a loop's setpoint.</summary>
+    public string? BlockValue { get; }
 
     public long StepAtNs { get; }
 
@@ -56,9 +73,9 @@ public sealed class OperatorScript
     /// its length, or 0 when there is nothing to send.
     /// </summary>
     public int TakeDueRequest(long elapsedNs, Span<byte> request) =>
-        State == OperatorStepState.Waiting && elapsedNs >= StepAtNs
-            ? ControllerCommands.EncodeSetSetpoint(SetpointStepTo, request)
-            : 0;
+        State != OperatorStepState.Waiting || elapsedNs < StepAtNs ? 0
+        : BlockValue is null ? ControllerCommands.EncodeSetSetpoint(SetpointStepTo, request)
+        : BlockNetworkCommands.EncodeSetValue(BlockValue, SetpointStepTo, request);
 
     /// <summary>Records what the endpoint said to the send; a full queue means try again next cycle.</summary>
     public void OnSent(SendResult result) => State = result switch

@@ -7,8 +7,9 @@ namespace Neokernel.Controllers;
 /// <summary>
 /// Program <c>controllers.operator-script</c>: plays the operator until the OPC UA gateway does.
 /// Parameters: <c>endpoint</c> (the controller's command endpoint), <c>setpointStepAtSeconds</c>
-/// (after its own start) and <c>setpointStepTo</c>. Sends one SetSetpoint request
-/// (<see cref="ControllerCommands"/>) when the cycle's release time passes the step time, and
+/// (after its own start), <c>setpointStepTo</c> and, for a block network, <c>blockValue</c>. Sends
+/// one SetSetpoint request (<see cref="ControllerCommands"/>), or a block network's SetValue of
+/// <c>blockValue</c> (<see cref="BlockNetworkCommands"/>), when the cycle's release time passes the step time, and
 /// reports a fault if the controller or the endpoint refuses it. It lives in controllers because
 /// it speaks the controller's protocol; hil depends on the kernel only.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class OperatorScriptService : IService
         ParameterDeclaration.RequiredText("endpoint", "the controller's command endpoint"),
         ParameterDeclaration.Number("setpointStepAtSeconds", "when the step is sent, after the script's own start", 0.0, "s", min: 0),
         ParameterDeclaration.Number("setpointStepTo", "the setpoint the step sets", 0.0, "PV units"),
+        ParameterDeclaration.Text("blockValue", "for a block network (controllers.blocks): the settable input the step sets, block.PIN; empty for a PID loop's setpoint"),
     ];
 
     private Running? running;
@@ -32,7 +34,8 @@ public sealed class OperatorScriptService : IService
         var endpoint = ServiceSettings.RequiredString(context, "endpoint");
         var script = new OperatorScript(
             context.Parameters.Number("setpointStepAtSeconds"),
-            context.Parameters.Number("setpointStepTo"));
+            context.Parameters.Number("setpointStepTo"),
+            context.Parameters.Text("blockValue"));
         // The script runs on the cycle's release time, so it needs a timing section; check it before opening anything.
         ServiceSettings.PeriodSeconds(context);
         var state = new Running(context, script, context.Clock.NowNs);
@@ -49,7 +52,7 @@ public sealed class OperatorScriptService : IService
 
     private sealed class Running(IServiceContext context, OperatorScript script, long startNs) : ICyclicBody, IReplyHandler
     {
-        private readonly byte[] request = new byte[ControllerCommands.MaxCommandBytes];
+        private readonly byte[] request = new byte[OperatorScript.RequestBytesMax];
         private bool faultReported;
 
         public OperatorScript Script { get; } = script;

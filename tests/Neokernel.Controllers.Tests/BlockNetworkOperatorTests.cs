@@ -111,6 +111,18 @@ public sealed class BlockNetworkOperatorTests
         renamed.Shutdown();
     }
 
+    [Theory]
+    [InlineData("ramp.TARGET", 2.5, ServiceState.Running)]
+    [InlineData("ramp.OUT", 2.5, ServiceState.Failed)]
+    public void The_scripted_operator_steps_a_settable_input_and_faults_when_the_network_refuses(string blockValue, double to, ServiceState scriptAfter)
+    {
+        var (kernel, platform, probe) = Boot(retain: false, script: (blockValue, to));
+        platform.RunUntil(5 * SecondNs);
+        Assert.Equal(blockValue == "ramp.TARGET" ? to : 1.0, probe.Get(platform, "ramp.TARGET"));
+        Assert.Equal(scriptAfter == ServiceState.Running ? 0 : 1, kernel.Service("script").Faults);
+        kernel.Shutdown();
+    }
+
     [Fact]
     public void Commands_allocate_nothing()
     {
@@ -126,7 +138,7 @@ public sealed class BlockNetworkOperatorTests
         kernel.Shutdown();
     }
 
-    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null)
+    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null, (string Value, double To)? script = null)
     {
         var probe = new Operator();
         var catalog = new ProgramCatalog().AddControllers()
@@ -177,11 +189,28 @@ public sealed class BlockNetworkOperatorTests
                 Endpoints = new EndpointsManifest { Uses = [Endpoint] },
             },
         };
+        if (script is { } step)
+        {
+            services.Add(new ServiceManifest
+            {
+                Id = "script",
+                Kind = "gateway",
+                Program = new ProgramManifest
+                {
+                    Type = ControllerPrograms.OperatorScriptType,
+                    Parameters = new() { ["endpoint"] = Endpoint, ["setpointStepAtSeconds"] = "2", ["setpointStepTo"] = step.To.ToString(System.Globalization.CultureInfo.InvariantCulture), ["blockValue"] = step.Value },
+                },
+                Timing = new TimingManifest { Class = "best-effort", PeriodUs = PeriodUs },
+                Endpoints = new EndpointsManifest { Uses = [Endpoint] },
+                Restart = new RestartManifest { Policy = "temporary" },
+            });
+        }
+
         var system = new SystemManifest
         {
             System = "blocks-operator",
             Services = [.. services.Select(s => new SystemServiceEntry { Manifest = s.Id + ".yaml" })],
-            Routes = [new RouteManifest { Client = "operator", Endpoint = Endpoint }],
+            Routes = [.. services.Where(s => s.Id != "net").Select(s => new RouteManifest { Client = s.Id, Endpoint = Endpoint })],
         };
         var files = services.Select(s => (s, s.Id + ".yaml")).ToList();
         Assert.Empty(ManifestValidator.ValidateSystem(system, "blocks-operator.yaml", files, catalog));
