@@ -12,8 +12,9 @@ namespace Neokernel.Gateway;
 /// <summary>
 /// The gateway service (<c>gateway.opcua</c>): an OPC UA server on the listening socket its
 /// manifest grants, serving namespace 0 and the plant (<see cref="PlantNamespace"/>) from the
-/// regions it reads and, when routed, <c>kernel.status</c>, <c>kernel.control</c> and the loops'
-/// command endpoints (every other endpoint it uses). Everything
+/// regions it reads and, when routed, <c>kernel.status</c>, <c>kernel.control</c>, the block
+/// networks' command endpoints its <c>blockValues</c> table names, and the loops' command
+/// endpoints (every other endpoint it uses). Everything
 /// runs on the service's event loop: the transport's connections, the server's sessions, the
 /// subscriptions' one timer, the views' refreshes. It holds read-only views and the calls the
 /// system routes to it, nothing more, so a crash here cannot touch the loop.
@@ -34,7 +35,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         ParameterDeclaration.Text("anonymousRole", "the role of anonymous sessions: viewer, operator, engineer, or none to refuse them", "viewer"),
         ParameterDeclaration.Integer("sessionsMax", "sessions at once; one more is refused BadTooManySessions", 50, min: 1, max: 1000),
         ParameterDeclaration.Integer("refreshMs", "how old a region's copy may get before a client's read copies it again, and how often new services are shown", 50, "ms", min: 10, max: 10_000),
-        ParameterDeclaration.Integer("statusPeriodMs", "how often kernel.status is paged and the routed loops are asked their status", 500, "ms", min: 250, max: 1000),
+        ParameterDeclaration.Integer("statusPeriodMs", "how often kernel.status is paged, the routed loops are asked their status and the block values are read", 500, "ms", min: 250, max: 1000),
     ];
 
     public static TableDeclaration UsersTable { get; } = new(
@@ -53,6 +54,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
     private SubscriptionServer? subscriptions;
     private SystemStatusView? status;
     private LoopsView? loops;
+    private BlockValuesView? blockValues;
     private RegionPointsView? regions;
     private PlantNamespace? plant;
     private UaServer? server;
@@ -98,7 +100,14 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
             loops.Start();
         }
 
-        plant = new PlantNamespace(space, server, regions, status, control, loops);
+        var shownValues = BlockValueEndpoint.ReadIn(parameters);
+        if (shownValues.Count > 0)
+        {
+            blockValues = new BlockValuesView(context, shownValues, (int)parameters.Integer("statusPeriodMs"));
+            blockValues.Start();
+        }
+
+        plant = new PlantNamespace(space, server, regions, status, control, loops, blockValues);
         server.AddServices(new AddressSpaceServices(server, space, limits));
         subscriptions = new SubscriptionServer(new ServiceSubscriptionLoop(context, uaTicksAtZero), new AddressSpaceSampler(space, server), new SubscriptionLimits().Validate());
         server.AddServices(new SubscriptionServices(subscriptions));
@@ -130,6 +139,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         housekeeping?.Cancel();
         status?.Stop();
         loops?.Stop();
+        blockValues?.Stop();
         subscriptions?.Stop();
         transport?.Dispose();
         transport = null;
@@ -159,6 +169,7 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
             problems.Add(new("parameters.device", $"device '{device.Name}' allows {address.ConnectionsMax} connections ({device.Uri}); the gateway serves at most {ConnectionsMax}", $"connectionsMax=1..{ConnectionsMax} in the device's URI"));
         }
 
+        BlockValueEndpoint.Check(parameters, service, problems);
         return problems;
     }
 
@@ -204,7 +215,7 @@ public static class GatewayPrograms
             GatewayService.Parameters,
             static () => new GatewayService())
         {
-            Tables = [GatewayService.UsersTable],
+            Tables = [GatewayService.UsersTable, BlockValueEndpoint.Table],
             Check = GatewayService.Check,
         });
     }

@@ -14,7 +14,9 @@ namespace Neokernel.Gateway;
 /// <c>Services.RestartService(id)</c> through <c>kernel.control</c>, and, for each loop the gateway
 /// is routed to, <c>Loops/&lt;id&gt;/{Setpoint, ProcessValue, Output, Mode, Kc, TiSeconds, TdSeconds}</c>
 /// with the method <c>Loops.SetLoopMode(id, mode)</c> through the loop's command endpoint
-/// (PlantNamespace.Loops.cs). Node ids are the browse path as a string
+/// (PlantNamespace.Loops.cs), and for each block network value its manifest lists,
+/// <c>Blocks/&lt;network&gt;/&lt;block.PIN&gt;</c> through the network's command endpoint
+/// (PlantNamespace.Blocks.cs). Node ids are the browse path as a string
 /// (<c>ns=2;s=Regions/tank.inputs/level</c>), so a client can name a point without browsing.
 /// </summary>
 public sealed partial class PlantNamespace
@@ -29,7 +31,7 @@ public sealed partial class PlantNamespace
     private readonly UaObjectNode servicesFolder;
     private readonly HashSet<string> servicesShown = new(StringComparer.Ordinal);
 
-    public PlantNamespace(AddressSpace space, UaServer server, RegionPointsView? regions, SystemStatusView? status, KernelControl? control, LoopsView? loops = null)
+    public PlantNamespace(AddressSpace space, UaServer server, RegionPointsView? regions, SystemStatusView? status, KernelControl? control, LoopsView? loops = null, BlockValuesView? blockValues = null)
     {
         this.space = space;
         this.server = server;
@@ -55,6 +57,11 @@ public sealed partial class PlantNamespace
         if (loops is { Count: > 0 })
         {
             AddLoops(objects, loops);
+        }
+
+        if (blockValues is { Count: > 0 })
+        {
+            AddBlockValues(objects, blockValues);
         }
     }
 
@@ -236,6 +243,7 @@ public sealed partial class PlantNamespace
         CallOutcome.InvalidState => StatusCodes.BadInvalidState,
         CallOutcome.Timeout => StatusCodes.BadTimeout,
         CallOutcome.Busy => StatusCodes.BadTooManyOperations,
+        CallOutcome.NotWritable => StatusCodes.BadNotWritable,
         _ => StatusCodes.BadInternalError,
     };
 }

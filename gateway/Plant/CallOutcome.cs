@@ -36,6 +36,9 @@ public enum CallOutcome : byte
 
     /// <summary>The answer made no sense to the gateway (malformed, an unknown operation or command): a version mismatch.</summary>
     Failed = 9,
+
+    /// <summary>The value may not be written: the gateway shows it read-only, or the network does not list it as settable.</summary>
+    NotWritable = 10,
 }
 
 /// <summary>

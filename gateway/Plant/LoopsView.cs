@@ -14,16 +14,20 @@ public sealed record LoopEndpoint(string LoopId, string Endpoint)
     public const string CommandsSuffix = ".commands";
 
     /// <summary>
-    /// The loops of a gateway's spec: every endpoint it uses that is not the kernel's, shown under
-    /// its name less <see cref="CommandsSuffix"/> (<c>tank-controller.commands</c> → <c>tank-controller</c>).
+    /// The loops of a gateway's spec: every endpoint it uses that is neither the kernel's nor a
+    /// block network's (one its <c>blockValues</c> table names), shown under its name less
+    /// <see cref="CommandsSuffix"/> (<c>tank-controller.commands</c> → <c>tank-controller</c>).
     /// </summary>
     public static IReadOnlyList<LoopEndpoint> RoutedIn(ServiceSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var loops = new List<LoopEndpoint>();
+        var networks = spec.Program.Parameters.Tables.ContainsKey(BlockValueEndpoint.TableName)
+            ? BlockValueEndpoint.ReadIn(spec.Program.Parameters).Select(v => v.Endpoint).ToHashSet(StringComparer.Ordinal)
+            : [];
         foreach (var endpoint in spec.Uses)
         {
-            if (!endpoint.StartsWith(KernelEndpoints.ReservedPrefix, StringComparison.Ordinal))
+            if (!endpoint.StartsWith(KernelEndpoints.ReservedPrefix, StringComparison.Ordinal) && !networks.Contains(endpoint))
             {
                 var id = endpoint.EndsWith(CommandsSuffix, StringComparison.Ordinal) && endpoint.Length > CommandsSuffix.Length
                     ? endpoint[..^CommandsSuffix.Length]
