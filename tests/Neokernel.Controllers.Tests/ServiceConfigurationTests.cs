@@ -170,6 +170,6 @@ public sealed class ServiceConfigurationTests
         var script = catalog.Find("controllers.operator-script");
         Assert.NotNull(script);
         Assert.IsType<OperatorScriptService>(script.Create());
-        Assert.Equal(["endpoint", "setpointStepAtSeconds", "setpointStepTo"], script.Parameters.Select(p => p.Name));
+        Assert.Equal(["endpoint", "setpointStepAtSeconds", "setpointStepTo", "blockValue"], script.Parameters.Select(p => p.Name));
     }
 }
