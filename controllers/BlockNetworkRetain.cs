@@ -83,14 +83,15 @@ public sealed class BlockNetworkRetain
             retain.Restore(retain.store.Restored.Payload.Span);
         }
 
-        retain.Encode(retain.saved);
+        retain.Encode();
+        retain.current.CopyTo(retain.saved, 0);
         return retain;
     }
 
     /// <summary>Saves when a retained value differs from what was last saved (or restored). Allocation-free.</summary>
     public void SaveIfChanged()
     {
-        Encode(current);
+        Encode();
         if (current.AsSpan().SequenceEqual(saved))
         {
             return;
@@ -100,17 +101,13 @@ public sealed class BlockNetworkRetain
         store.Save(current);
     }
 
-    private void Encode(byte[] destination)
+    /// <summary>Writes the retained values into <see cref="current"/>, whose header and names were written once.</summary>
+    private void Encode()
     {
-        if (!ReferenceEquals(destination, current))
-        {
-            current.CopyTo(destination, 0);
-        }
-
         foreach (var binding in bindings)
         {
             var value = binding.Kind == NetworkValueKind.State ? binding.Block.GetState(binding.Index) : values.Get(binding.Type, binding.Index);
-            var target = destination.AsSpan(binding.Offset, 8);
+            var target = current.AsSpan(binding.Offset, 8);
             switch (binding.Type)
             {
                 case BlockValueType.Real: BinaryPrimitives.WriteDoubleLittleEndian(target, value.AsReal); break;

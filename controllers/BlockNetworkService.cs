@@ -335,8 +335,8 @@ public sealed class BlockNetworkService : IService
 
         private double Read(in Target target) => target.Kind switch
         {
-            TargetKind.State => PointValue(target.Block.GetState(target.Index)),
-            _ => values.GetPointValue(new NetworkPort(string.Empty, target.Type, target.Index)),
+            TargetKind.State => BlockValues.PointValue(target.Block.GetState(target.Index)),
+            _ => BlockValues.PointValue(values.Get(target.Type, target.Index)),
         };
 
         private CommandStatus Set(in Target target, double value)
@@ -382,13 +382,5 @@ public sealed class BlockNetworkService : IService
                     return false;
             }
         }
-
-        private static double PointValue(BlockValue value) => value.Type switch
-        {
-            BlockValueType.Bool => value.AsBool ? 1.0 : 0.0,
-            BlockValueType.Real => value.AsReal,
-            BlockValueType.Dint => value.AsDint,
-            _ => value.AsTimeNanoseconds * 1e-9,
-        };
     }
 }

@@ -82,12 +82,15 @@ public sealed class BlockValues
     }
 
     /// <summary>An external output's value as a region point's double: BOOL as 1 or 0, DINT as is, TIME in seconds.</summary>
-    public double GetPointValue(NetworkPort port) => port.Type switch
+    public double GetPointValue(NetworkPort port) => PointValue(Get(port.Type, port.Slot));
+
+    /// <summary>A value as a region point's double: BOOL as 1 or 0, DINT as is, TIME in seconds. Allocation-free.</summary>
+    public static double PointValue(BlockValue value) => value.Type switch
     {
-        BlockValueType.Bool => bools[port.Slot] ? 1.0 : 0.0,
-        BlockValueType.Real => reals[port.Slot],
-        BlockValueType.Dint => dints[port.Slot],
-        _ => times[port.Slot] * 1e-9,
+        BlockValueType.Bool => value.AsBool ? 1.0 : 0.0,
+        BlockValueType.Real => value.AsReal,
+        BlockValueType.Dint => value.AsDint,
+        _ => value.AsTimeNanoseconds * 1e-9,
     };
 
     /// <summary>The value in slot <paramref name="slot"/> of <paramref name="type"/>'s array (control plane: for tools and tests).</summary>
