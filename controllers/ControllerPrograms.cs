@@ -20,12 +20,16 @@ public static class ControllerPrograms
                 static () => new PidService())
             {
                 Check = PidServiceSettings.Check,
+                Serves = PidServiceSettings.Serves,
             })
             .Add(new ProgramDescriptor(
                 OperatorScriptType,
                 "scripted operator: sends one setpoint step to a controller's command endpoint at a given time after start",
                 OperatorScriptService.Parameters,
-                static () => new OperatorScriptService()))
+                static () => new OperatorScriptService())
+            {
+                Uses = OperatorScriptService.Uses,
+            })
             .Add(new ProgramDescriptor(
                 BlocksType,
                 "block network: IEC 61131-3 and process blocks and PID loops (docs/BLOCKS.md) wired between region points in the manifest's tables, evaluated once a period in dependency order, with values operators set through a command endpoint and values a retain store keeps",
@@ -34,6 +38,7 @@ public static class ControllerPrograms
             {
                 Tables = [Blocks.BlockNetworkManifest.Blocks, Blocks.BlockNetworkManifest.Outputs],
                 Check = Blocks.BlockNetworkManifest.Check,
+                Serves = Blocks.BlockNetworkManifest.Serves,
             });
     }
 }

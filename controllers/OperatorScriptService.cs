@@ -23,6 +23,17 @@ public sealed class OperatorScriptService : IService
         ParameterDeclaration.Text("blockValue", "for a block network (controllers.blocks): the settable input the step sets, block.PIN; empty for a PID loop's setpoint"),
     ];
 
+    /// <summary>What the script expects of its endpoint: a loop's <see cref="ControllerCommands"/>, or with <c>blockValue</c> a network's <see cref="BlockNetworkCommands"/> with that value settable.</summary>
+    public static IEnumerable<ContractUse> Uses(ProgramParameters parameters, Kernel.Manifests.ServiceManifest service)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var endpoint = parameters.Text("endpoint");
+        var blockValue = parameters.Text("blockValue");
+        return blockValue.Length == 0
+            ? [new ContractUse(endpoint, nameof(ControllerCommands), "program.parameters.endpoint") { MismatchHint = "for a block network (controllers.blocks), set the parameter blockValue to the settable input the step sets" }]
+            : [new ContractUse(endpoint, nameof(BlockNetworkCommands), "program.parameters.endpoint") { Name = blockValue, NamePath = "program.parameters.blockValue", Sets = true, MismatchHint = "for a PID loop (controllers.pid), leave blockValue empty: the step sets the loop's setpoint" }];
+    }
+
     private Running? running;
 
     /// <summary>The script, once started: for diagnostics and tests.</summary>

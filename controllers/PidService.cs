@@ -62,6 +62,14 @@ public sealed record PidServiceSettings(
     /// gains of one form only, and the tuning's own relations (outputMin below outputMax, kc
     /// nonzero), each at the parameter it is about, so none surfaces first as a start fault.
     /// </summary>
+    /// <summary>A loop with a <c>commandEndpoint</c> speaks <see cref="ControllerCommands"/> there (for <c>validate</c>'s check of its clients).</summary>
+    public static IEnumerable<ServedContract> Serves(ProgramParameters parameters, ServiceManifest service)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var endpoint = parameters.Text("commandEndpoint");
+        return endpoint.Length == 0 ? [] : [new ServedContract(endpoint, nameof(ControllerCommands))];
+    }
+
     public static IEnumerable<ProgramProblem> Check(ProgramParameters parameters, ServiceManifest service)
     {
         ArgumentNullException.ThrowIfNull(parameters);

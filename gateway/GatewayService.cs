@@ -1,4 +1,5 @@
 using Neokernel.Contracts;
+using Neokernel.Controllers;
 using Neokernel.Gateway.Plant;
 using Neokernel.Gateway.Ua;
 using Neokernel.Gateway.Ua.Server;
@@ -173,6 +174,46 @@ public sealed class GatewayService : IService, ITimerCallback, IDisposable
         return problems;
     }
 
+    /// <summary>
+    /// What the gateway expects of the endpoints it uses, for <c>validate</c> to hold the services
+    /// behind them to: each <c>blockValues</c> row reads (or, read-write, sets) its value through
+    /// <see cref="BlockNetworkCommands"/>, and every other endpoint that is not the kernel's is a
+    /// loop it speaks <see cref="ControllerCommands"/> to (<see cref="LoopEndpoint.RoutedIn"/>).
+    /// </summary>
+    public static IEnumerable<ContractUse> Uses(ProgramParameters parameters, Kernel.Manifests.ServiceManifest service)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(service);
+        var values = BlockValueEndpoint.ReadIn(parameters);
+        var networks = values.Select(v => v.Endpoint).ToHashSet(StringComparer.Ordinal);
+        var uses = new List<ContractUse>();
+        for (var i = 0; i < values.Count; i++)
+        {
+            var row = $"program.tables.{BlockValueEndpoint.TableName}[{i}]";
+            uses.Add(new(values[i].Endpoint, nameof(BlockNetworkCommands), row + ".endpoint")
+            {
+                Name = values[i].Value,
+                NamePath = row + ".value",
+                Sets = values[i].Writable,
+                MismatchHint = "a loop's command endpoint (controllers.pid) needs no row here: every endpoint the gateway uses that no row names is shown as a loop",
+            });
+        }
+
+        for (var i = 0; i < service.Endpoints.Uses.Count; i++)
+        {
+            var endpoint = service.Endpoints.Uses[i];
+            if (LoopEndpoint.IsLoop(endpoint, networks))
+            {
+                uses.Add(new(endpoint, nameof(ControllerCommands), $"endpoints.uses[{i}]")
+                {
+                    MismatchHint = $"a block network's values are shown through rows of the {BlockValueEndpoint.TableName} table naming its endpoint",
+                });
+            }
+        }
+
+        return uses;
+    }
+
     private static UserDirectory Users(IServiceContext context)
     {
         var accounts = new List<UserAccount>();
@@ -217,6 +258,7 @@ public static class GatewayPrograms
         {
             Tables = [GatewayService.UsersTable, BlockValueEndpoint.Table],
             Check = GatewayService.Check,
+            Uses = GatewayService.Uses,
         });
     }
 }

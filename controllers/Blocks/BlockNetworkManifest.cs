@@ -161,6 +161,47 @@ public static class BlockNetworkManifest
         return found;
     }
 
+    /// <summary>
+    /// A network with a <c>commandEndpoint</c> speaks <see cref="BlockNetworkCommands"/> there: every
+    /// input, output and state of every block may be read (block.PIN, without regard to case, as
+    /// the network looks them up), and the inputs its rows list under <c>settable</c> may be set.
+    /// </summary>
+    public static IEnumerable<ServedContract> Serves(ProgramParameters parameters, ServiceManifest service)
+    {
+        var endpoint = parameters.Text(CommandEndpointParameter);
+        if (endpoint.Length == 0 || Read(parameters).Network is not { } network)
+        {
+            return [];
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var block in network.Spec.Blocks)
+        {
+            if (BlockCatalog.TryGet(block.TypeName, out var descriptor))
+            {
+                foreach (var pin in descriptor.Inputs.Concat(descriptor.Outputs).Concat(descriptor.State))
+                {
+                    names.Add($"{block.Name}.{pin.Name}");
+                }
+            }
+        }
+
+        var settable = network.Settable.Select(v => v.FullName).ToList();
+        var blocks = string.Join(", ", network.Spec.Blocks.Select(b => b.Name));
+        return
+        [
+            new ServedContract(endpoint, nameof(BlockNetworkCommands))
+            {
+                Names = names,
+                Settable = new HashSet<string>(settable, StringComparer.OrdinalIgnoreCase),
+                NamesHint = $"block.PIN of one of the network's blocks ({blocks}): any input, output or state of its type (docs/BLOCKS.md); parameters (KC, H_LIMIT) are not values: the manifest fixes them",
+                SettableHint = settable.Count == 0
+                    ? $"none is settable there: list the input under its block's {SettableColumn} column (an input fed by a literal or left at its default)"
+                    : $"settable there: {string.Join(", ", settable)}; list another input under its block's {SettableColumn} column (an input fed by a literal or left at its default)",
+            },
+        ];
+    }
+
     /// <summary>Builds the network a validated manifest describes, at start; a problem left (a manifest built in code) throws, naming it.</summary>
     public static (BlockNetwork Network, ManifestBlockNetwork Manifest) Build(string serviceId, ProgramParameters parameters)
     {

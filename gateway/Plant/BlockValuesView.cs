@@ -71,7 +71,8 @@ public sealed record BlockValueEndpoint(string NetworkId, string Endpoint, strin
                 problems.Add(new($"{path}.access", $"unknown access '{rows[i].Text("access")}'", "read or read-write"));
             }
 
-            if (!seen.Add((endpoint, value)))
+            // The network looks names up without regard to case: outer.sp is outer.SP.
+            if (!seen.Add((endpoint, value.ToUpperInvariant())))
             {
                 problems.Add(new($"{path}.value", $"{value} of {endpoint} is listed twice", "each value once"));
             }

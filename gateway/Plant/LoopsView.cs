@@ -27,7 +27,7 @@ public sealed record LoopEndpoint(string LoopId, string Endpoint)
             : [];
         foreach (var endpoint in spec.Uses)
         {
-            if (!endpoint.StartsWith(KernelEndpoints.ReservedPrefix, StringComparison.Ordinal) && !networks.Contains(endpoint))
+            if (IsLoop(endpoint, networks))
             {
                 var id = endpoint.EndsWith(CommandsSuffix, StringComparison.Ordinal) && endpoint.Length > CommandsSuffix.Length
                     ? endpoint[..^CommandsSuffix.Length]
@@ -37,6 +37,14 @@ public sealed record LoopEndpoint(string LoopId, string Endpoint)
         }
 
         return loops;
+    }
+
+    /// <summary>Whether the gateway takes an endpoint it uses for a loop's: neither the kernel's nor one of the block networks (<paramref name="networks"/>) its blockValues rows name.</summary>
+    public static bool IsLoop(string endpoint, IReadOnlySet<string> networks)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(networks);
+        return !endpoint.StartsWith(KernelEndpoints.ReservedPrefix, StringComparison.Ordinal) && !networks.Contains(endpoint);
     }
 }
 

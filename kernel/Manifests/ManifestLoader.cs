@@ -33,15 +33,19 @@ public static partial class ManifestLoader
 
         ManifestValidator.CheckSystemFile(sink, system.Value.Manifest, system.Value.Positions);
         var (services, complete) = ReadServices(system.Value.Manifest, system.Value.Positions, source, sink);
+        var sound = new List<LocatedService>();
         foreach (var service in services)
         {
-            ManifestValidator.CheckService(sink, service, catalog);
+            if (ManifestValidator.CheckService(sink, service, catalog))
+            {
+                sound.Add(service);
+            }
         }
 
         // Cross-service checks on a partial system would report every reference to the missing file as a second error.
         if (complete)
         {
-            ManifestValidator.CheckAcross(sink, system.Value.Manifest, system.Value.Positions, services);
+            ManifestValidator.CheckAcross(sink, system.Value.Manifest, system.Value.Positions, services, catalog, sound);
         }
 
         if (sink.Count > 0)

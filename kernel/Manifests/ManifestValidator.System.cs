@@ -16,12 +16,16 @@ public static partial class ManifestValidator
         ArgumentNullException.ThrowIfNull(services);
         var sink = new DiagnosticSink();
         CheckSystemFile(sink, system, positions);
+        var sound = new List<LocatedService>();
         foreach (var service in services)
         {
-            CheckService(sink, service, catalog);
+            if (CheckService(sink, service, catalog))
+            {
+                sound.Add(service);
+            }
         }
 
-        CheckAcross(sink, system, positions, services);
+        CheckAcross(sink, system, positions, services, catalog, sound);
         return sink.Items;
     }
 
@@ -55,7 +59,8 @@ public static partial class ManifestValidator
         }
     }
 
-    internal static void CheckAcross(DiagnosticSink sink, SystemManifest system, ManifestPositions systemPositions, IReadOnlyList<LocatedService> services)
+    /// <summary>The checks across services; <paramref name="sound"/> are those whose own checks passed, whose programs' contracts are held to each other.</summary>
+    internal static void CheckAcross(DiagnosticSink sink, SystemManifest system, ManifestPositions systemPositions, IReadOnlyList<LocatedService> services, ProgramCatalog? catalog, IReadOnlyList<LocatedService> sound)
     {
         var byId = CheckUniqueIds(sink, services);
         CheckRegionsAcross(sink, services);
@@ -69,6 +74,7 @@ public static partial class ManifestValidator
         CheckDependsOnAcross(sink, services, byId);
         CheckSimulatedAcross(sink, services);
         CheckRetainAcross(sink, services);
+        CheckContractsAcross(sink, sound, catalog, providers);
     }
 
     /// <summary>

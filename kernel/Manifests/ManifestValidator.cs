@@ -28,8 +28,10 @@ public static partial class ManifestValidator
         return sink.Items;
     }
 
-    internal static void CheckService(DiagnosticSink sink, LocatedService service, ProgramCatalog? catalog)
+    /// <summary>Checks one service; true when it added no diagnostic (then its program's contracts are checked across services).</summary>
+    internal static bool CheckService(DiagnosticSink sink, LocatedService service, ProgramCatalog? catalog)
     {
+        var before = sink.Count;
         var (m, p) = (service.Manifest, service.Positions);
         CheckIdentity(sink, m, p);
         CheckProgram(sink, m, p, catalog);
@@ -54,6 +56,8 @@ public static partial class ManifestValidator
         {
             CheckRetain(sink, m.Retain, p);
         }
+
+        return sink.Count == before;
     }
 
     private static void CheckIdentity(DiagnosticSink sink, ServiceManifest m, ManifestPositions p)

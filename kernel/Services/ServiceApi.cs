@@ -123,6 +123,17 @@ public sealed record ProgramDescriptor(string Type, string Description, IReadOnl
     /// </summary>
     public Func<ProgramParameters, Manifests.ServiceManifest, IEnumerable<ProgramProblem>>? Check { get; init; }
 
+    /// <summary>
+    /// The contracts the program speaks on the endpoints it provides (a network's command endpoint
+    /// and the values it serves there). With <see cref="Uses"/>, <c>validate</c> checks across
+    /// services that a client speaks what its endpoint serves; it runs them on services whose own
+    /// checks passed.
+    /// </summary>
+    public Func<ProgramParameters, Manifests.ServiceManifest, IEnumerable<ServedContract>>? Serves { get; init; }
+
+    /// <summary>The contracts the program expects of the endpoints it uses, and the names it reads or sets there.</summary>
+    public Func<ProgramParameters, Manifests.ServiceManifest, IEnumerable<ContractUse>>? Uses { get; init; }
+
     public TableDeclaration? FindTable(string name)
     {
         foreach (var table in Tables)

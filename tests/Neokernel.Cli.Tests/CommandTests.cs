@@ -52,6 +52,42 @@ public sealed class CommandTests
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>validate holds the cascade's gateway and a scripted operator to what the block network serves, at the client's own line.</summary>
+    [Theory]
+    [InlineData("heated-tank-cascade-gateway.yaml", "value: outer.MAN_OUT, access: read-write}", "value: outer.KC, access: read-write}",
+        "program.tables.blockValues[2].value: 'outer.KC' is not a value of endpoint 'heated-tank-cascade-controller.commands' of 'heated-tank-cascade-controller' (controllers.blocks,",
+        "allowed: block.PIN of one of the network's blocks (filter, outer, inner, overheat)")]
+    [InlineData("heated-tank-cascade-gateway.yaml", "value: inner.OUT}", "value: inner.OUT, access: read-write}",
+        "program.tables.blockValues[4].value: 'inner.OUT' is set here but not settable on endpoint 'heated-tank-cascade-controller.commands'",
+        "allowed: settable there: outer.SP, outer.MAN, outer.MAN_OUT;")]
+    public void Validate_CascadeClientAtOddsWithTheNetwork_IsAnErrorAtItsPlace(string file, string oldText, string newText, string message, string allowed)
+    {
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Repository.CopyManifests(dir =>
+            Repository.Replace(Path.Combine(dir, "services", file), oldText, newText))))!;
+        var result = CliResult.Run("validate", Path.Combine(root, "systems", "heated-tank-cascade.yaml"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(@"heated-tank-cascade-gateway\.yaml:\d+:\d+: error: ", result.Error);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.Contains(allowed, result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A gateway whose rows are all removed treats the network's endpoint as a loop: validate says it speaks BlockNetworkCommands, and how to show it.</summary>
+    [Fact]
+    public void Validate_GatewayTakesANetworkForALoop_NamesTheContractAndTheTable()
+    {
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Repository.CopyManifests(dir =>
+        {
+            var gateway = Path.Combine(dir, "services", "heated-tank-cascade-gateway.yaml");
+            File.WriteAllLines(gateway, File.ReadAllLines(gateway).Where(l => !l.Contains("{endpoint: heated-tank-cascade-controller.commands", StringComparison.Ordinal) && !l.Contains("blockValues:", StringComparison.Ordinal)));
+        })))!;
+        var result = CliResult.Run("validate", Path.Combine(root, "systems", "heated-tank-cascade.yaml"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("endpoints.uses[2]: endpoint 'heated-tank-cascade-controller.commands' of 'heated-tank-cascade-controller' (controllers.blocks,", result.Error, StringComparison.Ordinal);
+        Assert.Contains("speaks BlockNetworkCommands, not the ControllerCommands this program sends; allowed: an endpoint that speaks ControllerCommands: none in this system does; a block network's values are shown through rows of the blockValues table naming its endpoint", result.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("connectionsMax=50", "connectionsMax=64", "program.parameters.device: device 'opc' allows 64 connections", "connectionsMax=1..50")]
     [InlineData("    device: opc", "    device: modem", "program.parameters.device: no device 'modem' in this service's devices", "allowed: opc")]

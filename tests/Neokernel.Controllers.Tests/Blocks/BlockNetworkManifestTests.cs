@@ -216,6 +216,34 @@ public sealed class BlockNetworkManifestTests
         Assert.Equal([NetworkValueKind.Input, NetworkValueKind.Input, NetworkValueKind.State], read.Retained.Select(v => v.Kind));
     }
 
+    /// <summary>What the network tells validate it serves: every input, output and state of every block, any case; the settable ones; nothing without an endpoint.</summary>
+    [Fact]
+    public void The_network_serves_every_pin_and_state_and_its_settable_inputs()
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("cascade.yaml", Operated("{name: a, type: PID, SP: 60, settable: 'sp, MAN'}\n      - {name: n, type: TOTAL}", "cascade.commands", false, 0));
+        var (manifest, diagnostics) = ManifestLoader.LoadService("cascade.yaml", source, Catalog());
+        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+        var spec = SpecBuilder.Service(manifest!, Catalog());
+
+        var served = Assert.Single(BlockNetworkManifest.Serves(spec.Program.Parameters, manifest!));
+
+        Assert.Equal(("cascade.commands", "BlockNetworkCommands"), (served.Endpoint, served.Contract));
+        var pid = BlockCatalog.Descriptors.Single(d => d.TypeName == "PID");
+        var total = BlockCatalog.Descriptors.Single(d => d.TypeName == "TOTAL");
+        var expected = pid.Inputs.Concat(pid.Outputs).Select(p => "a." + p.Name).Concat(total.Inputs.Concat(total.Outputs).Concat(total.State).Select(p => "n." + p.Name));
+        Assert.Equal(expected.Order(StringComparer.OrdinalIgnoreCase), served.Names!.Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Contains("N.total", served.Names!);
+        Assert.DoesNotContain("a.KC", served.Names!);
+        Assert.True(served.Settable.SetEquals(["A.SP", "a.man"]));
+        Assert.Contains("(a, n)", served.NamesHint, StringComparison.Ordinal);
+        Assert.StartsWith("settable there: a.SP, a.MAN;", served.SettableHint, StringComparison.Ordinal);
+
+        source.Add("quiet.yaml", Operated("{name: a, type: PID}", "", false, 0));
+        var quiet = ManifestLoader.LoadService("quiet.yaml", source, Catalog()).Manifest!;
+        Assert.Empty(BlockNetworkManifest.Serves(SpecBuilder.Service(quiet, Catalog()).Program.Parameters, quiet));
+    }
+
     private static IReadOnlyList<ManifestDiagnostic> LoadOperated(string row, string endpoint = "cascade.commands", bool store = true, int bytesMax = 4096)
     {
         var source = new InMemoryManifestSource();
