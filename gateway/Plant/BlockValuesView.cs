@@ -104,18 +104,16 @@ public readonly record struct BlockValueSnapshot(
 /// is <see cref="ViewFreshness.Stale"/> since then. The requests are encoded at construction:
 /// polling, writing and completing allocate nothing. Read it on the gateway's event loop only.
 /// </summary>
-public sealed class BlockValuesView : IReplyHandler, ITimerCallback, IPendingCallsOwner
+public sealed class BlockValuesView : IPolledEntries
 {
     /// <summary>Writes in flight at once, over all values.</summary>
     public const int WritesMax = 8;
 
-    private const int WriteTag = 1 << 16;
-
-    private readonly ValueEntry[] values;
-    private readonly PendingCalls pending;
-    private readonly IServiceTimer poll;
+    private readonly BlockValueEndpoint[] definitions;
+    private readonly ReadOnlyMemory<byte>[] getValues;
+    private readonly PolledValue<double>[] values;
+    private readonly Poller poller;
     private readonly IClock clock;
-    private readonly long periodNs;
     private readonly byte[] request = new byte[BlockNetworkCommands.MessageBytesMax];
 
     /// <summary>Opens a client on each network's command endpoint (control plane): the system must route the gateway to each.</summary>
@@ -126,44 +124,38 @@ public sealed class BlockValuesView : IReplyHandler, ITimerCallback, IPendingCal
         ArgumentOutOfRangeException.ThrowIfGreaterThan(definitions.Count, BlockValueEndpoint.ValuesMax, nameof(definitions));
         SystemStatusViewOptions.ValidatePolling(periodMs, requestTimeoutMs);
         clock = context.Clock;
-        periodNs = periodMs * 1_000_000L;
-        var clients = new Dictionary<string, EndpointClient>(StringComparer.Ordinal);
-        values = new ValueEntry[definitions.Count];
+        this.definitions = [.. definitions];
+        getValues = new ReadOnlyMemory<byte>[definitions.Count];
+        values = new PolledValue<double>[definitions.Count];
         for (var i = 0; i < values.Length; i++)
         {
-            var definition = definitions[i];
-            if (!clients.TryGetValue(definition.Endpoint, out var client))
-            {
-                client = context.OpenEndpointClient(definition.Endpoint, this);
-                clients.Add(definition.Endpoint, client);
-            }
-
             var getValue = new byte[BlockNetworkCommands.MessageBytesMax];
-            var length = BlockNetworkCommands.EncodeGetValue(definition.Value, getValue);
+            var length = BlockNetworkCommands.EncodeGetValue(definitions[i].Value, getValue);
             if (length == 0)
             {
-                throw new ServiceConfigurationException(context.ServiceId, $"tables.{BlockValueEndpoint.TableName}[{i}].value", $"'{definition.Value}' is not a block value a command can name");
+                throw new ServiceConfigurationException(context.ServiceId, $"tables.{BlockValueEndpoint.TableName}[{i}].value", $"'{definitions[i].Value}' is not a block value a command can name");
             }
 
-            values[i] = new ValueEntry(definition, client, getValue.AsMemory(0, length));
+            getValues[i] = getValue.AsMemory(0, length);
+            values[i] = new PolledValue<double>();
         }
 
-        pending = new PendingCalls(context, Math.Max(1, values.Length + WritesMax), requestTimeoutMs * 1_000_000L, this);
-        poll = context.CreateTimer(this);
+        poller = new Poller(context, [.. definitions.Select(d => d.Endpoint)], this, values.Length + WritesMax, periodMs * 1_000_000L, requestTimeoutMs * 1_000_000L);
     }
 
     public int Count => values.Length;
 
     /// <summary>Polls now and then every period.</summary>
-    public void Start() => poll.ArmPeriodic(periodNs, clock.NowNs);
+    public void Start() => poller.Start();
 
-    public void Stop() => poll.Cancel();
+    public void Stop() => poller.Stop();
 
     public BlockValueSnapshot Value(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, values.Length);
-        return values[index].Snapshot();
+        var value = values[index];
+        return new(definitions[index], value.Value, value.HasValue, value.Freshness, value.StaleReason, value.StaleSinceNs, value.UpdatedNs, value.ChangeCount);
     }
 
     /// <summary>Writes a settable value: Pending (the completion tells Ok, InvalidValue, NotWritable, Timeout…), or why it was not sent.</summary>
@@ -175,56 +167,13 @@ public sealed class BlockValuesView : IReplyHandler, ITimerCallback, IPendingCal
             return CallOutcome.NotFound;
         }
 
-        var entry = values[index];
-        if (!entry.Definition.Writable)
+        if (!definitions[index].Writable)
         {
             return CallOutcome.NotWritable;
         }
 
-        var length = BlockNetworkCommands.EncodeSetValue(entry.Definition.Value, value, request);
-        return pending.Call(entry.Client, request.AsSpan(0, length), completion, token, index | WriteTag);
-    }
-
-    void ITimerCallback.OnTimer(long nowNs)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            RequestValue(i);
-        }
-    }
-
-    void IReplyHandler.OnReply(EndpointClient replying, long correlation, ReadOnlySpan<byte> reply)
-    {
-        if (!pending.TryTake(replying, correlation, out var call))
-        {
-            return;
-        }
-
-        var index = call.Tag & (WriteTag - 1);
-        if ((call.Tag & WriteTag) == 0)
-        {
-            OnValue(values[index], reply);
-            return;
-        }
-
-        var outcome = OutcomeOf(reply.Length == 1 ? (CommandStatus)reply[0] : CommandStatus.Malformed);
-        if (outcome == CallOutcome.Ok)
-        {
-            RequestValue(index);
-        }
-
-        call.Completion!.OnCompleted(call.Token, outcome);
-    }
-
-    void IPendingCallsOwner.OnTimedOut(in PendingCall call)
-    {
-        if ((call.Tag & WriteTag) == 0)
-        {
-            values[call.Tag].MarkStale(StaleReason.Timeout, clock.NowNs);
-            return;
-        }
-
-        call.Completion!.OnCompleted(call.Token, CallOutcome.Timeout);
+        var length = BlockNetworkCommands.EncodeSetValue(definitions[index].Value, value, request);
+        return poller.Command(index, request.AsSpan(0, length), completion, token);
     }
 
     /// <summary>A network's reply status to a SetValue as a call outcome.</summary>
@@ -237,75 +186,15 @@ public sealed class BlockValuesView : IReplyHandler, ITimerCallback, IPendingCal
         _ => CallOutcome.Failed,
     };
 
-    private void RequestValue(int index)
-    {
-        if (pending.HasTag(index))
-        {
-            return;
-        }
+    ReadOnlySpan<byte> IPolledEntries.PollRequest(int index) => getValues[index].Span;
 
-        var entry = values[index];
-        if (pending.Call(entry.Client, entry.GetValue.Span, null, 0, index) != CallOutcome.Pending)
-        {
-            entry.MarkStale(StaleReason.SendRefused, clock.NowNs);
-        }
-    }
-
-    private void OnValue(ValueEntry entry, ReadOnlySpan<byte> reply)
+    void IPolledEntries.OnPollReply(int index, ReadOnlySpan<byte> reply)
     {
         var status = BlockNetworkCommands.DecodeValueReply(reply, out var value);
-        if (status == CommandStatus.Ok)
-        {
-            entry.Commit(value, clock.NowNs);
-            return;
-        }
-
-        entry.MarkStale(status == CommandStatus.Malformed ? StaleReason.Malformed : StaleReason.Refused, clock.NowNs);
+        values[index].Take(status, value, clock.NowNs);
     }
 
-    /// <summary>One value: its definition, its network's client, its encoded GetValue and what it last read.</summary>
-    private sealed class ValueEntry(BlockValueEndpoint definition, EndpointClient client, ReadOnlyMemory<byte> getValue)
-    {
-        private double value;
-        private bool hasValue;
-        private ViewFreshness freshness;
-        private StaleReason staleReason;
-        private long staleSinceNs;
-        private long updatedNs;
-        private long changeCount;
+    void IPolledEntries.OnPollFailed(int index, StaleReason reason) => values[index].MarkStale(reason, clock.NowNs);
 
-        public BlockValueEndpoint Definition { get; } = definition;
-
-        public EndpointClient Client { get; } = client;
-
-        public ReadOnlyMemory<byte> GetValue { get; } = getValue;
-
-        public void Commit(double reported, long nowNs)
-        {
-            if (BitConverter.DoubleToInt64Bits(reported) != BitConverter.DoubleToInt64Bits(value) || freshness != ViewFreshness.Fresh)
-            {
-                changeCount++;
-            }
-
-            value = reported;
-            hasValue = true;
-            freshness = ViewFreshness.Fresh;
-            staleReason = StaleReason.None;
-            updatedNs = nowNs;
-        }
-
-        public void MarkStale(StaleReason reason, long nowNs)
-        {
-            if (freshness != ViewFreshness.Stale)
-            {
-                freshness = ViewFreshness.Stale;
-                staleSinceNs = nowNs;
-                changeCount++;
-            }
-
-            staleReason = reason;
-        }
-
-        public BlockValueSnapshot Snapshot() => new(Definition, value, hasValue, freshness, staleReason, staleSinceNs, updatedNs, changeCount);
-    }
+    CallOutcome IPolledEntries.CommandOutcome(ReadOnlySpan<byte> reply) => OutcomeOf(reply.Length == 1 ? (CommandStatus)reply[0] : CommandStatus.Malformed);
 }

@@ -81,19 +81,17 @@ public readonly record struct LoopSnapshot(
 /// nothing. Like <see cref="SystemStatusView"/>, read it on the gateway's event loop only: a
 /// reader then never sees half a reply, with no lock.
 /// </remarks>
-public sealed class LoopsView : IReplyHandler, ITimerCallback, IPendingCallsOwner
+public sealed class LoopsView : IPolledEntries
 {
     /// <summary>Commands in flight per loop beyond its status request.</summary>
     public const int CommandsPerLoopMax = 4;
 
-    private const int CommandTag = 1 << 16;
-
-    private readonly LoopsViewOptions options;
-    private readonly LoopEntry[] loops;
-    private readonly PendingCalls pending;
-    private readonly IServiceTimer poll;
+    private readonly LoopEndpoint[] endpoints;
+    private readonly PolledValue<LoopStatus>[] loops;
+    private readonly Poller poller;
     private readonly IClock clock;
     private readonly byte[] request = new byte[ControllerCommands.MaxCommandBytes];
+    private readonly byte[] getStatus;
 
     /// <summary>Opens a client on each loop's command endpoint (control plane): the system must route the gateway to each.</summary>
     public LoopsView(IServiceContext context, IReadOnlyList<LoopEndpoint> loopEndpoints, LoopsViewOptions? options = null)
@@ -101,39 +99,42 @@ public sealed class LoopsView : IReplyHandler, ITimerCallback, IPendingCallsOwne
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(loopEndpoints);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(loopEndpoints.Count, LoopsViewOptions.LoopsMax, nameof(loopEndpoints));
-        this.options = options ?? new LoopsViewOptions();
-        this.options.Validate();
+        options ??= new LoopsViewOptions();
+        options.Validate();
         clock = context.Clock;
-        loops = new LoopEntry[loopEndpoints.Count];
+        endpoints = [.. loopEndpoints];
+        loops = new PolledValue<LoopStatus>[endpoints.Length];
         for (var i = 0; i < loops.Length; i++)
         {
-            loops[i] = new LoopEntry(loopEndpoints[i], context.OpenEndpointClient(loopEndpoints[i].Endpoint, this));
+            loops[i] = new PolledValue<LoopStatus>();
         }
 
-        pending = new PendingCalls(context, Math.Max(1, loops.Length * (1 + CommandsPerLoopMax)), this.options.RequestTimeoutMs * 1_000_000L, this);
-        poll = context.CreateTimer(this);
+        var encoded = new byte[ControllerCommands.MaxCommandBytes];
+        getStatus = encoded[..ControllerCommands.EncodeGetStatus(encoded)];
+        poller = new Poller(context, [.. endpoints.Select(e => e.Endpoint)], this, loops.Length * (1 + CommandsPerLoopMax), options.PeriodMs * 1_000_000L, options.RequestTimeoutMs * 1_000_000L);
     }
 
     public int Count => loops.Length;
 
     /// <summary>Polls now and then every period.</summary>
-    public void Start() => poll.ArmPeriodic(options.PeriodMs * 1_000_000L, clock.NowNs);
+    public void Start() => poller.Start();
 
-    public void Stop() => poll.Cancel();
+    public void Stop() => poller.Stop();
 
     public LoopSnapshot Loop(int loopIndex)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(loopIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(loopIndex, loops.Length);
-        return loops[loopIndex].Snapshot();
+        var loop = loops[loopIndex];
+        return new(endpoints[loopIndex].LoopId, endpoints[loopIndex].Endpoint, loop.Value, loop.Freshness, loop.StaleSinceNs, loop.UpdatedNs, loop.ChangeCount);
     }
 
     /// <summary>The index of the loop shown as <paramref name="loopId"/>, or -1. Allocation-free.</summary>
     public int IndexOf(ReadOnlySpan<char> loopId)
     {
-        for (var i = 0; i < loops.Length; i++)
+        for (var i = 0; i < endpoints.Length; i++)
         {
-            if (loopId.SequenceEqual(loops[i].Endpoint.LoopId))
+            if (loopId.SequenceEqual(endpoints[i].LoopId))
             {
                 return i;
             }
@@ -161,48 +162,6 @@ public sealed class LoopsView : IReplyHandler, ITimerCallback, IPendingCallsOwne
         return loopIndex < 0 ? CallOutcome.NotFound : SetLoopMode(loopIndex, mode, completion, token);
     }
 
-    void ITimerCallback.OnTimer(long nowNs)
-    {
-        for (var i = 0; i < loops.Length; i++)
-        {
-            RequestStatus(i);
-        }
-    }
-
-    void IReplyHandler.OnReply(EndpointClient replying, long correlation, ReadOnlySpan<byte> reply)
-    {
-        if (!pending.TryTake(replying, correlation, out var call))
-        {
-            return;
-        }
-
-        var loopIndex = call.Tag & (CommandTag - 1);
-        if ((call.Tag & CommandTag) == 0)
-        {
-            OnStatus(loops[loopIndex], reply);
-            return;
-        }
-
-        var outcome = OutcomeOf(ControllerCommands.DecodeReply(reply));
-        if (outcome == CallOutcome.Ok)
-        {
-            RequestStatus(loopIndex);
-        }
-
-        call.Completion!.OnCompleted(call.Token, outcome);
-    }
-
-    void IPendingCallsOwner.OnTimedOut(in PendingCall call)
-    {
-        if ((call.Tag & CommandTag) == 0)
-        {
-            loops[call.Tag].MarkStale(StaleReason.Timeout, clock.NowNs);
-            return;
-        }
-
-        call.Completion!.OnCompleted(call.Token, CallOutcome.Timeout);
-    }
-
     /// <summary>A loop's reply status as a call outcome.</summary>
     public static CallOutcome OutcomeOf(CommandStatus status) => status switch
     {
@@ -211,6 +170,18 @@ public sealed class LoopsView : IReplyHandler, ITimerCallback, IPendingCallsOwne
         CommandStatus.WrongMode => CallOutcome.InvalidState,
         _ => CallOutcome.Failed,
     };
+
+    ReadOnlySpan<byte> IPolledEntries.PollRequest(int index) => getStatus;
+
+    void IPolledEntries.OnPollReply(int index, ReadOnlySpan<byte> reply)
+    {
+        var status = ControllerCommands.DecodeStatusReply(reply, out var decoded);
+        loops[index].Take(status, decoded, clock.NowNs);
+    }
+
+    void IPolledEntries.OnPollFailed(int index, StaleReason reason) => loops[index].MarkStale(reason, clock.NowNs);
+
+    CallOutcome IPolledEntries.CommandOutcome(ReadOnlySpan<byte> reply) => OutcomeOf(ControllerCommands.DecodeReply(reply));
 
     private CallOutcome Command(int loopIndex, in ControllerCommand command, ICallCompletion completion, long token)
     {
@@ -221,75 +192,6 @@ public sealed class LoopsView : IReplyHandler, ITimerCallback, IPendingCallsOwne
         }
 
         var length = ControllerCommands.Encode(command, request);
-        return pending.Call(loops[loopIndex].Client, request.AsSpan(0, length), completion, token, loopIndex | CommandTag);
-    }
-
-    private void RequestStatus(int loopIndex)
-    {
-        if (pending.HasTag(loopIndex))
-        {
-            return;
-        }
-
-        var length = ControllerCommands.EncodeGetStatus(request);
-        if (pending.Call(loops[loopIndex].Client, request.AsSpan(0, length), null, 0, loopIndex) != CallOutcome.Pending)
-        {
-            loops[loopIndex].MarkStale(StaleReason.SendRefused, clock.NowNs);
-        }
-    }
-
-    private void OnStatus(LoopEntry loop, ReadOnlySpan<byte> reply)
-    {
-        var status = ControllerCommands.DecodeStatusReply(reply, out var decoded);
-        if (status == CommandStatus.Ok)
-        {
-            loop.Commit(decoded, clock.NowNs);
-            return;
-        }
-
-        loop.MarkStale(status == CommandStatus.Malformed ? StaleReason.Malformed : StaleReason.Refused, clock.NowNs);
-    }
-
-    /// <summary>One loop: its endpoint, its client and what it last reported.</summary>
-    private sealed class LoopEntry(LoopEndpoint endpoint, EndpointClient client)
-    {
-        public LoopEndpoint Endpoint { get; } = endpoint;
-
-        public EndpointClient Client { get; } = client;
-
-        private LoopStatus status;
-        private ViewFreshness freshness;
-        private long staleSinceNs;
-        private long updatedNs;
-        private long changeCount;
-
-        public StaleReason StaleReason { get; private set; }
-
-        public void Commit(in LoopStatus reported, long nowNs)
-        {
-            if (reported != status || freshness != ViewFreshness.Fresh)
-            {
-                changeCount++;
-            }
-
-            status = reported;
-            freshness = ViewFreshness.Fresh;
-            StaleReason = StaleReason.None;
-            updatedNs = nowNs;
-        }
-
-        public void MarkStale(StaleReason reason, long nowNs)
-        {
-            if (freshness != ViewFreshness.Stale)
-            {
-                freshness = ViewFreshness.Stale;
-                staleSinceNs = nowNs;
-                changeCount++;
-            }
-
-            StaleReason = reason;
-        }
-
-        public LoopSnapshot Snapshot() => new(Endpoint.LoopId, Endpoint.Endpoint, status, freshness, staleSinceNs, updatedNs, changeCount);
+        return poller.Command(loopIndex, request.AsSpan(0, length), completion, token);
     }
 }
