@@ -123,6 +123,89 @@ public sealed class BlockNetworkOperatorTests
         kernel.Shutdown();
     }
 
+    /// <summary>BOOL and TIME inputs are set, read and retained as their types: IN true, PT in seconds; an output or a state is never settable.</summary>
+    [Fact]
+    public void Bool_and_time_inputs_are_set_read_and_retained_outputs_and_state_are_not_settable()
+    {
+        var (kernel, platform, probe) = Boot(retain: true, timer: true);
+        platform.RunUntil(SecondNs);
+        Assert.Equal(2.0, probe.Get(platform, "delay.PT"));
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "delay.PT", 1.25));
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "delay.IN", 1));
+        Assert.Equal(1.0, probe.Get(platform, "delay.IN"));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "delay.IN", 2));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "delay.PT", -1));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "delay.PT", 366 * 86_400.0));
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "count.PV", -7));
+        Assert.Equal(-7.0, probe.Get(platform, "count.PV"));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "count.PV", 3_000_000_000.0));
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "delay.Q", 1));
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "tot.TOTAL", 1));
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "count.CV", 1));
+        platform.RunUntil(platform.NowNs + (2 * SecondNs));
+        Assert.Equal(1.0, probe.Get(platform, "delay.Q"));
+        Assert.Equal(1.25, probe.Get(platform, "delay.ET"));
+        var total = probe.Get(platform, "tot.TOTAL");
+        Assert.Equal(total, probe.Get(platform, "tot.OUT"), 1e-9);
+
+        // Set inputs were saved when they were set: a crash right now restores them.
+        probe.Network!.ReportFault("test: the network's service crashes");
+        platform.RunUntil(platform.NowNs + SecondNs);
+        Assert.Equal(1, kernel.Service("net").Restarts);
+        Assert.Equal(1.25, probe.Get(platform, "delay.PT"));
+        Assert.Equal(1.0, probe.Get(platform, "delay.IN"));
+        Assert.Equal(5, probe.Service!.RetainedRestored);
+        kernel.Shutdown();
+    }
+
+    /// <summary>A value saved as one type and now retained as another is dropped by name, with both types; nothing else is lost.</summary>
+    [Fact]
+    public void A_value_stored_with_another_type_is_dropped_naming_both_types()
+    {
+        var payload = new List<byte> { BlockNetworkRetain.LayoutVersion, 2, 0 };
+        void Add(string name, BlockValueType type, long raw)
+        {
+            payload.Add((byte)name.Length);
+            payload.AddRange(System.Text.Encoding.UTF8.GetBytes(name));
+            payload.Add((byte)type);
+            payload.AddRange(BitConverter.GetBytes(raw));
+        }
+
+        Add("ramp.TARGET", BlockValueType.Dint, 4);
+        Add("count.CV", BlockValueType.Dint, 6);
+        var record = new byte[payload.Count + 64];
+        var length = RetainRecord.Encode(1, [.. payload], record);
+
+        var (kernel, platform, probe) = Boot(retain: true, retained: [record[..length], null]);
+        platform.RunUntil(SecondNs);
+
+        Assert.Equal(1.0, probe.Get(platform, "ramp.TARGET"));
+        Assert.Equal(6.0, probe.Get(platform, "count.CV"));
+        Assert.Equal(1, probe.Service!.RetainedRestored);
+        Assert.Contains(kernel.Warnings, w => w.Text.Contains("ramp.TARGET (stored as DINT, now REAL) is no longer retained by the manifest and was dropped", StringComparison.Ordinal));
+        kernel.Shutdown();
+    }
+
+    /// <summary>The record's decoder: a header with no values is a record; a count beyond the bytes, a DINT or TIME its type cannot hold, another version, are refused with the reason.</summary>
+    [Theory]
+    [InlineData(new byte[] { 1, 0, 0 }, "")]
+    [InlineData(new byte[] { 1, 0 }, "a block network record of 2 bytes is shorter than its header")]
+    [InlineData(new byte[] { 2, 0, 0 }, "layout version 2, where this build writes 1")]
+    [InlineData(new byte[] { 1, 1, 0 }, "the record ends inside value 0 of 1")]
+    [InlineData(new byte[] { 1, 1, 0, 3, (byte)'a', (byte)'.', (byte)'b', 2, 0, 0, 0, 128, 0, 0, 0, 0 }, "value a.b holds no valid DINT")]
+    [InlineData(new byte[] { 1, 1, 0, 3, (byte)'a', (byte)'.', (byte)'b', 2, 0, 0, 0, 0x80, 0xFF, 0xFF, 0xFF, 0xFF }, "")]
+    [InlineData(new byte[] { 1, 1, 0, 3, (byte)'a', (byte)'.', (byte)'b', 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, "value a.b holds no valid TIME")]
+    [InlineData(new byte[] { 1, 1, 0, 3, (byte)'a', (byte)'.', (byte)'b', 3, 0, 0, 0, 0, 0, 0, 0, 0 }, "")]
+    public void The_record_decoder_accepts_what_its_types_hold_and_names_the_rest(byte[] payload, string problem)
+    {
+        Assert.Equal(problem.Length == 0, BlockNetworkRetain.TryDecode(payload, out var stored, out var found));
+        Assert.Equal(problem, found);
+        if (problem.Length == 0)
+        {
+            Assert.Equal(payload[1], stored.Count);
+        }
+    }
+
     [Fact]
     public void Commands_allocate_nothing()
     {
@@ -138,7 +221,7 @@ public sealed class BlockNetworkOperatorTests
         kernel.Shutdown();
     }
 
-    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null, (string Value, double To)? script = null)
+    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null, (string Value, double To)? script = null, bool timer = false)
     {
         var probe = new Operator();
         var catalog = new ProgramCatalog().AddControllers()
@@ -170,6 +253,7 @@ public sealed class BlockNetworkOperatorTests
                 new() { ["name"] = rampName, ["type"] = "RAMP", ["TARGET"] = "1.0", ["INITIAL"] = "1.0", ["RATE_UP"] = "10", ["RATE_DOWN"] = "10", ["settable"] = "TARGET", ["retain"] = retainColumn },
                 new() { ["name"] = "count", ["type"] = "CTU", ["PV"] = "10", ["settable"] = "CU, PV", ["retain"] = retain ? "CV" : string.Empty },
                 new() { ["name"] = "tot", ["type"] = "TOTAL", ["IN"] = "0.5", ["retain"] = retain ? "TOTAL" : string.Empty },
+                .. timer ? [new() { ["name"] = "delay", ["type"] = "TON", ["PT"] = "T#2s", ["settable"] = "IN, PT", ["retain"] = "IN, PT" }] : Array.Empty<Dictionary<string, string>>(),
             ],
             ["outputs"] =
             [

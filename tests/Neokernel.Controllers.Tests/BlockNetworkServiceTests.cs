@@ -64,6 +64,24 @@ public sealed class BlockNetworkServiceTests
         Assert.False(service.InBadInputState);
     }
 
+    /// <summary>A measurement that moved while it was Bad gives no derivative kick when it recovers: the PID's derivative starts afresh from the recovered value.</summary>
+    [Fact]
+    public void A_measurement_that_moved_while_bad_gives_no_derivative_kick_on_recovery()
+    {
+        var (context, pv, _, _) = Started(td: "T#5s");
+        Write(pv, 40, Quality.Good);
+        context.RunCycles(20);
+        var held = Output(context).Value;
+
+        Write(pv, 40, Quality.Bad);
+        context.RunCycles(10);
+        Write(pv, 45, Quality.Good);
+        context.RunCycles(1);
+
+        // Without the fresh start, D = −KC·TD·ΔPV/Δt = −1·5·5/0.1 would pull the output down by about 250 (to its limit 0).
+        Assert.InRange(Output(context).Value, held - 6, held + 1);
+    }
+
     [Fact]
     public void Under_safe_state_a_bad_input_drives_the_listed_point_to_its_safe_value_and_control_resumes_from_it()
     {
@@ -83,14 +101,14 @@ public sealed class BlockNetworkServiceTests
         Assert.InRange(Output(context).Value, 5.0, 5.2);
     }
 
-    private static (FakeServiceContext Context, RegionWriter Pv, BlockNetworkService Service, RegionWriter Setpoint) Started(SafeStateManifest? safeState = null)
+    private static (FakeServiceContext Context, RegionWriter Pv, BlockNetworkService Service, RegionWriter Setpoint) Started(SafeStateManifest? safeState = null, string td = "T#0s")
     {
         var program = new Kernel.Services.ProgramCatalog().AddControllers().Find(ControllerPrograms.BlocksType)!;
         var tables = new Dictionary<string, List<Dictionary<string, string>>>
         {
             ["blocks"] =
             [
-                new() { ["name"] = "tic", ["type"] = "PID", ["PV"] = $"{Inputs}/temperature", ["SP"] = $"{Setpoints}/sp", ["KC"] = "1", ["TI"] = "T#10s", ["INITIAL"] = "20" },
+                new() { ["name"] = "tic", ["type"] = "PID", ["PV"] = $"{Inputs}/temperature", ["SP"] = $"{Setpoints}/sp", ["KC"] = "1", ["TI"] = "T#10s", ["TD"] = td, ["INITIAL"] = "20" },
                 new() { ["name"] = "hot", ["type"] = "HYSTERESIS", ["IN"] = $"{Inputs}/temperature", ["HIGH"] = "30", ["LOW"] = "25" },
             ],
             ["outputs"] =

@@ -244,6 +244,23 @@ public sealed class BlockNetworkManifestTests
         Assert.Empty(BlockNetworkManifest.Serves(SpecBuilder.Service(quiet, Catalog()).Program.Parameters, quiet));
     }
 
+    /// <summary>The command endpoint is any endpoint the service provides, and must carry a value's reply (9 bytes); the store holds exactly its record.</summary>
+    [Theory]
+    [InlineData("cascade.commands", 8, 17, "program.parameters.commandEndpoint: endpoint 'cascade.commands' carries messages of at most 8 bytes, too few for a value's reply; allowed: maxMessageBytes of at least 9 (74 for the longest names)")]
+    [InlineData("cascade.commands", 9, 17, "")]
+    [InlineData("cascade.second", 80, 17, "")]
+    [InlineData("cascade.third", 80, 17, "program.parameters.commandEndpoint: endpoint 'cascade.third' is not one this service provides; allowed: cascade.commands, cascade.second")]
+    public void The_command_endpoint_is_one_provided_that_carries_a_reply_and_the_store_may_be_just_large_enough(string endpoint, int maxMessageBytes, int bytesMax, string expected)
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("cascade.yaml", Operated("{name: a, type: PID, SP: 60, settable: SP, retain: SP}", endpoint, true, bytesMax)
+            .Replace("maxMessageBytes: 80\n", $"maxMessageBytes: {maxMessageBytes}\n    - name: cascade.second\n      maxMessageBytes: 80\n", StringComparison.Ordinal));
+
+        var diagnostics = ManifestLoader.LoadService("cascade.yaml", source, Catalog()).Diagnostics;
+
+        Assert.Equal(expected, string.Join("\n", diagnostics.Select(d => $"{d.Field}: {d.Problem}; allowed: {d.Allowed}")));
+    }
+
     private static IReadOnlyList<ManifestDiagnostic> LoadOperated(string row, string endpoint = "cascade.commands", bool store = true, int bytesMax = 4096)
     {
         var source = new InMemoryManifestSource();

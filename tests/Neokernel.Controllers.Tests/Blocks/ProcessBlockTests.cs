@@ -191,6 +191,25 @@ public sealed class TotalizerAndStateTests
         Assert.Equal(value, output);
     }
 
+    /// <summary>A total restored as NaN or infinite starts from 0, and a state index the block lacks is refused, for a counter and the totalizer alike.</summary>
+    [Theory]
+    [InlineData("TOTAL")]
+    [InlineData("CTU")]
+    public void A_state_index_the_block_lacks_is_refused_and_a_non_finite_total_restores_as_zero(string type)
+    {
+        var harness = Of(type);
+        var block = harness.Network.Block("block");
+        Assert.Throws<ArgumentOutOfRangeException>(() => block.GetState(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => block.SetState(1, BlockValue.Real(1)));
+        if (type == "TOTAL")
+        {
+            block.SetState(0, BlockValue.Real(double.PositiveInfinity));
+            Assert.Equal(BlockValue.Real(0), block.GetState(0));
+            harness.Step(0);
+            Assert.Equal(0.0, harness.Real("OUT"));
+        }
+    }
+
     [Fact]
     public void A_block_without_state_says_so_when_asked_for_it()
     {
