@@ -9,7 +9,7 @@ namespace Neokernel.Controllers;
 
 /// <summary>
 /// What a block network retains across restarts: the values its manifest lists under
-/// <c>retain</c> (settable inputs, block state), each stored with its name and type so that a
+/// <c>retain</c> (settable inputs and parameters, block state), each stored with its name and type so that a
 /// manifest that gains, loses or reorders retained values still restores those it keeps. The
 /// payload (little-endian): u8 layout version, u16 count, then per value u8 name length, the name
 /// (<c>block.NAME</c>, UTF-8), u8 type (<see cref="BlockValueType"/>) and 8 bytes: the f64 of a
@@ -46,7 +46,12 @@ public sealed class BlockNetworkRetain
             offset += 1 + name.Length;
             current[offset] = (byte)value.Type;
             var block = network.Block(value.Block);
-            var index = value.Kind == NetworkValueKind.State ? block.Descriptor.StateIndex(value.Name) : block.InputSlots[block.Descriptor.InputIndex(value.Name)];
+            var index = value.Kind switch
+            {
+                NetworkValueKind.State => block.Descriptor.StateIndex(value.Name),
+                NetworkValueKind.Parameter => block.Descriptor.ParameterIndex(value.Name),
+                _ => block.InputSlots[block.Descriptor.InputIndex(value.Name)],
+            };
             bindings[i] = new Binding(value.FullName, value.Kind, value.Type, block, index, offset + 1);
             offset += 1 + 8;
         }
@@ -106,7 +111,12 @@ public sealed class BlockNetworkRetain
     {
         foreach (var binding in bindings)
         {
-            var value = binding.Kind == NetworkValueKind.State ? binding.Block.GetState(binding.Index) : values.Get(binding.Type, binding.Index);
+            var value = binding.Kind switch
+            {
+                NetworkValueKind.State => binding.Block.GetState(binding.Index),
+                NetworkValueKind.Parameter => binding.Block.Parameter(binding.Index),
+                _ => values.Get(binding.Type, binding.Index),
+            };
             var target = current.AsSpan(binding.Offset, 8);
             switch (binding.Type)
             {
@@ -118,7 +128,12 @@ public sealed class BlockNetworkRetain
         }
     }
 
-    /// <summary>Applies every stored value that names a retained value of the same type; warns of the rest. Control plane.</summary>
+    /// <summary>
+    /// Applies every stored value that names a retained value of the same type; warns of the rest.
+    /// A block's stored parameters are retuned together, so limits that moved as a pair restore as
+    /// one; when they do not fit the manifest's other parameters (which may have changed since),
+    /// that block keeps the manifest's and the warning says why. Control plane.
+    /// </summary>
     private void Restore(ReadOnlySpan<byte> payload)
     {
         if (!TryDecode(payload, out var stored, out var problem))
@@ -128,6 +143,7 @@ public sealed class BlockNetworkRetain
         }
 
         var dropped = new List<string>();
+        var tunings = new List<(Binding Binding, BlockValue Value)>();
         foreach (var (name, type, value) in stored)
         {
             var binding = Array.Find(bindings, b => b.Name == name);
@@ -137,29 +153,51 @@ public sealed class BlockNetworkRetain
                 continue;
             }
 
-            if (binding.Kind == NetworkValueKind.State)
+            switch (binding.Kind)
             {
-                binding.Block.SetState(binding.Index, value);
-            }
-            else
-            {
-                values.Set(binding.Index, value);
+                case NetworkValueKind.State: binding.Block.SetState(binding.Index, value); break;
+                case NetworkValueKind.Parameter: tunings.Add((binding, value)); continue;
+                default: values.Set(binding.Index, value); break;
             }
 
             RestoredCount++;
         }
 
-        if (dropped.Count > 0)
+        var refused = new List<string>();
+        foreach (var block in tunings.Select(t => t.Binding.Block).Distinct())
         {
-            var text = $"{string.Join(", ", dropped)} {(dropped.Count == 1 ? "is" : "are")} no longer retained by the manifest and {(dropped.Count == 1 ? "was" : "were")} dropped";
-            if (RestoredCount == 0)
+            var own = tunings.Where(t => t.Binding.Block == block).ToArray();
+            var changes = own.Select(t => new ParameterChange(t.Binding.Index, t.Value)).ToArray();
+            if (block.Retune(changes) is { } why)
             {
-                store.Discard(text);
+                refused.Add($"{string.Join(", ", own.Select(t => $"{t.Binding.Name} = {t.Value}"))} {(own.Length == 1 ? "was" : "were")} not restored ({why})");
             }
             else
             {
-                store.DiscardPart(text);
+                RestoredCount += own.Length;
             }
+        }
+
+        var warnings = new List<string>();
+        if (dropped.Count > 0)
+        {
+            warnings.Add($"{string.Join(", ", dropped)} {(dropped.Count == 1 ? "is" : "are")} no longer retained by the manifest and {(dropped.Count == 1 ? "was" : "were")} dropped");
+        }
+
+        warnings.AddRange(refused);
+        if (warnings.Count == 0)
+        {
+            return;
+        }
+
+        var text = string.Join("; ", warnings);
+        if (RestoredCount == 0)
+        {
+            store.Discard(text);
+        }
+        else
+        {
+            store.DiscardPart(text);
         }
     }
 

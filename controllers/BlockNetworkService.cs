@@ -24,9 +24,12 @@ namespace Neokernel.Controllers;
 /// safe-state point resumes from that point's safe value, so control returns without a bump.
 ///
 /// Operators: with <c>commandEndpoint</c> the network serves <see cref="BlockNetworkCommands"/>.
-/// GetValue reads any pin or state of any block; SetValue sets an input its manifest lists under
-/// <c>settable</c> (a setpoint, a manual switch, a preset), taking effect at the next cycle.
-/// Retained values (<c>retain</c>: settable inputs and block state such as a count or a total)
+/// GetValue reads any pin, state or parameter of any block; SetValue sets an input or a tuning
+/// parameter its manifest lists under <c>settable</c> (a setpoint, a manual switch, a preset; a
+/// gain, a limit), taking effect at the next cycle; a parameter goes through
+/// <see cref="Block.Retune(int, BlockValue)"/>, which refuses one that does not fit the others and
+/// retunes a PID without a bump. Retained values (<c>retain</c>: settable inputs and parameters,
+/// and block state such as a count or a total)
 /// are restored from the retain store before the first cycle; a settable value is saved when it
 /// is set, and state, when it changed, every <c>retainSaveMs</c> from a timer, off the cyclic path.
 /// </summary>
@@ -252,6 +255,7 @@ public sealed class BlockNetworkService : IService
         Input,
         Output,
         State,
+        Parameter,
     }
 
     /// <summary>A value a command names: where it lives, its type, whether an operator may set it and whether it is retained.</summary>
@@ -292,6 +296,14 @@ public sealed class BlockNetworkService : IService
                 {
                     // A state may share its name with an output (a counter's CV): reading either gives the same value after a cycle.
                     byName.TryAdd($"{block.Name}.{descriptor.State[i].Name}", new Target(TargetKind.State, descriptor.State[i].Type, block, i, false, false));
+                }
+
+                for (var i = 0; i < descriptor.Parameters.Length; i++)
+                {
+                    var name = descriptor.Parameters[i].Name;
+                    var settable = manifest.Settable.Any(v => v.Block == block.Name && v.Name == name);
+                    var retained = manifest.Retained.Any(v => v.Block == block.Name && v.Name == name);
+                    byName.Add($"{block.Name}.{name}", new Target(TargetKind.Parameter, descriptor.Parameters[i].Type, block, i, settable, retained));
                 }
             }
 
@@ -336,6 +348,7 @@ public sealed class BlockNetworkService : IService
         private double Read(in Target target) => target.Kind switch
         {
             TargetKind.State => BlockValues.PointValue(target.Block.GetState(target.Index)),
+            TargetKind.Parameter => BlockValues.PointValue(target.Block.Parameter(target.Index)),
             _ => BlockValues.PointValue(values.Get(target.Type, target.Index)),
         };
 
@@ -351,7 +364,18 @@ public sealed class BlockNetworkService : IService
                 return CommandStatus.InvalidValue;
             }
 
-            values.Set(target.Index, typed);
+            if (target.Kind == TargetKind.Parameter)
+            {
+                if (target.Block.Retune(target.Index, typed) is not null)
+                {
+                    return CommandStatus.InvalidValue;
+                }
+            }
+            else
+            {
+                values.Set(target.Index, typed);
+            }
+
             if (target.Retained)
             {
                 running.Retain?.SaveIfChanged();

@@ -8,7 +8,8 @@ namespace Neokernel.Gateway;
 /// The block networks of the plant namespace: <c>Blocks/&lt;network&gt;/&lt;block.PIN&gt;</c>, one
 /// Double per value the gateway's <c>blockValues</c> table lists, from the
 /// <see cref="BlockValuesView"/>'s last GetValue (BOOL reads 0 or 1, TIME seconds). A value listed
-/// read-write is writable by operators and engineers: a Write is a SetValue through the network's
+/// read-write is writable by operators and engineers, or with <c>writeRole: engineer</c> (tuning) by
+/// engineers only: a Write is a SetValue through the network's
 /// command endpoint and completes when the network answered (Good once it took the value,
 /// BadNotWritable when it does not list the value as settable, BadOutOfRange for a value its type
 /// cannot hold, BadTimeout without an answer).
@@ -32,7 +33,7 @@ public sealed partial class PlantNamespace
             {
                 DataType = space.DataType(DataTypeIds.Double),
                 AccessLevel = definition.Writable ? AccessLevels.ReadWrite : AccessLevels.CurrentRead,
-                WriteRole = UserRole.Operator,
+                WriteRole = definition.EngineersOnly ? UserRole.Engineer : UserRole.Operator,
             });
         }
     }

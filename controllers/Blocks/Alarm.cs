@@ -88,21 +88,21 @@ public sealed class Alarm : Block
             PinDescriptor.Dint("LEVEL", "the most severe active limit: 2 HH, 1 H, 0 none, -1 L, -2 LL"),
         ],
         [
-            ParameterDescriptor.AnyReal("HH_LIMIT", 100.0, retainable: true, "the high-high limit, at least H_LIMIT"),
-            ParameterDescriptor.AnyReal("H_LIMIT", 90.0, retainable: true, "the high limit, at least L_LIMIT"),
-            ParameterDescriptor.AnyReal("L_LIMIT", 10.0, retainable: true, "the low limit, at least LL_LIMIT"),
-            ParameterDescriptor.AnyReal("LL_LIMIT", 0.0, retainable: true, "the low-low limit"),
-            ParameterDescriptor.Real("DEADBAND", 0.0, 0.0, double.MaxValue, retainable: true, "how far IN must come back inside a limit to clear it"),
-            ParameterDescriptor.Time("DELAY", 0, retainable: true, "how long IN must stay beyond a limit to raise it"),
+            ParameterDescriptor.AnyReal("HH_LIMIT", 100.0, tunable: true, "the high-high limit, at least H_LIMIT"),
+            ParameterDescriptor.AnyReal("H_LIMIT", 90.0, tunable: true, "the high limit, at least L_LIMIT"),
+            ParameterDescriptor.AnyReal("L_LIMIT", 10.0, tunable: true, "the low limit, at least LL_LIMIT"),
+            ParameterDescriptor.AnyReal("LL_LIMIT", 0.0, tunable: true, "the low-low limit"),
+            ParameterDescriptor.Real("DEADBAND", 0.0, 0.0, double.MaxValue, tunable: true, "how far IN must come back inside a limit to clear it"),
+            ParameterDescriptor.Time("DELAY", 0, tunable: true, "how long IN must stay beyond a limit to raise it"),
         ],
         IsDelay: false);
 
-    private readonly double highHighLimit;
-    private readonly double highLimit;
-    private readonly double lowLimit;
-    private readonly double lowLowLimit;
-    private readonly double deadband;
-    private readonly long delayNanoseconds;
+    private double highHighLimit;
+    private double highLimit;
+    private double lowLimit;
+    private double lowLowLimit;
+    private double deadband;
+    private long delayNanoseconds;
     private AlarmLimit highHigh;
     private AlarmLimit high;
     private AlarmLimit low;
@@ -113,15 +113,28 @@ public sealed class Alarm : Block
     public Alarm(BlockParameters parameters)
         : base(parameters)
     {
+        RequireConsistent();
+        Tune(parameters);
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters) =>
+        Unordered(parameters, HighLimit, HighHighLimit, "HH_LIMIT")
+        ?? Unordered(parameters, LowLimit, HighLimit, "H_LIMIT")
+        ?? Unordered(parameters, LowLowLimit, LowLimit, "L_LIMIT");
+
+    /// <summary>
+    /// New limits, deadband and delay apply from the next cycle: a limit now crossed raises after
+    /// the delay (counted from when it was first crossed, if that was before), one no longer crossed
+    /// clears by the deadband; the acknowledgement state carries over.
+    /// </summary>
+    protected override void Tune(BlockParameters parameters)
+    {
         highHighLimit = parameters.Real(HighHighLimit);
         highLimit = parameters.Real(HighLimit);
         lowLimit = parameters.Real(LowLimit);
         lowLowLimit = parameters.Real(LowLowLimit);
         deadband = parameters.Real(Deadband);
         delayNanoseconds = parameters.TimeNanoseconds(Delay);
-        RequireOrdered(parameters, HighLimit, HighHighLimit, "HH_LIMIT");
-        RequireOrdered(parameters, LowLimit, HighLimit, "H_LIMIT");
-        RequireOrdered(parameters, LowLowLimit, LowLimit, "L_LIMIT");
     }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
@@ -173,11 +186,6 @@ public sealed class Alarm : Block
         return state;
     }
 
-    private static void RequireOrdered(BlockParameters parameters, int lower, int upper, string upperName)
-    {
-        if (parameters.Real(lower) > parameters.Real(upper))
-        {
-            throw parameters.Invalid(lower, $"at most {upperName} ({parameters[upper]})");
-        }
-    }
+    private static ParameterConflict? Unordered(BlockParameters parameters, int lower, int upper, string upperName) =>
+        parameters.Real(lower) > parameters.Real(upper) ? new ParameterConflict(lower, $"at most {upperName} ({parameters[upper]})") : null;
 }

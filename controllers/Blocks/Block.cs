@@ -111,6 +111,12 @@ public sealed class BlockValues
     }
 }
 
+/// <summary>One parameter's new value, by its index in the descriptor.</summary>
+public readonly record struct ParameterChange(int Index, BlockValue Value);
+
+/// <summary>Parameters that each lie in their own range but do not fit together: the one to name, and what it must be.</summary>
+public readonly record struct ParameterConflict(int Index, string Allowed);
+
 /// <summary>
 /// One instance of a block type. It reads its inputs from and writes its outputs to the network's
 /// <see cref="BlockValues"/>, through slot indices the builder binds once; an evaluation is one
@@ -160,6 +166,88 @@ public abstract class Block
     /// <summary>Restores state <paramref name="index"/> (of its declared type) before the first cycle; the next evaluation writes the outputs from it.</summary>
     public virtual void SetState(int index, BlockValue value) =>
         throw new ArgumentOutOfRangeException(nameof(index), index, $"block type {Descriptor.TypeName} has no retainable state");
+
+    /// <summary>The value parameter <paramref name="index"/> has now: the manifest's, or the last accepted <see cref="Retune(int, BlockValue)"/>.</summary>
+    public BlockValue Parameter(int index) => Parameters[index];
+
+    /// <summary>
+    /// Changes one tunable parameter while the network runs; null when it took, else why not
+    /// (naming the block, the parameter, the value and what is allowed), with nothing changed.
+    /// See <see cref="Retune(ReadOnlySpan{ParameterChange})"/>.
+    /// </summary>
+    public string? Retune(int index, BlockValue value) => Retune([new ParameterChange(index, value)]);
+
+    /// <summary>
+    /// Changes tunable parameters together, between cycles (control plane: an operator's command,
+    /// a restore from the retain store): each must be tunable and in its range, and all of them,
+    /// with the parameters not changed, must fit together (a low limit below a high one) as the
+    /// constructor requires. Then the block takes them in at once, without a bump where the block
+    /// keeps state (a PID's integrator absorbs the change). Null when they took; otherwise why not,
+    /// with every parameter as it was. Taking a change allocates nothing.
+    /// </summary>
+    public string? Retune(ReadOnlySpan<ParameterChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if ((uint)change.Index >= (uint)Descriptor.Parameters.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(changes), change.Index, $"block type {Descriptor.TypeName} has {Descriptor.Parameters.Length} parameters");
+            }
+
+            var parameter = Descriptor.Parameters[change.Index];
+            if (!parameter.Tunable)
+            {
+                return $"block '{Name}' ({Descriptor.TypeName}): parameter {parameter.Name} shapes the block, so only the manifest sets it";
+            }
+
+            if (!parameter.Allows(change.Value))
+            {
+                return BlockParameters.Describe(Descriptor, Name, parameter, change.Value, parameter.AllowedRange);
+            }
+        }
+
+        const int StackChangesMax = 16;
+        Span<BlockValue> previous = changes.Length <= StackChangesMax ? stackalloc BlockValue[StackChangesMax] : new BlockValue[changes.Length];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            previous[i] = Parameters[changes[i].Index];
+            Parameters.Set(changes[i].Index, changes[i].Value);
+        }
+
+        if (Conflict(Parameters) is { } conflict)
+        {
+            var problem = BlockParameters.Describe(Descriptor, Name, Descriptor.Parameters[conflict.Index], Parameters[conflict.Index], conflict.Allowed);
+            for (var i = changes.Length - 1; i >= 0; i--)
+            {
+                Parameters.Set(changes[i].Index, previous[i]);
+            }
+
+            return problem;
+        }
+
+        Tune(Parameters);
+        return null;
+    }
+
+    /// <summary>
+    /// The first way <paramref name="parameters"/>, each in its own range, do not fit together (a
+    /// low limit above a high one), or null when they fit. Allocation-free when they fit.
+    /// </summary>
+    protected virtual ParameterConflict? Conflict(BlockParameters parameters) => null;
+
+    /// <summary>Takes the tunable parameters into the block's working values: from its constructor, and after each accepted retune.</summary>
+    protected virtual void Tune(BlockParameters parameters)
+    {
+    }
+
+    /// <summary>For constructors: throws an <see cref="ArgumentException"/> naming the first <see cref="Conflict"/> of the manifest's parameters.</summary>
+    protected void RequireConsistent()
+    {
+        if (Conflict(Parameters) is { } conflict)
+        {
+            throw Parameters.Invalid(conflict.Index, conflict.Allowed);
+        }
+    }
 
     internal void Bind(int[] inputs, int[] outputs)
     {

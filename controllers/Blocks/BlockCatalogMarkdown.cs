@@ -36,13 +36,17 @@ public static class BlockCatalogMarkdown
         parameter it sets, and `outputs`, one row per point written, with its `point` and the output
         it comes `from`. `validate` checks all of it at file:line:col.
 
-        Parameters are set once, when the network is built; ranges are inclusive unless they say
-        "above". "tuning" marks the parameters that tune a block rather than shape it; the manifest
-        fixes both. What an operator changes while the network runs are inputs: a row's `settable`
-        column lists inputs fed by a literal (or their default) that the network's command endpoint
-        may set (`BlockNetworkCommands`: a setpoint, a manual switch, a preset), and its `retain`
-        column lists settable inputs and the block's state (the "state" tables below: a count, a
-        total) that the service's retain store keeps over restarts of the service and the runtime.
+        The manifest sets each parameter when the network is built; ranges are inclusive unless
+        they say "above". "tuning" marks the parameters that tune a block (gains, limits, rates)
+        rather than shape it (a window, an anti-windup method, a starting value). A row's
+        `settable` column lists what the network's command endpoint may set while it runs
+        (`BlockNetworkCommands`): inputs fed by a literal or left at their default (a setpoint, a
+        manual switch, a preset) and tuning parameters. A parameter set there takes effect at the
+        next cycle, without a bump (a PID's integrator absorbs the change), and is refused when it
+        does not fit the block's other parameters (OUT_MIN must stay below OUT_MAX). Its `retain`
+        column lists settable inputs and parameters and the block's state (the "state" tables
+        below: a count, a total) that the service's retain store keeps over restarts of the
+        service and the runtime.
         """;
 
     public static string Generate()
@@ -88,7 +92,7 @@ public static class BlockCatalogMarkdown
                 .Append(" | ").Append(BlockValue.TypeName(parameter.Type))
                 .Append(" | ").Append(parameter.Default)
                 .Append(" | ").Append(parameter.AllowedRange)
-                .Append(" | ").Append(parameter.Retainable ? "yes" : "no")
+                .Append(" | ").Append(parameter.Tunable ? "yes" : "no")
                 .Append(" | ").Append(parameter.Description).Append(" |\n");
         }
     }

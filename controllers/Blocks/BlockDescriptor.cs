@@ -26,11 +26,11 @@ public sealed record PinDescriptor(string Name, BlockValueType Type, BlockValue 
 }
 
 /// <summary>
-/// One configuration parameter of a block type: set once when the block is built, with its
-/// default, its valid range (inclusive; <see cref="MinimumExclusive"/> makes the lower end open)
-/// and whether it is tuning (<see cref="Retainable"/>: gains, limits, rates, what a restart should
-/// keep once operators may change it online) rather than structure (a window length). Today the
-/// manifest fixes every parameter; operators change settable inputs.
+/// One configuration parameter of a block type, with its default, its valid range (inclusive;
+/// <see cref="MinimumExclusive"/> makes the lower end open) and whether it is tuning
+/// (<see cref="Tunable"/>: gains, limits, rates, which a manifest may let operators change while
+/// the network runs, through <see cref="Block.Retune(int, BlockValue)"/>, and retain) rather than
+/// structure (a window length, an anti-windup method, a starting value), which the manifest fixes.
 /// </summary>
 public sealed record ParameterDescriptor(
     string Name,
@@ -39,23 +39,23 @@ public sealed record ParameterDescriptor(
     BlockValue Minimum,
     BlockValue Maximum,
     bool MinimumExclusive,
-    bool Retainable,
+    bool Tunable,
     string Description)
 {
-    public static ParameterDescriptor Real(string name, double defaultValue, double minimum, double maximum, bool retainable, string description, bool minimumExclusive = false) =>
-        new(name, BlockValueType.Real, BlockValue.Real(defaultValue), BlockValue.Real(minimum), BlockValue.Real(maximum), minimumExclusive, retainable, description);
+    public static ParameterDescriptor Real(string name, double defaultValue, double minimum, double maximum, bool tunable, string description, bool minimumExclusive = false) =>
+        new(name, BlockValueType.Real, BlockValue.Real(defaultValue), BlockValue.Real(minimum), BlockValue.Real(maximum), minimumExclusive, tunable, description);
 
-    public static ParameterDescriptor AnyReal(string name, double defaultValue, bool retainable, string description) =>
-        Real(name, defaultValue, -double.MaxValue, double.MaxValue, retainable, description);
+    public static ParameterDescriptor AnyReal(string name, double defaultValue, bool tunable, string description) =>
+        Real(name, defaultValue, -double.MaxValue, double.MaxValue, tunable, description);
 
-    public static ParameterDescriptor Dint(string name, int defaultValue, int minimum, int maximum, bool retainable, string description) =>
-        new(name, BlockValueType.Dint, BlockValue.Dint(defaultValue), BlockValue.Dint(minimum), BlockValue.Dint(maximum), false, retainable, description);
+    public static ParameterDescriptor Dint(string name, int defaultValue, int minimum, int maximum, bool tunable, string description) =>
+        new(name, BlockValueType.Dint, BlockValue.Dint(defaultValue), BlockValue.Dint(minimum), BlockValue.Dint(maximum), false, tunable, description);
 
-    public static ParameterDescriptor Bool(string name, bool defaultValue, bool retainable, string description) =>
-        new(name, BlockValueType.Bool, BlockValue.Bool(defaultValue), BlockValue.Bool(false), BlockValue.Bool(true), false, retainable, description);
+    public static ParameterDescriptor Bool(string name, bool defaultValue, bool tunable, string description) =>
+        new(name, BlockValueType.Bool, BlockValue.Bool(defaultValue), BlockValue.Bool(false), BlockValue.Bool(true), false, tunable, description);
 
-    public static ParameterDescriptor Time(string name, long defaultNanoseconds, bool retainable, string description) =>
-        new(name, BlockValueType.Time, BlockValue.Time(defaultNanoseconds), BlockValue.Time(0), BlockValue.Time(BlockLimits.TimeNanosecondsMax), false, retainable, description);
+    public static ParameterDescriptor Time(string name, long defaultNanoseconds, bool tunable, string description) =>
+        new(name, BlockValueType.Time, BlockValue.Time(defaultNanoseconds), BlockValue.Time(0), BlockValue.Time(BlockLimits.TimeNanosecondsMax), false, tunable, description);
 
     /// <summary>What values are allowed, in words, for error messages and the docs.</summary>
     public string AllowedRange

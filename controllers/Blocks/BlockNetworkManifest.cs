@@ -27,11 +27,12 @@ public sealed record PointInput(string ExternalName, PointReference Point, Block
 /// <summary>A network output the hosting service writes to a region point after each cycle; <see cref="Row"/> is its row in the outputs table.</summary>
 public sealed record PointOutput(string ExternalName, PointReference Point, int Row);
 
-/// <summary>Whether a named value of a network is one of a block's input pins or a block's state.</summary>
+/// <summary>Whether a named value of a network is one of a block's input pins, a block's state or one of its tunable parameters.</summary>
 public enum NetworkValueKind : byte
 {
     Input,
     State,
+    Parameter,
 }
 
 /// <summary>
@@ -65,10 +66,11 @@ public sealed record ManifestBlockNetwork(BlockNetworkSpec Spec, ImmutableArray<
 /// type (<c>60.0</c>, <c>TRUE</c>, <c>T#5s</c>); a parameter's value is a literal. <c>outputs</c> has
 /// one row per region point the network writes: the <c>point</c> and the block output it comes
 /// <c>from</c>. Two more columns of a block's row list names, separated by commas or spaces:
-/// <c>settable</c>, the input pins fed by a literal (or their default) that an operator may set
-/// through the program's <c>commandEndpoint</c> (<see cref="BlockNetworkCommands"/>), and
-/// <c>retain</c>, the settable inputs and the block's state (<see cref="BlockDescriptor.State"/>)
-/// that the service's retain store keeps over restarts. <see cref="Read"/> turns the tables into a
+/// <c>settable</c>, the input pins fed by a literal (or their default) and the tuning parameters
+/// (<see cref="ParameterDescriptor.Tunable"/>) that an operator may set through the program's
+/// <c>commandEndpoint</c> (<see cref="BlockNetworkCommands"/>), and <c>retain</c>, the settable
+/// inputs and parameters and the block's state (<see cref="BlockDescriptor.State"/>) that the
+/// service's retain store keeps over restarts. <see cref="Read"/> turns the tables into a
 /// <see cref="BlockNetworkSpec"/>, and <see cref="Check"/> adds the builder's checks and the points'
 /// against the service's regions, the endpoint and the store, each problem at the column it is about.
 /// </summary>
@@ -98,8 +100,8 @@ public static class BlockNetworkManifest
         [
             ParameterDeclaration.RequiredText(NameColumn, "the instance's name, unique in the network"),
             ParameterDeclaration.RequiredText(TypeColumn, "the block type (docs/BLOCKS.md)"),
-            ParameterDeclaration.Text(SettableColumn, "input pins fed by a literal (or their default) that operators may set through commandEndpoint, separated by commas"),
-            ParameterDeclaration.Text(RetainColumn, "settable inputs and block state (docs/BLOCKS.md) the retain store keeps over restarts, separated by commas"),
+            ParameterDeclaration.Text(SettableColumn, "input pins fed by a literal (or their default) and tuning parameters that operators may set through commandEndpoint, separated by commas"),
+            ParameterDeclaration.Text(RetainColumn, "settable inputs and parameters and block state (docs/BLOCKS.md) the retain store keeps over restarts, separated by commas"),
         ])
     {
         RowsMin = 1,
@@ -163,8 +165,9 @@ public static class BlockNetworkManifest
 
     /// <summary>
     /// A network with a <c>commandEndpoint</c> speaks <see cref="BlockNetworkCommands"/> there: every
-    /// input, output and state of every block may be read (block.PIN, without regard to case, as
-    /// the network looks them up), and the inputs its rows list under <c>settable</c> may be set.
+    /// input, output, state and parameter of every block may be read (block.PIN, without regard to
+    /// case, as the network looks them up), and the inputs and tuning parameters its rows list under
+    /// <c>settable</c> may be set.
     /// </summary>
     public static IEnumerable<ServedContract> Serves(ProgramParameters parameters, ServiceManifest service)
     {
@@ -183,6 +186,11 @@ public static class BlockNetworkManifest
                 {
                     names.Add($"{block.Name}.{pin.Name}");
                 }
+
+                foreach (var parameter in descriptor.Parameters)
+                {
+                    names.Add($"{block.Name}.{parameter.Name}");
+                }
             }
         }
 
@@ -194,10 +202,10 @@ public static class BlockNetworkManifest
             {
                 Names = names,
                 Settable = new HashSet<string>(settable, StringComparer.OrdinalIgnoreCase),
-                NamesHint = $"block.PIN of one of the network's blocks ({blocks}): any input, output or state of its type (docs/BLOCKS.md); parameters (KC, H_LIMIT) are not values: the manifest fixes them",
+                NamesHint = $"block.PIN of one of the network's blocks ({blocks}): any input, output, state or parameter of its type (docs/BLOCKS.md)",
                 SettableHint = settable.Count == 0
-                    ? $"none is settable there: list the input under its block's {SettableColumn} column (an input fed by a literal or left at its default)"
-                    : $"settable there: {string.Join(", ", settable)}; list another input under its block's {SettableColumn} column (an input fed by a literal or left at its default)",
+                    ? $"none is settable there: list the input or tuning parameter under its block's {SettableColumn} column (an input fed by a literal or left at its default)"
+                    : $"settable there: {string.Join(", ", settable)}; list another input or tuning parameter under its block's {SettableColumn} column (an input fed by a literal or left at its default)",
             },
         ];
     }
@@ -463,10 +471,30 @@ public static class BlockNetworkManifest
             foreach (var name in Names(row, SettableColumn))
             {
                 var pin = descriptor.InputIndex(name);
+                var parameterIndex = descriptor.ParameterIndex(name);
+                if (pin < 0 && parameterIndex >= 0)
+                {
+                    var parameter = descriptor.Parameters[parameterIndex];
+                    if (!parameter.Tunable)
+                    {
+                        problems.Add(new ProgramProblem(path, $"{subject}: parameter {parameter.Name} shapes the block rather than tunes it, so only the manifest sets it", $"its tuning parameters: {TuningNames(descriptor)}"));
+                    }
+                    else if (settableHere.Any(v => v.Name == parameter.Name))
+                    {
+                        problems.Add(new ProgramProblem(path, $"{subject}: {parameter.Name} is listed twice", "each name once"));
+                    }
+                    else
+                    {
+                        settableHere.Add(new NetworkValue(instance.Name, parameter.Name, NetworkValueKind.Parameter, parameter.Type, index));
+                    }
+
+                    continue;
+                }
+
                 if (pin < 0)
                 {
-                    var what = descriptor.ParameterIndex(name) >= 0 ? $"{name} is a parameter, which the manifest fixes" : descriptor.OutputIndex(name) >= 0 ? $"{name} is an output" : $"it has no input '{name}'";
-                    problems.Add(new ProgramProblem(path, $"{subject}: {what}; settable names its inputs that take a literal", $"its inputs: {BlockDescriptor.Names(descriptor.Inputs)}"));
+                    var what = descriptor.OutputIndex(name) >= 0 ? $"{name} is an output" : $"it has no input or parameter '{name}'";
+                    problems.Add(new ProgramProblem(path, $"{subject}: {what}; settable names its inputs that take a literal and its tuning parameters", $"its inputs: {BlockDescriptor.Names(descriptor.Inputs)}; its tuning parameters: {TuningNames(descriptor)}"));
                     continue;
                 }
 
@@ -498,8 +526,10 @@ public static class BlockNetworkManifest
                 if (value is null)
                 {
                     var states = descriptor.State.IsEmpty ? "it has no state to retain" : $"its state: {BlockDescriptor.Names(descriptor.State)}";
-                    var what = descriptor.InputIndex(name) >= 0 ? $"input {name} is not settable, and only what an operator can change needs retaining (list it under settable too)" : $"it has no state or settable input '{name}'";
-                    problems.Add(new ProgramProblem(path, $"{subject}: {what}", $"{states}; its settable inputs: {(settableHere.Count == 0 ? "none" : string.Join(", ", settableHere.Select(v => v.Name)))}"));
+                    var what = descriptor.InputIndex(name) >= 0 ? $"input {name} is not settable, and only what an operator can change needs retaining (list it under settable too)"
+                        : descriptor.ParameterIndex(name) >= 0 ? $"parameter {name} is not settable, and only what an operator can change needs retaining (list it under settable too)"
+                        : $"it has no state, settable input or settable parameter '{name}'";
+                    problems.Add(new ProgramProblem(path, $"{subject}: {what}", $"{states}; its settable inputs and parameters: {(settableHere.Count == 0 ? "none" : string.Join(", ", settableHere.Select(v => v.Name)))}"));
                 }
                 else if (retained.Any(v => v.Block == value.Block && v.Name == value.Name))
                 {
@@ -511,6 +541,9 @@ public static class BlockNetworkManifest
                 }
             }
         }
+
+        private static string TuningNames(BlockDescriptor descriptor) =>
+            descriptor.Parameters.Any(p => p.Tunable) ? string.Join(", ", descriptor.Parameters.Where(p => p.Tunable).Select(p => p.Name)) : "none";
 
         /// <summary>The names a list column gives, split at commas and spaces.</summary>
         private static string[] Names(ProgramParameters row, string column) =>

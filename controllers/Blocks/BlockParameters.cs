@@ -6,7 +6,7 @@ public readonly record struct ParameterSetting(string Name, BlockValue Value);
 /// <summary>
 /// The parameters of one block instance, checked against its type's descriptor and held in the
 /// descriptor's order with every default filled in. Built on the control plane; a block reads it
-/// once, when it is constructed.
+/// when it is constructed and again after each retune of its tunable parameters.
 /// </summary>
 public sealed class BlockParameters
 {
@@ -89,6 +89,9 @@ public sealed class BlockParameters
 
     public BlockValue this[int index] => values[index];
 
+    /// <summary>Replaces one value, for <see cref="Block.Retune(ReadOnlySpan{ParameterChange})"/>, which checks it first.</summary>
+    internal void Set(int index, BlockValue value) => values[index] = value;
+
     public bool Bool(int index) => values[index].AsBool;
 
     public double Real(int index) => values[index].AsReal;
@@ -107,6 +110,6 @@ public sealed class BlockParameters
         return new ArgumentException(Describe(Descriptor, BlockName, parameter, values[index], allowed), parameter.Name);
     }
 
-    private static string Describe(BlockDescriptor descriptor, string blockName, ParameterDescriptor parameter, BlockValue value, string allowed) =>
+    internal static string Describe(BlockDescriptor descriptor, string blockName, ParameterDescriptor parameter, BlockValue value, string allowed) =>
         $"block '{blockName}' ({descriptor.TypeName}): parameter {parameter.Name} = {value} ({BlockValue.TypeName(value.Type)}) is not allowed: it must be {allowed}";
 }

@@ -19,7 +19,7 @@ public sealed class MovingAverage : Block
         "moving average: OUT is the mean of the last WINDOW inputs",
         [PinDescriptor.Real("IN", "the input")],
         [PinDescriptor.Real("OUT", "the mean of the window")],
-        [ParameterDescriptor.Dint("WINDOW", 10, 1, BlockLimits.MovingAverageWindowMax, retainable: false, "the number of samples averaged")],
+        [ParameterDescriptor.Dint("WINDOW", 10, 1, BlockLimits.MovingAverageWindowMax, tunable: false, "the number of samples averaged")],
         IsDelay: false);
 
     private readonly double[] samples;

@@ -89,20 +89,20 @@ public sealed class PidBlock : Block
             PinDescriptor.Real("SP_USED", "the setpoint of the last update: wire to the outer loop's BKCAL_VAL"),
         ],
         [
-            ParameterDescriptor.Real("KC", 1.0, -double.MaxValue, double.MaxValue, retainable: true, "controller gain, nonzero; negative for reverse action"),
-            ParameterDescriptor.Time("TI", 0, retainable: true, "integral time; T#0s turns the integral action off"),
-            ParameterDescriptor.Time("TD", 0, retainable: true, "derivative time; T#0s turns the derivative action off"),
-            ParameterDescriptor.Real("N", 10.0, 0.0, double.MaxValue, retainable: true, "derivative filter: the derivative's lag is TD/N", minimumExclusive: true),
-            ParameterDescriptor.Time("TT", 0, retainable: true, "anti-windup tracking time; T#0s derives it from TI and TD"),
-            ParameterDescriptor.AnyReal("OUT_MIN", 0.0, retainable: true, "the lowest output"),
-            ParameterDescriptor.AnyReal("OUT_MAX", 100.0, retainable: true, "the highest output, above OUT_MIN"),
-            ParameterDescriptor.Real("B", 1.0, 0.0, 1.0, retainable: true, "setpoint weight of the proportional action"),
-            ParameterDescriptor.Real("C", 0.0, 0.0, 1.0, retainable: true, "setpoint weight of the derivative action (0: derivative on measurement)"),
-            ParameterDescriptor.Bool("CLAMPING", false, retainable: false, "anti-windup by clamping (conditional integration) instead of back-calculation"),
-            ParameterDescriptor.Real("RATE_UP", 0.0, 0.0, double.MaxValue, retainable: true, "the largest rise of the output per second; 0 for none"),
-            ParameterDescriptor.Real("RATE_DOWN", 0.0, 0.0, double.MaxValue, retainable: true, "the largest fall of the output per second; 0 for none"),
-            ParameterDescriptor.AnyReal("INITIAL", 0.0, retainable: false, "the output before the first update, clamped to OUT_MIN..OUT_MAX"),
-            ParameterDescriptor.Bool("EXT_RESET", false, retainable: false, "external reset feedback: the integral is a lag (time constant TI) of RESET_FB, for override selection"),
+            ParameterDescriptor.Real("KC", 1.0, -double.MaxValue, double.MaxValue, tunable: true, "controller gain, nonzero; negative for reverse action"),
+            ParameterDescriptor.Time("TI", 0, tunable: true, "integral time; T#0s turns the integral action off"),
+            ParameterDescriptor.Time("TD", 0, tunable: true, "derivative time; T#0s turns the derivative action off"),
+            ParameterDescriptor.Real("N", 10.0, 0.0, double.MaxValue, tunable: true, "derivative filter: the derivative's lag is TD/N", minimumExclusive: true),
+            ParameterDescriptor.Time("TT", 0, tunable: true, "anti-windup tracking time; T#0s derives it from TI and TD"),
+            ParameterDescriptor.AnyReal("OUT_MIN", 0.0, tunable: true, "the lowest output"),
+            ParameterDescriptor.AnyReal("OUT_MAX", 100.0, tunable: true, "the highest output, above OUT_MIN"),
+            ParameterDescriptor.Real("B", 1.0, 0.0, 1.0, tunable: true, "setpoint weight of the proportional action"),
+            ParameterDescriptor.Real("C", 0.0, 0.0, 1.0, tunable: true, "setpoint weight of the derivative action (0: derivative on measurement)"),
+            ParameterDescriptor.Bool("CLAMPING", false, tunable: false, "anti-windup by clamping (conditional integration) instead of back-calculation"),
+            ParameterDescriptor.Real("RATE_UP", 0.0, 0.0, double.MaxValue, tunable: true, "the largest rise of the output per second; 0 for none"),
+            ParameterDescriptor.Real("RATE_DOWN", 0.0, 0.0, double.MaxValue, tunable: true, "the largest fall of the output per second; 0 for none"),
+            ParameterDescriptor.AnyReal("INITIAL", 0.0, tunable: false, "the output before the first update, clamped to OUT_MIN..OUT_MAX"),
+            ParameterDescriptor.Bool("EXT_RESET", false, tunable: false, "external reset feedback: the integral is a lag (time constant TI) of RESET_FB, for override selection"),
         ],
         IsDelay: false);
 
@@ -112,29 +112,31 @@ public sealed class PidBlock : Block
     public PidBlock(BlockParameters parameters)
         : base(parameters)
     {
+        RequireConsistent();
+        var tuning = Tuning(parameters);
+        controller = new PidController(tuning);
+        controller.Reset(Math.Clamp(parameters.Real(Initial), tuning.OutputMin, tuning.OutputMax));
+        externalReset = parameters.Bool(ExternalReset);
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters)
+    {
         if (parameters.Real(Kc) == 0)
         {
-            throw parameters.Invalid(Kc, "nonzero (negative for reverse action)");
+            return new ParameterConflict(Kc, "nonzero (negative for reverse action)");
         }
 
         if (parameters.Real(OutMin) >= parameters.Real(OutMax))
         {
-            throw parameters.Invalid(OutMin, $"below OUT_MAX ({parameters[OutMax]})");
+            return new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})");
         }
 
-        var tuning = Tuning(parameters);
-        try
-        {
-            controller = new PidController(tuning);
-        }
-        catch (ArgumentException exception)
-        {
-            throw parameters.Invalid(ParameterOf(exception.ParamName), exception.Message);
-        }
-
-        controller.Reset(Math.Clamp(parameters.Real(Initial), tuning.OutputMin, tuning.OutputMax));
-        externalReset = parameters.Bool(ExternalReset);
+        // With these two, the parameters' own ranges are everything PidTuning.Validate asks.
+        return null;
     }
+
+    /// <summary>Retunes the controller without a bump: its integrator absorbs the change, so OUT moves only if a new limit holds it.</summary>
+    protected override void Tune(BlockParameters parameters) => controller.Retune(Tuning(parameters));
 
     /// <summary>The controller inside, for diagnostics and tests.</summary>
     public PidController Controller => controller;
@@ -195,19 +197,4 @@ public sealed class PidBlock : Block
 
     /// <summary>A TIME parameter in seconds by division, so T#120s is 120 exactly (the cycle's Seconds multiplies, which rounds).</summary>
     private static double TuningSeconds(long nanoseconds) => nanoseconds / (double)BlockLimits.NanosecondsPerSecond;
-
-    /// <summary>The block parameter behind a <see cref="PidTuning"/> member that its Validate named.</summary>
-    private static int ParameterOf(string? tuningMember) => tuningMember switch
-    {
-        nameof(PidTuning.TiSeconds) => Ti,
-        nameof(PidTuning.TdSeconds) => Td,
-        nameof(PidTuning.DerivativeFilter) => DerivativeFilter,
-        nameof(PidTuning.TrackingTimeSeconds) => TrackingTime,
-        nameof(PidTuning.OutputMin) or nameof(PidTuning.OutputMax) => OutMin,
-        nameof(PidTuning.SetpointWeightProportional) => SetpointWeightP,
-        nameof(PidTuning.SetpointWeightDerivative) => SetpointWeightD,
-        nameof(PidTuning.OutputRateUpPerSecond) => RateUp,
-        nameof(PidTuning.OutputRateDownPerSecond) => RateDown,
-        _ => Kc,
-    };
 }

@@ -21,39 +21,45 @@ public sealed class Ramp : Block
         [PinDescriptor.Real("TARGET", "where OUT should go")],
         [PinDescriptor.Real("OUT", "the ramped value"), PinDescriptor.Bool("RAMPING", "OUT has not reached the (clamped) TARGET")],
         [
-            ParameterDescriptor.Real("RATE_UP", 1.0, 0.0, double.MaxValue, retainable: true, "the largest rise, in units per second", minimumExclusive: true),
-            ParameterDescriptor.Real("RATE_DOWN", 1.0, 0.0, double.MaxValue, retainable: true, "the largest fall, in units per second", minimumExclusive: true),
-            ParameterDescriptor.AnyReal("OUT_MIN", -1e9, retainable: true, "the lowest OUT"),
-            ParameterDescriptor.AnyReal("OUT_MAX", 1e9, retainable: true, "the highest OUT"),
-            ParameterDescriptor.AnyReal("INITIAL", 0.0, retainable: false, "OUT before the first cycle, within OUT_MIN..OUT_MAX"),
+            ParameterDescriptor.Real("RATE_UP", 1.0, 0.0, double.MaxValue, tunable: true, "the largest rise, in units per second", minimumExclusive: true),
+            ParameterDescriptor.Real("RATE_DOWN", 1.0, 0.0, double.MaxValue, tunable: true, "the largest fall, in units per second", minimumExclusive: true),
+            ParameterDescriptor.AnyReal("OUT_MIN", -1e9, tunable: true, "the lowest OUT"),
+            ParameterDescriptor.AnyReal("OUT_MAX", 1e9, tunable: true, "the highest OUT"),
+            ParameterDescriptor.AnyReal("INITIAL", 0.0, tunable: false, "OUT before the first cycle, within OUT_MIN..OUT_MAX"),
         ],
         IsDelay: false);
 
-    private readonly double rateUpPerSecond;
-    private readonly double rateDownPerSecond;
-    private readonly double outputMin;
-    private readonly double outputMax;
+    private double rateUpPerSecond;
+    private double rateDownPerSecond;
+    private double outputMin;
+    private double outputMax;
     private double output;
     private double goal;
 
     public Ramp(BlockParameters parameters)
         : base(parameters)
     {
+        RequireConsistent();
+        if (parameters.Real(Initial) < parameters.Real(OutMin) || parameters.Real(Initial) > parameters.Real(OutMax))
+        {
+            throw parameters.Invalid(Initial, $"within OUT_MIN..OUT_MAX ({parameters[OutMin]}..{parameters[OutMax]})");
+        }
+
+        Tune(parameters);
+        output = parameters.Real(Initial);
+        goal = output;
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters) =>
+        parameters.Real(OutMin) >= parameters.Real(OutMax) ? new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})") : null;
+
+    /// <summary>New rates apply from the next cycle; new limits clamp OUT at the next cycle with a finite TARGET.</summary>
+    protected override void Tune(BlockParameters parameters)
+    {
         rateUpPerSecond = parameters.Real(RateUp);
         rateDownPerSecond = parameters.Real(RateDown);
         outputMin = parameters.Real(OutMin);
         outputMax = parameters.Real(OutMax);
-        output = parameters.Real(Initial);
-        goal = output;
-        if (outputMin >= outputMax)
-        {
-            throw parameters.Invalid(OutMin, $"below OUT_MAX ({parameters[OutMax]})");
-        }
-
-        if (output < outputMin || output > outputMax)
-        {
-            throw parameters.Invalid(Initial, $"within OUT_MIN..OUT_MAX ({parameters[OutMin]}..{parameters[OutMax]})");
-        }
     }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
@@ -94,15 +100,17 @@ public sealed class Lag : Block
         "first-order lag: OUT follows IN with time constant TIME_CONSTANT (backward Euler)",
         [PinDescriptor.Real("IN", "the input")],
         [PinDescriptor.Real("OUT", "the lagged input")],
-        [ParameterDescriptor.Time("TIME_CONSTANT", BlockLimits.NanosecondsPerSecond, retainable: true, "the time constant T")],
+        [ParameterDescriptor.Time("TIME_CONSTANT", BlockLimits.NanosecondsPerSecond, tunable: true, "the time constant T")],
         IsDelay: false);
 
-    private readonly double timeConstantSeconds;
+    private double timeConstantSeconds;
     private bool started;
     private double output;
 
     public Lag(BlockParameters parameters)
-        : base(parameters) => timeConstantSeconds = Seconds(parameters.TimeNanoseconds(TimeConstant));
+        : base(parameters) => Tune(parameters);
+
+    protected override void Tune(BlockParameters parameters) => timeConstantSeconds = Seconds(parameters.TimeNanoseconds(TimeConstant));
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
     {
@@ -151,16 +159,18 @@ public sealed class DeadBand : Block
         [PinDescriptor.Real("IN", "the input")],
         [PinDescriptor.Real("OUT", "CENTER inside the band, IN outside"), PinDescriptor.Bool("INSIDE", "IN is within the band")],
         [
-            ParameterDescriptor.AnyReal("CENTER", 0.0, retainable: true, "the middle of the band"),
-            ParameterDescriptor.Real("WIDTH", 0.0, 0.0, double.MaxValue, retainable: true, "the half-width of the band"),
+            ParameterDescriptor.AnyReal("CENTER", 0.0, tunable: true, "the middle of the band"),
+            ParameterDescriptor.Real("WIDTH", 0.0, 0.0, double.MaxValue, tunable: true, "the half-width of the band"),
         ],
         IsDelay: false);
 
-    private readonly double center;
-    private readonly double width;
+    private double center;
+    private double width;
 
     public DeadBand(BlockParameters parameters)
-        : base(parameters)
+        : base(parameters) => Tune(parameters);
+
+    protected override void Tune(BlockParameters parameters)
     {
         center = parameters.Real(Center);
         width = parameters.Real(Width);
@@ -194,27 +204,33 @@ public sealed class Hysteresis : Block
         [PinDescriptor.Real("IN", "the measured value")],
         [PinDescriptor.Bool("Q", "the switch")],
         [
-            ParameterDescriptor.AnyReal("LOW", 0.0, retainable: true, "the lower switching point"),
-            ParameterDescriptor.AnyReal("HIGH", 1.0, retainable: true, "the upper switching point, above LOW"),
-            ParameterDescriptor.Bool("REVERSE", false, retainable: false, "on below LOW and off above HIGH instead"),
+            ParameterDescriptor.AnyReal("LOW", 0.0, tunable: true, "the lower switching point"),
+            ParameterDescriptor.AnyReal("HIGH", 1.0, tunable: true, "the upper switching point, above LOW"),
+            ParameterDescriptor.Bool("REVERSE", false, tunable: false, "on below LOW and off above HIGH instead"),
         ],
         IsDelay: false);
 
-    private readonly double low;
-    private readonly double high;
     private readonly bool reverse;
+    private double low;
+    private double high;
     private bool state;
 
     public Hysteresis(BlockParameters parameters)
         : base(parameters)
     {
+        RequireConsistent();
+        Tune(parameters);
+        reverse = parameters.Bool(Reverse);
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters) =>
+        parameters.Real(Low) >= parameters.Real(High) ? new ParameterConflict(Low, $"below HIGH ({parameters[High]})") : null;
+
+    /// <summary>New switching points apply from the next cycle; Q holds until IN crosses one.</summary>
+    protected override void Tune(BlockParameters parameters)
+    {
         low = parameters.Real(Low);
         high = parameters.Real(High);
-        reverse = parameters.Bool(Reverse);
-        if (low >= high)
-        {
-            throw parameters.Invalid(Low, $"below HIGH ({parameters[High]})");
-        }
     }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
@@ -256,51 +272,57 @@ public sealed class Scale : Block
         [PinDescriptor.Real("IN", "the raw value")],
         [PinDescriptor.Real("OUT", "the engineering value"), PinDescriptor.Bool("OUT_OF_RANGE", "IN lies outside the raw range or is not a number")],
         [
-            ParameterDescriptor.AnyReal("RAW_MIN", 0.0, retainable: true, "the raw value that maps to ENG_MIN"),
-            ParameterDescriptor.AnyReal("RAW_MAX", 100.0, retainable: true, "the raw value that maps to ENG_MAX, not RAW_MIN"),
-            ParameterDescriptor.AnyReal("ENG_MIN", 0.0, retainable: true, "the engineering value at RAW_MIN"),
-            ParameterDescriptor.AnyReal("ENG_MAX", 100.0, retainable: true, "the engineering value at RAW_MAX"),
-            ParameterDescriptor.Bool("CLAMP", true, retainable: false, "keep OUT within the engineering range"),
+            ParameterDescriptor.AnyReal("RAW_MIN", 0.0, tunable: true, "the raw value that maps to ENG_MIN"),
+            ParameterDescriptor.AnyReal("RAW_MAX", 100.0, tunable: true, "the raw value that maps to ENG_MAX, not RAW_MIN"),
+            ParameterDescriptor.AnyReal("ENG_MIN", 0.0, tunable: true, "the engineering value at RAW_MIN"),
+            ParameterDescriptor.AnyReal("ENG_MAX", 100.0, tunable: true, "the engineering value at RAW_MAX"),
+            ParameterDescriptor.Bool("CLAMP", true, tunable: false, "keep OUT within the engineering range"),
         ],
         IsDelay: false);
 
-    private readonly double rawMin;
-    private readonly double rawLow;
-    private readonly double rawHigh;
-    private readonly double engineeringMin;
-    private readonly double engineeringAtRawLow;
-    private readonly double engineeringAtRawHigh;
-    private readonly double gain;
     private readonly bool clamp;
+    private double rawMin;
+    private double rawLow;
+    private double rawHigh;
+    private double engineeringMin;
+    private double engineeringAtRawLow;
+    private double engineeringAtRawHigh;
+    private double gain;
     private double output;
 
     public Scale(BlockParameters parameters)
         : base(parameters)
     {
+        RequireConsistent();
+        Tune(parameters);
+        clamp = parameters.Bool(ClampOutput);
+        output = engineeringMin;
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters)
+    {
+        var rawSpan = parameters.Real(RawMax) - parameters.Real(RawMin);
+        if (rawSpan == 0 || !double.IsFinite(rawSpan))
+        {
+            return new ParameterConflict(RawMax, $"different from RAW_MIN ({parameters[RawMin]}) by a finite amount");
+        }
+
+        return double.IsFinite(parameters.Real(EngMax) - parameters.Real(EngMin)) ? null : new ParameterConflict(EngMax, $"within a finite distance of ENG_MIN ({parameters[EngMin]})");
+    }
+
+    /// <summary>A new range maps from the next cycle; OUT holds until then.</summary>
+    protected override void Tune(BlockParameters parameters)
+    {
         rawMin = parameters.Real(RawMin);
         var rawMax = parameters.Real(RawMax);
         engineeringMin = parameters.Real(EngMin);
         var engineeringMax = parameters.Real(EngMax);
-        clamp = parameters.Bool(ClampOutput);
-        var rawSpan = rawMax - rawMin;
-        var engineeringSpan = engineeringMax - engineeringMin;
-        if (rawSpan == 0 || !double.IsFinite(rawSpan))
-        {
-            throw parameters.Invalid(RawMax, $"different from RAW_MIN ({parameters[RawMin]}) by a finite amount");
-        }
-
-        if (!double.IsFinite(engineeringSpan))
-        {
-            throw parameters.Invalid(EngMax, $"within a finite distance of ENG_MIN ({parameters[EngMin]})");
-        }
-
-        gain = engineeringSpan / rawSpan;
+        gain = (engineeringMax - engineeringMin) / (rawMax - rawMin);
         var rising = rawMin < rawMax;
         rawLow = rising ? rawMin : rawMax;
         rawHigh = rising ? rawMax : rawMin;
         engineeringAtRawLow = rising ? engineeringMin : engineeringMax;
         engineeringAtRawHigh = rising ? engineeringMax : engineeringMin;
-        output = engineeringMin;
     }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)

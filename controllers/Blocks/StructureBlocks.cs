@@ -67,7 +67,7 @@ public sealed class Selector : Block
             PinDescriptor.Real("OUT", $"the {which} finite candidate; held when none is finite"),
             PinDescriptor.Dint("SEL", "which input OUT is (1..COUNT); 0 when none is finite"),
         ],
-        [ParameterDescriptor.Dint("COUNT", 2, 2, InputsMax, retainable: false, "how many of IN1..IN4 take part")],
+        [ParameterDescriptor.Dint("COUNT", 2, 2, InputsMax, tunable: false, "how many of IN1..IN4 take part")],
         IsDelay: false);
 }
 
@@ -96,27 +96,32 @@ public sealed class RatioStation : Block
         ],
         [PinDescriptor.Real("OUT", "the ratioed value, a setpoint for the controlled flow"), PinDescriptor.Bool("LIMITED", "OUT is held at OUT_MIN or OUT_MAX")],
         [
-            ParameterDescriptor.AnyReal("OUT_MIN", -1e9, retainable: true, "the lowest OUT"),
-            ParameterDescriptor.AnyReal("OUT_MAX", 1e9, retainable: true, "the highest OUT, above OUT_MIN"),
+            ParameterDescriptor.AnyReal("OUT_MIN", -1e9, tunable: true, "the lowest OUT"),
+            ParameterDescriptor.AnyReal("OUT_MAX", 1e9, tunable: true, "the highest OUT, above OUT_MIN"),
         ],
         IsDelay: false);
 
-    private readonly double outputMin;
-    private readonly double outputMax;
+    private double outputMin;
+    private double outputMax;
     private double output;
     private bool limited;
 
     public RatioStation(BlockParameters parameters)
         : base(parameters)
     {
+        RequireConsistent();
+        Tune(parameters);
+        output = Math.Clamp(0.0, outputMin, outputMax);
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters) =>
+        parameters.Real(OutMin) >= parameters.Real(OutMax) ? new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})") : null;
+
+    /// <summary>New limits apply from the next cycle with a finite IN·RATIO+BIAS.</summary>
+    protected override void Tune(BlockParameters parameters)
+    {
         outputMin = parameters.Real(OutMin);
         outputMax = parameters.Real(OutMax);
-        if (outputMin >= outputMax)
-        {
-            throw parameters.Invalid(OutMin, $"below OUT_MAX ({parameters[OutMax]})");
-        }
-
-        output = Math.Clamp(0.0, outputMin, outputMax);
     }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)
@@ -158,26 +163,41 @@ public sealed class SplitRange : Block
         [PinDescriptor.Real("IN", "the controller's output")],
         [PinDescriptor.Real("OUT_A", "the first actuator"), PinDescriptor.Real("OUT_B", "the second actuator")],
         [
-            ParameterDescriptor.AnyReal("A_START", 0.0, retainable: true, "IN where OUT_A is OUT_MIN"),
-            ParameterDescriptor.AnyReal("A_END", 50.0, retainable: true, "IN where OUT_A is OUT_MAX, not A_START"),
-            ParameterDescriptor.AnyReal("B_START", 50.0, retainable: true, "IN where OUT_B is OUT_MIN"),
-            ParameterDescriptor.AnyReal("B_END", 100.0, retainable: true, "IN where OUT_B is OUT_MAX, not B_START"),
-            ParameterDescriptor.AnyReal("OUT_MIN", 0.0, retainable: true, "each output's lowest value"),
-            ParameterDescriptor.AnyReal("OUT_MAX", 100.0, retainable: true, "each output's highest value, above OUT_MIN"),
+            ParameterDescriptor.AnyReal("A_START", 0.0, tunable: true, "IN where OUT_A is OUT_MIN"),
+            ParameterDescriptor.AnyReal("A_END", 50.0, tunable: true, "IN where OUT_A is OUT_MAX, not A_START"),
+            ParameterDescriptor.AnyReal("B_START", 50.0, tunable: true, "IN where OUT_B is OUT_MIN"),
+            ParameterDescriptor.AnyReal("B_END", 100.0, tunable: true, "IN where OUT_B is OUT_MAX, not B_START"),
+            ParameterDescriptor.AnyReal("OUT_MIN", 0.0, tunable: true, "each output's lowest value"),
+            ParameterDescriptor.AnyReal("OUT_MAX", 100.0, tunable: true, "each output's highest value, above OUT_MIN"),
         ],
         IsDelay: false);
 
-    private readonly double aStart;
-    private readonly double aEnd;
-    private readonly double bStart;
-    private readonly double bEnd;
-    private readonly double outputMin;
-    private readonly double outputMax;
+    private double aStart;
+    private double aEnd;
+    private double bStart;
+    private double bEnd;
+    private double outputMin;
+    private double outputMax;
     private double outputA;
     private double outputB;
 
     public SplitRange(BlockParameters parameters)
         : base(parameters)
+    {
+        RequireConsistent();
+        Tune(parameters);
+        outputA = outputMin;
+        outputB = outputMin;
+    }
+
+    protected override ParameterConflict? Conflict(BlockParameters parameters) =>
+        parameters.Real(AStart) == parameters.Real(AEnd) ? new ParameterConflict(AEnd, $"other than A_START ({parameters[AStart]})")
+        : parameters.Real(BStart) == parameters.Real(BEnd) ? new ParameterConflict(BEnd, $"other than B_START ({parameters[BStart]})")
+        : parameters.Real(OutMin) >= parameters.Real(OutMax) ? new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})")
+        : null;
+
+    /// <summary>New ranges and limits apply from the next cycle with a finite IN.</summary>
+    protected override void Tune(BlockParameters parameters)
     {
         aStart = parameters.Real(AStart);
         aEnd = parameters.Real(AEnd);
@@ -185,23 +205,6 @@ public sealed class SplitRange : Block
         bEnd = parameters.Real(BEnd);
         outputMin = parameters.Real(OutMin);
         outputMax = parameters.Real(OutMax);
-        if (aStart == aEnd)
-        {
-            throw parameters.Invalid(AEnd, $"other than A_START ({parameters[AStart]})");
-        }
-
-        if (bStart == bEnd)
-        {
-            throw parameters.Invalid(BEnd, $"other than B_START ({parameters[BStart]})");
-        }
-
-        if (outputMin >= outputMax)
-        {
-            throw parameters.Invalid(OutMin, $"below OUT_MAX ({parameters[OutMax]})");
-        }
-
-        outputA = outputMin;
-        outputB = outputMin;
     }
 
     public override void Evaluate(BlockValues values, long dtNanoseconds)

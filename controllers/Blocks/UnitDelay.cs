@@ -16,7 +16,7 @@ public sealed class UnitDelay : Block
         "unit delay (Z^-1): OUT is IN of the previous cycle; breaks algebraic loops",
         [PinDescriptor.Real("IN", "the value to hand to the next cycle")],
         [PinDescriptor.Real("OUT", "IN of the previous cycle")],
-        [ParameterDescriptor.AnyReal("INITIAL", 0.0, retainable: true, "OUT in the first cycle")],
+        [ParameterDescriptor.AnyReal("INITIAL", 0.0, tunable: false, "OUT in the first cycle")],
         IsDelay: true);
 
     private double state;

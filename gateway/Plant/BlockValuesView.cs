@@ -15,6 +15,9 @@ public sealed record BlockValueEndpoint(string NetworkId, string Endpoint, strin
 {
     public const string TableName = "blockValues";
 
+    /// <summary>Whether only engineers may write the value (<c>writeRole: engineer</c>, as for a gain); else operators and engineers may.</summary>
+    public bool EngineersOnly { get; init; }
+
     /// <summary>The most block values one gateway shows.</summary>
     public const int ValuesMax = 256;
 
@@ -23,8 +26,9 @@ public sealed record BlockValueEndpoint(string NetworkId, string Endpoint, strin
         "values of block networks (controllers.blocks) shown under Objects/Blocks/<network>/<block.PIN>: each from a network's command endpoint this gateway uses",
         [
             ParameterDeclaration.RequiredText("endpoint", "the network's command endpoint (its commandEndpoint), one this gateway uses"),
-            ParameterDeclaration.RequiredText("value", "the value, block.PIN as the network names it (any input, output or state; an input it lists as settable to write it)"),
-            ParameterDeclaration.Text("access", "read, or read-write for a settable input operators may write", "read"),
+            ParameterDeclaration.RequiredText("value", "the value, block.PIN as the network names it (any input, output, state or parameter; one it lists as settable to write it)"),
+            ParameterDeclaration.Text("access", "read, or read-write for a settable input or tuning parameter operators may write", "read"),
+            ParameterDeclaration.Text("writeRole", "who may write a read-write value: operator (and engineers), or engineer only (tuning)", "operator"),
         ])
     {
         RowsMax = ValuesMax,
@@ -38,7 +42,10 @@ public sealed record BlockValueEndpoint(string NetworkId, string Endpoint, strin
             NetworkIdOf(row.Text("endpoint")),
             row.Text("endpoint"),
             row.Text("value"),
-            row.Text("access") == "read-write"))];
+            row.Text("access") == "read-write")
+        {
+            EngineersOnly = row.Text("writeRole") == "engineer",
+        })];
     }
 
     /// <summary>Each row's endpoint is one the gateway uses, its value a name a command can carry, its access a word, and no row repeats another.</summary>
@@ -69,6 +76,15 @@ public sealed record BlockValueEndpoint(string NetworkId, string Endpoint, strin
             if (rows[i].Text("access") is not ("read" or "read-write"))
             {
                 problems.Add(new($"{path}.access", $"unknown access '{rows[i].Text("access")}'", "read or read-write"));
+            }
+
+            if (rows[i].Text("writeRole") is not ("operator" or "engineer"))
+            {
+                problems.Add(new($"{path}.writeRole", $"unknown role '{rows[i].Text("writeRole")}'", "operator or engineer"));
+            }
+            else if (rows[i].Text("writeRole") == "engineer" && rows[i].Text("access") == "read")
+            {
+                problems.Add(new($"{path}.writeRole", $"{value} is read only, so nobody writes it", "access: read-write, or leave writeRole out"));
             }
 
             // The network looks names up without regard to case: outer.sp is outer.SP.

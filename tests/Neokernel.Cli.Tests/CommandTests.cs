@@ -54,12 +54,16 @@ public sealed class CommandTests
 
     /// <summary>validate holds the cascade's gateway and a scripted operator to what the block network serves, at the client's own line.</summary>
     [Theory]
-    [InlineData("heated-tank-cascade-gateway.yaml", "value: outer.MAN_OUT, access: read-write}", "value: outer.KC, access: read-write}",
-        "program.tables.blockValues[2].value: 'outer.KC' is not a value of endpoint 'heated-tank-cascade-controller.commands' of 'heated-tank-cascade-controller' (controllers.blocks,",
+    [InlineData("heated-tank-cascade-gateway.yaml", "value: outer.MAN_OUT, access: read-write}", "value: outer.KP, access: read-write}",
+        "program.tables.blockValues[2].value: 'outer.KP' is not a value of endpoint 'heated-tank-cascade-controller.commands' of 'heated-tank-cascade-controller' (controllers.blocks,",
         "allowed: block.PIN of one of the network's blocks (filter, outer, inner, overheat)")]
     [InlineData("heated-tank-cascade-gateway.yaml", "value: inner.OUT}", "value: inner.OUT, access: read-write}",
         "program.tables.blockValues[4].value: 'inner.OUT' is set here but not settable on endpoint 'heated-tank-cascade-controller.commands'",
-        "allowed: settable there: outer.SP, outer.MAN, outer.MAN_OUT;")]
+        "allowed: settable there: outer.SP, outer.MAN, outer.MAN_OUT, outer.KC, outer.TI, inner.KC, inner.TI, overheat.H_LIMIT, overheat.HH_LIMIT;")]
+    [InlineData("heated-tank-cascade-gateway.yaml", "value: outer.KC, access: read-write, writeRole: engineer}", "value: outer.KC, access: read-write, writeRole: admin}",
+        "program.tables.blockValues[6].writeRole: unknown role 'admin'", "allowed: operator or engineer")]
+    [InlineData("heated-tank-cascade-gateway.yaml", "value: inner.TI, access: read-write, writeRole: engineer}", "value: inner.TI, writeRole: engineer}",
+        "program.tables.blockValues[9].writeRole: inner.TI is read only, so nobody writes it", "allowed: access: read-write, or leave writeRole out")]
     public void Validate_CascadeClientAtOddsWithTheNetwork_IsAnErrorAtItsPlace(string file, string oldText, string newText, string message, string allowed)
     {
         var root = Path.GetDirectoryName(Path.GetDirectoryName(Repository.CopyManifests(dir =>

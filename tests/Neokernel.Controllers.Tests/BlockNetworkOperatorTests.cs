@@ -206,22 +206,83 @@ public sealed class BlockNetworkOperatorTests
         }
     }
 
+    /// <summary>
+    /// Online tuning: a settable parameter is set like an input and read back; one that would not
+    /// fit the others, or is out of its range, is refused as an invalid value with nothing changed;
+    /// a parameter not listed is read but not set; a retained one survives a crash.
+    /// </summary>
+    [Fact]
+    public void An_operator_retunes_a_settable_parameter_and_a_crash_keeps_the_retained_tuning()
+    {
+        var (kernel, platform, probe) = Boot(retain: true, tuning: true);
+        platform.RunUntil(SecondNs);
+        Assert.Equal(10.0, probe.Get(platform, "ramp.RATE_UP"));
+        Assert.Equal(1e9, probe.Get(platform, "ramp.OUT_MAX"));
+        Assert.Equal(1.0, probe.Get(platform, "ramp.INITIAL"));
+
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.RATE_UP", 0.5));
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.OUT_MAX", 3));
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.TARGET", 9));
+        platform.RunUntil(platform.NowNs + (2 * SecondNs));
+        Assert.InRange(probe.Get(platform, "ramp.OUT"), 1.9, 2.1);
+        platform.RunUntil(platform.NowNs + (3 * SecondNs));
+        Assert.Equal(3.0, probe.Get(platform, "ramp.OUT"));
+
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "ramp.OUT_MIN", 5));
+        Assert.Equal(CommandStatus.InvalidValue, probe.Set(platform, "ramp.RATE_UP", 0));
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "ramp.RATE_DOWN", 1));
+        Assert.Equal(CommandStatus.NotSettable, probe.Set(platform, "ramp.INITIAL", 2));
+        Assert.Equal(-1e9, probe.Get(platform, "ramp.OUT_MIN"));
+        Assert.Equal(0.5, probe.Get(platform, "ramp.RATE_UP"));
+
+        probe.Network!.ReportFault("test: the network's service crashes");
+        platform.RunUntil(platform.NowNs + SecondNs);
+        Assert.Equal(1, kernel.Service("net").Restarts);
+        Assert.Equal(0.5, probe.Get(platform, "ramp.RATE_UP"));
+        Assert.Equal(3.0, probe.Get(platform, "ramp.OUT_MAX"));
+        Assert.Equal(9.0, probe.Get(platform, "ramp.TARGET"));
+        kernel.Shutdown();
+    }
+
+    /// <summary>Retained limits that do not fit the manifest's others (changed since) are not restored: the manifest's stand, and the warning says why.</summary>
+    [Fact]
+    public void Retained_tuning_that_no_longer_fits_the_manifest_is_not_restored_and_the_warning_says_why()
+    {
+        var (kernel, platform, probe) = Boot(retain: true, tuning: true);
+        platform.RunUntil(SecondNs);
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.OUT_MAX", -5));
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.RATE_UP", 2));
+        platform.RunUntil(2 * SecondNs);
+        byte[]?[] stored = [platform.Retained.Slot("net", 0), platform.Retained.Slot("net", 1)];
+        kernel.Shutdown();
+
+        var (next, platform2, probe2) = Boot(retain: true, tuning: true, retained: stored, rampOutMin: "0");
+        platform2.RunUntil(SecondNs);
+        Assert.Equal(1e9, probe2.Get(platform2, "ramp.OUT_MAX"));
+        Assert.Equal(10.0, probe2.Get(platform2, "ramp.RATE_UP"));
+        Assert.Contains(next.Warnings, w => w.Text.Contains("ramp.RATE_UP = 2, ramp.OUT_MAX = -5 were not restored (block 'ramp' (RAMP): parameter OUT_MIN = 0 (REAL) is not allowed: it must be below OUT_MAX (-5))", StringComparison.Ordinal));
+        next.Shutdown();
+    }
+
     [Fact]
     public void Commands_allocate_nothing()
     {
-        var (kernel, platform, probe) = Boot(retain: true);
+        var (kernel, platform, probe) = Boot(retain: true, tuning: true);
         platform.RunUntil(SecondNs);
         _ = probe.Set(platform, "ramp.TARGET", 1.5);
+        _ = probe.Set(platform, "ramp.RATE_UP", 1.5);
         _ = probe.Get(platform, "ramp.OUT");
         AllocationAssert.NoAllocations(200, i =>
         {
             _ = probe.Set(platform, "ramp.TARGET", 1.0 + (i % 7));
             _ = probe.Get(platform, "tot.OUT");
+            _ = probe.Set(platform, "ramp.RATE_UP", 1.0 + (i % 7));
+            _ = probe.Get(platform, "ramp.OUT_MAX");
         });
         kernel.Shutdown();
     }
 
-    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null, (string Value, double To)? script = null, bool timer = false)
+    private static (SystemKernel Kernel, SimulationPlatform Platform, Operator Probe) Boot(bool retain, string rampName = "ramp", byte[]?[]? retained = null, (string Value, double To)? script = null, bool timer = false, bool tuning = false, string? rampOutMin = null)
     {
         var probe = new Operator();
         var catalog = new ProgramCatalog().AddControllers()
@@ -245,12 +306,17 @@ public sealed class BlockNetworkOperatorTests
             Endpoints = new EndpointsManifest { Provides = [new ProvidedEndpointManifest { Name = Endpoint, MaxMessageBytes = BlockNetworkCommands.MessageBytesMax }] },
             Retain = retain ? new RetainManifest { Path = "net" } : null,
         };
-        var retainColumn = retain ? "TARGET" : string.Empty;
+        var retainColumn = (retain, tuning) switch
+        {
+            (true, true) => "TARGET, RATE_UP, OUT_MAX",
+            (true, false) => "TARGET",
+            _ => string.Empty,
+        };
         network.Program.Tables = new()
         {
             ["blocks"] =
             [
-                new() { ["name"] = rampName, ["type"] = "RAMP", ["TARGET"] = "1.0", ["INITIAL"] = "1.0", ["RATE_UP"] = "10", ["RATE_DOWN"] = "10", ["settable"] = "TARGET", ["retain"] = retainColumn },
+                new() { ["name"] = rampName, ["type"] = "RAMP", ["TARGET"] = "1.0", ["INITIAL"] = "1.0", ["RATE_UP"] = "10", ["RATE_DOWN"] = "10", ["settable"] = tuning ? "TARGET, RATE_UP, OUT_MIN, OUT_MAX" : "TARGET", ["retain"] = retainColumn },
                 new() { ["name"] = "count", ["type"] = "CTU", ["PV"] = "10", ["settable"] = "CU, PV", ["retain"] = retain ? "CV" : string.Empty },
                 new() { ["name"] = "tot", ["type"] = "TOTAL", ["IN"] = "0.5", ["retain"] = retain ? "TOTAL" : string.Empty },
                 .. timer ? [new() { ["name"] = "delay", ["type"] = "TON", ["PT"] = "T#2s", ["settable"] = "IN, PT", ["retain"] = "IN, PT" }] : Array.Empty<Dictionary<string, string>>(),
@@ -262,6 +328,11 @@ public sealed class BlockNetworkOperatorTests
                 new() { ["point"] = "out/total", ["from"] = "tot.OUT" },
             ],
         };
+        if (rampOutMin is not null)
+        {
+            network.Program.Tables["blocks"][0]["OUT_MIN"] = rampOutMin;
+        }
+
         var services = new List<ServiceManifest>
         {
             network,

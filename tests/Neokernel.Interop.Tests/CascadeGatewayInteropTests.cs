@@ -11,7 +11,9 @@ namespace Neokernel.Interop.Tests;
 /// gateway in another) through the network's values under Objects/Blocks: reads them, is refused
 /// the setpoint as a viewer, writes 65 °C as an operator and reads it back, is refused what the
 /// network does not let him set, and after a kill -9 of the controller's process reads 65 °C again
-/// from the restarted controller, which restored it from its retain store.
+/// from the restarted controller, which restored it from its retain store. An engineer retunes the
+/// outer loop's gain online (an operator may not), is refused a gain the PID cannot take, and the
+/// new gain survives the kill -9 too.
 /// </summary>
 [Collection(NodeOpcuaCollection.Name)]
 public sealed class CascadeGatewayInteropTests
@@ -22,6 +24,7 @@ public sealed class CascadeGatewayInteropTests
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(30);
     private static readonly string[] Operator = ["--user", "operator", "--password", "operator"];
+    private static readonly string[] Engineer = ["--user", "engineer", "--password", "engineer"];
 
     [Fact]
     public void BlockValues_ReadWrittenRefused_SetpointSurvivesKillOfTheController()
@@ -37,13 +40,21 @@ public sealed class CascadeGatewayInteropTests
         Assert.Equal(0.0, first[3].GetProperty("value").GetDouble());
         Assert.All(first, r => Assert.Equal("Double", r.GetProperty("dataType").GetString()));
 
-        Assert.Equal("BadUserAccessDenied", Write(Setpoint, "65", asOperator: false));
-        Assert.Equal("Good", Write(Setpoint, "65", asOperator: true));
+        Assert.Equal("BadUserAccessDenied", Write(Setpoint, "65", []));
+        Assert.Equal("Good", Write(Setpoint, "65", Operator));
         Assert.Equal(65.0, ReadUntil(Setpoint, r => r.GetProperty("value").GetDouble() == 65.0).GetProperty("value").GetDouble());
 
         // Read-only at the gateway, and a value the pin's type (BOOL) cannot hold, refused by the network.
-        Assert.Equal("BadNotWritable", Write(Blocks + "inner.OUT", "10", asOperator: true));
-        Assert.Equal("BadOutOfRange", Write(Blocks + "outer.MAN", "2", asOperator: true));
+        Assert.Equal("BadNotWritable", Write(Blocks + "inner.OUT", "10", Operator));
+        Assert.Equal("BadOutOfRange", Write(Blocks + "outer.MAN", "2", Operator));
+
+        // Tuning is the engineer's: the outer gain from 8 to 6; a gain of 0 the PID refuses.
+        var gain = Blocks + "outer.KC";
+        Assert.Equal(8.0, ReadUntilGood([gain])[0].GetProperty("value").GetDouble());
+        Assert.Equal("BadUserAccessDenied", Write(gain, "6", Operator));
+        Assert.Equal("Good", Write(gain, "6", Engineer));
+        Assert.Equal("BadOutOfRange", Write(Blocks + "inner.KC", "0", Engineer));
+        Assert.Equal(6.0, ReadUntil(gain, r => r.GetProperty("value").GetDouble() == 6.0).GetProperty("value").GetDouble());
 
         // kill -9 of the controller: the supervisor restarts it, it restores 65 °C from its store,
         // and the gateway reads it from the new process (a reply newer than the kill).
@@ -54,6 +65,8 @@ public sealed class CascadeGatewayInteropTests
         var restored = ReadUntil(Setpoint, r => r.GetProperty("status").GetString() == "Good" && SourceTime(r) > killedAt, TimeSpan.FromSeconds(30));
         Assert.True(SourceTime(restored) > killedAt, $"no reply from the restarted controller: {restored}");
         Assert.Equal(65.0, restored.GetProperty("value").GetDouble());
+        Assert.Equal(6.0, ReadUntil(gain, r => r.GetProperty("status").GetString() == "Good" && SourceTime(r) > killedAt).GetProperty("value").GetDouble());
+        Assert.Equal(5.0, ReadUntilGood([Blocks + "inner.KC"])[0].GetProperty("value").GetDouble());
         var restarts = ReadUntil("ns=2;s=Services/" + Controller + "/Restarts", r => r.GetProperty("value").GetInt64() >= 1);
         Assert.Equal(1, restarts.GetProperty("value").GetInt64());
 
@@ -61,14 +74,14 @@ public sealed class CascadeGatewayInteropTests
         Assert.Contains("service host process " + killed.ToString(CultureInfo.InvariantCulture) + " was killed by signal 9", system.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>Writes <paramref name="value"/> (a Double) to <paramref name="nodeId"/>; the status. BadTimeout (the controller's process not answering in time on a loaded machine) is written again, twice at most, as an HMI would.</summary>
-    private static string Write(string nodeId, string value, bool asOperator)
+    /// <summary>Writes <paramref name="value"/> (a Double) to <paramref name="nodeId"/>, as <paramref name="user"/> (none: anonymous); the status. BadTimeout (the controller's process not answering in time on a loaded machine) is written again, twice at most, as an HMI would.</summary>
+    private static string Write(string nodeId, string value, string[] user)
     {
         string[] write = ["write", RunningSystem.Url, nodeId, "Double", value];
         var status = "";
         for (var attempt = 0; attempt < 3 && status is "" or "BadTimeout"; attempt++)
         {
-            using var result = NodeOpcua.Run("client.mjs", ScriptTimeout, asOperator ? [.. write, .. Operator] : write);
+            using var result = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. write, .. user]);
             status = result.RootElement.GetProperty("status").GetString()!;
         }
 

@@ -16,13 +16,14 @@ public sealed class BlockCatalogTests
     }
 
     [Fact]
-    public void No_block_type_names_an_input_and_a_parameter_alike()
+    public void No_block_type_names_a_pin_or_state_and_a_parameter_alike()
     {
         // A manifest row writes inputs and parameters as columns of one row: a name must say which.
         foreach (var descriptor in BlockCatalog.Descriptors)
         {
-            var inputs = descriptor.Inputs.Select(p => p.Name.ToUpperInvariant());
-            Assert.Empty(inputs.Intersect(descriptor.Parameters.Select(p => p.Name.ToUpperInvariant())));
+            // Commands name pins, state and parameters alike (block.NAME): a parameter's name is its own.
+            var pins = descriptor.Inputs.Concat(descriptor.Outputs).Concat(descriptor.State).Select(p => p.Name.ToUpperInvariant());
+            Assert.Empty(pins.Intersect(descriptor.Parameters.Select(p => p.Name.ToUpperInvariant())));
             Assert.DoesNotContain(descriptor.Inputs, p => p.Name.Equals("name", StringComparison.OrdinalIgnoreCase) || p.Name.Equals("type", StringComparison.OrdinalIgnoreCase));
             Assert.DoesNotContain(descriptor.Parameters, p => p.Name.Equals("name", StringComparison.OrdinalIgnoreCase) || p.Name.Equals("type", StringComparison.OrdinalIgnoreCase));
         }

@@ -178,11 +178,15 @@ public sealed class BlockNetworkManifestTests
 
     [Theory]
     [InlineData("{name: a, type: PID, PV: tank.inputs/temperature, settable: PV}", "program.tables.blocks[0].settable: block 'a' (PID): input PV is wired to external input 'tank.inputs/temperature', so the network, not an operator, sets it")]
-    [InlineData("{name: a, type: PID, settable: KC}", "program.tables.blocks[0].settable: block 'a' (PID): KC is a parameter, which the manifest fixes")]
+    [InlineData("{name: a, type: PID, settable: CLAMPING}", "program.tables.blocks[0].settable: block 'a' (PID): parameter CLAMPING shapes the block rather than tunes it, so only the manifest sets it")]
+    [InlineData("{name: a, type: PID, settable: 'KC, kc'}", "program.tables.blocks[0].settable: block 'a' (PID): KC is listed twice")]
+    [InlineData("{name: a, type: PID, settable: NOPE}", "program.tables.blocks[0].settable: block 'a' (PID): it has no input or parameter 'NOPE'")]
+    [InlineData("{name: a, type: MOVAVG, settable: WINDOW}", "program.tables.blocks[0].settable: block 'a' (MOVAVG): parameter WINDOW shapes the block rather than tunes it, so only the manifest sets it")]
+    [InlineData("{name: a, type: PID, KC: 2, retain: KC}", "program.tables.blocks[0].retain: block 'a' (PID): parameter KC is not settable, and only what an operator can change needs retaining (list it under settable too)")]
     [InlineData("{name: a, type: PID, settable: OUT}", "program.tables.blocks[0].settable: block 'a' (PID): OUT is an output")]
     [InlineData("{name: a, type: PID, settable: 'SP, sp'}", "program.tables.blocks[0].settable: block 'a' (PID): SP is listed twice")]
     [InlineData("{name: a, type: PID, SP: 60, retain: SP}", "program.tables.blocks[0].retain: block 'a' (PID): input SP is not settable, and only what an operator can change needs retaining (list it under settable too)")]
-    [InlineData("{name: a, type: CTU, retain: COUNT}", "program.tables.blocks[0].retain: block 'a' (CTU): it has no state or settable input 'COUNT'")]
+    [InlineData("{name: a, type: CTU, retain: COUNT}", "program.tables.blocks[0].retain: block 'a' (CTU): it has no state, settable input or settable parameter 'COUNT'")]
     [InlineData("{name: a, type: CTU, retain: 'CV cv'}", "program.tables.blocks[0].retain: block 'a' (CTU): CV is listed twice")]
     public void A_bad_settable_or_retain_list_is_named_at_its_column(string row, string expected)
     {
@@ -205,23 +209,40 @@ public sealed class BlockNetworkManifestTests
     [Fact]
     public void Settable_and_retained_values_load_in_the_types_spelling()
     {
-        var source = new InMemoryManifestSource();
-        source.Add("cascade.yaml", Operated("{name: a, type: PID, SP: 60, settable: 'sp, man, MAN_OUT', retain: 'SP man_out'}\n      - {name: n, type: CTU, retain: cv}", "cascade.commands", true, 4096));
-        var (manifest, diagnostics) = ManifestLoader.LoadService("cascade.yaml", source, Catalog());
-        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
-        var spec = SpecBuilder.Service(manifest!, Catalog());
-        var (_, read) = BlockNetworkManifest.Build(spec.Id, spec.Program.Parameters);
+        var (_, read) = BuildOperated("{name: a, type: PID, SP: 60, settable: 'sp, man, MAN_OUT', retain: 'SP man_out'}\n      - {name: n, type: CTU, retain: cv}");
         Assert.Equal(["a.SP", "a.MAN", "a.MAN_OUT"], read.Settable.Select(v => v.FullName));
         Assert.Equal(["a.SP", "a.MAN_OUT", "n.CV"], read.Retained.Select(v => v.FullName));
         Assert.Equal([NetworkValueKind.Input, NetworkValueKind.Input, NetworkValueKind.State], read.Retained.Select(v => v.Kind));
     }
 
-    /// <summary>What the network tells validate it serves: every input, output and state of every block, any case; the settable ones; nothing without an endpoint.</summary>
+    [Fact]
+    public void Tuning_parameters_are_settable_and_retained_in_the_types_spelling()
+    {
+        var (network, read) = BuildOperated("{name: a, type: PID, KC: 2, settable: 'kc, Ti, SP', retain: 'KC ti'}");
+        Assert.Equal(["a.KC", "a.TI", "a.SP"], read.Settable.Select(v => v.FullName));
+        Assert.Equal([NetworkValueKind.Parameter, NetworkValueKind.Parameter, NetworkValueKind.Input], read.Settable.Select(v => v.Kind));
+        Assert.Equal(["a.KC", "a.TI"], read.Retained.Select(v => v.FullName));
+        Assert.Equal([BlockValueType.Real, BlockValueType.Time], read.Retained.Select(v => v.Type));
+        Assert.Equal(2.0, network.Block("a").Parameter(PidBlock.Kc).AsReal);
+    }
+
+    /// <summary>The network a valid operated manifest with <paramref name="rows"/> (a store, the endpoint cascade.commands) builds, and what it read.</summary>
+    private static (BlockNetwork Network, ManifestBlockNetwork Read) BuildOperated(string rows)
+    {
+        var source = new InMemoryManifestSource();
+        source.Add("cascade.yaml", Operated(rows, "cascade.commands", true, 4096));
+        var (manifest, diagnostics) = ManifestLoader.LoadService("cascade.yaml", source, Catalog());
+        Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
+        var spec = SpecBuilder.Service(manifest!, Catalog());
+        return BlockNetworkManifest.Build(spec.Id, spec.Program.Parameters);
+    }
+
+    /// <summary>What the network tells validate it serves: every input, output, state and parameter of every block, any case; the settable ones; nothing without an endpoint.</summary>
     [Fact]
     public void The_network_serves_every_pin_and_state_and_its_settable_inputs()
     {
         var source = new InMemoryManifestSource();
-        source.Add("cascade.yaml", Operated("{name: a, type: PID, SP: 60, settable: 'sp, MAN'}\n      - {name: n, type: TOTAL}", "cascade.commands", false, 0));
+        source.Add("cascade.yaml", Operated("{name: a, type: PID, SP: 60, settable: 'sp, MAN, kc'}\n      - {name: n, type: TOTAL}", "cascade.commands", false, 0));
         var (manifest, diagnostics) = ManifestLoader.LoadService("cascade.yaml", source, Catalog());
         Assert.True(diagnostics.Count == 0, ManifestReport.Format(diagnostics));
         var spec = SpecBuilder.Service(manifest!, Catalog());
@@ -231,13 +252,14 @@ public sealed class BlockNetworkManifestTests
         Assert.Equal(("cascade.commands", "BlockNetworkCommands"), (served.Endpoint, served.Contract));
         var pid = BlockCatalog.Descriptors.Single(d => d.TypeName == "PID");
         var total = BlockCatalog.Descriptors.Single(d => d.TypeName == "TOTAL");
-        var expected = pid.Inputs.Concat(pid.Outputs).Select(p => "a." + p.Name).Concat(total.Inputs.Concat(total.Outputs).Concat(total.State).Select(p => "n." + p.Name));
+        var expected = pid.Inputs.Concat(pid.Outputs).Select(p => "a." + p.Name).Concat(pid.Parameters.Select(p => "a." + p.Name))
+            .Concat(total.Inputs.Concat(total.Outputs).Concat(total.State).Select(p => "n." + p.Name)).Concat(total.Parameters.Select(p => "n." + p.Name));
         Assert.Equal(expected.Order(StringComparer.OrdinalIgnoreCase), served.Names!.Order(StringComparer.OrdinalIgnoreCase));
         Assert.Contains("N.total", served.Names!);
-        Assert.DoesNotContain("a.KC", served.Names!);
-        Assert.True(served.Settable.SetEquals(["A.SP", "a.man"]));
+        Assert.Contains("a.CLAMPING", served.Names!);
+        Assert.True(served.Settable.SetEquals(["A.SP", "a.man", "a.KC"]));
         Assert.Contains("(a, n)", served.NamesHint, StringComparison.Ordinal);
-        Assert.StartsWith("settable there: a.SP, a.MAN;", served.SettableHint, StringComparison.Ordinal);
+        Assert.StartsWith("settable there: a.SP, a.MAN, a.KC;", served.SettableHint, StringComparison.Ordinal);
 
         source.Add("quiet.yaml", Operated("{name: a, type: PID}", "", false, 0));
         var quiet = ManifestLoader.LoadService("quiet.yaml", source, Catalog()).Manifest!;

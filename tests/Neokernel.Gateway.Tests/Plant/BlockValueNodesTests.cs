@@ -30,6 +30,7 @@ public sealed class BlockValueNodesTests
             ["outer.SP"] = (60.0, true),
             ["outer.OUT"] = (42.5, false),
             ["count.CV"] = (3.0, false),
+            ["outer.KC"] = (8.0, true),
         };
 
         public bool Silent { get; set; }
@@ -86,6 +87,7 @@ public sealed class BlockValueNodesTests
                     new BlockValueEndpoint("cascade", Endpoint, "outer.OUT", Writable: false),
                     new BlockValueEndpoint("cascade", Endpoint, "count.CV", Writable: true),
                     new BlockValueEndpoint("cascade", Endpoint, "nobody.X", Writable: false),
+                    new BlockValueEndpoint("cascade", Endpoint, "outer.KC", Writable: true) { EngineersOnly = true },
                 ],
                 periodMs: 250,
                 requestTimeoutMs: 50);
@@ -153,7 +155,7 @@ public sealed class BlockValueNodesTests
     {
         var gateway = Started();
         Assert.Contains("Blocks", gateway.BrowseNames(gateway.Space.ObjectsFolder.NodeId));
-        Assert.Equal(["outer.SP", "outer.OUT", "count.CV", "nobody.X"], gateway.BrowseNames(gateway.Id(NetworkPath)));
+        Assert.Equal(["outer.SP", "outer.OUT", "count.CV", "nobody.X", "outer.KC"], gateway.BrowseNames(gateway.Id(NetworkPath)));
 
         Assert.Equal((60.0, StatusCodes.Good), (gateway.Read($"{NetworkPath}/outer.SP").Value.AsDouble(), gateway.Read($"{NetworkPath}/outer.SP").Status.Code));
         Assert.Equal(42.5, gateway.Read($"{NetworkPath}/outer.OUT").Value.AsDouble());
@@ -161,6 +163,20 @@ public sealed class BlockValueNodesTests
         Assert.Equal(AccessLevels.ReadWrite, gateway.Read($"{NetworkPath}/outer.SP", UserRole.Operator, AttributeId.UserAccessLevel).Value.AsByte());
         Assert.Equal(AccessLevels.CurrentRead, gateway.Read($"{NetworkPath}/outer.SP", UserRole.Viewer, AttributeId.UserAccessLevel).Value.AsByte());
         Assert.Equal(AccessLevels.CurrentRead, gateway.Read($"{NetworkPath}/outer.OUT", UserRole.Operator, AttributeId.UserAccessLevel).Value.AsByte());
+        Assert.Equal(AccessLevels.CurrentRead, gateway.Read($"{NetworkPath}/outer.KC", UserRole.Operator, AttributeId.UserAccessLevel).Value.AsByte());
+        Assert.Equal(AccessLevels.ReadWrite, gateway.Read($"{NetworkPath}/outer.KC", UserRole.Engineer, AttributeId.UserAccessLevel).Value.AsByte());
+    }
+
+    /// <summary>A value listed with writeRole engineer (tuning, such as a gain) is written by engineers only.</summary>
+    [Fact]
+    public void A_tuning_value_is_written_by_an_engineer_and_refused_to_an_operator()
+    {
+        var gateway = Started();
+        Assert.Equal(StatusCodes.BadUserAccessDenied, gateway.Write($"{NetworkPath}/outer.KC", new Variant(6.0), UserRole.Operator).Code);
+        Assert.Empty(gateway.Network.Sets);
+        Assert.Equal(StatusCodes.Good, gateway.Write($"{NetworkPath}/outer.KC", new Variant(6.0), UserRole.Engineer).Code);
+        Assert.Equal([("outer.KC", 6.0)], gateway.Network.Sets);
+        Assert.Equal(6.0, gateway.Read($"{NetworkPath}/outer.KC").Value.AsDouble());
     }
 
     [Fact]
