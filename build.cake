@@ -9,7 +9,8 @@
 //   Bench       benchmark harness in Release: IPC, one-way command delivery (ring + doorbell vs a socket),
 //               restart time of a killed driver under the NativeAOT neokernel (exit detection split into
 //               the OS's part and ours), loop latency with NativeAOT neokernel-latency and of the demo's
-//               isolated controller beside an allocating TCP service, each next to cyclictest; report in
+//               isolated controller beside an allocating TCP service, each next to cyclictest; the block
+//               network's cycle (the heated-tank cascade) next to the same cascade written by hand; report in
 //               docs/PERFORMANCE.md (not part of CI; run as root; ~11 minutes). --bench-arguments="..."
 //               passes options to the harness (e.g. "--restart-kills 5 --skip latency" while developing)
 //   TornReadArm64  the region concurrency test's logic (neokernel-torn-read, NativeAOT linux-arm64)

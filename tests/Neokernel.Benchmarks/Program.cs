@@ -102,7 +102,7 @@ internal static class Program
                     Console.Error.WriteLine($"         [--neokernel-binary PATH (published neokernel)] [--restart-kills N (>= {RestartSettings.KillsMin}, default {RestartSettings.KillsDefault})] [--restart-spacing S (between kills, >= {RestartSettings.SpacingSecondsMin}, default {RestartSettings.SpacingSecondsDefault})]");
                     Console.Error.WriteLine($"         [--restart-instances N (demos side by side, killed in turn, default {RestartSettings.InstancesDefault})] [--no-sandbox (the demos run without the OS sandbox)]");
                     Console.Error.WriteLine($"         [--demo-loop-seconds S (the demo's run beside the allocating TCP service, default {DemoLoopSettings.SecondsDefault})] [--demo-loop-pairs N (with cyclictest, default {DemoLoopSettings.PairsDefault})]");
-                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master,opcua,campaigns (while developing: no report is written, except that skipping only modbus or opcua parts still writes it)]");
+                    Console.Error.WriteLine("         [--skip ipc,delivery,restart,sandbox-cost,memory,latency,demo-loop,modbus-slave,modbus-master,opcua,campaigns,blocks (while developing: no report is written, except that skipping only modbus or opcua parts still writes it)]");
                     return 2;
             }
         }
@@ -186,6 +186,12 @@ internal static class Program
             Console.WriteLine(CampaignBenchmark.Section(campaigns));
         }
 
+        var blocks = skip.Contains("blocks") ? null : BlockNetworkBenchmark.Run(repetitions);
+        if (blocks is not null)
+        {
+            Console.WriteLine(BlockNetworkBenchmark.Section(blocks));
+        }
+
         if (ipc is not { } measured || restarts is null || unsandboxed is null || memory is null || loop is null || demo is null || delivery is null)
         {
             Console.WriteLine("benchmarks: parts skipped (--skip), so no report is written");
@@ -206,6 +212,11 @@ internal static class Program
         if (campaigns is not null)
         {
             report += "\n" + CampaignBenchmark.Section(campaigns);
+        }
+
+        if (blocks is not null)
+        {
+            report += "\n" + BlockNetworkBenchmark.Section(blocks);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"benchmarks: took {(DateTime.UtcNow - started).TotalMinutes:F1} minutes"));
         if (reportPath is not null)
