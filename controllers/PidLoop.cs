@@ -276,6 +276,37 @@ public sealed class PidLoop
         return CommandStatus.Ok;
     }
 
+    /// <summary>
+    /// An engineer's new gains, in ISA form (a parallel-form loop goes over to ISA with the same
+    /// controller): each NaN keeps the present one. Kc must be finite, nonzero and of the present
+    /// sign (the action is the manifest's, not a tuning), Ti and Td finite and zero or positive;
+    /// otherwise InvalidValue and nothing changes. Bumpless, through <see cref="PidController.Retune"/>.
+    /// </summary>
+    public CommandStatus Retune(in TuningChange change)
+    {
+        var present = Controller.Tuning;
+        var kc = double.IsNaN(change.Kc) ? present.IsaGain : change.Kc;
+        var ti = double.IsNaN(change.TiSeconds) ? present.IsaIntegralSeconds : change.TiSeconds;
+        var td = double.IsNaN(change.TdSeconds) ? present.IsaDerivativeSeconds : change.TdSeconds;
+        if (!double.IsFinite(kc) || kc == 0 || (kc > 0) != (present.IsaGain > 0)
+            || !double.IsFinite(ti) || ti < 0 || !double.IsFinite(td) || td < 0)
+        {
+            return CommandStatus.InvalidValue;
+        }
+
+        Controller.Retune(present with
+        {
+            Form = PidForm.Isa,
+            Kc = kc,
+            TiSeconds = ti,
+            TdSeconds = td,
+            ProportionalGain = 0,
+            IntegralGainPerSecond = 0,
+            DerivativeGainSeconds = 0,
+        });
+        return CommandStatus.Ok;
+    }
+
     /// <summary>Drops an offer, or acknowledges a failure; the tuning stays as it was. WrongMode when there is neither.</summary>
     public CommandStatus RejectAutoTune()
     {
@@ -330,13 +361,14 @@ public sealed class PidLoop
     /// nothing. An operator chooses manual, auto or cascade (the target mode: Ok means the target
     /// was taken, the actual mode follows as the mode table says, so auto asked under bad input
     /// waits for the input); tracking belongs to the loop's wiring (<see cref="SetTracking"/>).
-    /// A manual output needs the actual mode Manual. While a relay experiment runs, the loop takes
-    /// no setpoint, mode or manual output: abort it first.
+    /// A manual output needs the actual mode Manual. New gains (<see cref="Retune"/>) are taken in
+    /// any mode. While a relay experiment runs, the loop takes no setpoint, mode, manual output or
+    /// gains: abort it first.
     /// </summary>
     public CommandStatus Apply(in ControllerCommand command)
     {
         if (AutoTune.State == AutoTuneState.Running && command.Kind is ControllerCommandKind.SetSetpoint
-                or ControllerCommandKind.SetMode or ControllerCommandKind.SetManualOutput)
+                or ControllerCommandKind.SetMode or ControllerCommandKind.SetManualOutput or ControllerCommandKind.SetTuning)
         {
             return CommandStatus.WrongMode;
         }
@@ -382,6 +414,8 @@ public sealed class PidLoop
                 return AcceptAutoTune(command.Rule);
             case ControllerCommandKind.RejectAutoTune:
                 return RejectAutoTune();
+            case ControllerCommandKind.SetTuning:
+                return Retune(command.Tuning);
             default:
                 return CommandStatus.UnknownCommand;
         }

@@ -67,7 +67,7 @@ public sealed partial class PlantNamespace
                 return;
             }
 
-            var outcome = values.Set(index, number, new BlockValueWrite(completion), 0);
+            var outcome = values.Set(index, number, new ValueWrite(completion), 0);
             if (outcome != CallOutcome.Pending)
             {
                 completion.Complete(WriteStatusOf(outcome));
@@ -75,8 +75,8 @@ public sealed partial class PlantNamespace
         }
     }
 
-    /// <summary>The network's answer to one write completes that value of the Write.</summary>
-    private sealed class BlockValueWrite(WriteCompletion completion) : ICallCompletion
+    /// <summary>The answer to one write of a value the receiver checks (a block value, a loop's gain) completes that value of the Write; a refused value is BadOutOfRange.</summary>
+    private sealed class ValueWrite(WriteCompletion completion) : ICallCompletion
     {
         public void OnCompleted(long token, CallOutcome outcome) => completion.Complete(WriteStatusOf(outcome));
     }

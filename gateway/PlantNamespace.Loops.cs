@@ -9,9 +9,9 @@ namespace Neokernel.Gateway;
 /// <summary>
 /// The loops of the plant namespace: <c>Loops/&lt;id&gt;/{Setpoint, ProcessValue, Output, Mode, Kc,
 /// TiSeconds, TdSeconds}</c> from the <see cref="LoopsView"/>'s last GetStatus of each loop, and the
-/// method <c>Loops.SetLoopMode(loopId, mode)</c>. Setpoint is the one writable value (operator and
-/// engineer); the gains are read-only here, since retuning a loop is an engineering change that
-/// belongs in its manifest, not in a SCADA write.
+/// method <c>Loops.SetLoopMode(loopId, mode)</c>. Setpoint is written by operators and engineers;
+/// Kc, TiSeconds and TdSeconds, the loop's tuning, by engineers only (an operator's Write is
+/// BadUserAccessDenied), each a SetTuning that changes that gain alone, without a bump.
 /// </summary>
 public sealed partial class PlantNamespace
 {
@@ -50,12 +50,13 @@ public sealed partial class PlantNamespace
             foreach (var field in fields)
             {
                 string name = field.ToString();
-                bool writable = field == LoopField.Setpoint;
+                bool gain = field is LoopField.Kc or LoopField.TiSeconds or LoopField.TdSeconds;
+                bool writable = field == LoopField.Setpoint || gain;
                 space.AddVariable(loopObject, new UaVariableNode(Id($"Loops/{loopId}/{name}"), new QualifiedName(Namespace, name), LocalizedText.Invariant(name), new LoopFieldSource(loops, i, field, server))
                 {
                     DataType = space.DataType(field == LoopField.Mode ? DataTypeIds.String : DataTypeIds.Double),
                     AccessLevel = writable ? AccessLevels.ReadWrite : AccessLevels.CurrentRead,
-                    WriteRole = UserRole.Operator,
+                    WriteRole = gain ? UserRole.Engineer : UserRole.Operator,
                 });
             }
         }
@@ -84,10 +85,12 @@ public sealed partial class PlantNamespace
 
     /// <summary>
     /// One field of one loop. A read allocates nothing (the mode names are made once). A write of
-    /// the setpoint is a SetSetpoint command through the loop's command endpoint, and the Write
-    /// completes when the loop answered: Good once the loop took the value (the view then reads
-    /// the loop's status at once, so the value read back follows within a round trip), BadTimeout
-    /// when it did not answer in time, BadTooManyOperations while its commands are all in flight.
+    /// the setpoint is a SetSetpoint command through the loop's command endpoint, a write of a gain
+    /// a SetTuning of that gain alone, and the Write completes when the loop answered: Good once the
+    /// loop took the value (the view then reads the loop's status at once, so the value read back
+    /// follows within a round trip), BadOutOfRange for a gain the loop refused (0, of the other
+    /// sign, negative), BadTimeout when it did not answer in time, BadTooManyOperations while its
+    /// commands are all in flight.
     /// A write is not a hot path: it allocates its completion.
     /// </summary>
     private sealed class LoopFieldSource(LoopsView loops, int loopIndex, LoopField field, UaServer server) : IUaValueSource
@@ -119,23 +122,29 @@ public sealed partial class PlantNamespace
 
         public void BeginWrite(UaVariableNode variable, in DataValue value, UserRole role, WriteCompletion completion)
         {
-            if (field != LoopField.Setpoint)
+            if (field is not (LoopField.Setpoint or LoopField.Kc or LoopField.TiSeconds or LoopField.TdSeconds))
             {
                 completion.Complete(StatusCodes.BadNotWritable);
                 return;
             }
 
-            double setpoint = value.Value.AsDouble();
-            if (!double.IsFinite(setpoint))
+            double number = value.Value.AsDouble();
+            if (!double.IsFinite(number))
             {
                 completion.Complete(StatusCodes.BadOutOfRange);
                 return;
             }
 
-            var outcome = loops.SetSetpoint(loopIndex, setpoint, new SetpointWrite(completion), 0);
+            var outcome = field switch
+            {
+                LoopField.Setpoint => loops.SetSetpoint(loopIndex, number, new SetpointWrite(completion), 0),
+                LoopField.Kc => loops.SetTuning(loopIndex, new TuningChange(number, double.NaN, double.NaN), new ValueWrite(completion), 0),
+                LoopField.TiSeconds => loops.SetTuning(loopIndex, new TuningChange(double.NaN, number, double.NaN), new ValueWrite(completion), 0),
+                _ => loops.SetTuning(loopIndex, new TuningChange(double.NaN, double.NaN, number), new ValueWrite(completion), 0),
+            };
             if (outcome != CallOutcome.Pending)
             {
-                completion.Complete(StatusOf(outcome));
+                completion.Complete(WriteStatusOf(outcome));
             }
         }
     }

@@ -45,7 +45,17 @@ public enum ControllerCommandKind : byte
 
     /// <summary>Asks for the relay experiment's state and offer (<see cref="AutoTuneReport"/>); changes nothing.</summary>
     GetAutoTune = 9,
+
+    /// <summary>Sets the gain and the integral and derivative times (<see cref="TuningChange"/>, ISA form) without a bump; NaN keeps one as it is.</summary>
+    SetTuning = 10,
 }
+
+/// <summary>
+/// New ISA gains for a loop: Kc (nonzero, of the loop's sign: the action stays the manifest's), Ti
+/// and Td in seconds (0 turns the action off). A NaN leaves that one as it is, so a client may
+/// change one gain alone.
+/// </summary>
+public readonly record struct TuningChange(double Kc, double TiSeconds, double TdSeconds);
 
 /// <summary>
 /// A relay experiment as an operator asks for it: the relay's amplitude d around the present
@@ -156,11 +166,16 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
 
     public static ControllerCommand Simple(ControllerCommandKind kind) => new(kind, 0, PidMode.Auto);
 
+    public static ControllerCommand SetTuning(in TuningChange tuning) => new(ControllerCommandKind.SetTuning, 0, PidMode.Auto) { Tuning = tuning };
+
     /// <summary>The experiment StartAutoTune asks for.</summary>
     public AutoTuneRequest AutoTune { get; init; }
 
     /// <summary>The rule AcceptAutoTune applies.</summary>
     public TuningRule Rule { get; init; }
+
+    /// <summary>The gains SetTuning asks for.</summary>
+    public TuningChange Tuning { get; init; }
 }
 
 /// <summary>
@@ -176,6 +191,7 @@ public readonly record struct ControllerCommand(ControllerCommandKind Kind, doub
 /// AcceptAutoTune   2 bytes  [0x07][u8 rule: 0 = Ziegler–Nichols, 1 = Tyreus–Luyben]
 /// RejectAutoTune   1 byte   [0x08]
 /// GetAutoTune      1 byte   [0x09]
+/// SetTuning       25 bytes  [0x0A][f64 kc][f64 ti s][f64 td s] (NaN: keep that one)
 /// auto-tune reply 83 bytes  [u8 0 = ok][u8 state][u8 failure][f64 elapsed s][f64 Pu s][f64 amplitude][f64 Ku][f64 ZN kc][f64 ZN ti s][f64 ZN td s][f64 TL kc][f64 TL ti s][f64 TL td s]
 /// reply            1 byte   [u8 CommandStatus: 0 ok, 1 unknown command, 2 malformed, 3 invalid value, 4 wrong mode, 5 reply too large]
 /// status reply    70 bytes  [u8 0 = ok][u8 mode][u8 pv quality][f64 setpoint][f64 pv][f64 output][f64 kc][f64 ti s][f64 td s][f64 output min][f64 output max]
@@ -204,6 +220,7 @@ public static class ControllerCommands
 
     public const int StartAutoTuneBytes = 1 + (6 * 8) + 2;
     public const int AcceptAutoTuneBytes = 2;
+    public const int SetTuningBytes = 1 + (3 * 8);
     public const int AutoTuneReplyBytes = 3 + (AutoTuneReplyValues * 8);
     private const int AutoTuneReplyValues = 10;
 
@@ -237,6 +254,13 @@ public static class ControllerCommands
                 RequireLength(destination, 1);
                 destination[0] = (byte)command.Kind;
                 return 1;
+            case ControllerCommandKind.SetTuning:
+                RequireLength(destination, SetTuningBytes);
+                destination[0] = (byte)ControllerCommandKind.SetTuning;
+                BinaryPrimitives.WriteDoubleLittleEndian(destination[1..], command.Tuning.Kc);
+                BinaryPrimitives.WriteDoubleLittleEndian(destination[9..], command.Tuning.TiSeconds);
+                BinaryPrimitives.WriteDoubleLittleEndian(destination[17..], command.Tuning.TdSeconds);
+                return SetTuningBytes;
             default:
                 throw new ArgumentException($"command kind {command.Kind} cannot be encoded", nameof(command));
         }
@@ -460,12 +484,12 @@ public static class ControllerCommands
                 return CommandStatus.Ok;
             case ControllerCommandKind.StartAutoTune when message.Length == StartAutoTuneBytes:
                 command = ControllerCommand.StartAutoTune(new AutoTuneRequest(
-                    AutoTuneValue(message, 0),
-                    AutoTuneValue(message, 1),
-                    AutoTuneValue(message, 2),
-                    AutoTuneValue(message, 3),
-                    AutoTuneValue(message, 4),
-                    AutoTuneValue(message, 5),
+                    CommandValue(message, 0),
+                    CommandValue(message, 1),
+                    CommandValue(message, 2),
+                    CommandValue(message, 3),
+                    CommandValue(message, 4),
+                    CommandValue(message, 5),
                     message[StartAutoTuneBytes - 2],
                     message[StartAutoTuneBytes - 1] != 0));
                 return message[StartAutoTuneBytes - 1] > 1 ? CommandStatus.InvalidValue : CommandStatus.Ok;
@@ -480,9 +504,12 @@ public static class ControllerCommands
             case ControllerCommandKind.AbortAutoTune or ControllerCommandKind.RejectAutoTune or ControllerCommandKind.GetAutoTune when message.Length == 1:
                 command = ControllerCommand.Simple((ControllerCommandKind)message[0]);
                 return CommandStatus.Ok;
+            case ControllerCommandKind.SetTuning when message.Length == SetTuningBytes:
+                command = ControllerCommand.SetTuning(new TuningChange(CommandValue(message, 0), CommandValue(message, 1), CommandValue(message, 2)));
+                return CommandStatus.Ok;
             case ControllerCommandKind.SetSetpoint or ControllerCommandKind.SetManualOutput or ControllerCommandKind.SetMode or ControllerCommandKind.GetStatus
                 or ControllerCommandKind.StartAutoTune or ControllerCommandKind.AbortAutoTune or ControllerCommandKind.AcceptAutoTune
-                or ControllerCommandKind.RejectAutoTune or ControllerCommandKind.GetAutoTune:
+                or ControllerCommandKind.RejectAutoTune or ControllerCommandKind.GetAutoTune or ControllerCommandKind.SetTuning:
                 return CommandStatus.Malformed;
             default:
                 return CommandStatus.UnknownCommand;
@@ -493,7 +520,8 @@ public static class ControllerCommands
     public static CommandStatus DecodeReply(ReadOnlySpan<byte> reply) =>
         reply.Length == ReplyBytes ? (CommandStatus)reply[0] : CommandStatus.Malformed;
 
-    private static double AutoTuneValue(ReadOnlySpan<byte> message, int i) => BinaryPrimitives.ReadDoubleLittleEndian(message[(1 + (i * 8))..]);
+    /// <summary>The <paramref name="i"/>-th f64 after a command's kind byte (StartAutoTune's values, SetTuning's gains).</summary>
+    private static double CommandValue(ReadOnlySpan<byte> message, int i) => BinaryPrimitives.ReadDoubleLittleEndian(message[(1 + (i * 8))..]);
 
     private static double StatusValue(ReadOnlySpan<byte> reply, int i) => BinaryPrimitives.ReadDoubleLittleEndian(reply[(3 + (i * 8))..]);
 

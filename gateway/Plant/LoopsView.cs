@@ -151,6 +151,10 @@ public sealed class LoopsView : IPolledEntries
     public CallOutcome SetLoopMode(int loopIndex, PidMode mode, ICallCompletion completion, long token) =>
         Command(loopIndex, ControllerCommand.SetMode(mode), completion, token);
 
+    /// <summary>New gains for the loop (NaN keeps one; InvalidValue for a gain it cannot take); as <see cref="SetSetpoint"/>.</summary>
+    public CallOutcome SetTuning(int loopIndex, in TuningChange tuning, ICallCompletion completion, long token) =>
+        Command(loopIndex, ControllerCommand.SetTuning(tuning), completion, token);
+
     /// <summary>The output in manual (InvalidState in auto); as <see cref="SetSetpoint"/>.</summary>
     public CallOutcome SetManualOutput(int loopIndex, double output, ICallCompletion completion, long token) =>
         Command(loopIndex, ControllerCommand.SetManualOutput(output), completion, token);

@@ -54,7 +54,8 @@ public sealed class ControllerCommandsTests
     [InlineData(new byte[] { 0x02, 1, 0 }, CommandStatus.Malformed)]
     [InlineData(new byte[] { 0x02, 7 }, CommandStatus.InvalidValue)]
     [InlineData(new byte[] { 0x00 }, CommandStatus.UnknownCommand)]
-    [InlineData(new byte[] { 0x0A, 1, 2 }, CommandStatus.UnknownCommand)]
+    [InlineData(new byte[] { 0x0B, 1, 2 }, CommandStatus.UnknownCommand)]
+    [InlineData(new byte[] { 0x0A, 1, 2 }, CommandStatus.Malformed)]
     public void Bad_messages_decode_to_the_reply_status(byte[] message, CommandStatus expected)
     {
         Assert.Equal(expected, ControllerCommands.Decode(message, out _));

@@ -9,7 +9,7 @@ namespace Neokernel.Interop.Tests;
 /// it browses the whole namespace, reads every attribute of every node, reads the plant's points
 /// and services, is refused RestartService as an anonymous viewer and has it done as an operator,
 /// writes the level loop's setpoint and switches its mode as an operator (refused as a viewer),
-/// and subscribes to the tank's points.
+/// retunes its gain as an engineer (refused as an operator), and subscribes to the tank's points.
 /// </summary>
 [Collection(NodeOpcuaCollection.Name)]
 public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture) : IClassFixture<GatewayInteropTests.DemoFixture>
@@ -20,6 +20,7 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
     private static readonly string[] ServiceStatuses = ["Good", "UncertainLastUsableValue"];
     private static readonly string[] Operator = ["--user", "operator", "--password", "operator"];
+    private static readonly string[] Engineer = ["--user", "engineer", "--password", "engineer"];
     private static readonly string[] ManualThenAuto = ["Manual", "Auto"];
 
     [Fact]
@@ -99,6 +100,40 @@ public sealed class GatewayInteropTests(GatewayInteropTests.DemoFixture fixture)
         // The gateway reads the loop's status right after the loop accepts: the setpoint shows at once,
         // or on a loaded machine within a poll or two.
         Assert.Equal(1.15, ReadUntil(Setpoint, value => value.GetDouble() == 1.15).GetDouble());
+    }
+
+    [Fact]
+    public void WriteGain_AsOperatorRefused_AsEngineerRetunesTheLoopAndReadsBack()
+    {
+        fixture.WaitReady();
+        const string Gain = "ns=2;s=Loops/tank-controller/Kc";
+        var before = ReadUntil(Gain, _ => true).GetDouble();
+        var retuned = before * 1.25;
+        string[] write = ["write", Url, Gain, "Double", retuned.ToString("R", System.Globalization.CultureInfo.InvariantCulture)];
+        using (var operatorWrite = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. write, .. Operator]))
+        {
+            Assert.Equal("BadUserAccessDenied", operatorWrite.RootElement.GetProperty("status").GetString());
+        }
+
+        Assert.Equal("Good", WriteAsEngineer(write));
+        Assert.Equal(retuned, ReadUntil(Gain, value => value.GetDouble() == retuned).GetDouble());
+
+        // A gain of 0 is no controller: the loop refuses it, and the gateway answers a Write's BadOutOfRange.
+        Assert.Equal("BadOutOfRange", WriteAsEngineer(["write", Url, Gain, "Double", "0"]));
+        Assert.Equal("Good", WriteAsEngineer(["write", Url, Gain, "Double", before.ToString("R", System.Globalization.CultureInfo.InvariantCulture)]));
+    }
+
+    /// <summary>A write as the engineer; BadTimeout (the loop restarting on a loaded VM) is written again, twice at most, as an HMI would.</summary>
+    private static string WriteAsEngineer(string[] write)
+    {
+        var status = "";
+        for (var attempt = 0; attempt < 3 && status is "" or "BadTimeout"; attempt++)
+        {
+            using var result = NodeOpcua.Run("client.mjs", ScriptTimeout, [.. write, .. Engineer]);
+            status = result.RootElement.GetProperty("status").GetString()!;
+        }
+
+        return status;
     }
 
     [Fact]

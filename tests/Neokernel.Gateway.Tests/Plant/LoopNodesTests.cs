@@ -26,7 +26,7 @@ public sealed class LoopNodesTests
     private static readonly string[] LoopsFolderChildren = ["SetLoopMode", "tank-controller"];
     private static readonly LoopStatus Reported = new(PidMode.Auto, InputQualityCode.Good, 1.0, 0.98, 42.5, 250.0, 60.0, 0.5, 0.0, 100.0, LoopMode.Auto, PidMode.Auto, LoopModeTrigger.None);
 
-    /// <summary>A loop's command endpoint: answers GetStatus with its status and applies SetSetpoint and SetMode, or answers nothing.</summary>
+    /// <summary>A loop's command endpoint: answers GetStatus with its status and applies SetSetpoint, SetMode and SetTuning (refusing a gain of 0), or answers nothing.</summary>
     private sealed class FakeLoop : IMessageHandler
     {
         public LoopStatus Status { get; set; } = Reported;
@@ -50,10 +50,25 @@ public sealed class LoopNodesTests
             }
 
             var decoded = ControllerCommands.Decode(message.Payload, out var command);
+            if (decoded == CommandStatus.Ok && command.Kind == ControllerCommandKind.SetTuning && command.Tuning.Kc == 0)
+            {
+                decoded = CommandStatus.InvalidValue;
+            }
+
             if (decoded == CommandStatus.Ok)
             {
                 Commands.Add(command);
-                Status = command.Kind == ControllerCommandKind.SetMode ? Status with { Mode = command.Mode } : Status with { Setpoint = command.Value };
+                Status = command.Kind switch
+                {
+                    ControllerCommandKind.SetMode => Status with { Mode = command.Mode },
+                    ControllerCommandKind.SetTuning => Status with
+                    {
+                        Kc = double.IsNaN(command.Tuning.Kc) ? Status.Kc : command.Tuning.Kc,
+                        TiSeconds = double.IsNaN(command.Tuning.TiSeconds) ? Status.TiSeconds : command.Tuning.TiSeconds,
+                        TdSeconds = double.IsNaN(command.Tuning.TdSeconds) ? Status.TdSeconds : command.Tuning.TdSeconds,
+                    },
+                    _ => Status with { Setpoint = command.Value },
+                };
             }
 
             server.Reply(message, reply[..ControllerCommands.EncodeStatus(decoded, reply)]);
@@ -178,18 +193,40 @@ public sealed class LoopNodesTests
     }
 
     [Fact]
-    public void Read_AccessLevels_OnlySetpointIsWritableAndOnlyByOperatorAndEngineer()
+    public void Read_AccessLevels_SetpointIsWrittenByOperatorsAndEngineers_TheGainsByEngineersOnly()
     {
         var gateway = Started();
 
         foreach (var field in LoopFields)
         {
-            byte expected = field == "Setpoint" ? AccessLevels.ReadWrite : AccessLevels.CurrentRead;
+            var gain = field is "Kc" or "TiSeconds" or "TdSeconds";
+            byte expected = field == "Setpoint" || gain ? AccessLevels.ReadWrite : AccessLevels.CurrentRead;
             Assert.Equal(expected, gateway.Read($"{LoopPath}/{field}", attribute: AttributeId.AccessLevel).Value.AsByte());
             Assert.Equal(AccessLevels.CurrentRead, gateway.Read($"{LoopPath}/{field}", UserRole.Viewer, AttributeId.UserAccessLevel).Value.AsByte());
-            Assert.Equal(expected, gateway.Read($"{LoopPath}/{field}", UserRole.Operator, AttributeId.UserAccessLevel).Value.AsByte());
+            Assert.Equal(gain ? AccessLevels.CurrentRead : expected, gateway.Read($"{LoopPath}/{field}", UserRole.Operator, AttributeId.UserAccessLevel).Value.AsByte());
             Assert.Equal(expected, gateway.Read($"{LoopPath}/{field}", UserRole.Engineer, AttributeId.UserAccessLevel).Value.AsByte());
         }
+    }
+
+    [Fact]
+    public void WriteGain_AsEngineer_SendsThatGainAloneAndReadsBack_AsOperatorIsDenied_ZeroIsOutOfRange()
+    {
+        var gateway = Started();
+
+        Assert.Equal(StatusCodes.BadUserAccessDenied, gateway.Write($"{LoopPath}/Kc", new Variant(3.0), UserRole.Operator).Code);
+        Assert.Empty(gateway.Loop.Commands);
+
+        Assert.Equal(StatusCodes.Good, gateway.Write($"{LoopPath}/TiSeconds", new Variant(45.0), UserRole.Engineer).Code);
+        gateway.Context.RunFor(5 * Ms);
+        var sent = Assert.Single(gateway.Loop.Commands);
+        Assert.Equal(ControllerCommandKind.SetTuning, sent.Kind);
+        Assert.True(double.IsNaN(sent.Tuning.Kc) && double.IsNaN(sent.Tuning.TdSeconds));
+        Assert.Equal(45.0, sent.Tuning.TiSeconds);
+        Assert.Equal(45.0, gateway.Read($"{LoopPath}/TiSeconds").Value.AsDouble());
+
+        Assert.Equal(StatusCodes.BadOutOfRange, gateway.Write($"{LoopPath}/Kc", new Variant(0.0), UserRole.Engineer).Code);
+        Assert.Equal(StatusCodes.BadOutOfRange, gateway.Write($"{LoopPath}/TdSeconds", new Variant(double.NaN), UserRole.Engineer).Code);
+        Assert.Single(gateway.Loop.Commands);
     }
 
     [Fact]
@@ -265,7 +302,7 @@ public sealed class LoopNodesTests
         Assert.Equal(StatusCodes.BadOutOfRange, gateway.Write($"{LoopPath}/Setpoint", new Variant(double.NaN), UserRole.Operator).Code);
         Assert.Equal(StatusCodes.BadOutOfRange, gateway.Write($"{LoopPath}/Setpoint", new Variant(double.PositiveInfinity), UserRole.Operator).Code);
         Assert.Equal(StatusCodes.BadTypeMismatch, gateway.Write($"{LoopPath}/Setpoint", new Variant("1.4"), UserRole.Operator).Code);
-        Assert.Equal(StatusCodes.BadNotWritable, gateway.Write($"{LoopPath}/Kc", new Variant(1.0), UserRole.Engineer).Code);
+        Assert.Equal(StatusCodes.BadNotWritable, gateway.Write($"{LoopPath}/Output", new Variant(1.0), UserRole.Engineer).Code);
         Assert.Equal(StatusCodes.BadNotWritable, gateway.Write($"{LoopPath}/Mode", new Variant("Manual"), UserRole.Engineer).Code);
         gateway.Context.RunFor(10 * Ms);
 
