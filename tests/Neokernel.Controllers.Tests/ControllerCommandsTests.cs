@@ -61,6 +61,32 @@ public sealed class ControllerCommandsTests
         Assert.Equal(expected, ControllerCommands.Decode(message, out _));
     }
 
+    /// <summary>
+    /// Any bytes a client sends: the decoder never throws, and what it takes (Ok) encodes back to
+    /// exactly the bytes it came from, so no two messages mean the same command. Lengths and first
+    /// bytes lean toward the commands' own, so most cases reach a command's fields.
+    /// </summary>
+    [Fact]
+    public void Any_message_decodes_without_throwing_and_what_it_takes_encodes_back_to_its_bytes()
+    {
+        var lengths = Gen.Elements(0, 1, 2, 8, 9, 10, 24, 25, 26, 50, 51, 52);
+        var messages =
+            from length in lengths
+            from kind in Gen.Frequency((4, Gen.Choose(0, 11)), (1, Gen.Choose(0, 255)))
+            from body in Gen.ArrayOf(Gen.Frequency((3, Gen.Choose(0, 3)), (1, Gen.Choose(0, 255))).Select(b => (byte)b), Math.Max(0, length - 1))
+            select length == 0 ? Array.Empty<byte>() : [(byte)kind, .. body];
+        Prop.ForAll(messages.ToArbitrary(), message =>
+        {
+            if (ControllerCommands.Decode(message, out var command) != CommandStatus.Ok)
+            {
+                return true;
+            }
+
+            Span<byte> again = stackalloc byte[ControllerCommands.MaxCommandBytes];
+            return again[..ControllerCommands.Encode(command, again)].SequenceEqual(message);
+        }).QuickCheckThrowOnFailure();
+    }
+
     [Fact]
     public void Encoding_into_a_short_buffer_is_refused()
     {
