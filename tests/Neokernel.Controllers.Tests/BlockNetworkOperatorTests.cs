@@ -235,12 +235,16 @@ public sealed class BlockNetworkOperatorTests
         Assert.Equal(-1e9, probe.Get(platform, "ramp.OUT_MIN"));
         Assert.Equal(0.5, probe.Get(platform, "ramp.RATE_UP"));
 
+        // A retained parameter is saved when it is set: a crash right after keeps it (the state's periodic save has not come yet).
+        platform.RunUntil(platform.NowNs + (SecondNs / 2) - (platform.NowNs % (SecondNs / 2)) + 10_000_000);
+        Assert.Equal(CommandStatus.Ok, probe.Set(platform, "ramp.RATE_UP", 0.25));
         probe.Network!.ReportFault("test: the network's service crashes");
         platform.RunUntil(platform.NowNs + SecondNs);
         Assert.Equal(1, kernel.Service("net").Restarts);
-        Assert.Equal(0.5, probe.Get(platform, "ramp.RATE_UP"));
+        Assert.Equal(0.25, probe.Get(platform, "ramp.RATE_UP"));
         Assert.Equal(3.0, probe.Get(platform, "ramp.OUT_MAX"));
         Assert.Equal(9.0, probe.Get(platform, "ramp.TARGET"));
+        Assert.Equal(5, probe.Service!.RetainedRestored);
         kernel.Shutdown();
     }
 
@@ -260,8 +264,33 @@ public sealed class BlockNetworkOperatorTests
         platform2.RunUntil(SecondNs);
         Assert.Equal(1e9, probe2.Get(platform2, "ramp.OUT_MAX"));
         Assert.Equal(10.0, probe2.Get(platform2, "ramp.RATE_UP"));
-        Assert.Contains(next.Warnings, w => w.Text.Contains("ramp.RATE_UP = 2, ramp.OUT_MAX = -5 were not restored (block 'ramp' (RAMP): parameter OUT_MIN = 0 (REAL) is not allowed: it must be below OUT_MAX (-5))", StringComparison.Ordinal));
+        var warning = Assert.Single(next.Warnings, w => w.Text.Contains("not restored", StringComparison.Ordinal)).Text;
+        Assert.EndsWith("but not all of it: ramp.RATE_UP = 2, ramp.OUT_MAX = -5 were not restored (block 'ramp' (RAMP): parameter OUT_MIN = 0 (REAL) is not allowed: it must be below OUT_MAX (-5))", warning, StringComparison.Ordinal);
+        Assert.Equal(3, probe2.Service!.RetainedRestored);
         next.Shutdown();
+    }
+
+    /// <summary>When nothing of a record could be restored (one retained parameter, refused), the store says the service starts from the manifest's defaults, and one value is "was".</summary>
+    [Fact]
+    public void A_record_whose_only_value_does_not_fit_is_discarded_whole()
+    {
+        var payload = new List<byte> { BlockNetworkRetain.LayoutVersion, 1, 0 };
+        var name = System.Text.Encoding.UTF8.GetBytes("ramp.OUT_MAX");
+        payload.Add((byte)name.Length);
+        payload.AddRange(name);
+        payload.Add((byte)BlockValueType.Real);
+        payload.AddRange(BitConverter.GetBytes(-5.0));
+        var record = new byte[payload.Count + 64];
+        var length = RetainRecord.Encode(1, [.. payload], record);
+
+        var (kernel, platform, probe) = Boot(retain: true, tuning: true, retained: [record[..length], null], rampOutMin: "0");
+        platform.RunUntil(SecondNs);
+
+        Assert.Equal(1e9, probe.Get(platform, "ramp.OUT_MAX"));
+        Assert.Equal(0, probe.Service!.RetainedRestored);
+        var warning = Assert.Single(kernel.Warnings, w => w.Text.Contains("not restored", StringComparison.Ordinal)).Text;
+        Assert.EndsWith("ramp.OUT_MAX = -5 was not restored (block 'ramp' (RAMP): parameter OUT_MIN = 0 (REAL) is not allowed: it must be below OUT_MAX (-5)); it starts from its manifest's defaults", warning, StringComparison.Ordinal);
+        kernel.Shutdown();
     }
 
     [Fact]

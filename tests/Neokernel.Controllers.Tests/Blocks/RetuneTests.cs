@@ -88,6 +88,12 @@ public sealed class RetuneTests
     [InlineData("HYSTERESIS", Hysteresis.High, -1.0, "parameter LOW = 0 (REAL) is not allowed: it must be below HIGH (-1)")]
     [InlineData("SCALE", Scale.RawMax, 0.0, "parameter RAW_MAX = 0 (REAL) is not allowed: it must be different from RAW_MIN (0) by a finite amount")]
     [InlineData("SPLIT", SplitRange.AEnd, 0.0, "parameter A_END = 0 (REAL) is not allowed: it must be other than A_START (0)")]
+    [InlineData("SPLIT", SplitRange.BEnd, 50.0, "parameter B_END = 50 (REAL) is not allowed: it must be other than B_START (50)")]
+    [InlineData("SPLIT", SplitRange.OutMax, 0.0, "parameter OUT_MIN = 0 (REAL) is not allowed: it must be below OUT_MAX (0)")]
+    [InlineData("PID", PidBlock.OutMax, 0.0, "parameter OUT_MIN = 0 (REAL) is not allowed: it must be below OUT_MAX (0)")]
+    [InlineData("HYSTERESIS", Hysteresis.High, 0.0, "parameter LOW = 0 (REAL) is not allowed: it must be below HIGH (0)")]
+    [InlineData("ALARM", Alarm.LowLimit, 95.0, "parameter L_LIMIT = 95 (REAL) is not allowed: it must be at most H_LIMIT (90)")]
+    [InlineData("ALARM", Alarm.LowLowLimit, 20.0, "parameter LL_LIMIT = 20 (REAL) is not allowed: it must be at most L_LIMIT (10)")]
     [InlineData("RATIO", RatioStation.OutMax, -1e10, "parameter OUT_MIN = -1000000000 (REAL) is not allowed: it must be below OUT_MAX (-10000000000)")]
     [InlineData("ALARM", Alarm.HighLimit, 200.0, "parameter H_LIMIT = 200 (REAL) is not allowed: it must be at most HH_LIMIT (100)")]
     [InlineData("ALARM", Alarm.Deadband, -1.0, "parameter DEADBAND = -1 (REAL) is not allowed: it must be a finite REAL of at least 0")]
@@ -101,6 +107,52 @@ public sealed class RetuneTests
 
         Assert.Equal(before, Enumerable.Range(0, block.Descriptor.Parameters.Length).Select(block.Parameter));
         harness.Step(0).Step(Dt);
+    }
+
+    [Fact]
+    public void Limits_may_meet_where_the_block_allows_it()
+    {
+        var alarm = Of("ALARM").Network.Block("block");
+        Assert.Null(alarm.Retune(Alarm.HighLimit, BlockValue.Real(100)));
+        Assert.Null(alarm.Retune(Alarm.LowLimit, BlockValue.Real(0)));
+    }
+
+    [Fact]
+    public void A_parameter_index_past_the_descriptor_is_a_programming_error()
+    {
+        var pid = Of("PID").Network.Block("block");
+        Assert.Throws<ArgumentOutOfRangeException>(() => pid.Retune(pid.Descriptor.Parameters.Length, BlockValue.Real(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pid.Retune(-1, BlockValue.Real(1)));
+    }
+
+    /// <summary>More changes than fit on the stack at once (the same parameters again): refused whole and every parameter restored, or taken, the last change of a parameter winning.</summary>
+    [Fact]
+    public void Many_changes_at_once_are_refused_or_taken_whole()
+    {
+        var pid = Of("PID").Network.Block("block");
+        var changes = Enumerable.Range(0, 17).Select(i => new ParameterChange(PidBlock.Kc, BlockValue.Real(i + 1))).Append(new ParameterChange(PidBlock.OutMax, BlockValue.Real(-1))).ToArray();
+        Assert.NotNull(pid.Retune(changes));
+        Assert.Equal((1.0, 100.0), (pid.Parameter(PidBlock.Kc).AsReal, pid.Parameter(PidBlock.OutMax).AsReal));
+
+        Assert.Null(pid.Retune(changes.AsSpan(0, 17)));
+        Assert.Equal(17.0, pid.Parameter(PidBlock.Kc).AsReal);
+    }
+
+    [Fact]
+    public void A_scale_retuned_to_a_falling_range_maps_and_clamps_that_way()
+    {
+        var scale = Of("SCALE");
+        Assert.Null(scale.Network.Block("block").Retune([new ParameterChange(Scale.RawMin, BlockValue.Real(100)), new ParameterChange(Scale.RawMax, BlockValue.Real(0))]));
+        scale.Set("IN", 25.0).Step(Dt);
+        Assert.Equal((75.0, false), (scale.Real("OUT"), scale.Bool("OUT_OF_RANGE")));
+        scale.Set("IN", 0.0).Step(Dt);
+        Assert.Equal((100.0, false), (scale.Real("OUT"), scale.Bool("OUT_OF_RANGE")));
+        scale.Set("IN", 100.0).Step(Dt);
+        Assert.Equal((0.0, false), (scale.Real("OUT"), scale.Bool("OUT_OF_RANGE")));
+        scale.Set("IN", -10.0).Step(Dt);
+        Assert.Equal((100.0, true), (scale.Real("OUT"), scale.Bool("OUT_OF_RANGE")));
+        scale.Set("IN", 110.0).Step(Dt);
+        Assert.Equal((0.0, true), (scale.Real("OUT"), scale.Bool("OUT_OF_RANGE")));
     }
 
     [Fact]
