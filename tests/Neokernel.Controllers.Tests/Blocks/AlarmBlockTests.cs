@@ -16,6 +16,67 @@ public sealed class AlarmBlockTests
 
     private static AlarmState State(BlockHarness alarm) => (AlarmState)alarm.Dint("STATE");
 
+    /// <summary>A limit is beyond only strictly past it, clears only strictly back past the deadband, on every one of the four limits; L alone is level -1.</summary>
+    [Theory]
+    [InlineData("HH", 90.0, 91.0, 88.0, 87.9)]
+    [InlineData("H", 80.0, 81.0, 78.0, 77.9)]
+    [InlineData("L", 20.0, 19.0, 22.0, 22.1)]
+    [InlineData("LL", 10.0, 9.0, 12.0, 12.1)]
+    public void Each_limit_raises_strictly_beyond_it_and_clears_strictly_past_its_deadband(string pin, double limit, double beyond, double atDeadband, double pastDeadband)
+    {
+        var alarm = Alarm().Set("IN", 50.0).Step(0);
+        alarm.Set("IN", limit).Step(0);
+        Assert.False(alarm.Bool(pin));
+        alarm.Set("IN", beyond).Step(0);
+        Assert.True(alarm.Bool(pin));
+        Assert.True(alarm.Bool("ACTIVE"));
+        alarm.Set("IN", atDeadband).Step(0);
+        Assert.True(alarm.Bool(pin));
+        alarm.Set("IN", pastDeadband).Step(0);
+        Assert.False(alarm.Bool(pin));
+
+        var low = Alarm().Set("IN", 19.0).Step(0);
+        Assert.Equal((true, false, -1), (low.Bool("L"), low.Bool("LL"), low.Dint("LEVEL")));
+    }
+
+    /// <summary>Two limits raised in the same cycle raise the alarm once: it is Unacknowledged, not cancelled out.</summary>
+    [Theory]
+    [InlineData(95.0)]
+    [InlineData(5.0)]
+    public void Two_limits_raised_in_one_cycle_make_the_alarm_unacknowledged(double input)
+    {
+        var alarm = Alarm().Set("IN", 50.0).Step(0);
+        alarm.Set("IN", input).Step(0);
+        Assert.Equal(AlarmState.Unacknowledged, State(alarm));
+        Assert.True(alarm.Bool("UNACKED"));
+    }
+
+    /// <summary>After a limit cleared, crossing it again waits the whole on-delay again.</summary>
+    [Fact]
+    public void The_on_delay_starts_afresh_after_a_limit_cleared()
+    {
+        var alarm = Alarm(Second).Set("IN", 50.0).Step(0);
+        static int CyclesUntilHigh(BlockHarness alarm)
+        {
+            alarm.Set("IN", 85.0);
+            for (var cycles = 1; cycles <= 100; cycles++)
+            {
+                if (alarm.Step(100 * Millisecond).Bool("H"))
+                {
+                    return cycles;
+                }
+            }
+
+            return -1;
+        }
+
+        var first = CyclesUntilHigh(alarm);
+        Assert.InRange(first, 10, 11);
+        alarm.Set("IN", 50.0).Step(100 * Millisecond);
+        Assert.False(alarm.Bool("H"));
+        Assert.Equal(first, CyclesUntilHigh(alarm));
+    }
+
     [Fact]
     public void Alarm_raises_each_limit_and_reports_the_most_severe_level()
     {

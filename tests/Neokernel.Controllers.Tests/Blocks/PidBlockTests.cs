@@ -54,6 +54,44 @@ public sealed class PidBlockTests
         Assert.False(pid.Values.Bools[pid.Network.Output("OPEN").Slot]);
     }
 
+    /// <summary>A saturated output says which limit holds it, and which way a setpoint would push it further; SP_USED is the setpoint of the update.</summary>
+    [Theory]
+    [InlineData(60.0, 100.0, true)]
+    [InlineData(20.0, 0.0, false)]
+    public void A_saturated_output_reports_its_limit_and_the_setpoint_direction_that_would_push_it_further(double setpoint, double output, bool high)
+    {
+        var pid = BlockHarness.Of("PID", BlockHarness.Real("KC", 100), BlockHarness.Time("TI", 10 * BlockHarness.Second), BlockHarness.Real("INITIAL", 50));
+        Set(pid, "PV", 40);
+        Set(pid, "SP", setpoint);
+        pid.Step(0).Step(Dt).Step(Dt);
+        Assert.Equal(output, Out(pid));
+        Assert.Equal((high, !high), (pid.Bool("LIMIT_HI"), pid.Bool("LIMIT_LO")));
+        Assert.Equal((high, !high), (pid.Bool("SP_BLOCK_HI"), pid.Bool("SP_BLOCK_LO")));
+        Assert.Equal(setpoint, pid.Real("SP_USED"));
+    }
+
+    /// <summary>Back-calculation (BKCAL_ON) follows BKCAL_VAL, not TRACK_VAL, which only TRACK follows.</summary>
+    [Fact]
+    public void Back_calculation_follows_its_own_value()
+    {
+        var pid = BlockHarness.Of("PID", BlockHarness.Real("KC", 1), BlockHarness.Time("TI", 10 * BlockHarness.Second));
+        Set(pid, "PV", 40);
+        Set(pid, "SP", 50);
+        Set(pid, "BKCAL_ON", 1);
+        Set(pid, "BKCAL_VAL", 42);
+        Set(pid, "TRACK_VAL", 7);
+        pid.Step(0).Step(Dt);
+        Assert.Equal(42.0, Out(pid));
+    }
+
+    [Fact]
+    public void Clamping_chooses_conditional_integration()
+    {
+        var clamping = (PidBlock)BlockHarness.Of("PID", BlockHarness.Bool("CLAMPING", true)).Network.Block("block");
+        var backCalculation = (PidBlock)BlockHarness.Of("PID").Network.Block("block");
+        Assert.Equal((AntiWindup.Clamping, AntiWindup.BackCalculation), (clamping.Controller.Tuning.AntiWindup, backCalculation.Controller.Tuning.AntiWindup));
+    }
+
     [Fact]
     public void Tracking_follows_its_value_and_wins_over_manual()
     {
