@@ -50,7 +50,7 @@ public sealed partial class PlantNamespace
             foreach (var field in fields)
             {
                 string name = field.ToString();
-                bool gain = field is LoopField.Kc or LoopField.TiSeconds or LoopField.TdSeconds;
+                bool gain = IsGain(field);
                 bool writable = field == LoopField.Setpoint || gain;
                 space.AddVariable(loopObject, new UaVariableNode(Id($"Loops/{loopId}/{name}"), new QualifiedName(Namespace, name), LocalizedText.Invariant(name), new LoopFieldSource(loops, i, field, server))
                 {
@@ -61,6 +61,9 @@ public sealed partial class PlantNamespace
             }
         }
     }
+
+    /// <summary>The loop's tuning: written by engineers, as a SetTuning of that gain.</summary>
+    private static bool IsGain(LoopField field) => field is LoopField.Kc or LoopField.TiSeconds or LoopField.TdSeconds;
 
     /// <summary>The quality of a loop's value: the view's freshness first, then (for the process value) the input's own quality.</summary>
     private static StatusCode LoopQuality(in LoopSnapshot loop, LoopField field)
@@ -122,7 +125,7 @@ public sealed partial class PlantNamespace
 
         public void BeginWrite(UaVariableNode variable, in DataValue value, UserRole role, WriteCompletion completion)
         {
-            if (field is not (LoopField.Setpoint or LoopField.Kc or LoopField.TiSeconds or LoopField.TdSeconds))
+            if (field != LoopField.Setpoint && !IsGain(field))
             {
                 completion.Complete(StatusCodes.BadNotWritable);
                 return;

@@ -118,9 +118,9 @@ public sealed class Alarm : Block
     }
 
     protected override ParameterConflict? Conflict(BlockParameters parameters) =>
-        Unordered(parameters, HighLimit, HighHighLimit, "HH_LIMIT")
-        ?? Unordered(parameters, LowLimit, HighLimit, "H_LIMIT")
-        ?? Unordered(parameters, LowLowLimit, LowLimit, "L_LIMIT");
+        AtMost(parameters, HighLimit, HighHighLimit)
+        ?? AtMost(parameters, LowLimit, HighLimit)
+        ?? AtMost(parameters, LowLowLimit, LowLimit);
 
     /// <summary>
     /// New limits, deadband and delay apply from the next cycle: a limit now crossed raises after
@@ -185,7 +185,4 @@ public sealed class Alarm : Block
 
         return state;
     }
-
-    private static ParameterConflict? Unordered(BlockParameters parameters, int lower, int upper, string upperName) =>
-        parameters.Real(lower) > parameters.Real(upper) ? new ParameterConflict(lower, $"at most {upperName} ({parameters[upper]})") : null;
 }

@@ -240,6 +240,14 @@ public abstract class Block
     {
     }
 
+    /// <summary>A conflict unless REAL parameter <paramref name="lower"/> lies strictly below <paramref name="upper"/> (OUT_MIN below OUT_MAX), naming the upper one and its value.</summary>
+    protected static ParameterConflict? Below(BlockParameters parameters, int lower, int upper) =>
+        parameters.Real(lower) >= parameters.Real(upper) ? new ParameterConflict(lower, $"below {parameters.Descriptor.Parameters[upper].Name} ({parameters[upper]})") : null;
+
+    /// <summary>A conflict unless REAL parameter <paramref name="lower"/> is at most <paramref name="upper"/> (alarm limits, which may meet).</summary>
+    protected static ParameterConflict? AtMost(BlockParameters parameters, int lower, int upper) =>
+        parameters.Real(lower) > parameters.Real(upper) ? new ParameterConflict(lower, $"at most {parameters.Descriptor.Parameters[upper].Name} ({parameters[upper]})") : null;
+
     /// <summary>For constructors: throws an <see cref="ArgumentException"/> naming the first <see cref="Conflict"/> of the manifest's parameters.</summary>
     protected void RequireConsistent()
     {

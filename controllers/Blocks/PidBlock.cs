@@ -126,13 +126,8 @@ public sealed class PidBlock : Block
             return new ParameterConflict(Kc, "nonzero (negative for reverse action)");
         }
 
-        if (parameters.Real(OutMin) >= parameters.Real(OutMax))
-        {
-            return new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})");
-        }
-
         // With these two, the parameters' own ranges are everything PidTuning.Validate asks.
-        return null;
+        return Below(parameters, OutMin, OutMax);
     }
 
     /// <summary>Retunes the controller without a bump: its integrator absorbs the change, so OUT moves only if a new limit holds it.</summary>

@@ -51,7 +51,7 @@ public sealed class Ramp : Block
     }
 
     protected override ParameterConflict? Conflict(BlockParameters parameters) =>
-        parameters.Real(OutMin) >= parameters.Real(OutMax) ? new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})") : null;
+        Below(parameters, OutMin, OutMax);
 
     /// <summary>New rates apply from the next cycle; new limits clamp OUT at the next cycle with a finite TARGET.</summary>
     protected override void Tune(BlockParameters parameters)
@@ -224,7 +224,7 @@ public sealed class Hysteresis : Block
     }
 
     protected override ParameterConflict? Conflict(BlockParameters parameters) =>
-        parameters.Real(Low) >= parameters.Real(High) ? new ParameterConflict(Low, $"below HIGH ({parameters[High]})") : null;
+        Below(parameters, Low, High);
 
     /// <summary>New switching points apply from the next cycle; Q holds until IN crosses one.</summary>
     protected override void Tune(BlockParameters parameters)

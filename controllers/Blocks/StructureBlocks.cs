@@ -115,7 +115,7 @@ public sealed class RatioStation : Block
     }
 
     protected override ParameterConflict? Conflict(BlockParameters parameters) =>
-        parameters.Real(OutMin) >= parameters.Real(OutMax) ? new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})") : null;
+        Below(parameters, OutMin, OutMax);
 
     /// <summary>New limits apply from the next cycle with a finite IN·RATIO+BIAS.</summary>
     protected override void Tune(BlockParameters parameters)
@@ -193,8 +193,7 @@ public sealed class SplitRange : Block
     protected override ParameterConflict? Conflict(BlockParameters parameters) =>
         parameters.Real(AStart) == parameters.Real(AEnd) ? new ParameterConflict(AEnd, $"other than A_START ({parameters[AStart]})")
         : parameters.Real(BStart) == parameters.Real(BEnd) ? new ParameterConflict(BEnd, $"other than B_START ({parameters[BStart]})")
-        : parameters.Real(OutMin) >= parameters.Real(OutMax) ? new ParameterConflict(OutMin, $"below OUT_MAX ({parameters[OutMax]})")
-        : null;
+        : Below(parameters, OutMin, OutMax);
 
     /// <summary>New ranges and limits apply from the next cycle with a finite IN.</summary>
     protected override void Tune(BlockParameters parameters)

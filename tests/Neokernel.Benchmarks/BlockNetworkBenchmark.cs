@@ -159,8 +159,6 @@ internal static class BlockNetworkBenchmark
         private bool high;
         private bool highHigh;
 
-        public bool Alarm => high || highHigh;
-
         public void Run(double[] temperatures, double[] jackets)
         {
             outer.Reset(20);
